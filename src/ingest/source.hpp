@@ -1,0 +1,73 @@
+#pragma once
+// Camera ingestion: one Source per camera reads a file, RTSP or HTTP MJPEG stream with
+// FFmpeg's libav*, and hands sampled, downscaled frames to analysis.
+//
+// Threads: the blocking demux (network or file I/O) runs on one lightweight thread per
+// source that mostly sleeps in poll(). Decoding, sampling and scaling run in step(), which
+// a fixed pool of workers calls (engine/scheduler.hpp), so hundreds of cameras need only
+// as many busy threads as there are cores.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/frame.hpp"
+#include "core/health.hpp"
+
+namespace vigie::ingest {
+
+enum class Transport { kTcp, kUdp };
+
+/// Files: real-time pace (live-like, demo and bench) or as fast as analysis consumes (eval).
+enum class Pacing { kRealtime, kAsFastAsPossible };
+
+struct SourceOptions {
+  CameraId camera;
+  std::string url;  ///< file path, rtsp://, http:// (MJPEG). Print only redact_url(url).
+  Transport rtsp_transport = Transport::kTcp;
+  double connect_timeout_s = 5.0;
+  double read_timeout_s = 10.0;
+  double stall_after_s = 3.0;
+  Pacing pacing = Pacing::kRealtime;
+  bool loop = false;
+  bool skip_loop_filter = true;
+  bool skip_non_reference = false;
+  double analysis_fps = 5.0;
+  int analysis_width = 320;
+  double ring_seconds = 10.0;
+  double backoff_min_s = 1.0;
+  double backoff_max_s = 30.0;
+};
+
+/// What one step() produced.
+enum class StepResult {
+  kFrame,  ///< `out` holds a new analysis frame
+  kIdle,   ///< nothing to do now; on_ready will be called when there is
+  kEnded,  ///< the source has finished for good (file end without loop, or stopped)
+};
+
+class PacketRing;
+
+/// One camera's input. start/stop/health may be called from any thread; step() only from
+/// one worker at a time.
+class Source {
+ public:
+  virtual ~Source() = default;
+  /// Starts the I/O thread. `on_ready` is called (from that thread) whenever step() has work.
+  virtual void start(std::function<void()> on_ready) = 0;
+  /// Cancels blocking I/O through the interrupt callback and joins. Idempotent.
+  virtual void stop() = 0;
+  /// Decodes what is queued; returns kFrame when a sampled frame is ready in `out`.
+  virtual StepResult step(Frame& out) = 0;
+  /// State, reason and counters, consistent at the time of the call.
+  [[nodiscard]] virtual CameraHealth health() const = 0;
+  /// Compressed packets of the last ring_seconds, for evidence clips.
+  [[nodiscard]] virtual const PacketRing& ring() const = 0;
+};
+
+/// The one factory: picks the input by URL scheme.
+std::unique_ptr<Source> make_source(SourceOptions options, const Clock& clock);
+
+}  // namespace vigie::ingest

@@ -1,0 +1,37 @@
+#pragma once
+// Synthetic scenes with ground truth: a fixed camera over a street, people walking, and
+// the distractors that fool real analytics. Every test, demo and benchmark renders here.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace vigie::synth {
+
+/// Names accepted by render_scenario(), in a stable order.
+const std::vector<std::string_view>& scenario_names();
+
+struct RenderOptions {
+  int width = 640;
+  int height = 360;
+  double fps = 25.0;
+  std::optional<double> duration_s;  ///< default: the scenario's own length
+};
+
+struct RenderStats {
+  int frames = 0;
+  double video_seconds = 0.0;
+  double wall_seconds = 0.0;
+};
+
+/// Renders `name` with `seed` into out_dir: video.mp4 (H.264), truth.json, camera.yaml.
+/// Deterministic for a seed and options. InvalidArgument for an unknown scenario.
+Result<RenderStats> render_scenario(std::string_view name, std::uint64_t seed,
+                                    const std::filesystem::path& out_dir,
+                                    const RenderOptions& options = {});
+
+}  // namespace vigie::synth
