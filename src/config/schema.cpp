@@ -1,0 +1,208 @@
+// The configuration schema: every key, its default (the struct initialiser), its bounds and
+// its description, declared once and used both to parse and to document.
+
+#include "config/schema.hpp"
+
+namespace vigie::config {
+namespace {
+
+constexpr TextRule kId{.required = true, .identifier = true};
+
+void parse_analysis(Section& s, AnalysisConfig& a) {
+  s.number("fps", a.fps, 0.2, 30, "Frames analysed per second; frames are sampled by timestamp.");
+  s.integer("width", a.width, 96, 1920,
+            "Width in pixels of the analysis image; the height keeps the aspect ratio.");
+}
+
+void parse_input(Section& s, InputConfig& in) {
+  s.choice("rtsp_transport", in.rtsp_transport,
+           {{"tcp", RtspTransport::kTcp}, {"udp", RtspTransport::kUdp}},
+           "RTSP transport: tcp survives packet loss and firewalls, udp has less latency.");
+  s.number("connect_timeout_s", in.connect_timeout_s, 0.5, 60,
+           "Seconds allowed to open the stream before the attempt fails.");
+  s.number("read_timeout_s", in.read_timeout_s, 1, 120,
+           "Seconds without any packet before the connection is dropped and reopened.");
+  s.number("stall_after_s", in.stall_after_s, 0.5, 60,
+           "Seconds without a frame before a live camera is reported stalled.");
+  s.flag("realtime", in.realtime,
+         "Files only: play at the video's own pace (false: as fast as analysis allows).");
+  s.flag("loop", in.loop, "Files only: start again from the beginning at the end.");
+  s.flag("skip_loop_filter", in.skip_loop_filter,
+         "Skip the decoder's deblocking filter: cheaper, and invisible at analysis size.");
+  s.flag("skip_non_reference", in.skip_non_reference,
+         "Do not decode non-reference frames: cheaper when the analysis rate is low.");
+  s.number("ring_seconds", in.ring_seconds, 0, 60,
+           "Seconds of compressed video kept in memory for evidence clips.");
+  if (in.read_timeout_s < in.stall_after_s && !s.describing()) {
+    s.error("read_timeout_s", "must not be shorter than stall_after_s");
+  }
+}
+
+void parse_calibration(Section& s, Calibration& c) {
+  s.points("image", c.image, 4, 4, "Four points of the image (source pixels) on the ground plane.",
+           true);
+  s.points("ground", c.ground, 4, 4,
+           "The same four points on the ground, in metres (any origin, x and y axes at right angles).",
+           true);
+  if (!s.describing() && c.image.size() == 4 && c.ground.size() == 4 &&
+      !Homography::from_points(c.image, c.ground)) {
+    s.error("", "the four points do not define a ground plane (three are aligned, or repeated)");
+  }
+}
+
+void parse_zone(Section& s, Zone& z) {
+  s.text("id", z.id, "Zone id, unique within the camera; rules refer to it.", kId);
+  s.text("name", z.name, "Name shown to operators.");
+  s.points("polygon", z.polygon, 3, 64, "Polygon in source-image pixels.", true);
+  s.point("allowed_direction", z.allowed_direction,
+          "Image-space vector of the allowed movement (for wrong_way).");
+  double height = z.person_height_px.value_or(0);
+  s.number("person_height_px", height, 0, 4000,
+           "Expected standing height of a person here, in pixels (0: use calibration).");
+  if (height > 0) z.person_height_px = height;
+  if (s.describing()) return;
+  if (z.polygon.size() >= 3) {
+    if (!is_simple_polygon(z.polygon)) {
+      s.error("polygon", "edges cross each other; list the points in order around the zone");
+    } else if (std::abs(signed_area(z.polygon)) < 1.0) {
+      s.error("polygon", "has no area");
+    }
+  }
+  if (z.allowed_direction && cv::norm(*z.allowed_direction) == 0) {
+    s.error("allowed_direction", "must not be [0, 0]");
+  }
+}
+
+void parse_line(Section& s, Line& l) {
+  s.text("id", l.id, "Line id, unique within the camera among zones and lines.", kId);
+  s.text("name", l.name, "Name shown to operators.");
+  std::vector<Point> ends;
+  s.points("points", ends, 2, 2, "The two ends of the tripwire, in source-image pixels.", true);
+  s.point("direction", l.direction,
+          "Image-space vector of the crossing that alerts; omit for both ways.");
+  if (s.describing()) return;
+  if (ends.size() == 2) {
+    l.a = ends[0];
+    l.b = ends[1];
+    if (l.a == l.b) s.error("points", "the two ends are the same point");
+  }
+  if (l.direction) {
+    const Point d = *l.direction;
+    const Point along = l.b - l.a;
+    if (cv::norm(d) == 0) {
+      s.error("direction", "must not be [0, 0]");
+    } else if (std::abs(d.x * along.y - d.y * along.x) < 1e-9 * cv::norm(d) * cv::norm(along)) {
+      s.error("direction", "is parallel to the line, so it says nothing about crossing");
+    }
+  }
+}
+
+void parse_rule(Section& s, RuleConfig& r) {
+  std::string type;
+  s.text("type", type,
+         "Event type: wrong_way, intrusion, crowd_movement, density, abandoned_object, weapon, "
+         "person_on_ground or fire.",
+         {.required = true});
+  s.flag("enabled", r.enabled, "Whether this rule is evaluated.");
+  s.texts("zones", r.zones, "Zone or line ids the rule applies to; omit for the whole image.",
+          {.identifier = true});
+  if (s.describing() || type.empty()) return;
+  if (auto t = parse_event_type(type)) {
+    r.type = *t;
+  } else {
+    s.error("type", "'" + type + "' is not one of the eight event types (wrong_way, intrusion, "
+                    "crowd_movement, density, abandoned_object, weapon, person_on_ground, fire)");
+  }
+}
+
+}  // namespace
+
+void parse_camera(Section& s, CameraConfig& c) {
+  s.text("id", c.id, "Camera id: unique, used in topics, paths and the journal.", kId);
+  s.text("name", c.name, "Name shown to operators and on the transparency page.");
+  s.text("url", c.url,
+         "Stream: rtsp://, http:// (MJPEG) or a file path; use ${ENV} for credentials.",
+         {.required = true, .max_length = 2048});
+  s.flag("enabled", c.enabled, "Whether the camera is read and analysed.");
+  s.section("analysis", "How frames are analysed.",
+            [&](Section& a) { parse_analysis(a, c.analysis); });
+  s.section("input", "How the stream is read.", [&](Section& in) { parse_input(in, c.input); });
+  s.optional_section<Calibration>("calibration", c.calibration,
+                                  "Ground-plane calibration: gives metres, m/s and persons/m².",
+                                  parse_calibration);
+  s.list<Zone>("zones", c.zones, "Polygons of the image where rules apply.", parse_zone);
+  s.list<Line>("lines", c.lines, "Tripwires.", parse_line);
+  s.list<RuleConfig>("rules", c.rules, "Event types evaluated on this camera, and where.",
+                     parse_rule);
+  s.list<std::vector<Point>>(
+      "privacy_masks", c.privacy_masks, "Polygons always hidden in stored evidence.",
+      [](Section& m, std::vector<Point>& pts) {
+        m.points("polygon", pts, 3, 64, "Polygon in source-image pixels.", true);
+      });
+}
+
+void parse_node(Section& s, Config& c) {
+  s.choice("log_level", c.log_level,
+           {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+            {"error", "error"}},
+           "Least severe log messages written to stderr.");
+  s.list<CameraConfig>("cameras", c.cameras, "The cameras this node reads.", parse_camera);
+  s.section("storage", "Where alerts, the journal and evidence are kept.", [&](Section& st) {
+    StorageConfig& o = c.storage;
+    st.choice("backend", o.backend,
+              {{"sqlite", StorageBackend::kSqlite}, {"postgres", StorageBackend::kPostgres}},
+              "sqlite: one embedded file (single node); postgres: shared by several nodes.");
+    st.text("data_dir", o.data_dir, "Folder for the database file and evidence.");
+    st.text("postgres_url", o.postgres_url, "PostgreSQL connection URL (backend postgres).",
+            {.secret = true});
+    st.integer("evidence_days", o.evidence_days, 1, 30,
+               "Days evidence images and clips are kept (the law allows at most 30).");
+    st.integer("journal_months", o.journal_months, 12, 12,
+               "Months journal records are kept (fixed at 12 by law).");
+    if (!st.describing() && o.backend == StorageBackend::kPostgres && o.postgres_url.empty()) {
+      st.error("postgres_url", "is required when backend is postgres");
+    }
+  });
+  s.section("api", "The HTTP API and operator console.", [&](Section& a) {
+    ApiConfig& o = c.api;
+    a.text("listen", o.listen, "Address to listen on; 127.0.0.1 keeps the API local.");
+    a.integer("port", o.port, 0, 65535, "TCP port (0: any free port).");
+    a.text("tls_cert", o.tls_cert, "PEM certificate file; with tls_key, serves HTTPS.");
+    a.text("tls_key", o.tls_key, "PEM private key file.", {.secret = false});
+    if (!a.describing() && o.tls_cert.empty() != o.tls_key.empty()) {
+      a.error(o.tls_cert.empty() ? "tls_cert" : "tls_key", "tls_cert and tls_key go together");
+    }
+  });
+  s.section("mqtt", "Publishing alerts and camera status to an MQTT broker.", [&](Section& m) {
+    MqttConfig& o = c.mqtt;
+    m.flag("enabled", o.enabled, "Whether to publish to MQTT.");
+    m.text("host", o.host, "Broker host name or address.");
+    m.integer("port", o.port, 1, 65535, "Broker port.");
+    m.text("username", o.username, "User name, if the broker requires one.");
+    m.text("password", o.password, "Password; use ${ENV}.", {.secret = true});
+    m.text("topic_prefix", o.topic_prefix, "First level of every topic.", {.identifier = true});
+    m.flag("tls", o.tls, "Connect with TLS.");
+  });
+  s.list<Authorization>(
+      "authorizations", c.authorizations,
+      "Orders that authorise analysis: which cameras, which events, from when to when.",
+      [](Section& a, Authorization& o) {
+        a.text("reference", o.reference, "Reference of the prefectoral order.", {.required = true});
+        a.texts("cameras", o.cameras, "Camera ids covered.", {.identifier = true});
+        std::vector<std::string> types;
+        a.texts("event_types", types, "Event types covered.");
+        a.text("start", o.start, "Start, ISO 8601 (e.g. 2026-07-01T00:00:00+02:00).",
+               {.required = true});
+        a.text("end", o.end, "End, ISO 8601.", {.required = true});
+        a.text("controller", o.controller, "Who controls the use (name or office).");
+        for (const auto& t : types) {
+          if (auto e = parse_event_type(t)) {
+            o.event_types.push_back(*e);
+          } else {
+            a.error("event_types", "'" + t + "' is not one of the eight event types");
+          }
+        }
+      });
+}
+
+}  // namespace vigie::config

@@ -1,0 +1,97 @@
+#include "config/to_json.hpp"
+
+#include "core/redact.hpp"
+
+namespace vigie::config {
+namespace {
+
+nlohmann::json point_json(Point p) { return nlohmann::json::array({p.x, p.y}); }
+
+nlohmann::json points_json(const std::vector<Point>& pts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : pts) out.push_back(point_json(p));
+  return out;
+}
+
+std::string secret(const std::string& value, bool redacted) {
+  return redacted && !value.empty() ? "***" : value;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const CameraConfig& c, bool redacted) {
+  nlohmann::json j;
+  j["id"] = c.id;
+  j["name"] = c.name;
+  j["url"] = redacted ? redact_url(c.url) : c.url;
+  j["enabled"] = c.enabled;
+  j["analysis"] = {{"fps", c.analysis.fps}, {"width", c.analysis.width}};
+  const InputConfig& in = c.input;
+  j["input"] = {{"rtsp_transport", in.rtsp_transport == RtspTransport::kTcp ? "tcp" : "udp"},
+                {"connect_timeout_s", in.connect_timeout_s},
+                {"read_timeout_s", in.read_timeout_s},
+                {"stall_after_s", in.stall_after_s},
+                {"realtime", in.realtime},
+                {"loop", in.loop},
+                {"skip_loop_filter", in.skip_loop_filter},
+                {"skip_non_reference", in.skip_non_reference},
+                {"ring_seconds", in.ring_seconds}};
+  if (c.calibration) {
+    j["calibration"] = {{"image", points_json(c.calibration->image)},
+                        {"ground", points_json(c.calibration->ground)}};
+  }
+  j["zones"] = nlohmann::json::array();
+  for (const Zone& z : c.zones) {
+    nlohmann::json zj = {{"id", z.id}, {"name", z.name}, {"polygon", points_json(z.polygon)}};
+    if (z.allowed_direction) zj["allowed_direction"] = point_json(*z.allowed_direction);
+    if (z.person_height_px) zj["person_height_px"] = *z.person_height_px;
+    j["zones"].push_back(zj);
+  }
+  j["lines"] = nlohmann::json::array();
+  for (const Line& l : c.lines) {
+    nlohmann::json lj = {{"id", l.id}, {"name", l.name}, {"points", points_json({l.a, l.b})}};
+    if (l.direction) lj["direction"] = point_json(*l.direction);
+    j["lines"].push_back(lj);
+  }
+  j["rules"] = nlohmann::json::array();
+  for (const RuleConfig& r : c.rules) {
+    j["rules"].push_back({{"type", to_string(r.type)}, {"enabled", r.enabled}, {"zones", r.zones}});
+  }
+  j["privacy_masks"] = nlohmann::json::array();
+  for (const auto& m : c.privacy_masks) j["privacy_masks"].push_back({{"polygon", points_json(m)}});
+  return j;
+}
+
+nlohmann::json to_json(const Config& c, bool redacted) {
+  nlohmann::json j;
+  j["log_level"] = c.log_level;
+  j["cameras"] = nlohmann::json::array();
+  for (const auto& cam : c.cameras) j["cameras"].push_back(to_json(cam, redacted));
+  const StorageConfig& s = c.storage;
+  j["storage"] = {{"backend", s.backend == StorageBackend::kSqlite ? "sqlite" : "postgres"},
+                  {"data_dir", s.data_dir},
+                  {"postgres_url", secret(s.postgres_url, redacted)},
+                  {"evidence_days", s.evidence_days},
+                  {"journal_months", s.journal_months}};
+  j["api"] = {{"listen", c.api.listen}, {"port", c.api.port}, {"tls_cert", c.api.tls_cert},
+              {"tls_key", c.api.tls_key}};
+  const MqttConfig& m = c.mqtt;
+  j["mqtt"] = {{"enabled", m.enabled},          {"host", m.host},
+               {"port", m.port},                {"username", m.username},
+               {"password", secret(m.password, redacted)}, {"topic_prefix", m.topic_prefix},
+               {"tls", m.tls}};
+  j["authorizations"] = nlohmann::json::array();
+  for (const auto& a : c.authorizations) {
+    nlohmann::json types = nlohmann::json::array();
+    for (auto t : a.event_types) types.push_back(to_string(t));
+    j["authorizations"].push_back({{"reference", a.reference},
+                                   {"cameras", a.cameras},
+                                   {"event_types", types},
+                                   {"start", a.start},
+                                   {"end", a.end},
+                                   {"controller", a.controller}});
+  }
+  return j;
+}
+
+}  // namespace vigie::config

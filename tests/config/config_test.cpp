@@ -1,0 +1,266 @@
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.hpp"
+#include "config/to_json.hpp"
+#include "core/redact.hpp"
+
+namespace vigie::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ParseContext env_with(std::map<std::string, std::string> vars) {
+  ParseContext ctx;
+  ctx.env = [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  return ctx;
+}
+
+LoadResult parse(const std::string& yaml) { return parse_config(yaml, "/base", env_with({})); }
+
+std::string errors_of(const std::string& yaml) {
+  const LoadResult r = parse(yaml);
+  EXPECT_FALSE(r.ok()) << "expected errors for:\n" << yaml;
+  return r.error_text("test.yaml");
+}
+
+const char* kCamera = R"(
+cameras:
+  - id: cam1
+    url: rtsp://127.0.0.1/x
+)";
+
+TEST(ConfigTest, MinimalConfigTakesDefaults) {
+  const LoadResult r = parse(kCamera);
+  ASSERT_TRUE(r.ok()) << r.error_text("test");
+  const CameraConfig& c = r.config->cameras.at(0);
+  EXPECT_EQ(c.id, "cam1");
+  EXPECT_DOUBLE_EQ(c.analysis.fps, 5.0);
+  EXPECT_EQ(c.analysis.width, 320);
+  EXPECT_EQ(c.input.rtsp_transport, RtspTransport::kTcp);
+  EXPECT_DOUBLE_EQ(c.input.ring_seconds, 10.0);
+  EXPECT_EQ(r.config->api.listen, "127.0.0.1");
+  EXPECT_EQ(r.config->storage.evidence_days, 30);
+}
+
+TEST(ConfigTest, EmptyDocumentIsAValidNodeWithNoCamera) {
+  const LoadResult r = parse("");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.config->cameras.empty());
+}
+
+TEST(ConfigTest, ExampleParsesAndSetsEveryKeyOfTheSchema) {
+  const std::filesystem::path example = std::filesystem::path(VIGIE_SOURCE_DIR) / "config/example.yaml";
+  std::ifstream in(example);
+  ASSERT_TRUE(in) << example;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const LoadResult r = parse_config(text, example.parent_path(),
+                                    env_with({{"CAMERA_PASSWORD", "s3cret-pass"}}));
+  ASSERT_TRUE(r.ok()) << r.error_text("example.yaml");
+  EXPECT_EQ(r.config->cameras.size(), 1u);
+
+  // Every key of the schema appears in the example, so the example documents all of them.
+  std::set<std::string> present;
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                         const std::string& path) {
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        const std::string p = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
+        present.insert(p);
+        walk(kv.second, p);
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) {
+        if (item.IsMap()) walk(item, path + "[]");
+      }
+    }
+  };
+  walk(YAML::Load(text), "");
+  for (const FieldDoc& doc : describe_schema()) {
+    EXPECT_TRUE(present.count(doc.path)) << "example.yaml does not show " << doc.path;
+  }
+}
+
+TEST(ConfigTest, SchemaDescribesEveryFieldWithADescription) {
+  const auto docs = describe_schema();
+  EXPECT_GT(docs.size(), 50u);
+  for (const auto& d : docs) EXPECT_FALSE(d.description.empty()) << d.path;
+  auto fps = std::find_if(docs.begin(), docs.end(),
+                          [](const FieldDoc& d) { return d.path == "cameras[].analysis.fps"; });
+  ASSERT_NE(fps, docs.end());
+  EXPECT_EQ(fps->default_value, "5");
+  EXPECT_EQ(fps->bounds, "0.2 .. 30");
+}
+
+struct BadCase {
+  const char* name;
+  std::string yaml;
+  std::string expected;  // substring of the error text
+};
+
+class ConfigErrorTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrorTest, NamesKeyPathAndLine) {
+  EXPECT_THAT(errors_of(GetParam().yaml), HasSubstr(GetParam().expected));
+}
+
+const std::string kHead = "cameras:\n  - id: cam1\n    url: rtsp://h/x\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, ConfigErrorTest,
+    ::testing::Values(
+        BadCase{"UnknownTopLevelKey", "camras: []\n", "camras: unknown key"},
+        BadCase{"UnknownNestedKey", kHead + "    analysis:\n      fsp: 5\n",
+                "cameras[0].analysis.fsp: unknown key (known keys here: fps, width) (line 5)"},
+        BadCase{"PolygonTooFewPoints",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0, 0], [10, 0]]\n",
+                "cameras[0].zones[0].polygon: needs at least 3 points, found 2 (line 6)"},
+        BadCase{"PolygonSelfIntersecting",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[10,10],[10,0],[0,10]]\n",
+                "cameras[0].zones[0].polygon: edges cross each other"},
+        BadCase{"PolygonWithoutArea",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5,0],[10,0]]\n",
+                "cameras[0].zones[0].polygon: has no area"},
+        BadCase{"PointNotAPair", kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5],[10,0]]\n",
+                "cameras[0].zones[0].polygon[1]: a point is written [x, y] (line 6)"},
+        BadCase{"NumberOutOfBounds", kHead + "    analysis:\n      fps: 100\n",
+                "cameras[0].analysis.fps: 100 is out of bounds (0.2 .. 30) (line 5)"},
+        BadCase{"NotANumber", kHead + "    analysis:\n      width: wide\n",
+                "cameras[0].analysis.width: 'wide' is not a whole number"},
+        BadCase{"NotAFlag", kHead + "    enabled: maybe\n", "cameras[0].enabled: 'maybe' is not true or false"},
+        BadCase{"BadChoice", kHead + "    input:\n      rtsp_transport: sctp\n",
+                "cameras[0].input.rtsp_transport: 'sctp' is not one of tcp | udp"},
+        BadCase{"MissingRequired", "cameras:\n  - id: cam1\n", "cameras[0].url: is required (line 2)"},
+        BadCase{"BadIdentifier", "cameras:\n  - id: cam 1\n    url: x.mp4\n",
+                "cameras[0].id: 'cam 1' must be 1 to 64 letters"},
+        BadCase{"DuplicateCameraId", kHead + "  - id: cam1\n    url: y.mp4\n",
+                "cameras[1].id: 'cam1' is already used by another camera (line 4)"},
+        BadCase{"DuplicateZoneId",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n"
+                        "      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n",
+                "cameras[0].zones[1].id: 'z' is already used"},
+        BadCase{"RuleNamesUnknownZone", kHead + "    rules:\n      - type: intrusion\n        zones: [nowhere]\n",
+                "cameras[0].rules[0].zones[0]: no zone or line has the id 'nowhere'"},
+        BadCase{"UnknownEventType", kHead + "    rules:\n      - type: loitering\n",
+                "cameras[0].rules[0].type: 'loitering' is not one of the eight event types"},
+        BadCase{"CalibrationWrongCount",
+                kHead + "    calibration:\n      image: [[0,0],[1,0],[1,1]]\n      ground: [[0,0],[1,0],[1,1],[0,1]]\n",
+                "cameras[0].calibration.image: needs exactly 4 points, found 3"},
+        BadCase{"CalibrationDegenerate",
+                kHead + "    calibration:\n      image: [[0,0],[10,0],[20,0],[5,9]]\n      ground: [[0,0],[1,0],[1,1],[0,1]]\n",
+                "cameras[0].calibration: the four points do not define a ground plane"},
+        BadCase{"LineSameEnds", kHead + "    lines:\n      - id: l\n        points: [[5,5],[5,5]]\n",
+                "cameras[0].lines[0].points: the two ends are the same point"},
+        BadCase{"LineDirectionParallel",
+                kHead + "    lines:\n      - id: l\n        points: [[0,5],[10,5]]\n        direction: [1, 0]\n",
+                "cameras[0].lines[0].direction: is parallel to the line"},
+        BadCase{"ZeroAllowedDirection",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n        allowed_direction: [0, 0]\n",
+                "cameras[0].zones[0].allowed_direction: must not be [0, 0]"},
+        BadCase{"MissingEnvironmentVariable",
+                "cameras:\n  - id: c\n    url: rtsp://u:${VIGIE_TEST_UNSET_VAR}@h/x\n",
+                "cameras[0].url: environment variable VIGIE_TEST_UNSET_VAR is not set (line 3)"},
+        BadCase{"ReadTimeoutShorterThanStall", kHead + "    input:\n      read_timeout_s: 2\n      stall_after_s: 5\n",
+                "cameras[0].input.read_timeout_s: must not be shorter than stall_after_s"},
+        BadCase{"EvidenceBeyondLegalMaximum", "storage:\n  evidence_days: 90\n",
+                "storage.evidence_days: 90 is out of bounds (1 .. 30) (line 2)"},
+        BadCase{"PostgresWithoutUrl", "storage:\n  backend: postgres\n",
+                "storage.postgres_url: is required when backend is postgres"},
+        BadCase{"TlsCertWithoutKey", "api:\n  tls_cert: /etc/c.pem\n", "api.tls_key: tls_cert and tls_key go together"},
+        BadCase{"AuthorizationEndBeforeStart",
+                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam1]\n    start: 2026-07-02T00:00:00Z\n    end: 2026-07-01T00:00:00Z\n",
+                "authorizations[0].end: must be after start (line 8)"},
+        BadCase{"AuthorizationTimeWithoutZone",
+                kHead + "authorizations:\n  - reference: A1\n    start: 2026-07-02T00:00:00\n    end: 2026-07-03T00:00:00Z\n",
+                "authorizations[0].start: '2026-07-02T00:00:00' is not an ISO 8601 time with a zone"},
+        BadCase{"AuthorizationUnknownCamera",
+                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam9]\n    start: 2026-07-01\n    end: 2026-07-02\n",
+                "authorizations[0].cameras: no camera has the id 'cam9'"},
+        BadCase{"DuplicateKey", "log_level: info\nlog_level: debug\n", "log_level: duplicate key (line 2)"},
+        BadCase{"ListExpected", "cameras: cam1\n", "cameras: expected a list (- item), found a single value (line 1)"},
+        BadCase{"MappingExpected", "cameras:\n  - just-a-string\n",
+                "cameras[0]: expected a mapping of keys, found a single value (line 2)"},
+        BadCase{"YamlSyntax", "cameras:\n  - id: [unclosed\n", "(document): YAML syntax"}),
+    [](const ::testing::TestParamInfo<BadCase>& p) { return std::string(p.param.name); });
+
+TEST(ConfigTest, ReportsEveryErrorAndAppliesNothing) {
+  const LoadResult r = parse(kHead + "    analysis:\n      fps: 0\n      width: 5\n    bogus: 1\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.errors.size(), 3u) << r.error_text("t");
+}
+
+TEST(ConfigTest, SecretsNeverAppearInOutput) {
+  const LoadResult r = parse_config(
+      "cameras:\n  - id: c\n    url: rtsp://admin:${PW}@10.0.0.1/s\n"
+      "mqtt:\n  password: ${MQ}\n",
+      "/", env_with({{"PW", "hunter2-camera"}, {"MQ", "broker-secret"}}));
+  ASSERT_TRUE(r.ok()) << r.error_text("t");
+  EXPECT_EQ(r.config->cameras[0].url, "rtsp://admin:hunter2-camera@10.0.0.1/s");
+  const std::string shown = to_json(*r.config).dump();
+  EXPECT_THAT(shown, Not(HasSubstr("hunter2-camera")));
+  EXPECT_THAT(shown, Not(HasSubstr("broker-secret")));
+  EXPECT_THAT(shown, HasSubstr("rtsp://***@10.0.0.1/s"));
+  // Substituted values are registered, so free text that echoes them is scrubbed too.
+  EXPECT_EQ(redact("connect failed: hunter2-camera rejected"), "connect failed: *** rejected");
+  EXPECT_EQ(redact("open rtsp://a:b@h/x failed"), "open rtsp://***@h/x failed");
+}
+
+TEST(ConfigTest, ErrorsDoNotEchoSecrets) {
+  const std::string text = errors_of("cameras:\n  - id: ${ID}\n    url: x\n");
+  (void)text;
+  const LoadResult r =
+      parse_config("cameras:\n  - id: \"${ID}\"\n    url: x\n", "/", env_with({{"ID", "bad id secret"}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error_text("t"), Not(HasSubstr("bad id secret")));
+}
+
+TEST(ConfigTest, RelativeFileUrlsResolveAgainstTheConfigFolder) {
+  const LoadResult r = parse_config("cameras:\n  - id: c\n    url: clips/a.mp4\n", "/etc/vigie", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->cameras[0].url, "/etc/vigie/clips/a.mp4");
+}
+
+TEST(ConfigTest, VersionChangesWithMeaningNotWithComments) {
+  const auto a = parse("# one\n" + std::string(kCamera));
+  const auto b = parse("# two\n" + std::string(kCamera));
+  const auto c = parse(kHead + "    analysis:\n      fps: 6\n");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(config_version(*a.config), config_version(*b.config));
+  EXPECT_NE(config_version(*a.config), config_version(*c.config));
+}
+
+TEST(ConfigTest, CameraFileResolvesVideoBesideIt) {
+  const auto dir = std::filesystem::temp_directory_path() / "vigie_camera_file_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "camera.yaml") << "id: synth-x\nurl: video.mp4\nzones:\n  - id: z\n"
+                                        "    polygon: [[0,0],[9,0],[9,9]]\nrules:\n  - type: fire\n";
+  const CameraLoadResult r = load_camera_file(dir / "camera.yaml");
+  ASSERT_TRUE(r.ok()) << r.error_text("camera.yaml");
+  EXPECT_EQ(r.camera->url, (dir / "video.mp4").string());
+  EXPECT_EQ(r.camera->rules.at(0).type, EventType::kFire);
+
+  std::ofstream(dir / "bad.yaml") << "id: synth-x\nurl: video.mp4\nrules:\n  - type: fire\n    zones: [q]\n";
+  const CameraLoadResult bad = load_camera_file(dir / "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error_text("bad.yaml"), HasSubstr("bad.yaml: rules[0].zones[0]: no zone or line"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, MissingFileIsOneClearError) {
+  const LoadResult r = load_config_file("/nonexistent/vigie.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error_text("x"), HasSubstr("/nonexistent/vigie.yaml: cannot be read"));
+}
+
+}  // namespace
+}  // namespace vigie::config

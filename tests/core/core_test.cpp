@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "core/event_type.hpp"
+#include "core/geometry.hpp"
+#include "core/iso_time.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "core/status.hpp"
+
+namespace vigie {
+namespace {
+
+TEST(EventTypeTest, ExactlyEightRoundTrip) {
+  EXPECT_EQ(kAllEventTypes.size(), 8u);
+  for (EventType t : kAllEventTypes) EXPECT_EQ(parse_event_type(to_string(t)), t);
+  EXPECT_FALSE(parse_event_type("face_recognition"));
+  EXPECT_FALSE(parse_event_type("loitering"));
+}
+
+TEST(ResultTest, HoldsValueOrStatus) {
+  Result<int> ok = 3;
+  EXPECT_TRUE(ok.is_ok());
+  EXPECT_EQ(*ok, 3);
+  Result<int> bad = invalid_argument("nope");
+  EXPECT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().to_string(), "invalid_argument: nope");
+}
+
+TEST(GeometryTest, PolygonsAndSegments) {
+  const std::vector<Point> square{{0, 0}, {10, 0}, {10, 10}, {0, 10}};
+  EXPECT_TRUE(is_simple_polygon(square));
+  EXPECT_DOUBLE_EQ(std::abs(signed_area(square)), 100.0);
+  EXPECT_TRUE(polygon_contains(square, {5, 5}));
+  EXPECT_FALSE(polygon_contains(square, {15, 5}));
+  EXPECT_FALSE(is_simple_polygon({{0, 0}, {10, 10}, {10, 0}, {0, 10}}));
+  EXPECT_TRUE(segments_intersect({0, 0}, {10, 10}, {0, 10}, {10, 0}));
+  EXPECT_FALSE(segments_intersect({0, 0}, {1, 0}, {0, 1}, {1, 1}));
+}
+
+TEST(GeometryTest, HomographyMapsCorrespondencesBothWays) {
+  const std::vector<Point> image{{100, 300}, {540, 300}, {420, 100}, {220, 100}};
+  const std::vector<Point> ground{{0, 0}, {10, 0}, {10, 20}, {0, 20}};
+  const auto h = Homography::from_points(image, ground);
+  ASSERT_TRUE(h);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(h->to_ground(image[i]).x, ground[i].x, 1e-3);
+    EXPECT_NEAR(h->to_ground(image[i]).y, ground[i].y, 1e-3);
+    EXPECT_NEAR(h->to_image(ground[i]).x, image[i].x, 1e-2);
+  }
+  EXPECT_FALSE(Homography::from_points({{0, 0}, {1, 0}, {2, 0}, {0, 1}}, ground));
+}
+
+TEST(IsoTimeTest, ParsesZonesAndRejectsAmbiguity) {
+  const auto a = parse_iso8601("2026-07-01T02:00:00+02:00");
+  const auto b = parse_iso8601("2026-07-01T00:00:00Z");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(format_iso8601(*b), "2026-07-01T00:00:00.000Z");
+  EXPECT_TRUE(parse_iso8601("2026-07-01"));
+  EXPECT_FALSE(parse_iso8601("2026-07-01T00:00:00"));
+  EXPECT_FALSE(parse_iso8601("2026-02-30"));
+  EXPECT_FALSE(parse_iso8601("yesterday"));
+}
+
+TEST(RedactTest, HidesUrlCredentialsAndRegisteredSecrets) {
+  EXPECT_EQ(redact_url("rtsp://user:pa:ss@cam.local:554/s?x=1"), "rtsp://***@cam.local:554/s?x=1");
+  EXPECT_EQ(redact_url("rtsp://cam.local/s"), "rtsp://cam.local/s");
+  EXPECT_EQ(redact_url("/videos/a@b.mp4"), "/videos/a@b.mp4");
+  register_secret("tok-1234567");
+  EXPECT_EQ(redact("bearer tok-1234567 sent"), "bearer *** sent");
+  register_secret("ab");  // too short to hide safely
+  EXPECT_EQ(redact("about"), "about");
+}
+
+TEST(ThrottledLogTest, FoldsRepeatsWithinAnInterval) {
+  ManualClock clock;
+  ThrottledLog log("cam1", clock, 1.0);
+  EXPECT_TRUE(log.warn("decode error"));
+  EXPECT_FALSE(log.warn("decode error"));
+  EXPECT_FALSE(log.warn("decode error"));
+  clock.advance(Seconds(1.1));
+  EXPECT_TRUE(log.warn("decode error"));
+  EXPECT_EQ(log.total(), 4u);
+}
+
+}  // namespace
+}  // namespace vigie
