@@ -1,0 +1,22 @@
+#pragma once
+// The `vigie` subcommands. Each registers its options on the CLI11 app and returns the
+// process exit code when run: 0 success, 1 failure at run time, 2 bad usage or input.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace vigie::cli {
+
+/// A registered subcommand: `run` is called after parsing when `app` was chosen.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command add_run_command(CLI::App& app);
+Command add_demo_command(CLI::App& app);
+Command add_synth_command(CLI::App& app);
+Command add_check_config_command(CLI::App& app);
+
+}  // namespace vigie::cli

@@ -1,0 +1,46 @@
+// vigie: real-time video analytics for public-safety operators.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <vector>
+
+#include <opencv2/core/version.hpp>
+extern "C" {
+#include <libavcodec/version.h>
+#include <libavformat/version.h>
+}
+
+#include "cli/commands.hpp"
+#include "cli/version.hpp"
+#include "core/log.hpp"
+
+namespace {
+
+std::string version_text() {
+  return std::string("vigie ") + VIGIE_VERSION + " (OpenCV " CV_VERSION ", libavformat " +
+         AV_STRINGIFY(LIBAVFORMAT_VERSION) + ", libavcodec " + AV_STRINGIFY(LIBAVCODEC_VERSION) + ")";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vigie::init_logging("info");
+  CLI::App app{"vigie: signals eight kinds of situation on CCTV streams to a human operator.\n"
+               "It never identifies anyone and never acts on its own."};
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  const std::vector<vigie::cli::Command> commands = {
+      vigie::cli::add_run_command(app), vigie::cli::add_demo_command(app),
+      vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  for (const auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 2;
+}

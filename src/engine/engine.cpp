@@ -1,0 +1,94 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "core/redact.hpp"
+
+namespace vigie::engine {
+
+ingest::SourceOptions source_options(const config::CameraConfig& c,
+                                     std::optional<ingest::Pacing> pacing_override) {
+  ingest::SourceOptions o;
+  o.camera = c.id;
+  o.url = c.url;
+  o.rtsp_transport = c.input.rtsp_transport == config::RtspTransport::kTcp ? ingest::Transport::kTcp
+                                                                           : ingest::Transport::kUdp;
+  o.connect_timeout_s = c.input.connect_timeout_s;
+  o.read_timeout_s = c.input.read_timeout_s;
+  o.stall_after_s = c.input.stall_after_s;
+  o.pacing = pacing_override.value_or(c.input.realtime ? ingest::Pacing::kRealtime
+                                                       : ingest::Pacing::kAsFastAsPossible);
+  o.loop = c.input.loop;
+  o.skip_loop_filter = c.input.skip_loop_filter;
+  o.skip_non_reference = c.input.skip_non_reference;
+  o.analysis_fps = c.analysis.fps;
+  o.analysis_width = c.analysis.width;
+  o.ring_seconds = c.input.ring_seconds;
+  return o;
+}
+
+Engine::Engine(const config::Config& config, EngineOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()) {
+  if (!options_.make_source) throw std::invalid_argument("EngineOptions.make_source is required");
+  for (const auto& c : config.cameras) {
+    cameras_.push_back(std::make_shared<const config::CameraConfig>(c));
+  }
+  std::size_t workers = options_.workers;
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  scheduler_ = std::make_unique<Scheduler>(workers);
+  for (const auto& camera : cameras_) {
+    if (!camera->enabled) continue;
+    pipelines_.push_back(std::make_unique<CameraPipeline>(
+        camera, options_.make_source(source_options(*camera, options_.pacing), clock_),
+        options_.on_frame, clock_));
+  }
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& p : pipelines_) {
+    const Scheduler::TaskId id = scheduler_->add(*p);
+    p->start([this, id] { scheduler_->wake(id); });
+    spdlog::info("camera {}: started ({})", p->camera().id, redact_url(p->camera().url));
+  }
+}
+
+void Engine::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // Sources first, so nothing wakes the scheduler after its workers are gone.
+  for (auto& p : pipelines_) p->stop();
+  scheduler_->stop();
+}
+
+std::vector<CameraStatus> Engine::status() const {
+  std::vector<CameraStatus> out;
+  auto it = pipelines_.begin();
+  for (const auto& camera : cameras_) {
+    if (camera->enabled && it != pipelines_.end()) {
+      out.push_back((*it++)->status());
+      continue;
+    }
+    CameraStatus s;
+    s.id = camera->id;
+    s.name = camera->name;
+    s.health.state = CameraState::kStopped;
+    s.health.reason = "disabled in configuration";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool Engine::finished() const {
+  return std::all_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->done(); });
+}
+
+}  // namespace vigie::engine

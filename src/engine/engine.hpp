@@ -1,0 +1,60 @@
+#pragma once
+// The engine wires a configuration into running pipelines: one source and one pipeline per
+// enabled camera, all driven by one Scheduler.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "engine/camera_pipeline.hpp"
+#include "engine/scheduler.hpp"
+#include "ingest/source.hpp"
+
+namespace vigie::engine {
+
+/// Makes the source of one camera (ingest::make_source in production, fakes in tests).
+using SourceFactory =
+    std::function<std::unique_ptr<ingest::Source>(ingest::SourceOptions, const Clock&)>;
+
+struct EngineOptions {
+  SourceFactory make_source;          ///< required
+  std::size_t workers = 0;            ///< 0: one per core
+  std::optional<ingest::Pacing> pacing;  ///< overrides each camera's input.realtime (eval: fast)
+  FrameObserver on_frame;             ///< optional: sees every analysed frame
+  const Clock* clock = nullptr;       ///< null: the system clock
+};
+
+/// Source options for one camera, from its configuration.
+ingest::SourceOptions source_options(const config::CameraConfig& camera,
+                                     std::optional<ingest::Pacing> pacing_override = {});
+
+class Engine {
+ public:
+  Engine(const config::Config& config, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Starts every enabled camera. Called once.
+  void start();
+  /// Stops all cameras and workers; returns when every thread is joined. Idempotent.
+  void stop();
+
+  /// One status per configured camera, in configuration order (disabled ones: stopped).
+  [[nodiscard]] std::vector<CameraStatus> status() const;
+  /// True when every enabled camera's source has finished for good (files played out).
+  [[nodiscard]] bool finished() const;
+
+ private:
+  std::vector<std::shared_ptr<const config::CameraConfig>> cameras_;
+  EngineOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::unique_ptr<CameraPipeline>> pipelines_;  // enabled cameras only
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace vigie::engine

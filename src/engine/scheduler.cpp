@@ -1,0 +1,88 @@
+#include "engine/scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace vigie::engine {
+
+Scheduler::Scheduler(std::size_t workers) {
+  if (workers == 0) workers = 1;
+  workers_.reserve(workers);
+  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { run_worker(); });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+Scheduler::TaskId Scheduler::add(Task& task) {
+  std::lock_guard lock(mutex_);
+  tasks_.push_back(Entry{&task});
+  return tasks_.size() - 1;
+}
+
+void Scheduler::wake(TaskId id) {
+  std::lock_guard lock(mutex_);
+  if (id >= tasks_.size()) return;
+  Entry& e = tasks_[id];
+  switch (e.slot) {
+    case Slot::kIdle:
+      e.slot = Slot::kQueued;
+      ready_.push_back(id);
+      cv_.notify_one();
+      break;
+    case Slot::kRunning: e.slot = Slot::kRunningWoken; break;
+    case Slot::kQueued:
+    case Slot::kRunningWoken:
+    case Slot::kDone: break;
+  }
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& w : workers_) {
+    if (w.joinable()) w.join();
+  }
+  workers_.clear();
+}
+
+std::size_t Scheduler::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return ready_.size();
+}
+
+void Scheduler::run_worker() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+    if (stopping_) return;
+    const TaskId id = ready_.front();
+    ready_.pop_front();
+    tasks_[id].slot = Slot::kRunning;
+    Task* task = tasks_[id].task;
+    lock.unlock();
+    StepOutcome outcome = StepOutcome::kDone;
+    try {
+      outcome = task->step();
+    } catch (const std::exception& e) {
+      // A worker must survive any one camera's failure; that camera stops being scheduled.
+      spdlog::error("camera task failed and was taken out of the schedule: {}", e.what());
+    }
+    lock.lock();
+    Entry& e = tasks_[id];
+    const bool woken = e.slot == Slot::kRunningWoken;
+    if (outcome == StepOutcome::kDone) {
+      e.slot = Slot::kDone;
+    } else if (outcome == StepOutcome::kMore || woken) {
+      e.slot = Slot::kQueued;
+      ready_.push_back(id);  // to the back: other cameras get their turn first
+      cv_.notify_one();
+    } else {
+      e.slot = Slot::kIdle;
+    }
+  }
+}
+
+}  // namespace vigie::engine

@@ -1,0 +1,70 @@
+#pragma once
+// A fixed pool of workers that runs many cameras' steps. A camera is queued when it has
+// work (its source said so); a worker takes it, runs one step, and re-queues it if more
+// work is pending. A task never runs on two workers at once, so per-camera state needs
+// no lock, and hundreds of cameras need only as many threads as there are cores.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace vigie::engine {
+
+/// What a step left behind.
+enum class StepOutcome {
+  kMore,  ///< more work is ready: queue me again
+  kIdle,  ///< nothing to do until wake() is called
+  kDone,  ///< finished for good: never queue me again
+};
+
+/// A unit the scheduler drives. step() is called by one worker at a time.
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual StepOutcome step() = 0;
+};
+
+class Scheduler {
+ public:
+  /// Handle of a task added to the scheduler; stable for the scheduler's lifetime.
+  using TaskId = std::size_t;
+
+  explicit Scheduler(std::size_t workers);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Registers a task (not owned; it must outlive the scheduler or be removed by stop()).
+  /// The task is idle until woken.
+  TaskId add(Task& task);
+  /// Marks the task as having work. Thread-safe; cheap when already queued or running.
+  void wake(TaskId id);
+  /// Stops the workers after their current step, and joins them. Idempotent.
+  void stop();
+
+  [[nodiscard]] std::size_t worker_count() const { return workers_.size(); }
+  /// Tasks waiting for a worker right now (for /metrics).
+  [[nodiscard]] std::size_t queue_depth() const;
+
+ private:
+  enum class Slot { kIdle, kQueued, kRunning, kRunningWoken, kDone };
+  struct Entry {
+    Task* task;
+    Slot slot = Slot::kIdle;
+  };
+
+  void run_worker();
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<TaskId> ready_;
+  std::vector<Entry> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace vigie::engine
