@@ -1,0 +1,86 @@
+#include "perceive/background.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace vigie::perceive {
+namespace {
+
+/// MOG2 promotes a new mode to background once the old one's weight falls below the
+/// background ratio (0.9): after about ln(0.9)/ln(1 - rate) frames, i.e. 0.105/rate.
+double rate_for_absorb_time(double seconds, double fps) {
+  const double frames = std::max(1.0, seconds * fps);
+  return std::clamp(0.105 / frames, 1e-5, 1.0);
+}
+
+cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int history) {
+  auto m = cv::createBackgroundSubtractorMOG2(history, c.var_threshold, c.remove_shadows);
+  m->setShadowThreshold(0.6);  // darker by up to 40 %, same chromaticity: a shadow
+  m->setNMixtures(4);
+  return m;
+}
+
+}  // namespace
+
+DualBackground::DualBackground(const BackgroundConfig& config, double fps)
+    : config_(config),
+      fps_(fps),
+      fast_rate_(rate_for_absorb_time(config.fast_absorb_s, fps)),
+      slow_rate_(rate_for_absorb_time(config.slow_absorb_s, fps)),
+      fast_(make_mog2(config, static_cast<int>(1.0 / fast_rate_))),
+      slow_(make_mog2(config, static_cast<int>(1.0 / slow_rate_))),
+      kernel_(cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3})) {}
+
+cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
+  // Slow, global brightness drift (dusk, auto-exposure) is removed by scaling each frame to
+  // a reference mean luma that itself follows slowly; local changes are left alone.
+  const double luma = cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
+  if (reference_luma_ < 0) reference_luma_ = luma;
+  reference_luma_ += (luma - reference_luma_) * std::min(1.0, 1.0 / (fps_ * 30.0));
+  if (luma < 1.0) return bgr;
+  const double gain = std::clamp(reference_luma_ / luma, 0.5, 2.0);
+  if (std::abs(gain - 1.0) < 0.02) return bgr;
+  cv::Mat out;
+  bgr.convertTo(out, -1, gain);
+  return out;
+}
+
+ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
+  ForegroundMasks out;
+  const cv::Mat frame = compensate_gain(bgr);
+  ++frames_;
+  // Right after a lighting change the fast model relearns quickly; the slow one pauses, so
+  // a parcel left before the change is not forgotten.
+  const double fast_rate = relearn_frames_ > 0 ? std::max(fast_rate_, 0.2) : fast_rate_;
+  const double slow_rate = relearn_frames_ > 0 ? 0.0 : slow_rate_;
+  const bool warming = static_cast<double>(frames_) < std::max(2.0, config_.warmup_s * fps_);
+  cv::Mat fast_raw, slow_raw;
+  fast_->apply(frame, fast_raw, warming ? -1 : fast_rate);
+  slow_->apply(frame, slow_raw, warming ? -1 : slow_rate);
+  if (relearn_frames_ > 0) --relearn_frames_;
+
+  cv::Mat fast_fg = fast_raw == 255;  // 127 marks shadows
+  cv::Mat slow_fg = slow_raw == 255;
+  out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
+  out.warming_up = warming;
+  if (!warming && out.moving_fraction > config_.illumination_change_fraction) {
+    out.illumination_change = true;
+    relearn_frames_ = static_cast<int>(std::ceil(fps_ * 1.5));
+  }
+  if (warming || out.illumination_change) {
+    out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
+    return out;
+  }
+  cv::morphologyEx(fast_fg, out.moving, cv::MORPH_OPEN, kernel_);
+  cv::morphologyEx(out.moving, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
+  cv::Mat slow_clean;
+  cv::morphologyEx(slow_fg, slow_clean, cv::MORPH_OPEN, kernel_);
+  out.static_fg = slow_clean & ~fast_fg;
+  cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
+  return out;
+}
+
+}  // namespace vigie::perceive

@@ -1,0 +1,60 @@
+#pragma once
+// Foreground from a pair of background models that learn at different speeds.
+//
+// The fast model absorbs anything that stops moving within a few seconds; the slow model
+// keeps it as foreground for a minute or more. Moving things are foreground in both;
+// a thing that was left and stays still is foreground in the slow model only, which is
+// the static-foreground map abandoned-object detection starts from.
+
+#include <memory>
+
+#include <opencv2/core.hpp>
+#include <opencv2/video/background_segm.hpp>
+
+namespace vigie::perceive {
+
+/// Immutable parameters, shared by every camera that uses them.
+struct BackgroundConfig {
+  double fast_absorb_s = 3.0;    ///< a still object joins the fast background after about this
+  double slow_absorb_s = 90.0;   ///< ... and the slow background after about this
+  double var_threshold = 20.0;   ///< MOG2 squared Mahalanobis distance for foreground
+  bool remove_shadows = true;    ///< MOG2 shadow detection; shadow pixels are not foreground
+  /// Share of the image changing at once above which the change is taken for lighting
+  /// (a cloud, a lamp, the camera's gain), not for objects.
+  double illumination_change_fraction = 0.35;
+  double warmup_s = 2.0;         ///< no foreground is reported before the models have seen this
+};
+
+/// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
+struct ForegroundMasks {
+  cv::Mat moving;          ///< foreground of the fast model, cleaned (shadows and speckle removed)
+  cv::Mat static_fg;       ///< foreground in the slow model, background in the fast one
+  double moving_fraction = 0.0;
+  bool illumination_change = false;  ///< this frame's change was global; masks are empty
+  bool warming_up = false;
+};
+
+/// Per-camera state. Not thread-safe: one camera's frames, in order, from one thread at a time.
+class DualBackground {
+ public:
+  DualBackground(const BackgroundConfig& config, double fps);
+
+  /// Feeds one analysis frame (BGR) and returns the masks for it.
+  ForegroundMasks apply(const cv::Mat& bgr);
+
+ private:
+  cv::Mat compensate_gain(const cv::Mat& bgr);
+
+  BackgroundConfig config_;
+  double fps_;
+  double fast_rate_;
+  double slow_rate_;
+  cv::Ptr<cv::BackgroundSubtractorMOG2> fast_;
+  cv::Ptr<cv::BackgroundSubtractorMOG2> slow_;
+  cv::Mat kernel_;
+  long frames_ = 0;
+  int relearn_frames_ = 0;  ///< frames left of fast relearning after a lighting change
+  double reference_luma_ = -1.0;
+};
+
+}  // namespace vigie::perceive

@@ -1,0 +1,57 @@
+#pragma once
+// Dense optical flow on a coarse image, summarised per zone: how fast, which way, and
+// whether the crowd is spreading out or closing in.
+
+#include <array>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/geometry.hpp"
+#include "perceive/person_scale.hpp"
+
+namespace vigie::perceive {
+
+struct FlowConfig {
+  int max_width = 160;          ///< flow is computed at most this wide (Farneback is O(pixels))
+  double running_speed_mps = 2.5;  ///< faster than this on the ground is running
+  /// Without calibration: running is faster than this many standing heights per second.
+  double running_heights_per_s = 1.4;
+  double min_speed_px_s = 4.0;  ///< source px/s below which a pixel is taken as still (noise)
+};
+
+/// Flow statistics of one zone over the last frame interval.
+struct ZoneFlow {
+  double mean_speed = 0;        ///< over moving pixels; m/s when metric, else source px/s
+  bool metric = false;
+  std::array<double, 8> direction_histogram{};  ///< share of motion per 45° sector (0 = +x)
+  Point mean_direction;         ///< magnitude-weighted mean unit vector (image axes)
+  double divergence = 0;        ///< 1/s, mean over moving pixels; > 0 spreading out
+  double fast_fraction = 0;     ///< share of moving foreground pixels faster than running
+  double moving_fraction = 0;   ///< share of the zone's pixels that move
+};
+
+/// Per-camera state: keeps the previous coarse frame. Not thread-safe.
+class FlowField {
+ public:
+  /// `zones` in source pixels; an empty polygon means the whole image.
+  FlowField(const FlowConfig& config, cv::Size analysis_size, double to_source,
+            const PersonScale& scale, const std::vector<std::vector<Point>>& zones);
+
+  /// One result per zone, in the order given; empty on the first frame.
+  std::vector<ZoneFlow> update(const cv::Mat& bgr, const cv::Mat& moving_mask, double dt_s);
+
+  /// Width of the coarse image flow runs on.
+  [[nodiscard]] int flow_width() const { return size_.width; }
+
+ private:
+  FlowConfig config_;
+  cv::Size size_;
+  double flow_to_source_;
+  std::vector<cv::Mat> zone_masks_;
+  cv::Mat metres_per_px_;      ///< CV_32F per coarse pixel; empty when uncalibrated
+  cv::Mat running_px_s_;       ///< CV_32F per coarse pixel: running threshold in source px/s
+  cv::Mat previous_;
+};
+
+}  // namespace vigie::perceive

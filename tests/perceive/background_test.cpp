@@ -1,0 +1,115 @@
+#include <random>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "perceive/background.hpp"
+#include "perceive/blobs.hpp"
+
+namespace vigie::perceive {
+namespace {
+
+constexpr double kFps = 5.0;
+
+/// A textured street with sensor noise: enough structure for the models to be realistic.
+cv::Mat street(std::mt19937& rng, double brightness = 1.0) {
+  cv::Mat img(180, 320, CV_8UC3);
+  for (int y = 0; y < img.rows; ++y) {
+    for (int x = 0; x < img.cols; ++x) {
+      const int base = 90 + ((x / 16 + y / 16) % 2) * 25;
+      img.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(base), static_cast<uchar>(base + 5),
+                                          static_cast<uchar>(base + 10));
+    }
+  }
+  cv::Mat noise(img.size(), CV_16SC3);
+  cv::randn(noise, 0, 3);
+  cv::theRNG().state = rng();
+  cv::Mat out;
+  img.convertTo(out, CV_16SC3, brightness);
+  out += noise;
+  out.convertTo(out, CV_8UC3);
+  return out;
+}
+
+void person(cv::Mat& img, int x, int y_foot, int h) {
+  cv::rectangle(img, cv::Rect(x - h / 6, y_foot - h, h / 3, h), cv::Scalar(30, 40, 160), cv::FILLED);
+}
+
+TEST(DualBackgroundTest, MovingPersonIsForegroundInTheFastModel) {
+  std::mt19937 rng(1);
+  DualBackground bg({}, kFps);
+  for (int i = 0; i < 20; ++i) bg.apply(street(rng));
+  ForegroundMasks m;
+  for (int i = 0; i < 10; ++i) {
+    cv::Mat f = street(rng);
+    person(f, 40 + i * 12, 150, 60);
+    m = bg.apply(f);
+  }
+  EXPECT_FALSE(m.warming_up);
+  EXPECT_FALSE(m.illumination_change);
+  const cv::Rect where(40 + 9 * 12 - 10, 90, 20, 60);
+  EXPECT_GT(cv::countNonZero(m.moving(where)), 0.6 * where.area());
+  EXPECT_LT(m.moving_fraction, 0.1);
+}
+
+TEST(DualBackgroundTest, LeftObjectBecomesStaticForegroundThenStaysThere) {
+  std::mt19937 rng(2);
+  DualBackground bg({.fast_absorb_s = 2.0, .slow_absorb_s = 60.0}, kFps);
+  for (int i = 0; i < 20; ++i) bg.apply(street(rng));
+  const cv::Rect bag(200, 140, 16, 14);
+  ForegroundMasks m;
+  for (int i = 0; i < static_cast<int>(20 * kFps); ++i) {  // 20 s after the bag is left
+    cv::Mat f = street(rng);
+    cv::rectangle(f, bag, cv::Scalar(20, 20, 20), cv::FILLED);
+    m = bg.apply(f);
+  }
+  EXPECT_LT(cv::countNonZero(m.moving(bag)), 0.2 * bag.area()) << "fast model absorbed it";
+  EXPECT_GT(cv::countNonZero(m.static_fg(bag)), 0.6 * bag.area()) << "slow model still sees it";
+  EXPECT_LT(cv::countNonZero(m.static_fg), 2 * bag.area()) << "nothing else is static";
+}
+
+TEST(DualBackgroundTest, SuddenGlobalLightingChangeIsNotForeground) {
+  std::mt19937 rng(3);
+  DualBackground bg({}, kFps);
+  for (int i = 0; i < 20; ++i) bg.apply(street(rng));
+  // Lights switched: everything 45 % brighter at once, and stays so.
+  int flagged = 0;
+  long foreground_after = 0;
+  for (int i = 0; i < 25; ++i) {
+    const ForegroundMasks m = bg.apply(street(rng, 1.45));
+    flagged += m.illumination_change ? 1 : 0;
+    if (i >= 10) foreground_after += cv::countNonZero(m.moving) + cv::countNonZero(m.static_fg);
+  }
+  EXPECT_LE(foreground_after, 50) << "the scene settles within two seconds of the change";
+}
+
+TEST(BlobsTest, ScaledToSourcePixelsAndFilteredByPerspective) {
+  cv::Mat mask = cv::Mat::zeros(180, 320, CV_8U);
+  cv::rectangle(mask, cv::Rect(100, 100, 10, 30), 255, cv::FILLED);  // person-sized near
+  cv::rectangle(mask, cv::Rect(20, 160, 2, 2), 255, cv::FILLED);     // speckle
+  // Calibrated: ground 10 m wide across 640 px at the bottom.
+  const auto h = Homography::from_points({{0, 360}, {640, 360}, {480, 100}, {160, 100}},
+                                         {{0, 0}, {10, 0}, {10, 30}, {0, 30}});
+  const PersonScale scale(h, {});
+  const auto blobs = find_blobs(mask, 2.0, scale, {});
+  ASSERT_EQ(blobs.size(), 1u);
+  EXPECT_DOUBLE_EQ(blobs[0].box.x, 200);
+  EXPECT_DOUBLE_EQ(blobs[0].box.height, 60);
+  EXPECT_DOUBLE_EQ(blobs[0].foot.y, 260);
+  ASSERT_TRUE(blobs[0].person_height_px);
+  EXPECT_GT(*blobs[0].person_height_px, 40);
+  EXPECT_LT(*blobs[0].person_height_px, 200);
+}
+
+TEST(PersonScaleTest, FarPeopleAreSmallerAndZonesOverrideWithoutCalibration) {
+  const auto h = Homography::from_points({{0, 360}, {640, 360}, {480, 100}, {160, 100}},
+                                         {{0, 0}, {10, 0}, {10, 30}, {0, 30}});
+  const PersonScale calibrated(h, {});
+  EXPECT_GT(*calibrated.person_height_px({320, 350}), 1.5 * *calibrated.person_height_px({320, 120}));
+  const PersonScale zoned(std::nullopt, {{{{0, 0}, {100, 0}, {100, 100}, {0, 100}}, 55.0}});
+  EXPECT_DOUBLE_EQ(*zoned.person_height_px({50, 50}), 55.0);
+  EXPECT_FALSE(PersonScale(std::nullopt, {}).person_height_px({50, 50}));
+}
+
+}  // namespace
+}  // namespace vigie::perceive
