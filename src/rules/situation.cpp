@@ -1,0 +1,80 @@
+#include "rules/situation.hpp"
+
+#include <fmt/format.h>
+
+namespace vigie::rules {
+
+SituationTracker::SituationTracker(HygieneConfig config, EventType type, CameraId camera,
+                                   AlertSink sink)
+    : config_(config), type_(type), camera_(std::move(camera)), sink_(std::move(sink)) {}
+
+void SituationTracker::set_context(std::vector<std::pair<std::string, double>> params,
+                                   std::string config_version) {
+  params_ = std::move(params);
+  config_version_ = std::move(config_version);
+}
+
+void SituationTracker::observe(const std::string& key, const std::string& zone, double t,
+                               const Evidence& e) {
+  auto [it, fresh] = open_.try_emplace(key);
+  Situation& s = it->second;
+  if (fresh) {
+    s.zone = zone;
+    s.first_true = t;
+  }
+  s.last_true = t;
+  s.seen_this_frame = true;
+  s.best = e;
+  if (s.alert) {
+    s.alert->last_s = t;
+    s.alert->score = std::max(s.alert->score, e.score);
+    s.alert->region = e.region;
+    sink_(*s.alert, AlertChange::kUpdated);
+    return;
+  }
+  if (t - s.first_true < config_.inertia_s) return;
+  if (auto cd = cooldown_until_.find(zone); cd != cooldown_until_.end() && t < cd->second) return;
+  Alert a;
+  a.id = fmt::format("{}-{}-{}", camera_, to_string(type_), ++sequence_);
+  a.type = type_;
+  a.camera = camera_;
+  a.zone = zone;
+  a.start_s = t;
+  a.last_s = t;
+  a.wall_start = std::chrono::system_clock::now();
+  a.score = e.score;
+  a.region = e.region;
+  a.params = params_;
+  a.config_version = config_version_;
+  s.alert = a;
+  sink_(*s.alert, AlertChange::kRaised);
+}
+
+void SituationTracker::end_frame(double t) {
+  for (auto it = open_.begin(); it != open_.end();) {
+    Situation& s = it->second;
+    if (s.seen_this_frame) {
+      s.seen_this_frame = false;
+      ++it;
+      continue;
+    }
+    if (t - s.last_true < config_.clear_s) {
+      ++it;
+      continue;
+    }
+    if (s.alert) {
+      s.alert->last_s = t;
+      sink_(*s.alert, AlertChange::kEnded);
+      cooldown_until_[s.zone] = t + config_.cooldown_s;
+    }
+    it = open_.erase(it);
+  }
+}
+
+std::size_t SituationTracker::open_alerts() const {
+  std::size_t n = 0;
+  for (const auto& [key, s] : open_) n += s.alert ? 1 : 0;
+  return n;
+}
+
+}  // namespace vigie::rules
