@@ -56,6 +56,7 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
   cv::Mat flow;
   cv::calcOpticalFlowFarneback(previous_, gray, flow, 0.5, 2, 9, 2, 5, 1.1, 0);
   previous_ = gray;
+  last_flow_ = flow;
 
   cv::Mat fg;
   if (!moving_mask.empty()) cv::resize(moving_mask, fg, size_, 0, 0, cv::INTER_NEAREST);

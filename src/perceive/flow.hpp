@@ -43,6 +43,8 @@ class FlowField {
 
   /// Width of the coarse image flow runs on.
   [[nodiscard]] int flow_width() const { return size_.width; }
+  /// The last flow field (CV_32FC2, coarse pixels per frame); empty before the second frame.
+  [[nodiscard]] const cv::Mat& last_flow() const { return last_flow_; }
 
  private:
   FlowConfig config_;
@@ -52,6 +54,7 @@ class FlowField {
   cv::Mat metres_per_px_;      ///< CV_32F per coarse pixel; empty when uncalibrated
   cv::Mat running_px_s_;       ///< CV_32F per coarse pixel: running threshold in source px/s
   cv::Mat previous_;
+  cv::Mat last_flow_;
 };
 
 }  // namespace vigie::perceive

@@ -1,0 +1,77 @@
+#include <random>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "perceive/fire.hpp"
+
+namespace vigie::perceive {
+namespace {
+
+cv::Mat street() { return cv::Mat(180, 320, CV_8UC3, cv::Scalar(110, 112, 115)); }
+
+/// A flame: a random-shaped orange-yellow tongue over a fixed base, different each frame.
+void flame(cv::Mat& img, std::mt19937& rng, cv::Point base, int height) {
+  std::uniform_int_distribution<int> jitter(-height / 4, height / 4);
+  std::vector<cv::Point> pts{base + cv::Point(-height / 3, 0), base + cv::Point(height / 3, 0)};
+  for (int k = 0; k < 5; ++k) {
+    pts.push_back(base + cv::Point(height / 3 - k * height / 6 + jitter(rng),
+                                   -height + std::abs(jitter(rng)) + (k % 2) * height / 3));
+  }
+  cv::fillConvexPoly(img, pts, cv::Scalar(30, 140, 250));
+  cv::circle(img, base + cv::Point(0, -height / 4), height / 5, cv::Scalar(120, 230, 255), cv::FILLED);
+}
+
+/// Runs `draw` for `frames` frames at 5 fps and returns whether any candidate was flame-like
+/// in the last frame.
+template <typename Draw>
+bool flame_like_after(int frames, Draw draw) {
+  FireDetector detector({});
+  std::vector<FireCandidate> last;
+  for (int i = 0; i < frames; ++i) {
+    cv::Mat img = street();
+    draw(img, i);
+    last = detector.update(img, cv::Mat(), cv::Mat(), i * 0.2, 0.2, 2.0);
+  }
+  for (const auto& c : last) {
+    if (c.flame_like) return true;
+  }
+  return false;
+}
+
+TEST(FireDetectorTest, DancingFlameIsFlameLike) {
+  std::mt19937 rng(5);
+  EXPECT_TRUE(flame_like_after(20, [&](cv::Mat& img, int) { flame(img, rng, {150, 150}, 30); }));
+}
+
+TEST(FireDetectorTest, SteadyLitSignIsNot) {
+  EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int) {
+    cv::rectangle(img, cv::Rect(100, 10, 60, 20), cv::Scalar(30, 140, 250), cv::FILLED);
+    cv::circle(img, {110, 20}, 6, cv::Scalar(120, 230, 255), cv::FILLED);
+  }));
+}
+
+TEST(FireDetectorTest, BlinkingOrangeLightIsNot) {
+  EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int i) {
+    if ((i / 2) % 2 == 0) cv::circle(img, {200, 60}, 8, cv::Scalar(30, 150, 255), cv::FILLED);
+  }));
+}
+
+TEST(FireDetectorTest, WalkerInOrangeIsNot) {
+  EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int i) {
+    const int x = 20 + i * 6;
+    const int sway = (i % 2) * 3;
+    cv::rectangle(img, cv::Rect(x, 100 + sway, 10, 30), cv::Scalar(30, 140, 250), cv::FILLED);
+  }));
+}
+
+TEST(FireDetectorTest, ThinYellowLineWithPassersByIsNot) {
+  EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int i) {
+    cv::line(img, {200, 60}, {310, 175}, cv::Scalar(20, 210, 230), 1);
+    const int y = 60 + (i * 7) % 110;
+    cv::rectangle(img, cv::Rect(200 + (y - 60) - 4, y - 20, 8, 22), cv::Scalar(60, 60, 60), cv::FILLED);
+  }));
+}
+
+}  // namespace
+}  // namespace vigie::perceive
