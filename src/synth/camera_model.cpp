@@ -17,7 +17,7 @@ CameraModel::CameraModel(cv::Size image, double height_m, double pitch_deg, doub
 
 CameraModel CameraModel::street(cv::Size image) {
   // Focal length scales with the width so that any resolution sees the same scene.
-  return {image, 7.0, 25.0, 0.9 * image.width};
+  return {image, 7.0, 20.0, 0.9 * image.width};
 }
 
 double CameraModel::depth(double /*x*/, double y, double z) const {

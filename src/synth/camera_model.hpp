@@ -16,7 +16,7 @@ class CameraModel {
   /// view from the focal length `focal_px`, principal point at the image centre.
   CameraModel(cv::Size image, double height_m, double pitch_deg, double focal_px);
 
-  /// The default street camera for an image size (7 m high, 25 degrees down, ~60 degree FOV).
+  /// The default street camera for an image size (7 m high, 20 degrees down, ~60 degree FOV).
   static CameraModel street(cv::Size image);
 
   /// Projects a world point to image pixels. Points behind the camera give NaN.

@@ -318,7 +318,7 @@ std::vector<std::pair<cv::Point2d, double>> Effects::puffs_at(double t, std::vec
     const double x = f.ground.x + drift * age + 0.2 * std::sin(age * 1.3 + static_cast<double>(k));
     const double z = f.base_z + 1.1 * s + rise * age;
     const double r_m = (0.15 + 0.25 * s) + 0.22 * age;
-    const double a = 0.55 * s * (1.0 - age / kPuffLife) * std::min(1.0, age * 2.5 + 0.2);
+    const double a = 0.7 * s * (1.0 - age / kPuffLife) * std::min(1.0, age * 2.5 + 0.2);
     const cv::Point2d c = camera_.project(x, f.ground.y, z);
     out.emplace_back(c, r_m * camera_.focal_px() / camera_.depth(x, f.ground.y, z));
     if (alpha) alpha->push_back(a);

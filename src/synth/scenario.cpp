@@ -41,7 +41,7 @@ Result<RenderStats> render_scenario(std::string_view name, std::uint64_t seed,
   Status c = (*writer)->close();
   if (!c.is_ok()) return c;
 
-  Status t = write_text(out_dir / "truth.json", truth_json(s).dump(1) + "\n");
+  Status t = write_text(out_dir / "truth.json", truth_text(s));
   if (!t.is_ok()) return t;
   Status y = write_text(out_dir / "camera.yaml", camera_yaml(s.camera_config()));
   if (!y.is_ok()) return y;

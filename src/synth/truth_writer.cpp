@@ -11,9 +11,9 @@ namespace {
 
 double round_to(double v, double step) { return std::round(v / step) * step; }
 
-nlohmann::json box_json(const cv::Rect2d& r) {
+nlohmann::ordered_json box_json(const cv::Rect2d& r) {
   const double x0 = std::floor(r.x), y0 = std::floor(r.y);
-  return nlohmann::json::array({static_cast<int>(x0), static_cast<int>(y0),
+  return nlohmann::ordered_json::array({static_cast<int>(x0), static_cast<int>(y0),
                                 static_cast<int>(std::ceil(r.br().x) - x0), static_cast<int>(std::ceil(r.br().y) - y0)});
 }
 
@@ -29,14 +29,14 @@ void emit_points(YAML::Emitter& out, const std::vector<Point>& pts) {
 
 }  // namespace
 
-nlohmann::json truth_json(const Scene& scene) {
-  nlohmann::json j;
+nlohmann::ordered_json truth_json(const Scene& scene) {
+  nlohmann::ordered_json j;
   j["video"] = "video.mp4";
   j["fps"] = scene.fps();
   j["size"] = {scene.size().width, scene.size().height};
-  j["events"] = nlohmann::json::array();
+  j["events"] = nlohmann::ordered_json::array();
   for (const EventTruth& e : scene.events()) {
-    nlohmann::json ev;
+    nlohmann::ordered_json ev;
     ev["type"] = std::string(to_string(e.type));
     ev["start"] = round_to(e.start_s, 0.001);
     ev["end"] = round_to(e.end_s, 0.001);
@@ -44,10 +44,10 @@ nlohmann::json truth_json(const Scene& scene) {
     if (!e.note.empty()) ev["note"] = e.note;
     j["events"].push_back(ev);
   }
-  nlohmann::json persons = nlohmann::json::array();
+  nlohmann::ordered_json persons = nlohmann::ordered_json::array();
   for (int i = 0; i < scene.frame_count(); ++i) {
     const FrameTruth f = scene.truth_at(i);
-    nlohmann::json boxes = nlohmann::json::array();
+    nlohmann::ordered_json boxes = nlohmann::ordered_json::array();
     for (const PersonTruth& p : f.persons) boxes.push_back(box_json(p.box));
     persons.push_back({{"frame", i}, {"t", round_to(f.t, 0.001)}, {"boxes", boxes}});
   }
@@ -111,6 +111,21 @@ std::string camera_yaml(const config::CameraConfig& c) {
   }
   out << YAML::EndSeq << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+std::string truth_text(const Scene& scene) {
+  // Pretty at the top, one line per frame below: readable, and diffs stay small.
+  nlohmann::ordered_json j = truth_json(scene);
+  nlohmann::ordered_json persons = std::move(j["persons"]);
+  j.erase("persons");
+  std::string head = j.dump(2);
+  head.resize(head.size() - 2);  // drop the closing "\n}"
+  std::string out = head + ",\n  \"persons\": [\n";
+  for (size_t i = 0; i < persons.size(); ++i) {
+    out += "    " + persons[i].dump() + (i + 1 < persons.size() ? ",\n" : "\n");
+  }
+  out += "  ]\n}\n";
+  return out;
 }
 
 Status write_text(const std::filesystem::path& path, const std::string& text) {

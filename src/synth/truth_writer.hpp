@@ -13,7 +13,9 @@
 namespace vigie::synth {
 
 /// Builds the truth document: video, fps, size, events, persons (one entry per frame).
-nlohmann::json truth_json(const Scene& scene);
+nlohmann::ordered_json truth_json(const Scene& scene);
+/// truth.json text: the document above, one line per frame in "persons".
+std::string truth_text(const Scene& scene);
 /// The camera.yaml text for the scene's camera config.
 std::string camera_yaml(const config::CameraConfig& camera);
 
