@@ -46,13 +46,14 @@ struct Shape {
     };
     for (const Prim& p : prims) {
       switch (p.kind) {
+        // anti-aliasing spreads every edge by about a pixel
         case Prim::Kind::kLine:
-          grow(p.pts[0], p.size / 2);
-          grow(p.pts[1], p.size / 2);
+          grow(p.pts[0], std::max(1.0, std::round(p.size)) / 2 + 1.5);
+          grow(p.pts[1], std::max(1.0, std::round(p.size)) / 2 + 1.5);
           break;
-        case Prim::Kind::kCircle: grow(p.pts[0], p.size); break;
+        case Prim::Kind::kCircle: grow(p.pts[0], std::round(p.size) + 1.5); break;
         case Prim::Kind::kPoly:
-          for (const auto& q : p.pts) grow(q, 0.5);
+          for (const auto& q : p.pts) grow(q, 1.5);
           break;
       }
     }

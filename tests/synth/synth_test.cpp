@@ -42,6 +42,12 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
+// The integer box truth.json writes for a box.
+cv::Rect pixel_rect(const cv::Rect2d& r) {
+  const int x0 = static_cast<int>(std::floor(r.x)), y0 = static_cast<int>(std::floor(r.y));
+  return {x0, y0, static_cast<int>(std::ceil(r.br().x)) - x0, static_cast<int>(std::ceil(r.br().y)) - y0};
+}
+
 std::unique_ptr<Scene> make(std::string_view name, std::uint64_t seed, std::optional<double> d = std::nullopt) {
   RenderOptions o;
   o.duration_s = d;
@@ -92,20 +98,22 @@ TEST(SynthScene, PersonBoxesCoverRenderedPeople) {
     cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
     changed = diff > 0;
     cv::Mat in_boxes(changed.size(), CV_8U, cv::Scalar(0));
-    for (const auto& p : t.persons) in_boxes(cv::Rect(p.box) & cv::Rect(0, 0, with.cols, with.rows)).setTo(255);
+    for (const auto& p : t.persons) in_boxes(pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows)).setTo(255);
     const double total = cv::countNonZero(changed);
     cv::Mat outside = changed & ~in_boxes;
-    // anti-aliased edges may spill by a pixel
-    cv::Mat grown;
-    cv::dilate(in_boxes, grown, cv::Mat::ones(5, 5, CV_8U));
-    const double far_outside = cv::countNonZero(changed & ~grown);
-    EXPECT_LE(far_outside, 0.0) << "frame " << i;
-    EXPECT_LE(cv::countNonZero(outside), 0.03 * total + 1) << "frame " << i;
+    EXPECT_LE(cv::countNonZero(outside), 0.01 * total) << "frame " << i;
+    if (std::getenv("SYNTH_DEBUG")) {
+      std::vector<cv::Point> pts;
+      cv::findNonZero(outside, pts);
+      for (size_t k = 0; k < pts.size(); k += 5) std::printf("(%d,%d)", pts[k].x, pts[k].y);
+      for (const auto& p : t.persons) std::printf(" [%.1f %.1f %.1f %.1f]", p.box.x, p.box.y, p.box.width, p.box.height);
+      std::printf("\n");
+    }
     for (const auto& p : t.persons) {
       if (p.box.area() < 150) continue;
-      const cv::Rect r = cv::Rect(p.box) & cv::Rect(0, 0, with.cols, with.rows);
+      const cv::Rect r = pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows);
       const double cover = cv::countNonZero(changed(r)) / static_cast<double>(r.area());
-      EXPECT_GT(cover, 0.2) << "frame " << i << " person " << p.id;
+      EXPECT_GT(cover, 0.12) << "frame " << i << " person " << p.id;
       ++checked_boxes;
     }
   }
@@ -217,7 +225,8 @@ TEST(SynthScenarios, AbandonedBagOwnerIsFarAtEventStartAndClipIsLongEnough) {
 TEST(SynthScenarios, AttendedBagHasNoEventsAndOwnerStaysClose) {
   auto s = make("attended_bag", 22);
   EXPECT_TRUE(s->events().empty());
-  for (int i = static_cast<int>(6 * s->fps()); i < s->frame_count(); i += 10) {
+  // the owner reaches the spot and puts the bag down within 12 s
+  for (int i = static_cast<int>(12 * s->fps()); i < s->frame_count(); i += 10) {
     bool seen = false;
     for (const auto& p : s->truth_at(i).persons)
       if (p.id == 0) {
