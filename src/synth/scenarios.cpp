@@ -98,7 +98,7 @@ void wrong_way(ScenarioScript& s, Rng& rng, const CameraModel& cam, double d) {
   // The one walking against it: in from the left along the facade, then down the walkway.
   const double sp = walk_speed(rng);
   const double x = (w.x0 + w.x1) / 2 + rng.uniform(-0.4, 0.4);
-  PersonScript p({-16.0, 28.2}, rng.uniform(0.0, 2.0), Appearance::random(rng));
+  PersonScript p({-11.0, 28.2}, rng.uniform(0.0, 2.0), Appearance::random(rng));
   p.walk_to({x, 28.2}, sp).walk_to({x, 4.0}, sp).then_leave();
   s.subject = static_cast<int>(s.people.size());
   s.people.push_back(p);

@@ -42,17 +42,17 @@ struct Scene::Impl {
   [[nodiscard]] double time_of(int i) const { return i / options.fps; }
 
   [[nodiscard]] cv::Rect2d bag_box(const BagSpec& b) const {
-    cv::Rect2d r;
-    bool first = true;
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
     for (double dx : {-kBagW / 2, kBagW / 2})
       for (double dy : {-kBagD / 2, kBagD / 2})
-        for (double z : {0.0, kBagH}) {
+        for (double z : {0.0, kBagH + 0.08}) {
           const cv::Point2d p = camera.project(b.ground.x + dx, b.ground.y + dy, z);
-          const cv::Rect2d pr(p.x, p.y, 0, 0);
-          r = first ? pr : (r | pr);
-          first = false;
+          x0 = std::min(x0, p.x - 1);
+          y0 = std::min(y0, p.y - 1);
+          x1 = std::max(x1, p.x + 1);
+          y1 = std::max(y1, p.y + 1);
         }
-    return r;
+    return {x0, y0, x1 - x0, y1 - y0};
   }
 
   void draw_bag(cv::Mat& img, const BagSpec& b) const {

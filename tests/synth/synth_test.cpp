@@ -208,6 +208,8 @@ TEST(SynthScenarios, AbandonedBagOwnerIsFarAtEventStartAndClipIsLongEnough) {
   ASSERT_EQ(s->events().size(), 1u);
   const EventTruth& e = s->events()[0];
   EXPECT_EQ(e.type, EventType::kAbandonedObject);
+  EXPECT_GT(e.region.width, 3.0);
+  EXPECT_GT(e.region.height, 3.0);
   EXPECT_GE(s->duration_s() - e.start_s, 45.0);
   EXPECT_DOUBLE_EQ(e.end_s, s->duration_s());
   const int i = static_cast<int>(std::lround(e.start_s * s->fps()));
@@ -279,6 +281,7 @@ TEST(SynthScenarios, PositiveScenariosHaveTheirEventNegativesNone) {
       continue;
     }
     ASSERT_EQ(s->events().size(), 1u) << name;
+    EXPECT_GT(s->events()[0].region.width, 3.0) << name;
     EXPECT_EQ(s->events()[0].type, *type) << name;
     EXPECT_GT(s->events()[0].region.area(), 0.0) << name;
   }
