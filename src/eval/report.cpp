@@ -9,10 +9,11 @@ namespace vigie::eval {
 namespace {
 
 using nlohmann::json;
+using nlohmann::ordered_json;
 
 constexpr std::string_view kDash = "—";
 
-json optional_number(const std::optional<double>& v) {
+ordered_json optional_number(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
   return *v;
 }
@@ -287,11 +288,11 @@ std::string format_table(const Evaluation& ev) {
   return out;
 }
 
-json alert_to_json(const ClipAlert& a) {
-  return json{{"type", std::string(to_string(a.type))},
+ordered_json alert_to_json(const ClipAlert& a) {
+  return ordered_json{{"type", std::string(to_string(a.type))},
               {"start", a.start_s},
               {"end", a.end_s},
-              {"region", json::array({a.region.x, a.region.y, a.region.width, a.region.height})},
+              {"region", ordered_json::array({a.region.x, a.region.y, a.region.width, a.region.height})},
               {"score", a.score}};
 }
 
@@ -330,8 +331,8 @@ Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_v
   return out;
 }
 
-json to_json(const Evaluation& ev) {
-  json events = json::object();
+ordered_json to_json(const Evaluation& ev) {
+  ordered_json events = ordered_json::object();
   for (std::size_t i = 0; i < ev.events.size(); ++i) {
     const EventMetrics& m = ev.events[i];
     events[std::string(to_string(kAllEventTypes[i]))] = {
@@ -346,11 +347,11 @@ json to_json(const Evaluation& ev) {
         {"ttd_median_s", optional_number(m.ttd_median_s)},
         {"ttd_p95_s", optional_number(m.ttd_p95_s)}};
   }
-  json clips = json::array();
+  ordered_json clips = ordered_json::array();
   for (const ClipResult& c : ev.clips) {
-    json alerts = json::array();
+    ordered_json alerts = ordered_json::array();
     for (const ClipAlert& a : c.alerts) alerts.push_back(alert_to_json(a));
-    json matched = json::array();
+    ordered_json matched = ordered_json::array();
     for (const MatchPair& p : c.match.matched) {
       matched.push_back({{"truth", p.truth}, {"alert", p.alert}});
     }

@@ -18,13 +18,15 @@ namespace vigie::eval {
 std::string format_table(const Evaluation& evaluation);
 
 /// The JSON document described in docs/eval.md: {"events": {...}, "clips": [...]}, every
-/// alert of every clip with the matched pairs. Undefined values are null, never NaN.
-nlohmann::json to_json(const Evaluation& evaluation);
+/// alert of every clip with the matched pairs. Undefined values are null, never NaN. Keys
+/// keep the documented order.
+nlohmann::ordered_json to_json(const Evaluation& evaluation);
 
 /// One alert as written in the JSON: {"type", "start", "end", "region": [x,y,w,h], "score"}.
-nlohmann::json alert_to_json(const ClipAlert& alert);
+nlohmann::ordered_json alert_to_json(const ClipAlert& alert);
 
-/// Reads alerts written by alert_to_json() (a JSON array). Errors are kInvalidArgument and
+/// Reads alerts written by alert_to_json() (a JSON array, e.g. a parsed report's
+/// clips[i].alerts). Errors are kInvalidArgument and
 /// name `source` and the field, e.g. "alerts.json: [3].type: 'smoke' is not ...".
 Result<std::vector<ClipAlert>> alerts_from_json(const nlohmann::json& array,
                                                 std::string_view source);
