@@ -27,7 +27,9 @@ std::string clip_name(const TruthClip& clip) {
 
 }  // namespace
 
-const EventMetrics& Evaluation::of(EventType type) const { return events[index_of(type)]; }
+const EventMetrics& Evaluation::of(EventType type) const {
+  return events[index_of(type)];
+}
 
 std::optional<double> percentile(std::vector<double> values, double p) {
   if (values.empty()) return std::nullopt;

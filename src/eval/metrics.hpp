@@ -30,12 +30,12 @@ struct ClipResult {
 
 /// Metrics of one event type over all clips. Ratios are nullopt when undefined (0/0).
 struct EventMetrics {
-  int truth = 0;            ///< truth events of this type
-  int tp = 0;               ///< truth events detected
-  int fn = 0;               ///< truth events missed (truth - tp)
-  int fp = 0;               ///< false alerts: alerts of this type matching no truth
-  int detections = 0;       ///< alerts counted as the detection of a truth (== tp)
-  int duplicates = 0;       ///< further alerts on an already detected truth
+  int truth = 0;       ///< truth events of this type
+  int tp = 0;          ///< truth events detected
+  int fn = 0;          ///< truth events missed (truth - tp)
+  int fp = 0;          ///< false alerts: alerts of this type matching no truth
+  int detections = 0;  ///< alerts counted as the detection of a truth (== tp)
+  int duplicates = 0;  ///< further alerts on an already detected truth
   /// Matched alerts / (matched alerts + false alerts), matched = detections + duplicates.
   std::optional<double> precision;
   /// Detected truths / truths.

@@ -19,14 +19,17 @@ ProgressBar::ProgressBar(std::FILE* out, int total, bool enabled, int width)
 ProgressBar::ProgressBar(Sink sink, int total, int width)
     : sink_(std::move(sink)), total_(std::max(total, 0)), width_(std::max(width, 1)) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 std::string ProgressBar::render(int done, int total, int width, std::string_view label,
                                 std::size_t previous_length) {
   total = std::max(total, 0);
   done = std::clamp(done, 0, total);
   width = std::max(width, 1);
-  const int filled = total == 0 ? width : static_cast<int>(static_cast<long long>(done) * width / total);
+  const int filled =
+      total == 0 ? width : static_cast<int>(static_cast<long long>(done) * width / total);
   std::string line = "[";
   line.append(static_cast<std::size_t>(filled), '#');
   line.append(static_cast<std::size_t>(width - filled), ' ');

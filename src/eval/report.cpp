@@ -55,7 +55,9 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-bool has_data(const EventMetrics& m) { return m.truth > 0 || m.detections + m.duplicates + m.fp > 0; }
+bool has_data(const EventMetrics& m) {
+  return m.truth > 0 || m.detections + m.duplicates + m.fp > 0;
+}
 
 std::string clip_label(const ClipResult& clip) {
   const auto& p = clip.truth.truth_path.empty() ? clip.truth.path : clip.truth.truth_path;
@@ -99,8 +101,7 @@ std::string bars_svg(const Evaluation& ev) {
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", left - 8, y + 26,
                      to_string(kAllEventTypes[i]));
     const std::array<std::pair<std::string_view, std::optional<double>>, 3> bars = {
-        std::pair{"precision", m.precision}, std::pair{"recall", m.recall},
-        std::pair{"F1", m.f1}};
+        std::pair{"precision", m.precision}, std::pair{"recall", m.recall}, std::pair{"F1", m.f1}};
     const std::array<std::string_view, 3> colours = {kPrecisionColour, kRecallColour, kF1Colour};
     for (std::size_t b = 0; b < bars.size(); ++b) {
       const int by = y + static_cast<int>(b) * 15;
@@ -186,11 +187,10 @@ std::string timeline_svg(const ClipResult& clip, const MatchOptions& options) {
   // One lane per event type present on the clip, truths above alerts.
   std::vector<EventType> lanes;
   for (EventType t : kAllEventTypes) {
-    const bool present =
-        std::any_of(clip.truth.events.begin(), clip.truth.events.end(),
-                    [&](const TruthEvent& e) { return e.type == t; }) ||
-        std::any_of(clip.alerts.begin(), clip.alerts.end(),
-                    [&](const ClipAlert& a) { return a.type == t; });
+    const bool present = std::any_of(clip.truth.events.begin(), clip.truth.events.end(),
+                                     [&](const TruthEvent& e) { return e.type == t; }) ||
+                         std::any_of(clip.alerts.begin(), clip.alerts.end(),
+                                     [&](const ClipAlert& a) { return a.type == t; });
     if (present) lanes.push_back(t);
   }
   const int height = 40 + static_cast<int>(std::max<std::size_t>(lanes.size(), 1)) * 2 * lane_h;
@@ -255,9 +255,8 @@ std::string timeline_svg(const ClipResult& clip, const MatchOptions& options) {
 }  // namespace
 
 std::string format_table(const Evaluation& ev) {
-  const std::array<std::string_view, 11> head = {"event",  "truth", "TP",     "FP",
-                                                 "FN",     "prec",  "recall", "F1",
-                                                 "FA/cam-h", "TTD med", "TTD p95"};
+  const std::array<std::string_view, 11> head = {
+      "event", "truth", "TP", "FP", "FN", "prec", "recall", "F1", "FA/cam-h", "TTD med", "TTD p95"};
   const std::array<std::size_t, 11> width = {17, 6, 5, 5, 5, 6, 7, 6, 9, 8, 8};
   std::vector<std::array<std::string, 11>> rows;
   for (std::size_t i = 0; i < ev.events.size(); ++i) {
@@ -289,22 +288,25 @@ std::string format_table(const Evaluation& ev) {
 }
 
 ordered_json alert_to_json(const ClipAlert& a) {
-  return ordered_json{{"type", std::string(to_string(a.type))},
-              {"start", a.start_s},
-              {"end", a.end_s},
-              {"region", ordered_json::array({a.region.x, a.region.y, a.region.width, a.region.height})},
-              {"score", a.score}};
+  return ordered_json{
+      {"type", std::string(to_string(a.type))},
+      {"start", a.start_s},
+      {"end", a.end_s},
+      {"region", ordered_json::array({a.region.x, a.region.y, a.region.width, a.region.height})},
+      {"score", a.score}};
 }
 
 Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_view source) {
-  if (!array.is_array()) return invalid_argument(fmt::format("{}: must be a list of alerts", source));
+  if (!array.is_array())
+    return invalid_argument(fmt::format("{}: must be a list of alerts", source));
   std::vector<ClipAlert> out;
   for (std::size_t i = 0; i < array.size(); ++i) {
     const json& a = array[i];
     const auto bad = [&](std::string_view field, std::string_view problem) {
       return invalid_argument(fmt::format("{}: [{}].{}: {}", source, i, field, problem));
     };
-    if (!a.is_object()) return invalid_argument(fmt::format("{}: [{}]: must be an object", source, i));
+    if (!a.is_object())
+      return invalid_argument(fmt::format("{}: [{}]: must be an object", source, i));
     ClipAlert alert;
     if (!a.contains("type") || !a["type"].is_string()) return bad("type", "must be a string");
     const auto type = parse_event_type(a["type"].get<std::string>());
@@ -313,9 +315,9 @@ Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_v
                                      a["type"].get<std::string>()));
     }
     alert.type = *type;
-    for (const auto& [key, dest] : {std::pair{"start", &alert.start_s},
-                                    std::pair{"end", &alert.end_s},
-                                    std::pair{"score", &alert.score}}) {
+    for (const auto& [key, dest] :
+         {std::pair{"start", &alert.start_s}, std::pair{"end", &alert.end_s},
+          std::pair{"score", &alert.score}}) {
       if (!a.contains(key) || !a[key].is_number()) return bad(key, "must be a number");
       *dest = a[key].get<double>();
     }
@@ -324,8 +326,8 @@ Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_v
         !std::all_of(r->begin(), r->end(), [](const json& v) { return v.is_number(); })) {
       return bad("region", "must be [x, y, w, h]");
     }
-    alert.region = cv::Rect2d((*r)[0].get<double>(), (*r)[1].get<double>(),
-                              (*r)[2].get<double>(), (*r)[3].get<double>());
+    alert.region = cv::Rect2d((*r)[0].get<double>(), (*r)[1].get<double>(), (*r)[2].get<double>(),
+                              (*r)[3].get<double>());
     out.push_back(alert);
   }
   return out;

@@ -46,8 +46,8 @@ class Fields {
   std::string_view source_;
 };
 
-Result<TruthEvent> parse_event(const json& node, const Fields& f, std::string_view field,
-                               int width, int height) {
+Result<TruthEvent> parse_event(const json& node, const Fields& f, std::string_view field, int width,
+                               int height) {
   if (!node.is_object()) return f.error(field, "must be an object");
   if (Status s = f.known_keys(node, field, {"type", "start", "end", "region", "note"});
       !s.is_ok()) {
@@ -88,8 +88,8 @@ Result<TruthEvent> parse_event(const json& node, const Fields& f, std::string_vi
   }
   if (r[2] <= 0 || r[3] <= 0) return f.error(region_field, "width and height must be > 0");
   if (r[0] < 0 || r[1] < 0 || r[0] + r[2] > width || r[1] + r[3] > height) {
-    return f.error(region_field, fmt::format("[{}, {}, {}, {}] is not inside the {}x{} frame",
-                                             r[0], r[1], r[2], r[3], width, height));
+    return f.error(region_field, fmt::format("[{}, {}, {}, {}] is not inside the {}x{} frame", r[0],
+                                             r[1], r[2], r[3], width, height));
   }
   event.region = cv::Rect2d(r[0], r[1], r[2], r[3]);
 
@@ -113,8 +113,8 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
     return invalid_argument(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
   if (!doc.is_object()) return f.error("(document)", "must be a JSON object");
-  if (Status s = f.known_keys(doc, "", {"video", "fps", "size", "duration", "frames", "events",
-                                        "persons"});
+  if (Status s = f.known_keys(doc, "",
+                              {"video", "fps", "size", "duration", "frames", "events", "persons"});
       !s.is_ok()) {
     return s;
   }
@@ -155,9 +155,9 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
     const double from_frames = static_cast<double>(frames.get<long long>()) / clip.fps;
     // Half a frame of slack: durations written by hand are rounded.
     if (clip.duration_s && std::abs(*clip.duration_s - from_frames) > 0.5 / clip.fps + 1e-9) {
-      return f.error("frames", fmt::format("{} frames at {} fps is {} s, but duration is {} s",
-                                           frames.get<long long>(), clip.fps, from_frames,
-                                           *clip.duration_s));
+      return f.error("frames",
+                     fmt::format("{} frames at {} fps is {} s, but duration is {} s",
+                                 frames.get<long long>(), clip.fps, from_frames, *clip.duration_s));
     }
     if (!clip.duration_s) clip.duration_s = from_frames;
   }
@@ -170,9 +170,8 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
     Result<TruthEvent> event = parse_event((*events)[i], f, field, clip.width, clip.height);
     if (!event) return event.status();
     if (clip.duration_s && event->start_s > *clip.duration_s) {
-      return f.error(field + ".start",
-                     fmt::format("{} is after the end of the clip ({} s)", event->start_s,
-                                 *clip.duration_s));
+      return f.error(field + ".start", fmt::format("{} is after the end of the clip ({} s)",
+                                                   event->start_s, *clip.duration_s));
     }
     clip.events.push_back(std::move(*event));
   }

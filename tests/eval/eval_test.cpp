@@ -49,9 +49,9 @@ constexpr EventType kIntrusion = EventType::kIntrusion;
 TEST(MatchTest, AlertTimingAgainstTruthAndGrace) {
   const std::vector<TruthEvent> truths = {truth(kFire, 10, 20)};
   const std::vector<ClipAlert> alerts = {
-      alert(kFire, 9.9),   // too early
-      alert(kFire, 21.5),  // inside the 2 s grace: counts
-      alert(kFire, 22.01), // after the grace
+      alert(kFire, 9.9),    // too early
+      alert(kFire, 21.5),   // inside the 2 s grace: counts
+      alert(kFire, 22.01),  // after the grace
   };
   const ClipMatch m = match_clip(truths, alerts);
   EXPECT_EQ(m.alert_outcomes[0], AlertOutcome::kFalse);
@@ -309,12 +309,15 @@ TEST(TruthTest, ErrorsNameTheFileAndField) {
             "truth.json: events[0].end: 1 is before start 5");
   EXPECT_EQ(truth_error(head + R"({"type": "fire", "start": 0, "end": 1}]})"),
             "truth.json: events[0].region: is required");
-  EXPECT_EQ(truth_error(head + R"({"type": "fire", "start": 0, "end": 1, "region": [0, 0, 0, 5]}]})"),
-            "truth.json: events[0].region: width and height must be > 0");
-  EXPECT_EQ(truth_error(head + R"({"type": "fire", "start": 0, "end": 1, "region": [300, 0, 50, 5]}]})"),
-            "truth.json: events[0].region: [300, 0, 50, 5] is not inside the 320x240 frame");
-  EXPECT_EQ(truth_error(head + R"({"type": "fire", "start": "0", "end": 1, "region": [0,0,1,1]}]})"),
-            "truth.json: events[0].start: must be a number, not \"0\"");
+  EXPECT_EQ(
+      truth_error(head + R"({"type": "fire", "start": 0, "end": 1, "region": [0, 0, 0, 5]}]})"),
+      "truth.json: events[0].region: width and height must be > 0");
+  EXPECT_EQ(
+      truth_error(head + R"({"type": "fire", "start": 0, "end": 1, "region": [300, 0, 50, 5]}]})"),
+      "truth.json: events[0].region: [300, 0, 50, 5] is not inside the 320x240 frame");
+  EXPECT_EQ(
+      truth_error(head + R"({"type": "fire", "start": "0", "end": 1, "region": [0,0,1,1]}]})"),
+      "truth.json: events[0].start: must be a number, not \"0\"");
   EXPECT_EQ(truth_error(head + R"({"type": "fire", "strat": 0, "end": 1, "region": [0,0,1,1]}]})"),
             "truth.json: events[0].strat: unknown key");
   EXPECT_EQ(truth_error(R"({"video": "v.mp4", "fps": 0, "size": [320, 240], "events": []})"),
@@ -323,8 +326,9 @@ TEST(TruthTest, ErrorsNameTheFileAndField) {
             "truth.json: size: must be [width, height], positive integers in pixels");
   EXPECT_EQ(truth_error(R"({"video": "v.mp4", "fps": 30, "size": [320, 240]})"),
             "truth.json: events: is required (an empty list for a negative)");
-  EXPECT_EQ(truth_error(R"({"video": "v.mp4", "fps": 30, "size": [320, 240], "events": [], "x": 1})"),
-            "truth.json: x: unknown key");
+  EXPECT_EQ(
+      truth_error(R"({"video": "v.mp4", "fps": 30, "size": [320, 240], "events": [], "x": 1})"),
+      "truth.json: x: unknown key");
   EXPECT_EQ(truth_error(R"({"video": "v.mp4", "fps": 30, "size": [320, 240], "duration": 10,
                             "frames": 600, "events": []})"),
             "truth.json: frames: 600 frames at 30 fps is 20 s, but duration is 10 s");
@@ -335,8 +339,9 @@ TEST(TruthTest, ErrorsNameTheFileAndField) {
 }
 
 TEST(TruthTest, LoadsAFileAndReportsMissingOnes) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vigie-eval-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("vigie-eval-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "truth.json") << kGoodTruth;
   const Result<TruthClip> clip = load_truth(dir / "truth.json");
@@ -403,6 +408,11 @@ TEST(ReportTest, JsonStructureAndValues) {
   EXPECT_TRUE(weapon["ttd_p95_s"].is_null());
   EXPECT_TRUE(doc["events"]["intrusion"]["recall"].is_null());
   EXPECT_EQ(to_json(ev).dump().find("NaN"), std::string::npos);
+  // Keys keep the documented order, for people reading the file.
+  const std::string text = to_json(ev).dump();
+  EXPECT_LT(text.find("\"events\""), text.find("\"clips\""));
+  EXPECT_LT(text.find("\"truth\""), text.find("\"ttd_p95_s\""));
+  EXPECT_LT(text.find("\"path\""), text.find("\"matched\""));
 
   ASSERT_EQ(doc["clips"].size(), 2u);
   const json& c0 = doc["clips"][0];
@@ -433,7 +443,8 @@ TEST(ReportTest, AlertsRoundTripAndReMatchTheSame) {
     }
     const ClipMatch again = match_clip(ev.clips[c].truth.events, *alerts);
     json matched = json::array();
-    for (const MatchPair& p : again.matched) matched.push_back({{"truth", p.truth}, {"alert", p.alert}});
+    for (const MatchPair& p : again.matched)
+      matched.push_back({{"truth", p.truth}, {"alert", p.alert}});
     EXPECT_EQ(matched, doc["clips"][c]["matched"]);
   }
   const Result<std::vector<ClipAlert>> bad =
@@ -519,7 +530,9 @@ TEST(ProgressBarTest, DrawsOnASink) {
 
 TEST(ProgressBarTest, NothingWhenNeverDrawnOrZeroTotal) {
   std::string out;
-  { ProgressBar bar([&](std::string_view s) { out += s; }, 3, 10); }
+  {
+    ProgressBar bar([&](std::string_view s) { out += s; }, 3, 10);
+  }
   EXPECT_EQ(out, "");
   EXPECT_EQ(ProgressBar::render(0, 0, 4, ""), "\r[####] 0/0");
   EXPECT_EQ(ProgressBar::render(-2, 5, 5, "x"), "\r[     ] 0/5 x");
