@@ -3,6 +3,8 @@
 
 #include "config/schema.hpp"
 
+#include <algorithm>
+
 namespace vigie::config {
 namespace {
 
@@ -97,22 +99,92 @@ void parse_line(Section& s, Line& l) {
   }
 }
 
+/// Keys that only some event types read.
+bool uses(EventType t, std::initializer_list<EventType> types) {
+  return std::find(types.begin(), types.end(), t) != types.end();
+}
+
+void parse_rule_parameters(Section& s, RuleConfig& r, EventType t) {
+  using E = EventType;
+  const bool all = s.describing();  // describing: every key, for every type
+  s.number("inertia_s", r.inertia_s, 0, 60, "Seconds the condition holds before an alert is raised.");
+  s.number("clear_s", r.clear_s, 0, 600, "Seconds the condition is false before the situation ends.");
+  s.number("cooldown_s", r.cooldown_s, 0, 3600,
+           "Seconds after an alert ends during which the same zone raises no new one.");
+  if (all || uses(t, {E::kIntrusion, E::kPersonOnGround, E::kFire})) {
+    s.number("dwell_s", r.dwell_s, 0, 600,
+             "intrusion: seconds inside the zone; person_on_ground: seconds down and still; "
+             "fire: seconds a flame persists.");
+  }
+  if (all || t == E::kIntrusion) {
+    s.number("min_height_fraction", r.min_height_fraction, 0.05, 2,
+             "intrusion: smallest object that counts, in standing-person heights.");
+  }
+  if (all || t == E::kWrongWay) {
+    s.number("tolerance_deg", r.tolerance_deg, 10, 90,
+             "wrong_way: movement within this angle of the reverse direction is wrong way.");
+    s.number("min_displacement_m", r.min_displacement_m, 0.2, 50,
+             "wrong_way: distance covered against the allowed direction (metres, or 1.7 m per "
+             "standing height without calibration).");
+    s.number("min_speed_m_s", r.min_speed_m_s, 0, 10, "wrong_way: slower movement does not count.");
+  }
+  if (all || t == E::kCrowdMovement) {
+    s.number("running_speed_m_s", r.running_speed_m_s, 1, 10,
+             "crowd_movement: faster than this on the ground is running.");
+    s.number("rush_fraction", r.rush_fraction, 0.05, 1,
+             "crowd_movement: share of the moving crowd that runs, for a rush.");
+    s.number("dispersal_divergence", r.dispersal_divergence, 0.02, 10,
+             "crowd_movement: rate at which the crowd spreads out (1/s), for a dispersal.");
+    s.number("min_crowd_persons", r.min_crowd_persons, 1, 1000,
+             "crowd_movement: fewer moving people than this is not a crowd.");
+  }
+  if (all || t == E::kDensity) {
+    s.number("warn_per_m2", r.warn_per_m2, 0.1, 10, "density: warning level, persons per m².");
+    s.number("alert_per_m2", r.alert_per_m2, 0.1, 10,
+             "density: alert level, persons per m² (crowd-safety practice: above 4 is dangerous).");
+  }
+  if (all || t == E::kAbandonedObject) {
+    s.number("owner_distance_m", r.owner_distance_m, 0.5, 50,
+             "abandoned_object: the owner is farther than this from the object ...");
+    s.number("unattended_s", r.unattended_s, 1, 3600, "abandoned_object: ... for this many seconds.");
+  }
+  if (all || t == E::kPersonOnGround) {
+    s.number("lying_height_fraction", r.lying_height_fraction, 0.1, 0.9,
+             "person_on_ground: lower than this fraction of the standing height is down.");
+    s.number("max_ground_speed_m_s", r.max_ground_speed_m_s, 0, 5,
+             "person_on_ground: moving slower than this is still.");
+    s.texts("exclude_zones", r.exclude_zones,
+            "person_on_ground: zone ids where lying is normal (benches, lawns).",
+            {.identifier = true});
+  }
+  if (all || t == E::kWeapon) {
+    s.integer("confirm_frames", r.confirm_frames, 1, 100,
+              "weapon: detections needed within window_frames.");
+    s.integer("window_frames", r.window_frames, 1, 100, "weapon: analysed frames in the window.");
+    s.number("min_confidence", r.min_confidence, 0.05, 1, "weapon: smallest detector score that counts.");
+  }
+  if (all) return;
+  if (r.alert_per_m2 < r.warn_per_m2) s.error("alert_per_m2", "must not be below warn_per_m2");
+  if (r.confirm_frames > r.window_frames) s.error("confirm_frames", "must not exceed window_frames");
+}
+
 void parse_rule(Section& s, RuleConfig& r) {
   std::string type;
   s.text("type", type,
          "Event type: wrong_way, intrusion, crowd_movement, density, abandoned_object, weapon, "
          "person_on_ground or fire.",
          {.required = true});
-  s.flag("enabled", r.enabled, "Whether this rule is evaluated.");
-  s.texts("zones", r.zones, "Zone or line ids the rule applies to; omit for the whole image.",
-          {.identifier = true});
-  if (s.describing() || type.empty()) return;
-  if (auto t = parse_event_type(type)) {
-    r.type = *t;
-  } else {
+  std::optional<EventType> parsed = parse_event_type(type);
+  if (!s.describing() && !type.empty() && !parsed) {
     s.error("type", "'" + type + "' is not one of the eight event types (wrong_way, intrusion, "
                     "crowd_movement, density, abandoned_object, weapon, person_on_ground, fire)");
   }
+  // Defaults depend on the type, so they are set before the keys are read.
+  if (parsed) r = rule_defaults(*parsed);
+  s.flag("enabled", r.enabled, "Whether this rule is evaluated.");
+  s.texts("zones", r.zones, "Zone or line ids the rule applies to; omit for the whole image.",
+          {.identifier = true});
+  parse_rule_parameters(s, r, r.type);
 }
 
 }  // namespace

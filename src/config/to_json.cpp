@@ -55,7 +55,10 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
   }
   j["rules"] = nlohmann::json::array();
   for (const RuleConfig& r : c.rules) {
-    j["rules"].push_back({{"type", to_string(r.type)}, {"enabled", r.enabled}, {"zones", r.zones}});
+    nlohmann::json rj = {{"type", to_string(r.type)}, {"enabled", r.enabled}, {"zones", r.zones}};
+    for (const auto& [key, value] : rule_parameters(r)) rj[key] = value;
+    if (!r.exclude_zones.empty()) rj["exclude_zones"] = r.exclude_zones;
+    j["rules"].push_back(rj);
   }
   j["privacy_masks"] = nlohmann::json::array();
   for (const auto& m : c.privacy_masks) j["privacy_masks"].push_back({{"polygon", points_json(m)}});

@@ -264,3 +264,24 @@ TEST(ConfigTest, MissingFileIsOneClearError) {
 
 }  // namespace
 }  // namespace vigie::config
+
+namespace vigie::config {
+namespace {
+
+TEST(RuleConfigTest, TypeSetsDefaultsAndOnlyItsOwnKeys) {
+  const LoadResult r = parse(kHead + "    rules:\n      - type: fire\n      - type: density\n        alert_per_m2: 5\n");
+  ASSERT_TRUE(r.ok()) << r.error_text("t");
+  const auto& rules = r.config->cameras[0].rules;
+  EXPECT_DOUBLE_EQ(rules[0].dwell_s, 3.0);  // fire's own default
+  EXPECT_DOUBLE_EQ(rules[1].alert_per_m2, 5.0);
+  EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: fire\n        owner_distance_m: 2\n"),
+              HasSubstr("cameras[0].rules[0].owner_distance_m: unknown key"));
+  EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: density\n        warn_per_m2: 5\n        alert_per_m2: 3\n"),
+              HasSubstr("cameras[0].rules[0].alert_per_m2: must not be below warn_per_m2"));
+  const auto params = rule_parameters(rules[1]);
+  EXPECT_NE(std::find(params.begin(), params.end(), std::pair<std::string, double>{"alert_per_m2", 5.0}),
+            params.end());
+}
+
+}  // namespace
+}  // namespace vigie::config
