@@ -69,6 +69,24 @@ bool polygon_contains(const std::vector<Point>& polygon, Point p) {
   return inside;
 }
 
+cv::Rect2d bounding_box(const std::vector<Point>& points) {
+  if (points.empty()) return {};
+  double x0 = points[0].x, y0 = points[0].y, x1 = x0, y1 = y0;
+  for (const Point& p : points) {
+    x0 = std::min(x0, p.x);
+    y0 = std::min(y0, p.y);
+    x1 = std::max(x1, p.x);
+    y1 = std::max(y1, p.y);
+  }
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+double iou(const cv::Rect2d& a, const cv::Rect2d& b) {
+  const double inter = (a & b).area();
+  const double uni = a.area() + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
 std::optional<Homography> Homography::from_points(const std::vector<Point>& image,
                                                   const std::vector<Point>& ground) {
   if (image.size() != 4 || ground.size() != 4) return std::nullopt;

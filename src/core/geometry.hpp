@@ -21,6 +21,11 @@ bool is_simple_polygon(const std::vector<Point>& polygon);
 /// Even-odd point-in-polygon test.
 bool polygon_contains(const std::vector<Point>& polygon, Point p);
 
+/// Smallest axis-aligned box holding every point (empty box for no points).
+cv::Rect2d bounding_box(const std::vector<Point>& points);
+/// Intersection over union of two boxes (0 when either is empty).
+double iou(const cv::Rect2d& a, const cv::Rect2d& b);
+
 /// A projective map from image pixels to ground metres, from four correspondences.
 class Homography {
  public:

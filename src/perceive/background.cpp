@@ -72,6 +72,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   if (warming || out.illumination_change) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.any = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
   cv::morphologyEx(fast_fg, out.moving, cv::MORPH_OPEN, kernel_);
@@ -80,6 +81,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::morphologyEx(slow_fg, slow_clean, cv::MORPH_OPEN, kernel_);
   out.static_fg = slow_clean & ~fast_fg;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
+  out.any = out.moving | out.static_fg;
   return out;
 }
 

@@ -1,0 +1,80 @@
+// crowd_movement: a sudden change of a zone's flow against its rolling baseline. A rush is a
+// large share of the moving crowd running; a dispersal is the crowd spreading out fast; a
+// surge is the crowd closing in fast. A crowd standing still, or walking steadily, is none.
+
+#include <cmath>
+#include <map>
+
+#include "rules/rules_impl.hpp"
+
+namespace vigie::rules {
+namespace {
+
+/// Time constant of the baseline: what "usual" means for this zone.
+constexpr double kBaselineS = 30.0;
+
+class CrowdMovementRule final : public SituationRule {
+ public:
+  using SituationRule::SituationRule;
+
+ private:
+  struct Baseline {
+    double fast = 0;
+    double divergence = 0;
+    double last_t = -1;
+  };
+
+  void detect(const Scene& scene) override {
+    auto zones = geometry_.zones_for(rule_);
+    if (zones.empty() || rule_.zones.empty()) {
+      check(scene, "", geometry_.whole_image_flow, {}, nullptr);
+    }
+    for (const ZoneGeometry* z : zones) check(scene, z->id, z->flow_index, z->polygon, z);
+  }
+
+  void check(const Scene& scene, const std::string& zone, std::size_t flow_index,
+             const std::vector<Point>& polygon, const ZoneGeometry* z) {
+    if (flow_index >= scene.flows.size()) return;
+    const perceive::ZoneFlow& f = scene.flows[flow_index];
+    int people = 0;
+    cv::Rect2d region;
+    for (const track::Track& t : scene.tracks) {
+      if (t.state == track::TrackState::kTentative) continue;
+      if (z != nullptr && !polygon_contains(polygon, t.foot)) continue;
+      ++people;
+      region = region.area() > 0 ? (region | t.box) : t.box;
+    }
+    if (region.area() <= 0) region = polygon.empty() ? cv::Rect2d(0, 0, geometry_.source_size.width, geometry_.source_size.height)
+                                                    : bounding_box(polygon);
+    Baseline& b = baselines_[zone];
+    const bool crowd = people >= rule_.min_crowd_persons;
+    const bool rush = crowd && f.fast_fraction >= rule_.rush_fraction &&
+                      f.fast_fraction >= 2 * b.fast + 0.1;
+    const bool dispersal = crowd && f.divergence >= rule_.dispersal_divergence &&
+                           f.divergence >= 2 * std::max(0.0, b.divergence) + 0.05;
+    const bool surge = crowd && f.divergence <= -rule_.dispersal_divergence &&
+                       f.divergence <= 2 * std::min(0.0, b.divergence) - 0.05;
+    if (rush || dispersal || surge) {
+      const double score = std::min(1.0, 0.5 + f.fast_fraction + std::abs(f.divergence));
+      report(zone.empty() ? "image" : zone, zone, scene, score, region);
+      return;  // the baseline learns only ordinary movement
+    }
+    const double dt = b.last_t < 0 ? 0 : scene.t - b.last_t;
+    const double a = b.last_t < 0 ? 1.0 : std::min(1.0, dt / kBaselineS);
+    b.fast += (f.fast_fraction - b.fast) * a;
+    b.divergence += (f.divergence - b.divergence) * a;
+    b.last_t = scene.t;
+  }
+
+  std::map<std::string, Baseline> baselines_;
+};
+
+}  // namespace
+
+std::unique_ptr<Rule> make_crowd_movement_rule(const config::RuleConfig& rule,
+                                               const CameraGeometry& geometry,
+                                               const RuleContext& context) {
+  return std::make_unique<CrowdMovementRule>(rule, geometry, context);
+}
+
+}  // namespace vigie::rules

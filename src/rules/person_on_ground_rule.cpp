@@ -1,0 +1,100 @@
+// person_on_ground: a person-sized track that becomes low and wide (below
+// lying_height_fraction of its standing height, wider than tall) and stays nearly still for
+// dwell_s. When the person lies still long enough to fade into the fast background, the
+// static map keeps the same shape at the same place, and the situation goes on. Sitting
+// (tall and narrow) is not lying; excluded zones (benches) are ignored.
+
+#include <map>
+
+#include "rules/rules_impl.hpp"
+
+namespace vigie::rules {
+namespace {
+
+/// A candidate not supported by a track or a static shape for this long is dropped.
+constexpr double kLoseAfterS = 1.5;
+
+bool lying_shape(const cv::Rect2d& box, double standing_h, double fraction) {
+  return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
+         box.width >= 0.35 * standing_h;
+}
+
+class PersonOnGroundRule final : public SituationRule {
+ public:
+  using SituationRule::SituationRule;
+
+ private:
+  struct Candidate {
+    int id = 0;
+    cv::Rect2d box;
+    double since = 0;
+    double last_support = 0;
+  };
+
+  void detect(const Scene& scene) override {
+    const auto zones = geometry_.zones_for(rule_);
+    std::vector<const ZoneGeometry*> excluded;
+    for (const auto& id : rule_.exclude_zones) {
+      if (const ZoneGeometry* z = geometry_.zone(id)) excluded.push_back(z);
+    }
+    auto allowed = [&](Point foot) {
+      if (zone_containing(excluded, foot) != nullptr) return false;
+      return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
+    };
+    for (const track::Track& t : scene.tracks) {
+      if (!is_reliable(t) || !allowed(t.foot)) continue;
+      const double expected = person_height_at(scene, t.foot);
+      // A track that was once person-tall: its own tallest height, not less than 80 % of a
+      // person at its place (perspective).
+      if (t.max_height_px < 0.6 * expected) continue;
+      const double standing = std::max(t.max_height_px, 0.8 * expected);
+      if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
+      const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
+      if (speed > rule_.max_ground_speed_m_s) continue;
+      support(t.box, scene.t, true);
+    }
+    for (const perceive::Blob& b : scene.static_objects) {
+      if (!allowed(b.foot)) continue;
+      const double expected = person_height_at(scene, b.foot);
+      if (lying_shape(b.box, expected, rule_.lying_height_fraction)) support(b.box, scene.t, false);
+    }
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
+      if (scene.t - it->last_support > kLoseAfterS) {
+        it = candidates_.erase(it);
+        continue;
+      }
+      if (scene.t - it->since >= rule_.dwell_s && it->last_support == scene.t) {
+        const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
+        const ZoneGeometry* z = zone_containing(zones, foot);
+        report("down-" + std::to_string(it->id), z != nullptr ? z->id : "", scene, 0.8, it->box);
+      }
+      ++it;
+    }
+  }
+
+  /// A lying shape supports the candidate at its place; only a track can start one, since a
+  /// static shape alone may be a bench or a parcel.
+  void support(const cv::Rect2d& box, double t, bool from_track) {
+    for (Candidate& c : candidates_) {
+      if (iou(c.box, box) >= 0.2) {
+        c.box = box;
+        c.last_support = t;
+        return;
+      }
+    }
+    if (from_track) candidates_.push_back({next_id_++, box, t, t});
+  }
+
+  std::vector<Candidate> candidates_;
+  int next_id_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Rule> make_person_on_ground_rule(const config::RuleConfig& rule,
+                                                 const CameraGeometry& geometry,
+                                                 const RuleContext& context) {
+  return std::make_unique<PersonOnGroundRule>(rule, geometry, context);
+}
+
+}  // namespace vigie::rules

@@ -1,0 +1,70 @@
+#include "rules/scene.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vigie::rules {
+
+double person_height_at(const Scene& scene, Point foot) {
+  if (scene.scale != nullptr) {
+    if (auto h = scene.scale->person_height_px(foot)) return *h;
+  }
+  return std::max(20.0, scene.source_size.height / 5.0);
+}
+
+double ground_distance_m(const Scene& scene, Point a, Point b) {
+  if (scene.scale != nullptr && scene.scale->ground()) {
+    const Point ga = scene.scale->ground()->to_ground(a);
+    const Point gb = scene.scale->ground()->to_ground(b);
+    const double d = std::hypot(ga.x - gb.x, ga.y - gb.y);
+    if (std::isfinite(d)) return d;
+  }
+  const double h = person_height_at(scene, (a + b) * 0.5);
+  return std::hypot(a.x - b.x, a.y - b.y) / h * 1.7;
+}
+
+CameraGeometry CameraGeometry::from(const config::CameraConfig& camera, cv::Size source_size) {
+  CameraGeometry g;
+  g.source_size = source_size;
+  for (std::size_t i = 0; i < camera.zones.size(); ++i) {
+    const auto& z = camera.zones[i];
+    g.zones.push_back({z.id, z.polygon, z.allowed_direction, i});
+  }
+  for (const auto& l : camera.lines) g.lines.push_back({l.id, l.a, l.b, l.direction});
+  g.whole_image_flow = camera.zones.size();
+  return g;
+}
+
+std::vector<const ZoneGeometry*> CameraGeometry::zones_for(const config::RuleConfig& rule) const {
+  std::vector<const ZoneGeometry*> out;
+  for (const auto& z : zones) {
+    if (rule.zones.empty() || std::find(rule.zones.begin(), rule.zones.end(), z.id) != rule.zones.end()) {
+      out.push_back(&z);
+    }
+  }
+  return out;
+}
+
+std::vector<const LineGeometry*> CameraGeometry::lines_for(const config::RuleConfig& rule) const {
+  std::vector<const LineGeometry*> out;
+  for (const auto& l : lines) {
+    if (rule.zones.empty() || std::find(rule.zones.begin(), rule.zones.end(), l.id) != rule.zones.end()) {
+      out.push_back(&l);
+    }
+  }
+  return out;
+}
+
+const ZoneGeometry* CameraGeometry::zone(const std::string& id) const {
+  for (const auto& z : zones) {
+    if (z.id == id) return &z;
+  }
+  return nullptr;
+}
+
+bool is_reliable(const track::Track& t) {
+  return t.state == track::TrackState::kConfirmed ||
+         (t.state == track::TrackState::kLost && t.misses <= 2);
+}
+
+}  // namespace vigie::rules

@@ -1,0 +1,70 @@
+#pragma once
+// What the rules see of one analysed frame, and the camera geometry they work in.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "config/config.hpp"
+#include "perceive/blobs.hpp"
+#include "perceive/fire.hpp"
+#include "perceive/flow.hpp"
+#include "perceive/person_scale.hpp"
+#include "track/track.hpp"
+
+namespace vigie::rules {
+
+/// One analysed frame, as seen by the rules. Valid only during Rule::evaluate().
+struct Scene {
+  double t = 0;                 ///< stream seconds
+  cv::Size source_size;
+  std::span<const track::Track> tracks;
+  std::span<const perceive::Blob> moving;          ///< moving foreground blobs
+  std::span<const perceive::Blob> static_objects;  ///< blobs of the static-foreground map
+  /// Flow per camera zone, in the camera's zone order, then one for the whole image.
+  std::span<const perceive::ZoneFlow> flows;
+  std::span<const perceive::FireCandidate> fire;
+  const cv::Mat* foreground = nullptr;  ///< moving or static foreground, analysis size
+  double to_source = 1.0;               ///< analysis pixels -> source pixels
+  const perceive::PersonScale* scale = nullptr;
+  bool illumination_change = false;     ///< a global lighting step: masks are empty this frame
+};
+
+/// Expected standing height at `foot`, with a last-resort guess of a fifth of the image.
+double person_height_at(const Scene& scene, Point foot);
+/// Metres between two image points on the ground (calibrated), else via person heights.
+double ground_distance_m(const Scene& scene, Point a, Point b);
+
+/// The zones and lines of a camera, with what rules need precomputed.
+struct ZoneGeometry {
+  std::string id;
+  std::vector<Point> polygon;
+  std::optional<Point> allowed_direction;
+  std::size_t flow_index = 0;  ///< index into Scene::flows
+};
+struct LineGeometry {
+  std::string id;
+  Point a, b;
+  std::optional<Point> direction;
+};
+
+struct CameraGeometry {
+  std::vector<ZoneGeometry> zones;  ///< in configuration order
+  std::vector<LineGeometry> lines;
+  std::size_t whole_image_flow = 0;  ///< index of the whole-image flow in Scene::flows
+  cv::Size source_size;
+
+  static CameraGeometry from(const config::CameraConfig& camera, cv::Size source_size);
+  /// The zones a rule applies to (all when the rule names none); lines are separate.
+  [[nodiscard]] std::vector<const ZoneGeometry*> zones_for(const config::RuleConfig& rule) const;
+  [[nodiscard]] std::vector<const LineGeometry*> lines_for(const config::RuleConfig& rule) const;
+  [[nodiscard]] const ZoneGeometry* zone(const std::string& id) const;
+};
+
+/// A track the rules may trust: confirmed, or lost for at most a frame or two.
+bool is_reliable(const track::Track& t);
+
+}  // namespace vigie::rules

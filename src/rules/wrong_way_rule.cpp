@@ -1,0 +1,79 @@
+// wrong_way: a track that covers min_displacement_m against its zone's allowed direction at
+// min_speed_m_s or more; and, for dense crowds where tracks break, the zone's flow turning
+// against the allowed direction.
+
+#include <cmath>
+
+#include "rules/rules_impl.hpp"
+
+namespace vigie::rules {
+namespace {
+
+/// Trajectory span used to judge direction: long enough to average gait sway out.
+constexpr double kWindowS = 4.0;
+/// A crowd, for the flow variant: share of the zone's pixels moving.
+constexpr double kCrowdMovingFraction = 0.15;
+
+class WrongWayRule final : public SituationRule {
+ public:
+  using SituationRule::SituationRule;
+
+ private:
+  void detect(const Scene& scene) override {
+    const double cos_tol = std::cos(rule_.tolerance_deg * CV_PI / 180.0);
+    for (const ZoneGeometry* z : geometry_.zones_for(rule_)) {
+      if (!z->allowed_direction) continue;
+      const Point allowed = *z->allowed_direction * (1.0 / cv::norm(*z->allowed_direction));
+      for (const track::Track& t : scene.tracks) {
+        if (!is_reliable(t) || !polygon_contains(z->polygon, t.foot) || t.trajectory.size() < 3) {
+          continue;
+        }
+        const track::TrajectoryPoint* start = &t.trajectory.front();
+        for (const auto& p : t.trajectory) {
+          if (scene.t - p.t_s <= kWindowS) {
+            start = &p;
+            break;
+          }
+        }
+        const Point move = t.trajectory.back().foot - start->foot;
+        const double dt = t.trajectory.back().t_s - start->t_s;
+        const double moved_px = cv::norm(move);
+        if (dt <= 0 || moved_px <= 0) continue;
+        // Direction is judged in the image (where the allowed arrow is drawn); distance and
+        // speed on the ground.
+        const double against = -move.dot(allowed) / moved_px;
+        if (against < cos_tol) continue;
+        const double metres = ground_distance_m(scene, start->foot, t.trajectory.back().foot);
+        if (metres < rule_.min_displacement_m || metres / dt < rule_.min_speed_m_s) continue;
+        report(z->id, z->id, scene, std::min(1.0, 0.5 + 0.5 * against), t.box);
+      }
+      detect_crowd(scene, *z, allowed, cos_tol);
+    }
+  }
+
+  void detect_crowd(const Scene& scene, const ZoneGeometry& z, Point allowed, double cos_tol) {
+    if (z.flow_index >= scene.flows.size()) return;
+    const perceive::ZoneFlow& f = scene.flows[z.flow_index];
+    if (f.moving_fraction < kCrowdMovingFraction) return;
+    double against = 0;
+    for (std::size_t k = 0; k < f.direction_histogram.size(); ++k) {
+      const double a = (static_cast<double>(k) + 0.5) * CV_PI / 4;
+      if (-(std::cos(a) * allowed.x + std::sin(a) * allowed.y) >= cos_tol) {
+        against += f.direction_histogram[k];
+      }
+    }
+    if (against < 0.6) return;
+    const cv::Rect2d box = bounding_box(z.polygon);
+    report(z.id, z.id, scene, std::min(1.0, against), box);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Rule> make_wrong_way_rule(const config::RuleConfig& rule,
+                                          const CameraGeometry& geometry,
+                                          const RuleContext& context) {
+  return std::make_unique<WrongWayRule>(rule, geometry, context);
+}
+
+}  // namespace vigie::rules
