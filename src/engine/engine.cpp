@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/loader.hpp"
 #include "core/redact.hpp"
 
 namespace vigie::engine {
@@ -41,11 +42,22 @@ Engine::Engine(const config::Config& config, EngineOptions options)
   std::size_t workers = options_.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   scheduler_ = std::make_unique<Scheduler>(workers);
+  const std::string version = config::config_version(config);
   for (const auto& camera : cameras_) {
     if (!camera->enabled) continue;
+    FrameObserver observer = options_.on_frame;
+    if (options_.analyse) {
+      rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
+      analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink)));
+      CameraAnalysis* analysis = analyses_.back().get();
+      observer = [analysis, next = options_.on_frame](const config::CameraConfig& c, const Frame& f) {
+        analysis->process(f);
+        if (next) next(c, f);
+      };
+    }
     pipelines_.push_back(std::make_unique<CameraPipeline>(
         camera, options_.make_source(source_options(*camera, options_.pacing), clock_),
-        options_.on_frame, clock_));
+        std::move(observer), clock_));
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "engine/camera_analysis.hpp"
 #include "engine/camera_pipeline.hpp"
 #include "engine/scheduler.hpp"
 #include "ingest/source.hpp"
@@ -23,6 +24,9 @@ struct EngineOptions {
   std::size_t workers = 0;            ///< 0: one per core
   std::optional<ingest::Pacing> pacing;  ///< overrides each camera's input.realtime (eval: fast)
   FrameObserver on_frame;             ///< optional: sees every analysed frame
+  /// Receives raised, updated and ended alerts, from worker threads (must be thread-safe).
+  rules::AlertSink on_alert;
+  bool analyse = true;                ///< false: ingest only (benchmarks of decoding)
   const Clock* clock = nullptr;       ///< null: the system clock
 };
 
@@ -52,6 +56,7 @@ class Engine {
   EngineOptions options_;
   const Clock& clock_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::unique_ptr<CameraAnalysis>> analyses_;  // enabled cameras only
   std::vector<std::unique_ptr<CameraPipeline>> pipelines_;  // enabled cameras only
   bool started_ = false;
   bool stopped_ = false;

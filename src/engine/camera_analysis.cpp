@@ -1,0 +1,120 @@
+#include "engine/camera_analysis.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace vigie::engine {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool has_rule(const config::CameraConfig& c, std::initializer_list<EventType> types) {
+  for (const auto& r : c.rules) {
+    if (!r.enabled) continue;
+    for (EventType t : types) {
+      if (r.type == t) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera,
+                               std::string config_version, rules::AlertSink sink)
+    : camera_(std::move(camera)), config_version_(std::move(config_version)), sink_(std::move(sink)) {}
+
+void CameraAnalysis::build(const Frame& frame) {
+  const config::CameraConfig& c = *camera_;
+  to_source_ = static_cast<double>(frame.source_width) / frame.bgr.cols;
+  std::optional<Homography> ground;
+  if (c.calibration) ground = Homography::from_points(c.calibration->image, c.calibration->ground);
+  std::vector<std::pair<std::vector<Point>, double>> zone_heights;
+  for (const auto& z : c.zones) {
+    if (z.person_height_px) zone_heights.emplace_back(z.polygon, *z.person_height_px);
+  }
+  scale_.emplace(ground, zone_heights);
+  background_.emplace(perceive::BackgroundConfig{}, c.analysis.fps);
+  if (has_rule(c, {EventType::kCrowdMovement, EventType::kWrongWay})) {
+    perceive::FlowConfig flow_config;
+    for (const auto& r : c.rules) {
+      if (r.type == EventType::kCrowdMovement) flow_config.running_speed_mps = r.running_speed_m_s;
+    }
+    std::vector<std::vector<Point>> zones;
+    for (const auto& z : c.zones) zones.push_back(z.polygon);
+    zones.emplace_back();  // the whole image, last
+    flow_.emplace(flow_config, frame.bgr.size(), to_source_, *scale_, zones);
+  }
+  if (has_rule(c, {EventType::kFire})) fire_.emplace(perceive::FireConfig{});
+  tracker_.emplace(nullptr, ground);
+  geometry_ = rules::CameraGeometry::from(c, {frame.source_width, frame.source_height});
+  const rules::RuleContext context{c.id, sink_, config_version_, false};
+  for (const auto& r : c.rules) {
+    if (!r.enabled) continue;
+    auto rule = rules::make_rule(r, geometry_, context);
+    if (!rule.is_ok()) {
+      unavailable_.push_back(rule.status().message());
+      spdlog::warn("camera {}: {}", c.id, rule.status().message());
+      continue;
+    }
+    rules_.push_back(std::move(rule.value()));
+  }
+  built_ = true;
+}
+
+void CameraAnalysis::process(const Frame& frame) {
+  if (!built_) build(frame);
+  const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
+  last_t_ = frame.pts_s;
+  auto start = std::chrono::steady_clock::now();
+  const perceive::ForegroundMasks masks = background_->apply(frame.bgr);
+  times_.background_ms = ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  const perceive::BlobConfig blob_config;
+  const auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
+  const auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
+  times_.blobs_ms = ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<perceive::ZoneFlow> flows;
+  if (flow_) flows = flow_->update(frame.bgr, masks.moving, dt);
+  times_.flow_ms = ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<perceive::FireCandidate> fire;
+  if (fire_) {
+    static const cv::Mat kNoFlow;
+    fire = fire_->update(frame.bgr, masks.moving, flow_ ? flow_->last_flow() : kNoFlow, frame.pts_s,
+                         dt, to_source_);
+  }
+  times_.fire_ms = ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<track::Measurement> measurements;
+  measurements.reserve(moving.size());
+  for (const auto& b : moving) measurements.push_back({b.box, std::nullopt, 1.0});
+  const auto& tracks = tracker_->update(frame.pts_s, measurements);
+  times_.track_ms = ms_since(start);
+
+  start = std::chrono::steady_clock::now();
+  rules::Scene scene;
+  scene.t = frame.pts_s;
+  scene.source_size = {frame.source_width, frame.source_height};
+  scene.tracks = tracks;
+  scene.moving = moving;
+  scene.static_objects = still;
+  scene.flows = flows;
+  scene.fire = fire;
+  scene.foreground = &masks.any;
+  scene.to_source = to_source_;
+  scene.scale = &*scale_;
+  scene.illumination_change = masks.illumination_change || masks.warming_up;
+  for (auto& rule : rules_) rule->evaluate(scene);
+  times_.rules_ms = ms_since(start);
+}
+
+}  // namespace vigie::engine

@@ -1,0 +1,65 @@
+#pragma once
+// The analysis of one camera: perceive -> track -> rules, built from its configuration.
+// Per-camera state; process() is called by one worker at a time, in frame order.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/frame.hpp"
+#include "perceive/background.hpp"
+#include "perceive/blobs.hpp"
+#include "perceive/fire.hpp"
+#include "perceive/flow.hpp"
+#include "perceive/person_scale.hpp"
+#include "rules/rule.hpp"
+#include "track/tracker.hpp"
+
+namespace vigie::engine {
+
+/// Milliseconds spent per stage on the last frame, for benchmarks and /metrics.
+struct StageTimes {
+  double background_ms = 0;
+  double blobs_ms = 0;
+  double flow_ms = 0;
+  double fire_ms = 0;
+  double track_ms = 0;
+  double rules_ms = 0;
+};
+
+class CameraAnalysis {
+ public:
+  CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera, std::string config_version,
+                 rules::AlertSink sink);
+
+  /// Analyses one frame.
+  void process(const Frame& frame);
+
+  /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
+  [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
+  [[nodiscard]] const StageTimes& last_times() const { return times_; }
+
+ private:
+  void build(const Frame& frame);
+
+  std::shared_ptr<const config::CameraConfig> camera_;
+  std::string config_version_;
+  rules::AlertSink sink_;
+  std::vector<std::string> unavailable_;
+
+  bool built_ = false;
+  double to_source_ = 1.0;
+  double last_t_ = -1;
+  std::optional<perceive::PersonScale> scale_;
+  std::optional<perceive::DualBackground> background_;
+  std::optional<perceive::FlowField> flow_;
+  std::optional<perceive::FireDetector> fire_;
+  std::optional<track::Tracker> tracker_;
+  rules::CameraGeometry geometry_;
+  std::vector<std::unique_ptr<rules::Rule>> rules_;
+  StageTimes times_;
+};
+
+}  // namespace vigie::engine
