@@ -68,7 +68,8 @@ Status classify_av_error(int err, const Interrupter& interrupter, double timeout
       return {StatusCode::kFailedPrecondition,
               fmt::format("not authorized (check credentials) {}", during)};
     case AVERROR_INVALIDDATA:
-      return invalid_argument(fmt::format("invalid data {}", during));
+      return invalid_argument(
+          fmt::format("invalid data (not a media file, or truncated) {}", during));
     case AVERROR_DECODER_NOT_FOUND:
       return {StatusCode::kUnimplemented, fmt::format("unsupported codec {}", during)};
     case AVERROR_EOF:

@@ -12,16 +12,28 @@ void HealthTracker::set(CameraState state, std::string reason) {
   std::lock_guard lock(mutex_);
   if (final_) return;
   reason = redact(reason);
-  if (state != state_) {
-    const bool bad = state == CameraState::kStalled || state == CameraState::kFailed;
-    if (bad) {
-      spdlog::warn("camera {}: {}: {}", camera_, to_string(state), reason);
-    } else {
-      spdlog::info("camera {}: {}: {}", camera_, to_string(state), reason);
-    }
-  }
+  if (state != state_) log_change_locked(state, reason);
   state_ = state;
   reason_ = std::move(reason);
+}
+
+void HealthTracker::log_change_locked(CameraState state, const std::string& reason) {
+  // A camera that stays down cycles connecting -> failed on every retry: say so once per
+  // distinct cause (the part before "; retrying ..."), the rest at debug level.
+  const bool bad = state == CameraState::kStalled || state == CameraState::kFailed;
+  if (bad) {
+    std::string cause = reason.substr(0, reason.find("; "));
+    if (cause != last_warned_cause_) {
+      spdlog::warn("camera {}: {}: {}", camera_, to_string(state), reason);
+      last_warned_cause_ = std::move(cause);
+      return;
+    }
+  } else if (state != CameraState::kConnecting || last_warned_cause_.empty()) {
+    if (state == CameraState::kLive) last_warned_cause_.clear();
+    spdlog::info("camera {}: {}: {}", camera_, to_string(state), reason);
+    return;
+  }
+  spdlog::debug("camera {}: {}: {}", camera_, to_string(state), reason);
 }
 
 void HealthTracker::set_final(CameraState state, std::string reason) {

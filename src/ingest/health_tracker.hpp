@@ -11,7 +11,8 @@
 
 namespace vigie::ingest {
 
-/// Thread-safe. State changes are logged once each (info for good news, warn for bad);
+/// Thread-safe. State changes are logged (info for good news, warn for bad, a repeated
+/// failure with the same cause at debug only);
 /// reasons must already be redacted by the caller (they are redacted again as a guard).
 class HealthTracker {
  public:
@@ -36,6 +37,8 @@ class HealthTracker {
   [[nodiscard]] CameraHealth health() const;
 
  private:
+  void log_change_locked(CameraState state, const std::string& reason);
+
   CameraId camera_;
   const Clock& clock_;
   CameraCounters counters_;
@@ -44,6 +47,7 @@ class HealthTracker {
   std::string reason_ = "not started";
   bool final_ = false;
   std::uint64_t session_ = 0;
+  std::string last_warned_cause_;
 };
 
 }  // namespace vigie::ingest

@@ -74,8 +74,8 @@ class LibavSource final : public Source {
 
  private:
   void run_io();
-  /// One connection: returns when it ends; sets `ended` when the source is finished for good.
-  void run_session(DemuxReader& reader, std::uint64_t session, Backoff& backoff, bool& finished);
+  /// One connection: returns when it ends; sets `finished` when the source is done for good.
+  void run_session(DemuxReader& reader, std::uint64_t session, bool& finished);
   /// Sleeps unless stop() comes first; returns false on stop.
   bool sleep_for(double seconds);
   bool sleep_until(Steady::time_point when);
@@ -166,7 +166,7 @@ void LibavSource::run_io() {
     }
     bool finished = false;
     const Steady::time_point began = Steady::now();
-    run_session(**reader, session, backoff, finished);
+    run_session(**reader, session, finished);
     reader->reset();  // close the connection before waiting
     if (finished || interrupter_.stopping()) return;
     if (seconds_between(began, Steady::now()) >= opts_.backoff_reset_after_s) backoff.reset();
@@ -179,9 +179,7 @@ void LibavSource::run_io() {
   }
 }
 
-void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, Backoff& backoff,
-                              bool& finished) {
-  (void)backoff;
+void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& finished) {
   const bool file = kind_ == InputKind::kFile;
   const bool paced = file && opts_.pacing == Pacing::kRealtime;
   AVStream& st = reader.stream();
