@@ -252,3 +252,55 @@ TEST(StopTest, StopReturnsQuicklyDuringBackoff) {
 
 }  // namespace
 }  // namespace vigie::ingest
+
+namespace vigie::ingest {
+namespace {
+
+TEST_F(LiveSourceTest, RtspOverUdpGoesLive) {
+  RtspServer server(clip_, testing::free_port());
+  ASSERT_TRUE(server.start());
+  SourceOptions o = live_options("udp", server.url());
+  o.rtsp_transport = Transport::kUdp;
+  Driver cam(o);
+  cam.start();
+  ASSERT_TRUE(cam.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s))
+      << cam.health().reason;
+  ASSERT_TRUE(testing::poll_until([&] { return cam.frame_count() >= 5; }, 5s));
+}
+
+TEST_F(LiveSourceTest, SlowConsumerDropsToAKeyframeAndReaderNeverBlocks) {
+  RtspServer server(clip_, testing::free_port());
+  ASSERT_TRUE(server.start());
+  SourceOptions o = live_options("slow", server.url());
+  o.queue_packets = 30;  // a bit more than one GOP (25)
+  auto source = make_source(o, SystemClock::instance());
+  std::atomic<int> wakeups{0};
+  source->start([&] { ++wakeups; });
+  // Nobody calls step(): the reader keeps reading and drops what does not fit.
+  ASSERT_TRUE(testing::poll_until([&] { return source->health().frames_dropped >= 25; }, 15s))
+      << source->health().reason;
+  const std::uint64_t read_before = source->health().packets_read;
+  ASSERT_TRUE(testing::poll_until(
+      [&] { return source->health().packets_read >= read_before + 25; }, 5s));
+  // Now catch up: decoding resumes at a keyframe, so nothing is corrupt.
+  Frame frame;
+  int frames = 0;
+  ASSERT_TRUE(testing::poll_until(
+      [&] {
+        while (true) {
+          const StepResult r = source->step(frame);
+          if (r == StepResult::kFrame) ++frames;
+          if (r == StepResult::kIdle || r == StepResult::kEnded) break;
+        }
+        return frames >= 5;
+      },
+      10s));
+  const CameraHealth h = source->health();
+  EXPECT_EQ(h.decode_errors, 0u);
+  EXPECT_EQ(h.state, CameraState::kLive);
+  EXPECT_GE(wakeups.load(), 1);
+  source->stop();
+}
+
+}  // namespace
+}  // namespace vigie::ingest
