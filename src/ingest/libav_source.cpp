@@ -41,7 +41,8 @@ class LibavSource final : public Source {
         sampler_(opts_.analysis_fps),
         decode_log_("camera " + opts_.camera, clock) {}
 
-  ~LibavSource() override { stop(); }
+  // No on_ready from the destructor: whoever gave the callback may be gone already.
+  ~LibavSource() override { shutdown(false); }
 
   void start(std::function<void()> on_ready) override {
     std::lock_guard lock(lifecycle_mutex_);
@@ -51,7 +52,15 @@ class LibavSource final : public Source {
     io_ = std::thread([this] { run_io(); });
   }
 
-  void stop() override {
+  void stop() override { shutdown(true); }
+
+  StepResult step(Frame& out) override;
+
+  [[nodiscard]] CameraHealth health() const override { return health_.health(); }
+  [[nodiscard]] const PacketRing& ring() const override { return ring_; }
+
+ private:
+  void shutdown(bool notify) {
     std::lock_guard lock(lifecycle_mutex_);
     if (stopped_) return;
     stopped_ = true;
@@ -64,15 +73,8 @@ class LibavSource final : public Source {
     if (io_.joinable()) io_.join();
     health_.set_final(CameraState::kStopped, "stopped");
     step_stopped_.store(true);
-    if (on_ready_) on_ready_();
+    if (notify && on_ready_) on_ready_();
   }
-
-  StepResult step(Frame& out) override;
-
-  [[nodiscard]] CameraHealth health() const override { return health_.health(); }
-  [[nodiscard]] const PacketRing& ring() const override { return ring_; }
-
- private:
   void run_io();
   /// One connection: returns when it ends; sets `finished` when the source is done for good.
   void run_session(DemuxReader& reader, std::uint64_t session, bool& finished);
@@ -201,6 +203,9 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
         const double t = seconds_between(opened, Steady::now());
         pkt->pts = pkt->dts = av_rescale_q(static_cast<std::int64_t>(t * 1e6), {1, 1000000}, tb);
       }
+      ++health_.counters().packets_read;
+      // Nothing before the connection's first keyframe can be decoded: do not queue it.
+      if (!info && (pkt->flags & AV_PKT_FLAG_KEY) == 0) continue;
       if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += loop_offset;
       if (pkt->dts != AV_NOPTS_VALUE) pkt->dts += loop_offset;
       const std::int64_t ts = av::packet_ts(*pkt);
@@ -218,7 +223,6 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
         wake(queue_.push_marker(std::move(marker)));
         pace_start = Steady::now();
       }
-      ++health_.counters().packets_read;
       next_expected = std::max(next_expected, ts + std::max<std::int64_t>(pkt->duration, 1));
       if (paced) {
         const double t = info->seconds(ts);

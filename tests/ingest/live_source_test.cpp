@@ -110,6 +110,8 @@ TEST_F(LiveSourceTest, RtspArrivesAtTheAnalysisFrameRate) {
   const CameraHealth h = cam.health();
   EXPECT_EQ(h.state, CameraState::kLive);
   EXPECT_EQ(h.reconnects, 0u);
+  EXPECT_EQ(h.decode_errors, 0u);
+  EXPECT_EQ(h.frames_dropped, 0u);
   EXPECT_GT(h.packets_read, 0u);
   // Nearly all 25 fps decoded; the first frames may wait for the first keyframe.
   EXPECT_GE(h.frames_decoded, h.frames_analysed * 4);
@@ -142,6 +144,7 @@ TEST_F(LiveSourceTest, ReconnectsAfterServerRestartWhileAnotherCameraKeepsItsRat
       {CameraState::kLive, CameraState::kStalled, CameraState::kConnecting, CameraState::kLive}))
       << states.history();
   EXPECT_GE(a.health().reconnects, 1u);
+  EXPECT_EQ(a.health().decode_errors, 0u);  // the new connection starts at a keyframe
   const std::size_t a_before = a.frame_count();
   ASSERT_TRUE(testing::poll_until([&] { return a.frame_count() >= a_before + 5; }, 5s));
 
