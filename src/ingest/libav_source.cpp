@@ -319,7 +319,11 @@ StepResult LibavSource::step(Frame& out) {
       if (!end_.failed) health_.set_final(CameraState::kEnded, end_.reason);
       return StepResult::kEnded;
     }
-    if (budget-- == 0) return StepResult::kBusy;
+    if (budget-- == 0) {
+      // Give the worker back to other cameras, and ask to be scheduled again.
+      if (on_ready_) on_ready_();
+      return StepResult::kIdle;
+    }
     std::optional<QueueItem> item = queue_.pop();
     if (!item) return StepResult::kIdle;
     switch (item->kind) {

@@ -54,7 +54,6 @@ struct SourceOptions {
 enum class StepResult {
   kFrame,  ///< `out` holds a new analysis frame
   kIdle,   ///< nothing to do now; on_ready will be called when there is
-  kBusy,   ///< work remains but the step used its budget: call step() again (after others)
   kEnded,  ///< the source has finished for good (file end without loop, or stopped)
 };
 
@@ -62,14 +61,16 @@ enum class StepResult {
 /// from one worker at a time (never concurrently for one source).
 ///
 /// Scheduling contract: after on_ready fires, call step() until it returns kIdle or kEnded
-/// (kFrame and kBusy mean "call again"). on_ready fires when the queue goes from empty to
-/// non-empty and once more on stop(), so a caller that waits for it after kIdle never misses
+/// (kFrame means "call again"). on_ready fires when the queue goes from empty to non-empty,
+/// once more on stop(), and from step() itself when it returns kIdle early to bound its
+/// work with packets still queued; so a caller that waits for it after kIdle never misses
 /// work. Counters: frames_analysed counts the frames step() returned as kFrame.
 class Source {
  public:
   virtual ~Source() = default;
-  /// Starts the I/O thread. `on_ready` is called (from that thread, or from stop()) when
-  /// step() has work; it must be cheap and must not call step() itself. Call once.
+  /// Starts the I/O thread. `on_ready` is called (from that thread, from stop(), or from
+  /// step()) when step() has work; it must be cheap and must not call step() itself.
+  /// Call once.
   virtual void start(std::function<void()> on_ready) = 0;
   /// Cancels blocking I/O through the interrupt callback and joins. Idempotent.
   virtual void stop() = 0;

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     }
     for (;;) {
       const ingest::StepResult r = source->step(frame);
-      if (r == ingest::StepResult::kFrame || r == ingest::StepResult::kBusy) continue;
+      if (r == ingest::StepResult::kFrame) continue;
       done = r == ingest::StepResult::kEnded;
       break;
     }

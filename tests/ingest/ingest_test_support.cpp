@@ -274,7 +274,6 @@ void Driver::loop() {
                            frame.bgr.rows, frame.source_width, frame.source_height, frame.index});
         continue;
       }
-      if (r == StepResult::kBusy) continue;
       if (r == StepResult::kEnded) ended_ = true;
       break;
     }
