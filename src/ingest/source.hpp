@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/frame.hpp"
 #include "core/health.hpp"
+#include "ingest/packet_ring.hpp"
 
 namespace vigie::ingest {
 
@@ -39,6 +40,14 @@ struct SourceOptions {
   double ring_seconds = 10.0;
   double backoff_min_s = 1.0;
   double backoff_max_s = 30.0;
+  /// A connection that stayed up this long resets the backoff to backoff_min_s.
+  double backoff_reset_after_s = 10.0;
+  /// Seed of the backoff jitter; 0 picks one per source at random.
+  std::uint64_t backoff_seed = 0;
+  /// Bound of the packet queue between the I/O thread and step(), in packets. Live sources
+  /// (and files at kRealtime) drop to the next keyframe when it is full; files at
+  /// kAsFastAsPossible make the reader wait instead.
+  int queue_packets = 100;
 };
 
 /// What one step() produced.
@@ -48,14 +57,20 @@ enum class StepResult {
   kEnded,  ///< the source has finished for good (file end without loop, or stopped)
 };
 
-class PacketRing;
-
-/// One camera's input. start/stop/health may be called from any thread; step() only from
-/// one worker at a time.
+/// One camera's input. start/stop/health/ring may be called from any thread; step() only
+/// from one worker at a time (never concurrently for one source).
+///
+/// Scheduling contract: after on_ready fires, call step() until it returns kIdle or kEnded
+/// (kFrame means "call again"). on_ready fires when the queue goes from empty to non-empty,
+/// once more on stop(), and from step() itself when it returns kIdle early to bound its
+/// work with packets still queued; so a caller that waits for it after kIdle never misses
+/// work. Counters: frames_analysed counts the frames step() returned as kFrame.
 class Source {
  public:
   virtual ~Source() = default;
-  /// Starts the I/O thread. `on_ready` is called (from that thread) whenever step() has work.
+  /// Starts the I/O thread. `on_ready` is called (from that thread, from stop(), or from
+  /// step()) when step() has work; it must be cheap and must not call step() itself.
+  /// Call once.
   virtual void start(std::function<void()> on_ready) = 0;
   /// Cancels blocking I/O through the interrupt callback and joins. Idempotent.
   virtual void stop() = 0;
@@ -67,7 +82,10 @@ class Source {
   [[nodiscard]] virtual const PacketRing& ring() const = 0;
 };
 
-/// The one factory: picks the input by URL scheme.
+/// The one factory: picks the input by URL scheme (rtsp:// and rtsps://, http:// and
+/// https:// as MJPEG, anything else is a file path). `clock` must outlive the source; it
+/// stamps Frame::wall and last-frame times (I/O deadlines use the real steady clock).
+/// Nothing happens until start().
 std::unique_ptr<Source> make_source(SourceOptions options, const Clock& clock);
 
 }  // namespace vigie::ingest

@@ -1,0 +1,88 @@
+#include "ingest/frame_decoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vigie::ingest {
+
+Result<std::unique_ptr<FrameDecoder>> FrameDecoder::open(
+    std::shared_ptr<const av::StreamInfo> stream, const DecoderTuning& tuning) {
+  const AVCodecParameters& par = *stream->codecpar;
+  const AVCodec* codec = avcodec_find_decoder(par.codec_id);
+  if (codec == nullptr) {
+    return Status(StatusCode::kUnimplemented,
+                  std::string("unsupported codec ") + avcodec_get_name(par.codec_id));
+  }
+  std::unique_ptr<FrameDecoder> dec(new FrameDecoder());
+  dec->ctx_.reset(avcodec_alloc_context3(codec));
+  dec->frame_.reset(av_frame_alloc());
+  int err = avcodec_parameters_to_context(dec->ctx_.get(), &par);
+  if (err < 0) return invalid_argument("bad codec parameters: " + av::error_string(err));
+  dec->ctx_->pkt_timebase = stream->time_base;
+  // One thread per stream: the pool already spreads cameras over the cores, and frame
+  // threading would add a frame of latency per thread.
+  dec->ctx_->thread_count = 1;
+  if (tuning.skip_loop_filter) dec->ctx_->skip_loop_filter = AVDISCARD_ALL;
+  if (tuning.skip_non_reference) dec->ctx_->skip_frame = AVDISCARD_NONREF;
+  err = avcodec_open2(dec->ctx_.get(), codec, nullptr);
+  if (err < 0) {
+    return Status(StatusCode::kUnimplemented, std::string("cannot open ") + codec->name +
+                                                  " decoder: " + av::error_string(err));
+  }
+  dec->stream_ = std::move(stream);
+  return dec;
+}
+
+Status FrameDecoder::send(const AVPacket* packet) {
+  const int err = avcodec_send_packet(ctx_.get(), packet);
+  if (err < 0 && err != AVERROR(EAGAIN) && err != AVERROR_EOF) {
+    return data_loss("decode error: " + av::error_string(err));
+  }
+  return Status::ok();
+}
+
+Result<const AVFrame*> FrameDecoder::receive() {
+  av_frame_unref(frame_.get());
+  const int err = avcodec_receive_frame(ctx_.get(), frame_.get());
+  if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return static_cast<const AVFrame*>(nullptr);
+  if (err < 0) return data_loss("decode error: " + av::error_string(err));
+  if (frame_->decode_error_flags != 0 || (frame_->flags & AV_FRAME_FLAG_CORRUPT) != 0) {
+    return data_loss("corrupt frame (concealed errors)");
+  }
+  return static_cast<const AVFrame*>(frame_.get());
+}
+
+void FrameDecoder::flush() { avcodec_flush_buffers(ctx_.get()); }
+
+double FrameDecoder::pts_s(const AVFrame& frame) const {
+  std::int64_t ts = frame.best_effort_timestamp;
+  if (ts == AV_NOPTS_VALUE) ts = frame.pts;
+  if (ts == AV_NOPTS_VALUE) return 0.0;
+  return stream_->seconds(ts);
+}
+
+cv::Size BgrScaler::target_size(int source_width, int source_height, int width) {
+  if (width <= 0) width = source_width;
+  width = std::max(2, width & ~1);
+  const double h = static_cast<double>(width) * source_height / std::max(1, source_width);
+  const int height = std::max(2, static_cast<int>(std::lround(h / 2.0)) * 2);
+  return {width, height};
+}
+
+Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
+  const cv::Size size = target_size(frame.width, frame.height, width);
+  const bool same = size.width == frame.width && size.height == frame.height;
+  sws_.reset(sws_getCachedContext(sws_.release(), frame.width, frame.height,
+                                  static_cast<AVPixelFormat>(frame.format), size.width,
+                                  size.height, AV_PIX_FMT_BGR24,
+                                  same ? SWS_POINT : SWS_AREA, nullptr, nullptr, nullptr));
+  if (!sws_) return internal_error("cannot create a scaler for this frame format");
+  // A fresh Mat each frame: analysis may keep the previous one.
+  out = cv::Mat(size, CV_8UC3);
+  uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(out.step[0]), 0, 0, 0};
+  sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
+  return Status::ok();
+}
+
+}  // namespace vigie::ingest

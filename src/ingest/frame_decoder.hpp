@@ -1,0 +1,59 @@
+#pragma once
+// Decoding of one stream's packets, and scaling of chosen frames to the analysis image.
+// Runs in step(), on whichever pool worker holds the camera.
+
+#include <memory>
+
+#include <opencv2/core/mat.hpp>
+
+#include "core/status.hpp"
+#include "ingest/libav.hpp"
+
+namespace vigie::ingest {
+
+/// Decoder settings that trade picture quality for CPU.
+struct DecoderTuning {
+  bool skip_loop_filter = true;     ///< AVDISCARD_ALL on the deblocking filter
+  bool skip_non_reference = false;  ///< skip_frame = AVDISCARD_NONREF
+};
+
+/// A single-threaded decoder for one connection's video stream.
+class FrameDecoder {
+ public:
+  /// Opens a decoder for `stream`: kUnimplemented when no decoder exists for the codec.
+  static Result<std::unique_ptr<FrameDecoder>> open(std::shared_ptr<const av::StreamInfo> stream,
+                                                    const DecoderTuning& tuning);
+
+  /// Feeds a packet (nullptr: end of stream, drain). Errors are per packet and not fatal.
+  Status send(const AVPacket* packet);
+  /// The next decoded frame, or nullptr when the decoder needs more input. The frame stays
+  /// valid until the next call. Errors are per frame and not fatal.
+  Result<const AVFrame*> receive();
+  /// Discards buffered state, e.g. before a keyframe that follows dropped packets.
+  void flush();
+
+  [[nodiscard]] const av::StreamInfo& stream() const { return *stream_; }
+  /// Seconds since the connection's first packet.
+  [[nodiscard]] double pts_s(const AVFrame& frame) const;
+
+ private:
+  FrameDecoder() = default;
+  std::shared_ptr<const av::StreamInfo> stream_;
+  av::CodecContextPtr ctx_;
+  av::FramePtr frame_;
+};
+
+/// Converts decoded frames to BGR at a target width, keeping the aspect ratio (even height).
+class BgrScaler {
+ public:
+  /// Writes into `out` (reallocated only when the size changes). width <= 0: source width.
+  Status scale(const AVFrame& frame, int width, cv::Mat& out);
+
+  /// The analysis size for a source size: width as asked, height rounded to even.
+  static cv::Size target_size(int source_width, int source_height, int width);
+
+ private:
+  av::SwsPtr sws_;
+};
+
+}  // namespace vigie::ingest

@@ -1,0 +1,178 @@
+// Files through the real Source: decoding, sampling, pacing, looping, and broken files.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+#include "ingest_test_support.hpp"
+
+namespace vigie::ingest {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Driver;
+
+std::string clip(const std::string& name, int w, int h, int fps, double seconds, int gop,
+                 const std::string& extra = "") {
+  return testing::make_clip(testing::clip_cache_dir() + "/" + name, w, h, fps, seconds, gop, extra);
+}
+
+SourceOptions file_options(const std::string& path) {
+  SourceOptions o;
+  o.camera = "file";
+  o.url = path;
+  o.pacing = Pacing::kAsFastAsPossible;
+  o.analysis_width = 160;
+  return o;
+}
+
+bool is(const CameraHealth& h, CameraState s) { return h.state == s; }
+
+TEST(FileSourceTest, DecodesEveryFrameAsFastAsPossibleThenEnds) {
+  const std::string path = clip("f320_10s.mp4", 320, 240, 25, 10, 25);
+  ASSERT_FALSE(path.empty());
+  SourceOptions o = file_options(path);
+  o.analysis_fps = 0;  // every frame
+  o.queue_packets = 8;  // the reader must wait, not drop
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kEnded); }, 30s))
+      << d.health().reason;
+  const CameraHealth h = d.health();
+  EXPECT_NE(h.reason.find("end of file"), std::string::npos) << h.reason;
+  EXPECT_EQ(h.frames_decoded, 250u);
+  EXPECT_EQ(h.frames_analysed, 250u);
+  EXPECT_EQ(h.frames_dropped, 0u);
+  EXPECT_EQ(h.packets_read, 250u);
+  EXPECT_EQ(h.decode_errors, 0u);
+  EXPECT_GT(h.last_frame_unix_ms, 0);
+  const auto frames = d.frames();
+  ASSERT_EQ(frames.size(), 250u);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<std::int64_t>(i));
+    EXPECT_NEAR(frames[i].pts_s, static_cast<double>(i) / 25.0, 1e-3);
+  }
+  EXPECT_EQ(frames[0].width, 160);
+  EXPECT_EQ(frames[0].height, 120);
+  EXPECT_EQ(frames[0].source_width, 320);
+  EXPECT_EQ(frames[0].source_height, 240);
+  EXPECT_TRUE(testing::poll_until([&] { return d.ended(); }, 5s));
+}
+
+TEST(FileSourceTest, SamplesByTimestampAndKeepsAspectRatio) {
+  const std::string path = clip("f640x360_10s.mp4", 640, 360, 25, 10, 25);
+  SourceOptions o = file_options(path);
+  o.analysis_fps = 5;
+  o.analysis_width = 320;
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kEnded); }, 30s));
+  const auto frames = d.frames();
+  ASSERT_EQ(frames.size(), 50u);
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    EXPECT_NEAR(frames[i].pts_s - frames[i - 1].pts_s, 0.2, 1e-3);
+  }
+  EXPECT_EQ(frames[0].width, 320);
+  EXPECT_EQ(frames[0].height, 180);
+  EXPECT_EQ(d.health().frames_decoded, 250u);
+  EXPECT_EQ(d.health().frames_analysed, 50u);
+}
+
+TEST(FileSourceTest, RealtimePacingPlaysAtStreamSpeed) {
+  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
+  SourceOptions o = file_options(path);
+  o.pacing = Pacing::kRealtime;
+  Driver d(o);
+  const auto t0 = std::chrono::steady_clock::now();
+  d.start();
+  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kEnded); }, 10s));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(took, 1.8);
+  EXPECT_LE(took, 4.0);
+  EXPECT_EQ(d.frame_count(), 10u);
+}
+
+TEST(FileSourceTest, LoopRestartsWithIncreasingTimestamps) {
+  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
+  SourceOptions o = file_options(path);
+  o.loop = true;
+  o.analysis_fps = 0;
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(testing::poll_until([&] { return d.frame_count() >= 130; }, 20s));
+  EXPECT_EQ(d.health().state, CameraState::kLive);
+  const auto frames = d.frames();
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    ASSERT_GT(frames[i].pts_s, frames[i - 1].pts_s) << "at " << i;
+  }
+  EXPECT_NEAR(frames[60].pts_s, 60 / 25.0, 1e-3);
+}
+
+struct BadFile {
+  const char* name;
+  const char* reason;
+};
+
+class BrokenFileTest : public ::testing::TestWithParam<BadFile> {};
+
+TEST_P(BrokenFileTest, FailsPermanentlyWithAReason) {
+  testing::TempDir dir;
+  const std::string good = clip("f320_10s.mp4", 320, 240, 25, 10, 25);
+  const std::string name = GetParam().name;
+  std::string path = dir.file(name);
+  if (name == "truncated.mp4") {
+    // The index (moov) is written last by default: cutting the file loses it.
+    const auto size = std::filesystem::file_size(good);
+    std::filesystem::copy_file(good, path);
+    std::filesystem::resize_file(path, size / 2);
+  } else if (name == "random.mp4") {
+    std::ofstream out(path, std::ios::binary);
+    std::mt19937 rng(5);
+    for (int i = 0; i < 200000; ++i) out.put(static_cast<char>(rng()));
+  } else if (name == "audio_only.m4a") {
+    ASSERT_EQ(testing::run_command("ffmpeg -nostdin -loglevel error -y -f lavfi -i "
+                                   "sine=frequency=440:duration=1 -c:a aac '" + path + "'"),
+              0);
+  }  // missing.mp4: not created
+  SourceOptions o = file_options(path);
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 10s))
+      << d.health().reason;
+  const CameraHealth h = d.health();
+  EXPECT_NE(h.reason.find(GetParam().reason), std::string::npos) << h.reason;
+  EXPECT_EQ(h.frames_decoded, 0u);
+  EXPECT_TRUE(testing::poll_until([&] { return d.ended(); }, 5s));
+  EXPECT_EQ(d.health().state, CameraState::kFailed);  // files are not retried
+  EXPECT_EQ(d.health().reconnects, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, BrokenFileTest,
+    ::testing::Values(BadFile{"missing.mp4", "no such file"},
+                      BadFile{"truncated.mp4", "invalid data"},
+                      BadFile{"random.mp4", "invalid data"},
+                      BadFile{"audio_only.m4a", "no video stream"}),
+    [](const auto& param_info) {
+      std::string n = param_info.param.name;
+      return n.substr(0, n.find('.'));
+    });
+
+TEST(FileSourceTest, StopWhileTheReaderWaitsOnAFullQueue) {
+  const std::string path = clip("f320_10s.mp4", 320, 240, 25, 10, 25);
+  SourceOptions o = file_options(path);
+  o.queue_packets = 4;
+  auto source = make_source(o, SystemClock::instance());
+  source->start([] {});  // nobody calls step(): the reader fills the queue and waits
+  ASSERT_TRUE(testing::poll_until([&] { return source->health().packets_read >= 4; }, 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  source->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_EQ(source->health().state, CameraState::kStopped);
+  Frame f;
+  EXPECT_EQ(source->step(f), StepResult::kEnded);
+}
+
+}  // namespace
+}  // namespace vigie::ingest
