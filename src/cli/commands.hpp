@@ -18,5 +18,6 @@ Command add_run_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
 Command add_synth_command(CLI::App& app);
 Command add_check_config_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace vigie::cli

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_loop.hpp"
+#include "cli/scenes.hpp"
 #include "config/loader.hpp"
 #include "engine/engine.hpp"
 #include "synth/scenario.hpp"
@@ -34,40 +35,21 @@ std::string default_demo_dir() {
   return "vigie-demo";
 }
 
-bool is_rendered(const fs::path& dir) {
-  return fs::exists(dir / "video.mp4") && fs::exists(dir / "truth.json") &&
-         fs::exists(dir / "camera.yaml");
-}
-
-/// Renders into a temporary folder and renames it, so an interrupted render never looks done.
-Status ensure_rendered(const fs::path& dir, const std::string& scenario, std::uint64_t seed) {
-  if (is_rendered(dir)) return Status::ok();
-  const fs::path tmp = dir.string() + ".partial";
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  std::printf("rendering scenario %s into %s ...\n", scenario.c_str(), dir.c_str());
-  std::fflush(stdout);
-  const auto r = synth::render_scenario(scenario, seed, tmp);
-  if (!r.is_ok()) return r.status();
-  fs::remove_all(dir, ec);
-  fs::rename(tmp, dir, ec);
-  if (ec) return {StatusCode::kInternal, "cannot move " + tmp.string() + ": " + ec.message()};
-  return Status::ok();
-}
-
 int demo(const Options& o) {
   const fs::path root = o.dir.empty() ? default_demo_dir() : o.dir;
   std::vector<std::string> scenarios = o.scenarios;
   if (scenarios.empty()) {
     for (auto name : synth::scenario_names()) scenarios.emplace_back(name);
   }
+  std::vector<SceneRequest> requests;
+  for (const auto& name : scenarios) requests.push_back({name, o.seed, root / name});
+  if (Status s = ensure_scenes(requests); !s.is_ok()) {
+    std::fprintf(stderr, "demo: %s\n", s.to_string().c_str());
+    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
   config::Config config;
   for (const auto& name : scenarios) {
     const fs::path dir = root / name;
-    if (Status s = ensure_rendered(dir, name, o.seed); !s.is_ok()) {
-      std::fprintf(stderr, "demo: %s\n", s.to_string().c_str());
-      return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
-    }
     config::CameraLoadResult camera = config::load_camera_file(dir / "camera.yaml");
     if (!camera.ok()) {
       std::fputs(camera.error_text((dir / "camera.yaml").string()).c_str(), stderr);

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<vigie::cli::Command> commands = {
       vigie::cli::add_run_command(app), vigie::cli::add_demo_command(app),
-      vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app)};
+      vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app),
+      vigie::cli::add_eval_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,7 +28,6 @@ StepOutcome CameraPipeline::step() {
   if (observer_) observer_(*camera_, frame);
   const SteadyTime finished = clock_.now();
   std::lock_guard lock(mutex_);
-  ++analysed_;
   recent_.emplace_back(finished, seconds_between(started, finished) * 1000.0);
   while (!recent_.empty() && seconds_between(recent_.front().first, finished) > kRateWindowS) {
     recent_.pop_front();
@@ -42,9 +41,9 @@ CameraStatus CameraPipeline::status() const {
   s.id = camera_->id;
   s.name = camera_->name;
   s.health = source_->health();
+  s.finished = done_.load();
   const SteadyTime now = clock_.now();
   std::lock_guard lock(mutex_);
-  s.health.frames_analysed = analysed_;
   double ms = 0;
   int n = 0;
   for (const auto& [t, cost] : recent_) {

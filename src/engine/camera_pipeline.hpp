@@ -26,6 +26,7 @@ struct CameraStatus {
   CameraHealth health;
   double analysed_fps = 0.0;  ///< over the last two seconds
   double analysis_ms = 0.0;   ///< mean time per analysed frame over the last two seconds
+  bool finished = false;      ///< the source has finished for good
 };
 
 class CameraPipeline final : public Task {
@@ -52,7 +53,6 @@ class CameraPipeline final : public Task {
   const Clock& clock_;
 
   mutable std::mutex mutex_;
-  std::uint64_t analysed_ = 0;
   std::atomic<bool> done_{false};
   /// (time, analysis ms) of recent frames, for the rates in status().
   std::deque<std::pair<SteadyTime, double>> recent_;

@@ -1,0 +1,214 @@
+// vigie eval: run the engine as fast as possible on annotated clips and score its alerts
+// against the ground truth.
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "cli/scenes.hpp"
+#include "config/loader.hpp"
+#include "engine/clip_runner.hpp"
+#include "eval/metrics.hpp"
+#include "eval/progress.hpp"
+#include "eval/report.hpp"
+#include "eval/truth.hpp"
+#include "synth/scenario.hpp"
+
+namespace vigie::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct Options {
+  std::vector<std::string> paths;
+  std::string cameras_dir;
+  std::string json_file;
+  std::string html_file;
+  std::string synth_seeds;  // "100-119"
+  std::string synth_dir;
+  std::vector<std::string> scenarios;
+  std::size_t workers = 0;
+  bool quiet = false;
+};
+
+struct Clip {
+  eval::TruthClip truth;
+  config::CameraConfig camera;
+};
+
+/// Folders holding a truth.json: PATH itself, or its sub-folders.
+std::vector<fs::path> clip_folders(const fs::path& path) {
+  if (fs::exists(path / "truth.json")) return {path};
+  std::vector<fs::path> out;
+  if (fs::is_directory(path)) {
+    for (const auto& e : fs::directory_iterator(path)) {
+      if (e.is_directory() && fs::exists(e.path() / "truth.json")) out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The clip's camera.yaml: beside truth.json, else <cameras_dir>/<folder name>/camera.yaml.
+Result<config::CameraConfig> camera_for(const fs::path& folder, const std::string& cameras_dir) {
+  std::vector<fs::path> candidates{folder / "camera.yaml"};
+  if (!cameras_dir.empty()) {
+    candidates.push_back(fs::path(cameras_dir) / folder.filename() / "camera.yaml");
+    candidates.push_back(fs::path(cameras_dir) / (folder.filename().string() + ".yaml"));
+  }
+  for (const auto& c : candidates) {
+    if (!fs::exists(c)) continue;
+    config::CameraLoadResult r = config::load_camera_file(c);
+    if (!r.ok()) return invalid_argument(r.error_text(c.string()));
+    return std::move(*r.camera);
+  }
+  return not_found(folder.string() + ": no camera.yaml beside truth.json" +
+                   (cameras_dir.empty() ? std::string(" (use --cameras DIR)")
+                                        : " nor under " + cameras_dir));
+}
+
+Result<std::pair<int, int>> parse_seed_range(const std::string& text) {
+  const auto dash = text.find('-');
+  try {
+    if (dash == std::string::npos) {
+      const int s = std::stoi(text);
+      return std::make_pair(s, s);
+    }
+    return std::make_pair(std::stoi(text.substr(0, dash)), std::stoi(text.substr(dash + 1)));
+  } catch (const std::exception&) {
+    return invalid_argument("--synth-seeds: '" + text + "' is not N or N-M");
+  }
+}
+
+int evaluate(const Options& o) {
+  // Per-camera start and end lines would drown the progress bar.
+  if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+  std::vector<fs::path> folders;
+  if (!o.synth_seeds.empty()) {
+    const auto range = parse_seed_range(o.synth_seeds);
+    if (!range.is_ok() || range->first > range->second) {
+      std::fprintf(stderr, "eval: --synth-seeds: '%s' is not N or N-M with N <= M\n",
+                   o.synth_seeds.c_str());
+      return 2;
+    }
+    std::vector<std::string> scenarios = o.scenarios;
+    if (scenarios.empty()) {
+      for (auto n : synth::scenario_names()) scenarios.emplace_back(n);
+    }
+    const fs::path root = o.synth_dir.empty() ? fs::path("var/eval-synth") : fs::path(o.synth_dir);
+    std::vector<SceneRequest> requests;
+    for (int seed = range->first; seed <= range->second; ++seed) {
+      for (const auto& s : scenarios) {
+        requests.push_back({s, static_cast<std::uint64_t>(seed),
+                            root / (s + "-" + std::to_string(seed))});
+      }
+    }
+    if (Status s = ensure_scenes(requests, o.workers); !s.is_ok()) {
+      std::fprintf(stderr, "eval: %s\n", s.to_string().c_str());
+      return 1;
+    }
+    for (const auto& r : requests) folders.push_back(r.dir);
+  }
+  for (const auto& p : o.paths) {
+    const auto found = clip_folders(p);
+    if (found.empty()) {
+      std::fprintf(stderr, "eval: %s: no truth.json there nor in its sub-folders\n", p.c_str());
+      return 2;
+    }
+    folders.insert(folders.end(), found.begin(), found.end());
+  }
+  if (folders.empty()) {
+    std::fprintf(stderr, "eval: give clip folders, or --synth-seeds\n");
+    return 2;
+  }
+
+  std::vector<Clip> clips;
+  std::vector<engine::ClipJob> jobs;
+  for (const auto& folder : folders) {
+    auto truth = eval::load_truth(folder / "truth.json");
+    if (!truth.is_ok()) {
+      std::fprintf(stderr, "eval: %s\n", truth.status().message().c_str());
+      return 2;
+    }
+    auto camera = camera_for(folder, o.cameras_dir);
+    if (!camera.is_ok()) {
+      std::fprintf(stderr, "eval: %s\n", camera.status().message().c_str());
+      return 2;
+    }
+    camera->url = truth->path.string();  // the video the truth describes
+    camera->name = folder.filename().string();
+    jobs.push_back({*camera});
+    clips.push_back({std::move(*truth), std::move(*camera)});
+  }
+
+  eval::ProgressBar bar(stderr, static_cast<int>(jobs.size()), !o.quiet);
+  engine::ClipRunOptions run_options;
+  run_options.workers = o.workers;
+  run_options.on_done = [&](std::size_t done, std::size_t, const std::string& name) {
+    bar.update(static_cast<int>(done), name);
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto runs = engine::run_clips(jobs, run_options);
+  bar.finish();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  std::vector<eval::ClipInput> inputs;
+  std::uint64_t frames = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const auto& run = runs[i];
+    if (run.health.state == CameraState::kFailed) {
+      std::fprintf(stderr, "eval: %s: %s\n", clips[i].camera.name.c_str(), run.health.reason.c_str());
+      return 1;
+    }
+    eval::ClipInput in;
+    in.truth = clips[i].truth;
+    for (const auto& rec : run.alerts) {
+      in.alerts.push_back({rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region,
+                           rec.alert.score});
+    }
+    if (clips[i].truth.fps > 0) in.duration_s = static_cast<double>(run.health.frames_decoded) / clips[i].truth.fps;
+    frames += run.health.frames_analysed;
+    inputs.push_back(std::move(in));
+  }
+  auto evaluation = eval::evaluate(std::move(inputs));
+  if (!evaluation.is_ok()) {
+    std::fprintf(stderr, "eval: %s\n", evaluation.status().message().c_str());
+    return 1;
+  }
+  std::fputs(eval::format_table(*evaluation).c_str(), stdout);
+  std::printf("%zu clips, %.2f camera-hours, %llu frames analysed in %.1f s\n", clips.size(),
+              evaluation->camera_hours, static_cast<unsigned long long>(frames), wall);
+  if (!o.json_file.empty()) {
+    std::ofstream(o.json_file) << eval::to_json(*evaluation).dump(2) << "\n";
+  }
+  if (!o.html_file.empty()) std::ofstream(o.html_file) << eval::render_html(*evaluation);
+  return 0;
+}
+
+}  // namespace
+
+Command add_eval_command(CLI::App& app) {
+  auto opts = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "eval", "Run the engine on annotated clips as fast as possible and score its alerts.");
+  sub->add_option("PATH", opts->paths,
+                  "Clip folders (video, truth.json, camera.yaml), or folders of clip folders");
+  sub->add_option("--cameras", opts->cameras_dir,
+                  "Folder with <clip>/camera.yaml for clips that have none beside them");
+  sub->add_option("--json", opts->json_file, "Write the full results as JSON");
+  sub->add_option("--html", opts->html_file, "Write a self-contained HTML report");
+  sub->add_option("--synth-seeds", opts->synth_seeds,
+                  "Also render and evaluate the synthetic scenarios for seeds N or N-M");
+  sub->add_option("--synth-dir", opts->synth_dir,
+                  "Where synthetic clips are rendered (default var/eval-synth)");
+  sub->add_option("--scenario", opts->scenarios, "Synthetic scenarios to include (default: all)");
+  sub->add_option("--workers", opts->workers, "Analysis threads (default: one per core)");
+  sub->add_flag("--quiet", opts->quiet, "No progress bar");
+  return {sub, [opts] { return evaluate(*opts); }};
+}
+
+}  // namespace vigie::cli

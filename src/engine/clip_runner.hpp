@@ -1,0 +1,41 @@
+#pragma once
+// Runs the engine over recorded clips as fast as analysis allows, and collects every alert
+// of every clip: the core of `vigie eval` and `vigie bench`.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/alert.hpp"
+#include "core/health.hpp"
+
+namespace vigie::engine {
+
+/// One clip to run: its camera configuration (url = the video).
+struct ClipJob {
+  config::CameraConfig camera;
+};
+
+/// An alert as the clip saw it: raised at start_s, last updated at end_s.
+struct ClipAlertRecord {
+  Alert alert;      ///< as raised
+  double end_s = 0; ///< stream time of its last update or end
+};
+
+struct ClipRun {
+  std::vector<ClipAlertRecord> alerts;
+  CameraHealth health;  ///< at the end: frames decoded and analysed, state and reason
+};
+
+struct ClipRunOptions {
+  std::size_t workers = 0;      ///< 0: one per core
+  std::size_t concurrent = 16;  ///< clips open at once
+  /// Called after each clip finishes, with the number done so far (progress bars).
+  std::function<void(std::size_t done, std::size_t total, const std::string& name)> on_done;
+};
+
+/// Runs every clip to its end; results are in the order of `jobs`.
+std::vector<ClipRun> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options = {});
+
+}  // namespace vigie::engine
