@@ -5,8 +5,13 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace vigie::cli {
+
+/// The --log-level given on the command line, if any; it wins over configuration files.
+const std::optional<std::string>& log_level_override();
 
 /// A registered subcommand: `run` is called after parsing when `app` was chosen.
 struct Command {

@@ -86,7 +86,7 @@ Result<std::pair<int, int>> parse_seed_range(const std::string& text) {
 
 int evaluate(const Options& o) {
   // Per-camera start and end lines would drown the progress bar.
-  if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+  if (!log_level_override()) spdlog::set_level(spdlog::level::warn);
   std::vector<fs::path> folders;
   if (!o.synth_seeds.empty()) {
     const auto range = parse_seed_range(o.synth_seeds);

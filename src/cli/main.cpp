@@ -15,6 +15,13 @@ extern "C" {
 #include "cli/version.hpp"
 #include "core/log.hpp"
 
+namespace vigie::cli {
+namespace {
+std::optional<std::string> g_log_level;
+}
+const std::optional<std::string>& log_level_override() { return g_log_level; }
+}  // namespace vigie::cli
+
 namespace {
 
 std::string version_text() {
@@ -30,6 +37,9 @@ int main(int argc, char** argv) {
                "It never identifies anyone and never acts on its own."};
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
+  std::string log_level;
+  app.add_option("--log-level", log_level, "Least severe messages logged: trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   const std::vector<vigie::cli::Command> commands = {
       vigie::cli::add_run_command(app), vigie::cli::add_demo_command(app),
       vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app),
@@ -39,6 +49,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (!log_level.empty()) {
+    vigie::cli::g_log_level = log_level;
+    vigie::init_logging(log_level);
   }
   for (const auto& command : commands) {
     if (command.app->parsed()) return command.run();

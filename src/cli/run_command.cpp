@@ -27,7 +27,7 @@ int run(const Options& o) {
                  r.errors.size());
     return 2;
   }
-  init_logging(r.config->log_level);
+  if (!log_level_override()) init_logging(r.config->log_level);
   engine::EngineOptions options;
   options.make_source = ingest::make_source;
   if (o.fast) options.pacing = ingest::Pacing::kAsFastAsPossible;

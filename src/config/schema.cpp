@@ -60,7 +60,8 @@ void parse_zone(Section& s, Zone& z) {
           "Image-space vector of the allowed movement (for wrong_way).");
   double height = z.person_height_px.value_or(0);
   s.number("person_height_px", height, 0, 4000,
-           "Expected standing height of a person here, in pixels (0: use calibration).");
+           "Standing height of a person at the zone's centre, in pixels, used when the camera "
+           "has no calibration (0: unknown).");
   if (height > 0) z.person_height_px = height;
   if (s.describing()) return;
   if (z.polygon.size() >= 3) {

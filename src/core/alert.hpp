@@ -30,6 +30,7 @@ struct Alert {
   double last_s = 0;           ///< stream time of the latest update
   std::chrono::system_clock::time_point wall_start;
   double score = 0;            ///< 0..1, rule-specific confidence
+  std::string detail;          ///< what the rule saw, for the operator (e.g. "rush", "line gate")
   cv::Rect2d region;           ///< source pixels
   std::vector<Point> polygon;  ///< optional outline (source pixels)
   /// The rule's parameters as configured, recorded for the evaluators.

@@ -38,7 +38,9 @@ cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   // a reference mean luma that itself follows slowly; local changes are left alone.
   const double luma = cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
   if (reference_luma_ < 0) reference_luma_ = luma;
-  reference_luma_ += (luma - reference_luma_) * std::min(1.0, 1.0 / (fps_ * 30.0));
+  // The reference follows about as slowly as the slow model learns, so that both models see
+  // a steady brightness while daylight drifts.
+  reference_luma_ += (luma - reference_luma_) * std::min(1.0, 1.0 / (fps_ * config_.slow_absorb_s));
   if (luma < 1.0) return bgr;
   const double gain = std::clamp(reference_luma_ / luma, 0.5, 2.0);
   if (std::abs(gain - 1.0) < 0.02) return bgr;
@@ -75,13 +77,17 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.any = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
-  cv::morphologyEx(fast_fg, out.moving, cv::MORPH_OPEN, kernel_);
-  cv::morphologyEx(out.moving, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
+  cv::Mat fast_open;
+  cv::morphologyEx(fast_fg, fast_open, cv::MORPH_OPEN, kernel_);
+  // Closing joins a person's parts into one blob for tracking; area measures use fast_open.
+  cv::morphologyEx(fast_open, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
+  // The slow model's foreground keeps a sprinkle of single pixels where compression noise
+  // exceeds its tight variances; a median removes them and keeps solid shapes.
   cv::Mat slow_clean;
-  cv::morphologyEx(slow_fg, slow_clean, cv::MORPH_OPEN, kernel_);
+  cv::medianBlur(slow_fg, slow_clean, 5);
   out.static_fg = slow_clean & ~fast_fg;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
-  out.any = out.moving | out.static_fg;
+  out.any = fast_open | slow_clean;
   return out;
 }
 

@@ -29,7 +29,7 @@ struct BackgroundConfig {
 struct ForegroundMasks {
   cv::Mat moving;          ///< foreground of the fast model, cleaned (shadows and speckle removed)
   cv::Mat static_fg;       ///< foreground in the slow model, background in the fast one
-  cv::Mat any;             ///< moving or static: everything that is not background
+  cv::Mat any;             ///< moving, or foreground in the slow model: all that is not background
   double moving_fraction = 0.0;
   bool illumination_change = false;  ///< this frame's change was global; masks are empty
   bool warming_up = false;

@@ -30,6 +30,7 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
   }
   // Thresholds per pixel are computed once: perspective makes them vary across the image.
   running_px_s_ = cv::Mat(size_, CV_32F, cv::Scalar(1e9));
+  still_px_s_ = cv::Mat(size_, CV_32F, cv::Scalar(4.0));
   if (scale.ground()) metres_per_px_ = cv::Mat(size_, CV_32F, cv::Scalar(0));
   for (int y = 0; y < size_.height; ++y) {
     for (int x = 0; x < size_.width; ++x) {
@@ -37,8 +38,10 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
       if (auto ppm = scale.pixels_per_metre(source)) {
         metres_per_px_.at<float>(y, x) = static_cast<float>(1.0 / *ppm);
         running_px_s_.at<float>(y, x) = static_cast<float>(config.running_speed_mps * *ppm);
+        still_px_s_.at<float>(y, x) = static_cast<float>(config.still_speed_mps * *ppm);
       } else if (auto h = scale.person_height_px(source)) {
         running_px_s_.at<float>(y, x) = static_cast<float>(config.running_heights_per_s * *h);
+        still_px_s_.at<float>(y, x) = static_cast<float>(config.still_heights_per_s * *h);
       }
     }
   }
@@ -54,7 +57,8 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
     return out;
   }
   cv::Mat flow;
-  cv::calcOpticalFlowFarneback(previous_, gray, flow, 0.5, 2, 9, 2, 5, 1.1, 0);
+  // Three pyramid levels follow runners (up to ~8 coarse px per frame at 5 fps).
+  cv::calcOpticalFlowFarneback(previous_, gray, flow, 0.5, 3, 11, 3, 5, 1.1, 0);
   previous_ = gray;
   last_flow_ = flow;
 
@@ -68,7 +72,7 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
     double speed_sum = 0, weight_sum = 0, dx = 0, dy = 0;
     // Sums for the least-squares expansion rate k of v = k (p - c) over moving pixels.
     double s_pv = 0, s_px = 0, s_py = 0, s_pp = 0;
-    long zone_pixels = 0, moving = 0, fg_moving = 0, fg_fast = 0;
+    long zone_pixels = 0, moving = 0, fast = 0;
     for (int y = 0; y < size_.height; ++y) {
       const uchar* zm = zone.ptr<uchar>(y);
       const cv::Vec2f* f = flow.ptr<cv::Vec2f>(y);
@@ -76,9 +80,11 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
       for (int x = 0; x < size_.width; ++x) {
         if (!zm[x]) continue;
         ++zone_pixels;
+        if (fm != nullptr && !fm[x]) continue;
         const double speed = std::hypot(f[x][0], f[x][1]) * px_s;  // source px/s
-        if (speed < config_.min_speed_px_s) continue;
+        if (speed < still_px_s_.at<float>(y, x)) continue;
         ++moving;
+        if (speed > running_px_s_.at<float>(y, x)) ++fast;
         const double ground_speed =
             z.metric ? speed * metres_per_px_.at<float>(y, x) : speed;
         speed_sum += ground_speed;
@@ -93,13 +99,10 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
         double angle = std::atan2(f[x][1], f[x][0]);
         if (angle < 0) angle += 2 * CV_PI;
         z.direction_histogram[static_cast<std::size_t>(angle / (CV_PI / 4)) % 8] += speed;
-        if (fm != nullptr && fm[x]) {
-          ++fg_moving;
-          if (speed > running_px_s_.at<float>(y, x)) ++fg_fast;
-        }
       }
     }
-    if (moving > 0) {
+    // Too few moving pixels make divergence and direction noise, not movement.
+    if (moving >= std::max<long>(6, zone_pixels / 200)) {
       z.mean_speed = speed_sum / static_cast<double>(moving);
       // Separate people moving apart each translate, so local derivatives see nothing; the
       // expansion of the moving pixels about their centroid does: div v = 2k.
@@ -112,7 +115,7 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
       for (double& h : z.direction_histogram) h /= weight_sum;
     }
     z.moving_fraction = zone_pixels > 0 ? static_cast<double>(moving) / static_cast<double>(zone_pixels) : 0;
-    z.fast_fraction = fg_moving > 0 ? static_cast<double>(fg_fast) / static_cast<double>(fg_moving) : 0;
+    z.fast_fraction = moving > 0 ? static_cast<double>(fast) / static_cast<double>(moving) : 0;
     out.push_back(z);
   }
   return out;

@@ -17,18 +17,21 @@ struct FlowConfig {
   double running_speed_mps = 2.5;  ///< faster than this on the ground is running
   /// Without calibration: running is faster than this many standing heights per second.
   double running_heights_per_s = 1.4;
-  double min_speed_px_s = 4.0;  ///< source px/s below which a pixel is taken as still (noise)
+  double still_speed_mps = 0.3;  ///< slower than this is taken as still (flow noise)
+  /// Without calibration: still is slower than this many standing heights per second.
+  double still_heights_per_s = 0.18;
 };
 
 /// Flow statistics of one zone over the last frame interval.
 struct ZoneFlow {
+  // Statistics are over moving foreground pixels of the zone: flow elsewhere is texture noise.
   double mean_speed = 0;        ///< over moving pixels; m/s when metric, else source px/s
   bool metric = false;
   std::array<double, 8> direction_histogram{};  ///< share of motion per 45° sector (0 = +x)
   Point mean_direction;         ///< magnitude-weighted mean unit vector (image axes)
   double divergence = 0;        ///< 1/s, mean over moving pixels; > 0 spreading out
   double fast_fraction = 0;     ///< share of moving foreground pixels faster than running
-  double moving_fraction = 0;   ///< share of the zone's pixels that move
+  double moving_fraction = 0;   ///< share of the zone's pixels that are foreground and move
 };
 
 /// Per-camera state: keeps the previous coarse frame. Not thread-safe.
@@ -53,6 +56,7 @@ class FlowField {
   std::vector<cv::Mat> zone_masks_;
   cv::Mat metres_per_px_;      ///< CV_32F per coarse pixel; empty when uncalibrated
   cv::Mat running_px_s_;       ///< CV_32F per coarse pixel: running threshold in source px/s
+  cv::Mat still_px_s_;         ///< CV_32F per coarse pixel: still threshold in source px/s
   cv::Mat previous_;
   cv::Mat last_flow_;
 };

@@ -23,10 +23,11 @@ std::optional<double> PersonScale::pixels_per_metre(Point foot) const {
 }
 
 std::optional<double> PersonScale::person_height_px(Point foot) const {
+  // Calibration knows perspective everywhere; a zone's single height is the fallback.
+  if (auto ppm = pixels_per_metre(foot)) return *ppm * person_height_m_;
   for (const auto& [polygon, height] : zone_heights_) {
     if (polygon_contains(polygon, foot)) return height;
   }
-  if (auto ppm = pixels_per_metre(foot)) return *ppm * person_height_m_;
   if (!zone_heights_.empty()) return zone_heights_.front().second;
   return std::nullopt;
 }

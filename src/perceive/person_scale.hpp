@@ -18,8 +18,8 @@ class PersonScale {
               std::vector<std::pair<std::vector<Point>, double>> zone_heights,
               double person_height_m = 1.7);
 
-  /// Expected standing height, in source pixels, of a person whose feet are at `foot`;
-  /// nullopt when neither calibration nor a zone says.
+  /// Expected standing height, in source pixels, of a person whose feet are at `foot`:
+  /// from calibration where there is one, else from the zone's height; nullopt when neither.
   [[nodiscard]] std::optional<double> person_height_px(Point foot) const;
   /// Source pixels per metre on the ground at `foot` (calibrated cameras only).
   [[nodiscard]] std::optional<double> pixels_per_metre(Point foot) const;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "rules/rules_impl.hpp"
 
 namespace vigie::rules {
@@ -47,6 +49,9 @@ class CrowdMovementRule final : public SituationRule {
     if (region.area() <= 0) region = polygon.empty() ? cv::Rect2d(0, 0, geometry_.source_size.width, geometry_.source_size.height)
                                                     : bounding_box(polygon);
     Baseline& b = baselines_[zone];
+    spdlog::trace("crowd {} t={:.1f} people={} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) moving={:.2f}",
+                 zone, scene.t, people, f.fast_fraction, b.fast, f.divergence, b.divergence,
+                 f.moving_fraction);
     const bool crowd = people >= rule_.min_crowd_persons;
     const bool rush = crowd && f.fast_fraction >= rule_.rush_fraction &&
                       f.fast_fraction >= 2 * b.fast + 0.1;
@@ -56,9 +61,11 @@ class CrowdMovementRule final : public SituationRule {
                        f.divergence <= 2 * std::min(0.0, b.divergence) - 0.05;
     if (rush || dispersal || surge) {
       const double score = std::min(1.0, 0.5 + f.fast_fraction + std::abs(f.divergence));
-      report(zone.empty() ? "image" : zone, zone, scene, score, region);
+      report(zone.empty() ? "image" : zone, zone, scene, score, region,
+             rush ? "rush" : (dispersal ? "dispersal" : "surge"));
       return;  // the baseline learns only ordinary movement
     }
+    if (f.moving_fraction <= 0) return;  // nothing moves: nothing to learn
     const double dt = b.last_t < 0 ? 0 : scene.t - b.last_t;
     const double a = b.last_t < 0 ? 1.0 : std::min(1.0, dt / kBaselineS);
     b.fast += (f.fast_fraction - b.fast) * a;

@@ -1,12 +1,16 @@
-// density: persons per m² in a zone, estimated from foreground area. Each foreground pixel
-// counts as a share of the person whose feet would stand half a body below it, weighted by
-// that person's expected silhouette area at that place, so near and far people count alike.
-// Standing crowds stay counted: the foreground used includes the static map.
+// density: persons per m² in a zone, from how much of the zone's "body region" (the pixels a
+// person standing in the zone could cover: the zone extruded upwards by a person's height)
+// is foreground. People overlap more as a crowd packs, so area alone saturates; the Boolean
+// coverage model of randomly placed silhouettes, c = 1 - exp(-n a / R), is inverted instead:
+// n = -(R / a) ln(1 - c), where each pixel is weighted by the expected silhouette area a at
+// its place so near and far people count alike. Standing crowds stay counted: the foreground
+// used includes the static map.
 
 #include <cmath>
 #include <map>
 
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include "rules/rules_impl.hpp"
 
@@ -15,6 +19,9 @@ namespace {
 
 /// Silhouette area of a standing adult, as a fraction of height² (about 0.55 m² at 1.7 m).
 constexpr double kSilhouetteAreaPerHeight2 = 0.19;
+/// The body region reaches this fraction of a person's height above the zone: legs and torso,
+/// which pack solid in a crowd, not heads and shoulders, which leave gaps.
+constexpr double kBodyFraction = 0.6;
 
 class DensityRule final : public SituationRule {
  public:
@@ -22,21 +29,27 @@ class DensityRule final : public SituationRule {
 
  private:
   struct ZoneModel {
-    cv::Mat weight;  ///< CV_32F at analysis size: persons per foreground pixel; 0 outside
+    cv::Mat weight;         ///< CV_32F at analysis size: persons per pixel in the body region
+    double capacity = 0;    ///< sum of weight: silhouettes that tile the body region once
     double area_m2 = 0;
     bool alerting = false;
   };
+
+  /// Coverage above this is treated as this: beyond it the model only amplifies noise.
+  static constexpr double kMaxCoverage = 0.97;
 
   void detect(const Scene& scene) override {
     if (scene.foreground == nullptr || scene.foreground->empty()) return;
     for (const ZoneGeometry* z : geometry_.zones_for(rule_)) {
       ZoneModel& m = model(scene, *z);
-      if (m.area_m2 <= 0) continue;
+      if (m.area_m2 <= 0 || m.capacity <= 0) continue;
       cv::Mat fg;
       scene.foreground->convertTo(fg, CV_32F, 1.0 / 255.0);
-      const double persons = fg.dot(m.weight);
+      const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
+      const double persons = -m.capacity * std::log(1.0 - coverage);
       const double density = persons / m.area_m2;
-      last_density_[z->id] = density;
+      spdlog::trace("density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f}",
+                    z->id, scene.t, coverage, persons, m.area_m2, density);
       // Hysteresis: alert above the alert level, stay until below the level halfway down to
       // the warning level.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
@@ -58,13 +71,19 @@ class DensityRule final : public SituationRule {
     for (int y = 0; y < size.height; ++y) {
       for (int x = 0; x < size.width; ++x) {
         const Point p((x + 0.5) * s, (y + 0.5) * s);
+        // In the body region when a foot in the zone lies at most a person's height below.
         const double h = person_height_at(scene, p);
-        const Point foot(p.x, p.y + 0.5 * h);
-        if (!polygon_contains(z.polygon, foot)) continue;
-        const double hf = person_height_at(scene, foot);
-        m.weight.at<float>(y, x) = static_cast<float>(s * s / (kSilhouetteAreaPerHeight2 * hf * hf));
+        std::optional<double> foot_h;
+        for (int k = 0; k <= 8 && !foot_h; ++k) {
+          const Point foot(p.x, p.y + kBodyFraction * h * k / 8.0);
+          if (polygon_contains(z.polygon, foot)) foot_h = person_height_at(scene, foot);
+        }
+        if (!foot_h) continue;
+        m.weight.at<float>(y, x) =
+            static_cast<float>(s * s / (kBodyFraction * kSilhouetteAreaPerHeight2 * *foot_h * *foot_h));
       }
     }
+    m.capacity = cv::sum(m.weight)[0];
     if (scene.scale != nullptr && scene.scale->ground()) {
       std::vector<Point> ground;
       for (const Point& p : z.polygon) ground.push_back(scene.scale->ground()->to_ground(p));
@@ -80,7 +99,6 @@ class DensityRule final : public SituationRule {
   }
 
   std::map<std::string, ZoneModel> models_;
-  std::map<std::string, double> last_density_;
 };
 
 }  // namespace

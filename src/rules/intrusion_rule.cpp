@@ -31,14 +31,29 @@ class IntrusionRule final : public SituationRule {
         still_inside[key] = since;
         const double inside_s = scene.t - since;
         if (inside_s >= rule_.dwell_s) {
-          report(z->id, z->id, scene, std::min(1.0, 0.6 + 0.1 * inside_s), t.box);
+          // One situation per rule: a person crossing the tripwire into the zone is one alert.
+          report("intrusion", z->id, scene, std::min(1.0, 0.6 + 0.1 * inside_s), t.box,
+                 "inside " + z->id);
         }
       }
       detect_crossings(scene, t);
     }
     entered_ = std::move(still_inside);
+    // A person who stops inside fades from the moving foreground; the static map keeps them,
+    // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
+    // shadow is not an intruder).
+    if (is_open("intrusion")) {
+      for (const perceive::Blob& b : scene.static_objects) {
+        if (b.box.height < 0.6 * person_height_at(scene, b.foot)) continue;
+        if (const ZoneGeometry* z = zone_containing(zones, b.foot)) {
+          report("intrusion", z->id, scene, 0.7, b.box, "still inside " + z->id);
+        }
+      }
+    }
     for (const auto& [line, crossing] : last_crossing_) {
-      if (scene.t - crossing.first <= kCrossingHoldS) report(line, line, scene, 0.9, crossing.second);
+      if (scene.t - crossing.first <= kCrossingHoldS) {
+        report("intrusion", line, scene, 0.9, crossing.second, "crossed " + line);
+      }
     }
   }
 

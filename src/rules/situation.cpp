@@ -29,11 +29,12 @@ void SituationTracker::observe(const std::string& key, const std::string& zone, 
     s.alert->last_s = t;
     s.alert->score = std::max(s.alert->score, e.score);
     s.alert->region = e.region;
+    if (!e.detail.empty()) s.alert->detail = e.detail;
     sink_(*s.alert, AlertChange::kUpdated);
     return;
   }
   if (t - s.first_true < config_.inertia_s) return;
-  if (auto cd = cooldown_until_.find(zone); cd != cooldown_until_.end() && t < cd->second) return;
+  if (auto cd = cooldown_until_.find(key); cd != cooldown_until_.end() && t < cd->second) return;
   Alert a;
   a.id = fmt::format("{}-{}-{}", camera_, to_string(type_), ++sequence_);
   a.type = type_;
@@ -44,6 +45,7 @@ void SituationTracker::observe(const std::string& key, const std::string& zone, 
   a.wall_start = std::chrono::system_clock::now();
   a.score = e.score;
   a.region = e.region;
+  a.detail = e.detail;
   a.params = params_;
   a.config_version = config_version_;
   s.alert = a;
@@ -65,10 +67,15 @@ void SituationTracker::end_frame(double t) {
     if (s.alert) {
       s.alert->last_s = t;
       sink_(*s.alert, AlertChange::kEnded);
-      cooldown_until_[s.zone] = t + config_.cooldown_s;
+      cooldown_until_[it->first] = t + config_.cooldown_s;
     }
     it = open_.erase(it);
   }
+}
+
+bool SituationTracker::is_open(const std::string& key) const {
+  auto it = open_.find(key);
+  return it != open_.end() && it->second.alert.has_value();
 }
 
 std::size_t SituationTracker::open_alerts() const {

@@ -23,6 +23,7 @@ struct HygieneConfig {
 struct Evidence {
   double score = 0;
   cv::Rect2d region;
+  std::string detail;  ///< shown to the operator; the latest one wins
 };
 
 /// Receives raised, updated and ended alerts.
@@ -43,6 +44,8 @@ class SituationTracker {
   void set_context(std::vector<std::pair<std::string, double>> params, std::string config_version);
 
   [[nodiscard]] std::size_t open_alerts() const;
+  /// True when `key` has a raised alert that has not ended.
+  [[nodiscard]] bool is_open(const std::string& key) const;
 
  private:
   struct Situation {
@@ -61,7 +64,7 @@ class SituationTracker {
   std::vector<std::pair<std::string, double>> params_;
   std::string config_version_;
   std::map<std::string, Situation> open_;
-  std::map<std::string, double> cooldown_until_;  ///< by zone
+  std::map<std::string, double> cooldown_until_;  ///< by key
   long sequence_ = 0;
 };
 

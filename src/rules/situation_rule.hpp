@@ -27,9 +27,13 @@ class SituationRule : public Rule {
   virtual void detect(const Scene& scene) = 0;
 
   void report(const std::string& key, const std::string& zone, const Scene& scene, double score,
-              const cv::Rect2d& region) {
-    situations_.observe(key, zone, scene.t, {.score = score, .region = region});
+              const cv::Rect2d& region, std::string detail = {}) {
+    situations_.observe(key, zone, scene.t,
+                        {.score = score, .region = region, .detail = std::move(detail)});
   }
+
+  /// True while `key` has an alert raised and not ended.
+  [[nodiscard]] bool is_open(const std::string& key) const { return situations_.is_open(key); }
 
   const config::RuleConfig rule_;
   const CameraGeometry& geometry_;

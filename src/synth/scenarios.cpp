@@ -29,9 +29,11 @@ void add_passers_by(ScenarioScript& s, Rng& rng, double duration, double on_scre
     const bool lateral = routes.lateral && (!routes.lengthwise || rng.uniform(0, 1) < 0.6);
     Point a, b;
     if (lateral) {
-      const double y = rng.uniform(0, 1) < 0.5 ? rng.uniform(8.3, 11.0) : rng.uniform(27.0, 29.4);
+      // Lateral routes pass in front of and behind the track area, never into it: the
+      // negative scenarios must hold no real intrusion.
+      const double y = rng.uniform(0, 1) < 0.5 ? rng.uniform(8.3, 10.0) : rng.uniform(27.2, 29.4);
       a = {-18.0, y};
-      b = {18.0, y + rng.uniform(-0.8, 0.8)};
+      b = {18.0, y + rng.uniform(-0.3, 0.3)};
     } else {
       const double x = rng.uniform(routes.corridor_x0, routes.corridor_x1);
       a = {x, 29.6};
@@ -40,7 +42,7 @@ void add_passers_by(ScenarioScript& s, Rng& rng, double duration, double on_scre
     if (rng.uniform(0, 1) < 0.5) std::swap(a, b);
     const double speed = walk_speed(rng);
     const double start = rng.uniform(-cv::norm(b - a) / speed, duration);
-    const Point mid = (a + b) * 0.5 + Point(0, lateral ? rng.uniform(-0.5, 0.5) : 0.0);
+    const Point mid = (a + b) * 0.5 + Point(0, lateral ? rng.uniform(-0.3, 0.3) : 0.0);
     PersonScript p(a, start, Appearance::random(rng), rng.uniform(0, 1) < 0.15);
     p.walk_to(mid, speed).walk_to(b, speed).then_leave();
     s.people.push_back(p);

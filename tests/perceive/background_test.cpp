@@ -101,7 +101,7 @@ TEST(BlobsTest, ScaledToSourcePixelsAndFilteredByPerspective) {
   EXPECT_LT(*blobs[0].person_height_px, 200);
 }
 
-TEST(PersonScaleTest, FarPeopleAreSmallerAndZonesOverrideWithoutCalibration) {
+TEST(PersonScaleTest, FarPeopleAreSmallerAndZonesServeWithoutCalibration) {
   const auto h = Homography::from_points({{0, 360}, {640, 360}, {480, 100}, {160, 100}},
                                          {{0, 0}, {10, 0}, {10, 30}, {0, 30}});
   const PersonScale calibrated(h, {});
