@@ -21,7 +21,7 @@ struct Recorder {
 template <typename F>
 void drive(SituationTracker& s, double from, double to, F on) {
   for (double t = from; t < to; t += 0.2) {
-    if (on(t)) s.observe("z", "z", t, {.score = 0.8, .region = {1, 2, 3, 4}});
+    if (on(t)) s.observe("z", "z", t, {.score = 0.8, .region = {1, 2, 3, 4}, .detail = "test"});
     s.end_frame(t);
   }
 }
