@@ -14,6 +14,7 @@ extern "C" {
 #include "cli/commands.hpp"
 #include "cli/version.hpp"
 #include "core/log.hpp"
+#include "ingest/libav.hpp"
 
 namespace vigie::cli {
 namespace {
@@ -33,6 +34,8 @@ std::string version_text() {
 
 int main(int argc, char** argv) {
   vigie::init_logging("info");
+  // libav (decoders, and x264 when rendering scenes) logs through spdlog, scrubbed of secrets.
+  vigie::ingest::av::install_log_bridge();
   CLI::App app{"vigie: signals eight kinds of situation on CCTV streams to a human operator.\n"
                "It never identifies anyone and never acts on its own."};
   app.set_version_flag("--version", version_text());

@@ -1,6 +1,7 @@
 #include "cli/scenes.hpp"
 
 #include <atomic>
+#include <fstream>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -11,9 +12,14 @@ namespace vigie::cli {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr const char* kVersionFile = "renderer-version";
+
 bool is_rendered(const fs::path& dir) {
-  return fs::exists(dir / "video.mp4") && fs::exists(dir / "truth.json") &&
-         fs::exists(dir / "camera.yaml");
+  std::ifstream version(dir / kVersionFile);
+  int v = 0;
+  version >> v;
+  return v == synth::kRendererVersion && fs::exists(dir / "video.mp4") &&
+         fs::exists(dir / "truth.json") && fs::exists(dir / "camera.yaml");
 }
 
 Status render_one(const SceneRequest& r) {
@@ -22,6 +28,7 @@ Status render_one(const SceneRequest& r) {
   fs::remove_all(tmp, ec);
   const auto rendered = synth::render_scenario(r.scenario, r.seed, tmp);
   if (!rendered.is_ok()) return rendered.status();
+  std::ofstream(tmp / kVersionFile) << synth::kRendererVersion << "\n";
   fs::remove_all(r.dir, ec);
   fs::create_directories(r.dir.parent_path(), ec);
   fs::rename(tmp, r.dir, ec);

@@ -76,7 +76,18 @@ void CameraAnalysis::process(const Frame& frame) {
   start = std::chrono::steady_clock::now();
   const perceive::BlobConfig blob_config;
   const auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
-  const auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
+  auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
+  if (!still.empty()) {
+    // Static shapes that only changed light (shadows, clouds, reflections) are dropped here,
+    // before any rule can take them for an object or a person.
+    const cv::Mat background = background_->slow_background();
+    std::erase_if(still, [&](const perceive::Blob& b) {
+      const cv::Rect box(static_cast<int>(b.box.x / to_source_), static_cast<int>(b.box.y / to_source_),
+                         std::max(1, static_cast<int>(b.box.width / to_source_)),
+                         std::max(1, static_cast<int>(b.box.height / to_source_)));
+      return !perceive::structure_changed(frame.bgr, background, box);
+    });
+  }
   times_.blobs_ms = ms_since(start);
 
   start = std::chrono::steady_clock::now();

@@ -17,7 +17,7 @@ double rate_for_absorb_time(double seconds, double fps) {
 
 cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int history) {
   auto m = cv::createBackgroundSubtractorMOG2(history, c.var_threshold, c.remove_shadows);
-  m->setShadowThreshold(0.6);  // darker by up to 40 %, same chromaticity: a shadow
+  m->setShadowThreshold(0.5);  // darker by up to 50 %, same chromaticity: a shadow
   m->setNMixtures(4);
   return m;
 }
@@ -47,6 +47,34 @@ cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   cv::Mat out;
   bgr.convertTo(out, -1, gain);
   return out;
+}
+
+cv::Mat DualBackground::slow_background() const {
+  cv::Mat image;
+  slow_->getBackgroundImage(image);
+  return image;
+}
+
+bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
+                       double max_correlation) {
+  // A margin of context around the box: the pattern of the ground around a small object is
+  // part of what stays the same under a change of light.
+  const cv::Rect r = cv::Rect(box.x - box.width / 2, box.y - box.height / 2, box.width * 2,
+                              box.height * 2) &
+                     cv::Rect(0, 0, frame.cols, frame.rows);
+  if (r.area() < 16 || background.empty()) return true;
+  cv::Mat a, b;
+  cv::cvtColor(frame(r), a, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(background(r), b, cv::COLOR_BGR2GRAY);
+  cv::Mat result;
+  cv::matchTemplate(a, b, result, cv::TM_CCOEFF_NORMED);
+  const double correlation = result.at<float>(0, 0);
+  // A flat patch has no pattern to compare; then only a large change of level counts.
+  cv::Scalar mean_a, std_a, mean_b, std_b;
+  cv::meanStdDev(a, mean_a, std_a);
+  cv::meanStdDev(b, mean_b, std_b);
+  if (std_a[0] < 4 && std_b[0] < 4) return std::abs(mean_a[0] - mean_b[0]) > 30;
+  return !(correlation > max_correlation);
 }
 
 ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {

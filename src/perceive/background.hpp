@@ -35,6 +35,13 @@ struct ForegroundMasks {
   bool warming_up = false;
 };
 
+/// True when `box` (analysis pixels) of `frame` holds something else than the background
+/// there, rather than the same texture under other light: a shadow, a cloud, a reflection
+/// or a lamp changes brightness but keeps the pattern (high normalised correlation), an
+/// object replaces it.
+bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
+                       double max_correlation = 0.75);
+
 /// Per-camera state. Not thread-safe: one camera's frames, in order, from one thread at a time.
 class DualBackground {
  public:
@@ -42,6 +49,9 @@ class DualBackground {
 
   /// Feeds one analysis frame (BGR) and returns the masks for it.
   ForegroundMasks apply(const cv::Mat& bgr);
+
+  /// The slow model's background image (BGR, analysis size); computed on each call.
+  [[nodiscard]] cv::Mat slow_background() const;
 
  private:
   cv::Mat compensate_gain(const cv::Mat& bgr);

@@ -3,15 +3,22 @@
 // PETS 2006 convention). People who stand, sit or lie still are static too: they are told
 // apart by size and shape, and they count as attending an object near them.
 
+#include <algorithm>
 #include <map>
+
+#include <spdlog/spdlog.h>
 
 #include "rules/rules_impl.hpp"
 
 namespace vigie::rules {
 namespace {
 
-/// A static object must be seen in this share of frames to stay alive.
-constexpr double kForgetAfterS = 3.0;
+/// A static object not seen for this long is forgotten. Passers-by hide it or merge with it
+/// in the static map for a few seconds at a time; its owner and timer must survive that.
+constexpr double kForgetAfterS = 15.0;
+/// Attendance must last this long to reset the unattended time: a passer-by brushing past
+/// the object, or merging with it for a frame, does not.
+constexpr double kAttendedForS = 2.0;
 
 enum class StaticKind { kObject, kPerson, kOther };
 
@@ -35,6 +42,7 @@ class AbandonedObjectRule final : public SituationRule {
     double last_seen = 0;
     std::optional<track::TrackId> owner;
     std::optional<double> unattended_since;
+    std::optional<double> attended_since;
   };
 
   void detect(const Scene& scene) override {
@@ -43,6 +51,8 @@ class AbandonedObjectRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       const double h = person_height_at(scene, b.foot);
       const StaticKind kind = classify(b, h);
+      spdlog::trace("static t={:.1f} box=[{:.0f},{:.0f},{:.0f},{:.0f}] person_h={:.0f} kind={}", scene.t,
+                    b.box.x, b.box.y, b.box.width, b.box.height, h, static_cast<int>(kind));
       if (kind == StaticKind::kPerson) people_still.push_back(&b);
       if (kind != StaticKind::kObject) continue;
       if (!rule_.zones.empty() && zone_containing(zones, b.foot) == nullptr) continue;
@@ -56,8 +66,10 @@ class AbandonedObjectRule final : public SituationRule {
         continue;
       }
       update_attendance(scene, o, people_still);
-      if (o.unattended_since && scene.t - *o.unattended_since >= rule_.unattended_s &&
-          o.last_seen == scene.t) {
+      spdlog::trace("object {} t={:.1f} x={:.0f} y={:.0f} owner={} unattended_since={:.1f}", o.id, scene.t, o.box.x, o.box.y,
+                    o.owner ? static_cast<long>(*o.owner) : -1L, o.unattended_since.value_or(-1));
+      if (has_owner(o) && o.unattended_since &&
+          scene.t - *o.unattended_since >= rule_.unattended_s && o.last_seen == scene.t) {
         const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);
         const ZoneGeometry* z = zone_containing(zones, base);
         report("object-" + std::to_string(o.id), z != nullptr ? z->id : "", scene, 0.8, o.box);
@@ -68,7 +80,10 @@ class AbandonedObjectRule final : public SituationRule {
 
   StaticObject& match(const perceive::Blob& b, const Scene& scene) {
     for (StaticObject& o : objects_) {
-      if (iou(o.box, b.box) >= 0.3) {
+      const Point a(o.box.x + o.box.width / 2, o.box.y + o.box.height / 2);
+      const Point c(b.box.x + b.box.width / 2, b.box.y + b.box.height / 2);
+      const double near = 0.5 * std::max({o.box.width, o.box.height, b.box.width, b.box.height});
+      if (iou(o.box, b.box) >= 0.2 || cv::norm(a - c) <= near) {
         o.box = b.box;
         return o;
       }
@@ -91,14 +106,19 @@ class AbandonedObjectRule final : public SituationRule {
     return objects_.back();
   }
 
+  /// An object counts only if someone was there when it appeared: things that appear alone
+  /// are lighting, not luggage.
+  static bool has_owner(const StaticObject& o) { return o.owner.has_value(); }
+
   void update_attendance(const Scene& scene, StaticObject& o,
                          const std::vector<const perceive::Blob*>& people_still) {
+    if (!has_owner(o)) return;
     const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);
     bool attended = false;
     for (const track::Track& t : scene.tracks) {
       if (t.state == track::TrackState::kTentative) continue;
-      // With a known owner only the owner attends; without one, anybody near does.
-      if (o.owner && t.id != *o.owner) continue;
+      // Only the owner attends: a stranger standing by does not make a bag attended.
+      if (t.id != *o.owner) continue;
       if (ground_distance_m(scene, t.foot, base) <= rule_.owner_distance_m) attended = true;
     }
     // Someone standing or sitting still next to it is attending it (tracks fade when people
@@ -107,9 +127,13 @@ class AbandonedObjectRule final : public SituationRule {
       if (ground_distance_m(scene, p->foot, base) <= rule_.owner_distance_m) attended = true;
     }
     if (attended) {
-      o.unattended_since.reset();
-    } else if (!o.unattended_since) {
-      o.unattended_since = scene.t;
+      if (!o.attended_since) o.attended_since = scene.t;
+      if (scene.t - *o.attended_since >= kAttendedForS || !o.unattended_since) {
+        o.unattended_since.reset();
+      }
+    } else {
+      o.attended_since.reset();
+      if (!o.unattended_since) o.unattended_since = scene.t;
     }
   }
 

@@ -10,6 +10,9 @@ namespace {
 
 /// How long a line crossing keeps its situation "true", so that inertia can be met.
 constexpr double kCrossingHoldS = 1.5;
+/// A side of a line counts only beyond this distance, in standing-person heights: feet,
+/// shadows and box jitter wander around a line without crossing it.
+constexpr double kCrossingMargin = 0.15;
 
 class IntrusionRule final : public SituationRule {
  public:
@@ -58,18 +61,31 @@ class IntrusionRule final : public SituationRule {
   }
 
   void detect_crossings(const Scene& scene, const track::Track& t) {
-    if (!t.measurement_index || t.trajectory.size() < 2) return;
-    const Point from = t.trajectory[t.trajectory.size() - 2].foot;
-    const Point to = t.trajectory.back().foot;
+    if (!t.measurement_index) return;
+    const double margin = kCrossingMargin * person_height_at(scene, t.foot);
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
-      if (!segments_intersect(from, to, l->a, l->b)) continue;
-      if (l->direction && (to - from).dot(*l->direction) <= 0) continue;  // the allowed way
-      last_crossing_[l->id] = {scene.t, t.box};
+      const Point along = l->b - l->a;
+      const double length = cv::norm(along);
+      // Only along the segment itself (with the margin at its ends).
+      const double u = (t.foot - l->a).dot(along) / (length * length);
+      if (u < -margin / length || u > 1 + margin / length) continue;
+      const double signed_distance = along.cross(t.foot - l->a) / length;
+      const int side = signed_distance > margin ? 1 : (signed_distance < -margin ? -1 : 0);
+      if (side == 0) continue;
+      int& previous = sides_[{l->id, t.id}];
+      if (previous != 0 && previous != side) {
+        // Crossed from `previous` to `side`: the motion across the line is along the normal
+        // pointing to `side`.
+        const Point normal = Point(-along.y, along.x) * (side / length);
+        if (!l->direction || normal.dot(*l->direction) > 0) last_crossing_[l->id] = {scene.t, t.box};
+      }
+      previous = side;
     }
   }
 
   std::map<std::pair<std::string, track::TrackId>, double> entered_;  ///< entry time
   std::map<std::string, std::pair<double, cv::Rect2d>> last_crossing_;
+  std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
 };
 
 }  // namespace

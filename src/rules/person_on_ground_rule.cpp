@@ -63,13 +63,23 @@ class PersonOnGroundRule final : public SituationRule {
         it = candidates_.erase(it);
         continue;
       }
-      if (scene.t - it->since >= rule_.dwell_s && it->last_support == scene.t) {
+      if (scene.t - it->since >= rule_.dwell_s && it->last_support == scene.t &&
+          !someone_standing_over(scene, it->box)) {
         const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
         const ZoneGeometry* z = zone_containing(zones, foot);
         report("down-" + std::to_string(it->id), z != nullptr ? z->id : "", scene, 0.8, it->box);
       }
       ++it;
     }
+  }
+
+  /// People standing still fade partly into the background, which can leave a low, wide
+  /// remnant (legs, two people side by side); the whole foreground above it says whether
+  /// bodies still rise there.
+  static bool someone_standing_over(const Scene& scene, const cv::Rect2d& box) {
+    const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+    const cv::Rect2d above(box.x, box.y - 0.6 * h, box.width, 0.5 * h);
+    return foreground_share(scene, above) > 0.3;
   }
 
   /// A lying shape supports the candidate at its place; only a track can start one, since a

@@ -23,6 +23,17 @@ double ground_distance_m(const Scene& scene, Point a, Point b) {
   return std::hypot(a.x - b.x, a.y - b.y) / h * 1.7;
 }
 
+double foreground_share(const Scene& scene, const cv::Rect2d& box) {
+  if (scene.foreground == nullptr || scene.foreground->empty()) return 0;
+  const double s = scene.to_source;
+  const cv::Rect r = cv::Rect(static_cast<int>(box.x / s), static_cast<int>(box.y / s),
+                              static_cast<int>(std::ceil(box.width / s)),
+                              static_cast<int>(std::ceil(box.height / s))) &
+                     cv::Rect(0, 0, scene.foreground->cols, scene.foreground->rows);
+  if (r.area() == 0) return 0;
+  return cv::countNonZero((*scene.foreground)(r)) / static_cast<double>(r.area());
+}
+
 CameraGeometry CameraGeometry::from(const config::CameraConfig& camera, cv::Size source_size) {
   CameraGeometry g;
   g.source_size = source_size;

@@ -38,6 +38,9 @@ double person_height_at(const Scene& scene, Point foot);
 /// Metres between two image points on the ground (calibrated), else via person heights.
 double ground_distance_m(const Scene& scene, Point a, Point b);
 
+/// Share of `box` (source pixels) that is foreground (moving or static); 0 without a mask.
+double foreground_share(const Scene& scene, const cv::Rect2d& box);
+
 /// The zones and lines of a camera, with what rules need precomputed.
 struct ZoneGeometry {
   std::string id;

@@ -12,6 +12,10 @@
 
 namespace vigie::synth {
 
+/// Changes whenever the same scenario and seed would render differently, so that caches of
+/// rendered scenes (demo, evaluation) know to render again.
+inline constexpr int kRendererVersion = 4;
+
 /// Names accepted by render_scenario(), in a stable order.
 const std::vector<std::string_view>& scenario_names();
 

@@ -31,7 +31,7 @@ void add_passers_by(ScenarioScript& s, Rng& rng, double duration, double on_scre
     if (lateral) {
       // Lateral routes pass in front of and behind the track area, never into it: the
       // negative scenarios must hold no real intrusion.
-      const double y = rng.uniform(0, 1) < 0.5 ? rng.uniform(8.3, 10.0) : rng.uniform(27.2, 29.4);
+      const double y = rng.uniform(0, 1) < 0.5 ? rng.uniform(8.3, 9.6) : rng.uniform(27.6, 29.4);
       a = {-18.0, y};
       b = {18.0, y + rng.uniform(-0.3, 0.3)};
     } else {
@@ -290,8 +290,10 @@ void normal(ScenarioScript& s, Rng& rng, const CameraModel& cam, double d) {
   const Point spot(3.5, 19.0);
   PersonScript a({3.0, 29.6}, 1.0, Appearance::random(rng));
   a.walk_to(spot, 1.3).face({1, 0}).stand(8.0).walk_to({3.0, 5.0}, 1.3).then_leave();
-  PersonScript b({18.0, 20.0}, 0.0, Appearance::random(rng));
-  b.walk_to(spot + Point(0.8, 0), 1.4).face({-1, 0}).stand(9.0).walk_to({18.0, 18.0}, 1.4).then_leave();
+  // Both come from and go to the platform side: nobody in this negative scene steps onto the
+  // track area.
+  PersonScript b({-18.0, 20.0}, 0.0, Appearance::random(rng));
+  b.walk_to(spot + Point(0.8, 0), 1.4).face({-1, 0}).stand(9.0).walk_to({-18.0, 18.0}, 1.4).then_leave();
   s.people.push_back(a);
   s.people.push_back(b);
   s.effects.light_step_s = d * 0.5;
