@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "rules/rules_impl.hpp"
 
 namespace vigie::rules {
@@ -13,6 +15,9 @@ namespace {
 
 /// A candidate not supported by a track or a static shape for this long is dropped.
 constexpr double kLoseAfterS = 1.5;
+/// A fall changes a blob's shape so much that the tracker may start a new track for the
+/// person on the ground; standing people seen this recently at the place vouch for it.
+constexpr double kStandingMemoryS = 3.0;
 
 bool lying_shape(const cv::Rect2d& box, double standing_h, double fraction) {
   return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
@@ -41,13 +46,17 @@ class PersonOnGroundRule final : public SituationRule {
       if (zone_containing(excluded, foot) != nullptr) return false;
       return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
     };
+    std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
     for (const track::Track& t : scene.tracks) {
-      if (!is_reliable(t) || !allowed(t.foot)) continue;
+      if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
-      // A track that was once person-tall: its own tallest height, not less than 80 % of a
-      // person at its place (perspective).
-      if (t.max_height_px < 0.6 * expected) continue;
+      if (t.box.height >= 0.7 * expected) standing_.emplace_back(scene.t, t.box);
+      if (!allowed(t.foot)) continue;
+      // Something that was person-tall: the track itself, or a standing person just there.
+      if (t.max_height_px < 0.6 * expected && !stood_here(t.box, expected)) continue;
       const double standing = std::max(t.max_height_px, 0.8 * expected);
+      spdlog::trace("ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
+                    scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
       if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
       const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
       if (speed > rule_.max_ground_speed_m_s) continue;
@@ -73,6 +82,15 @@ class PersonOnGroundRule final : public SituationRule {
     }
   }
 
+  bool stood_here(const cv::Rect2d& box, double expected) const {
+    const Point centre(box.x + box.width / 2, box.y + box.height / 2);
+    for (const auto& [t, b] : standing_) {
+      const Point foot(b.x + b.width / 2, b.y + b.height);
+      if (cv::norm(foot - centre) <= 0.8 * expected) return true;
+    }
+    return false;
+  }
+
   /// People standing still fade partly into the background, which can leave a low, wide
   /// remnant (legs, two people side by side); the whole foreground above it says whether
   /// bodies still rise there.
@@ -96,6 +114,7 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   std::vector<Candidate> candidates_;
+  std::vector<std::pair<double, cv::Rect2d>> standing_;  ///< recent standing people (t, box)
   int next_id_ = 1;
 };
 
