@@ -1,6 +1,7 @@
 #include "engine/camera_analysis.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include <spdlog/spdlog.h>
 
@@ -65,6 +66,19 @@ void CameraAnalysis::build(const Frame& frame) {
   built_ = true;
 }
 
+cv::Rect CameraAnalysis::to_analysis(const cv::Rect2d& box) const {
+  return {static_cast<int>(box.x / to_source_), static_cast<int>(box.y / to_source_),
+          std::max(1, static_cast<int>(std::ceil(box.width / to_source_))),
+          std::max(1, static_cast<int>(std::ceil(box.height / to_source_)))};
+}
+
+void CameraAnalysis::drop_lighting(const cv::Mat& frame, const cv::Mat& background,
+                                   std::vector<perceive::Blob>& blobs) const {
+  std::erase_if(blobs, [&](const perceive::Blob& b) {
+    return !perceive::structure_changed(frame, background, to_analysis(b.box));
+  });
+}
+
 void CameraAnalysis::process(const Frame& frame) {
   if (!built_) build(frame);
   const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
@@ -75,18 +89,19 @@ void CameraAnalysis::process(const Frame& frame) {
 
   start = std::chrono::steady_clock::now();
   const perceive::BlobConfig blob_config;
-  const auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
+  auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
   auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
-  if (!still.empty()) {
-    // Static shapes that only changed light (shadows, clouds, reflections) are dropped here,
-    // before any rule can take them for an object or a person.
-    const cv::Mat background = background_->slow_background();
-    std::erase_if(still, [&](const perceive::Blob& b) {
-      const cv::Rect box(static_cast<int>(b.box.x / to_source_), static_cast<int>(b.box.y / to_source_),
-                         std::max(1, static_cast<int>(b.box.width / to_source_)),
-                         std::max(1, static_cast<int>(b.box.height / to_source_)));
-      return !perceive::structure_changed(frame.bgr, background, box);
-    });
+  // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
+  // the lit sign) keep the background's pattern; they are dropped here, before any rule can
+  // take them for a person or an object.
+  drop_lighting(frame.bgr, background_->fast_background(), moving);
+  if (!still.empty()) drop_lighting(frame.bgr, background_->slow_background(), still);
+  // What the area measures (density) count: moving foreground, and the static shapes that
+  // are real.
+  cv::Mat foreground = masks.moving.clone();
+  for (const auto& b : still) {
+    const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
+    foreground(r) |= masks.static_fg(r);
   }
   times_.blobs_ms = ms_since(start);
 
@@ -120,7 +135,7 @@ void CameraAnalysis::process(const Frame& frame) {
   scene.static_objects = still;
   scene.flows = flows;
   scene.fire = fire;
-  scene.foreground = &masks.any;
+  scene.foreground = &foreground;
   scene.to_source = to_source_;
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change || masks.warming_up;

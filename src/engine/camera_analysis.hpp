@@ -43,6 +43,11 @@ class CameraAnalysis {
 
  private:
   void build(const Frame& frame);
+  /// Source-pixel box to analysis pixels.
+  [[nodiscard]] cv::Rect to_analysis(const cv::Rect2d& box) const;
+  /// Removes the blobs whose content is the background's pattern under other light.
+  void drop_lighting(const cv::Mat& frame, const cv::Mat& background,
+                     std::vector<perceive::Blob>& blobs) const;
 
   std::shared_ptr<const config::CameraConfig> camera_;
   std::string config_version_;

@@ -55,6 +55,12 @@ cv::Mat DualBackground::slow_background() const {
   return image;
 }
 
+cv::Mat DualBackground::fast_background() const {
+  cv::Mat image;
+  fast_->getBackgroundImage(image);
+  return image;
+}
+
 bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
                        double max_correlation) {
   // A margin of context around the box: the pattern of the ground around a small object is

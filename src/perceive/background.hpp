@@ -52,6 +52,8 @@ class DualBackground {
 
   /// The slow model's background image (BGR, analysis size); computed on each call.
   [[nodiscard]] cv::Mat slow_background() const;
+  /// The fast model's background image (BGR, analysis size); computed on each call.
+  [[nodiscard]] cv::Mat fast_background() const;
 
  private:
   cv::Mat compensate_gain(const cv::Mat& bgr);

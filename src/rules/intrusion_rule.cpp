@@ -26,6 +26,8 @@ class IntrusionRule final : public SituationRule {
       if (!is_reliable(t)) continue;
       const double person = person_height_at(scene, t.foot);
       if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person
+      // Far taller or wider than a few people together: light or a shadow, not an intruder.
+      if (t.box.height > 2.5 * person || t.box.width > 3.0 * person) continue;
       for (const ZoneGeometry* z : zones) {
         if (!polygon_contains(z->polygon, t.foot)) continue;
         const auto key = std::make_pair(z->id, t.id);
