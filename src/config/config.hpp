@@ -79,7 +79,7 @@ struct RuleConfig {
   double min_speed_m_s = 0.4;        ///< wrong_way: slower movement does not count
   double running_speed_m_s = 2.5;    ///< crowd_movement: faster than this is running
   double rush_fraction = 0.3;        ///< crowd_movement: share of moving people running
-  double dispersal_divergence = 0.25;  ///< crowd_movement: spreading rate, 1/s
+  double dispersal_divergence = 0.5;  ///< crowd_movement: spreading rate, 1/s
   double min_crowd_persons = 6;      ///< crowd_movement: fewer moving people is not a crowd
   double warn_per_m2 = 2.0;          ///< density: warning level (persons/m²)
   double alert_per_m2 = 4.0;         ///< density: alert level (persons/m²)

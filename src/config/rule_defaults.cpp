@@ -19,7 +19,7 @@ RuleConfig rule_defaults(EventType type) {
       r.cooldown_s = 60.0;
       break;
     case EventType::kDensity:
-      r.inertia_s = 2.0;
+      r.inertia_s = 5.0;  // crowd safety acts on sustained density, not on a passing peak
       r.clear_s = 10.0;
       r.cooldown_s = 120.0;
       break;

@@ -27,7 +27,7 @@ class IntrusionRule final : public SituationRule {
       const double person = person_height_at(scene, t.foot);
       if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
-      if (t.box.height > 2.5 * person || t.box.width > 3.0 * person) continue;
+      if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
       for (const ZoneGeometry* z : zones) {
         if (!polygon_contains(z->polygon, t.foot)) continue;
         const auto key = std::make_pair(z->id, t.id);
@@ -68,9 +68,9 @@ class IntrusionRule final : public SituationRule {
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
       const Point along = l->b - l->a;
       const double length = cv::norm(along);
-      // Only along the segment itself (with the margin at its ends).
+      // Only along the segment itself: passing beyond its ends is not crossing it.
       const double u = (t.foot - l->a).dot(along) / (length * length);
-      if (u < -margin / length || u > 1 + margin / length) continue;
+      if (u < 0 || u > 1) continue;
       const double signed_distance = along.cross(t.foot - l->a) / length;
       const int side = signed_distance > margin ? 1 : (signed_distance < -margin ? -1 : 0);
       if (side == 0) continue;
