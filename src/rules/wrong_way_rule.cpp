@@ -9,8 +9,8 @@
 namespace vigie::rules {
 namespace {
 
-/// Trajectory span used to judge direction: long enough to average gait sway out.
-constexpr double kWindowS = 4.0;
+/// The displacement must be covered within this time: slower drifting is not walking.
+constexpr double kWindowS = 6.0;
 /// A crowd, for the flow variant: share of the zone's pixels moving.
 constexpr double kCrowdMovingFraction = 0.15;
 
@@ -28,24 +28,30 @@ class WrongWayRule final : public SituationRule {
         if (!is_reliable(t) || !polygon_contains(z->polygon, t.foot) || t.trajectory.size() < 3) {
           continue;
         }
-        const track::TrajectoryPoint* start = &t.trajectory.front();
-        for (const auto& p : t.trajectory) {
-          if (scene.t - p.t_s <= kWindowS) {
-            start = &p;
+        // The most recent stretch of min_displacement_m: where the person is heading now,
+        // not where they came from (a walker turning into the zone).
+        const track::TrajectoryPoint& end = t.trajectory.back();
+        const track::TrajectoryPoint* start = nullptr;
+        for (auto it = t.trajectory.rbegin(); it != t.trajectory.rend(); ++it) {
+          if (end.t_s - it->t_s > kWindowS) break;
+          if (ground_distance_m(scene, it->foot, end.foot) >= rule_.min_displacement_m) {
+            start = &*it;
             break;
           }
         }
-        const Point move = t.trajectory.back().foot - start->foot;
-        const double dt = t.trajectory.back().t_s - start->t_s;
+        if (start == nullptr) continue;
+        const Point move = end.foot - start->foot;
+        const double dt = end.t_s - start->t_s;
         const double moved_px = cv::norm(move);
         if (dt <= 0 || moved_px <= 0) continue;
         // Direction is judged in the image (where the allowed arrow is drawn); distance and
         // speed on the ground.
         const double against = -move.dot(allowed) / moved_px;
         if (against < cos_tol) continue;
-        const double metres = ground_distance_m(scene, start->foot, t.trajectory.back().foot);
-        if (metres < rule_.min_displacement_m || metres / dt < rule_.min_speed_m_s) continue;
-        report(z->id, z->id, scene, std::min(1.0, 0.5 + 0.5 * against), t.box);
+        const double metres = ground_distance_m(scene, start->foot, end.foot);
+        if (metres / dt < rule_.min_speed_m_s) continue;
+        report(z->id, z->id, scene, std::min(1.0, 0.5 + 0.5 * against), t.box,
+               "against the direction");
       }
       detect_crowd(scene, *z, allowed, cos_tol);
     }
