@@ -61,6 +61,45 @@ cv::Mat DualBackground::fast_background() const {
   return image;
 }
 
+cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background) {
+  cv::Mat i, b;
+  cv::cvtColor(frame, i, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(background, b, cv::COLOR_BGR2GRAY);
+  i.convertTo(i, CV_32F);
+  b.convertTo(b, CV_32F);
+  const cv::Size window(7, 7);
+  cv::Mat mi, mb, mii, mbb, mib;
+  cv::boxFilter(i, mi, CV_32F, window);
+  cv::boxFilter(b, mb, CV_32F, window);
+  cv::boxFilter(i.mul(i), mii, CV_32F, window);
+  cv::boxFilter(b.mul(b), mbb, CV_32F, window);
+  cv::boxFilter(i.mul(b), mib, CV_32F, window);
+  const cv::Mat var_i = mii - mi.mul(mi);
+  const cv::Mat var_b = mbb - mb.mul(mb);
+  const cv::Mat cov = mib - mi.mul(mb);
+  cv::Mat denom;
+  cv::sqrt(cv::max(var_i.mul(var_b), 1e-3), denom);
+  const cv::Mat ncc = cov / denom;
+  // Textured: the pattern survives the change of light.
+  const cv::Mat textured = (var_b > 25.0) & (var_i > 25.0);
+  cv::Mat same_pattern = textured & (ncc > 0.6);
+  // Flat: a moderate change of level that keeps the colour's hue (a shadow or a lamp's pool
+  // on plain ground); a coloured coat on grey paving changes the hue.
+  const cv::Mat ratio = (mi + 1.0) / (mb + 1.0);
+  cv::Mat fc, bc;
+  frame.convertTo(fc, CV_32FC3);
+  background.convertTo(bc, CV_32FC3);
+  std::vector<cv::Mat> f_ch, b_ch;
+  cv::split(fc, f_ch);
+  cv::split(bc, b_ch);
+  const cv::Mat f_sum = f_ch[0] + f_ch[1] + f_ch[2] + 1.0;
+  const cv::Mat b_sum = b_ch[0] + b_ch[1] + b_ch[2] + 1.0;
+  cv::Mat hue_shift = cv::Mat::zeros(frame.size(), CV_32F);
+  for (int c = 0; c < 3; ++c) hue_shift = cv::max(hue_shift, cv::abs(f_ch[c] / f_sum - b_ch[c] / b_sum));
+  const cv::Mat flat = ~textured & (ratio > 0.55) & (ratio < 1.8) & (hue_shift < 0.03);
+  return same_pattern | flat;
+}
+
 bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
                        double max_correlation) {
   // A margin of context around the box: the pattern of the ground around a small object is
@@ -99,6 +138,9 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
 
   cv::Mat fast_fg = fast_raw == 255;  // 127 marks shadows
   cv::Mat slow_fg = slow_raw == 255;
+  // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
+  // only by light is not foreground.
+  if (!warming && cv::countNonZero(slow_fg) > 0) slow_fg &= ~lighting_only(frame, slow_background());
   out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
   out.warming_up = warming;
   if (!warming && out.moving_fraction > config_.illumination_change_fraction) {

@@ -42,6 +42,11 @@ struct ForegroundMasks {
 bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
                        double max_correlation = 0.75);
 
+/// Pixels whose change from `background` is explained by light alone: in textured places the
+/// local pattern still matches (normalised correlation over a small window), in flat places
+/// the brightness ratio stays moderate and the colour keeps its hue. CV_8U, 255 = lighting.
+cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background);
+
 /// Per-camera state. Not thread-safe: one camera's frames, in order, from one thread at a time.
 class DualBackground {
  public:
