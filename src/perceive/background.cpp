@@ -102,10 +102,9 @@ cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background) {
 
 bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
                        double max_correlation) {
-  // A margin of context around the box: the pattern of the ground around a small object is
-  // part of what stays the same under a change of light.
-  const cv::Rect r = cv::Rect(box.x - box.width / 2, box.y - box.height / 2, box.width * 2,
-                              box.height * 2) &
+  // The box itself, with a pixel of margin: more context would let the unchanged ground
+  // around a small object outweigh the object.
+  const cv::Rect r = cv::Rect(box.x - 1, box.y - 1, box.width + 2, box.height + 2) &
                      cv::Rect(0, 0, frame.cols, frame.rows);
   if (r.area() < 16 || background.empty()) return true;
   cv::Mat a, b;
