@@ -63,6 +63,7 @@ int demo(const Options& o) {
               root.c_str());
   engine::EngineOptions options;
   options.make_source = ingest::make_source;
+  options.on_alert = print_alerts();
   engine::Engine engine(config, std::move(options));
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;

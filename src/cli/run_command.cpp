@@ -30,6 +30,7 @@ int run(const Options& o) {
   if (!log_level_override()) init_logging(r.config->log_level);
   engine::EngineOptions options;
   options.make_source = ingest::make_source;
+  options.on_alert = print_alerts();
   if (o.fast) options.pacing = ingest::Pacing::kAsFastAsPossible;
   engine::Engine engine(*r.config, std::move(options));
   RunLoopOptions loop;

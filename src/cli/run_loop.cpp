@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <memory>
+#include <mutex>
 #include <cstdio>
 #include <thread>
 
@@ -19,6 +21,25 @@ std::atomic<int> g_signal{0};
 extern "C" void on_signal(int sig) { g_signal.store(sig); }
 
 }  // namespace
+
+rules::AlertSink print_alerts() {
+  auto mutex = std::make_shared<std::mutex>();
+  return [mutex](const Alert& a, AlertChange change) {
+    if (change == AlertChange::kUpdated) return;
+    const auto& r = a.region;
+    std::lock_guard lock(*mutex);
+    if (change == AlertChange::kRaised) {
+      std::printf("\a\n*** ALERT %s  camera %s%s%s  at %.1f s  score %.2f  region [%.0f, %.0f, %.0f, %.0f]  %s\n",
+                  std::string(to_string(a.type)).c_str(), a.camera.c_str(),
+                  a.zone.empty() ? "" : "  zone ", a.zone.c_str(), a.start_s, a.score, r.x, r.y,
+                  r.width, r.height, a.detail.c_str());
+    } else {
+      std::printf("    ended %s (%s, camera %s) after %.1f s\n", a.id.c_str(),
+                  std::string(to_string(a.type)).c_str(), a.camera.c_str(), a.last_s - a.start_s);
+    }
+    std::fflush(stdout);
+  };
+}
 
 int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& options) {
   g_signal = 0;

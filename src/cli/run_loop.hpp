@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "engine/engine.hpp"
+#include "rules/situation.hpp"
 
 namespace vigie::cli {
 
@@ -13,6 +14,10 @@ struct RunLoopOptions {
   std::optional<double> duration_s;  ///< stop after this long
   bool stop_when_finished = true;    ///< stop once every file has played out
 };
+
+/// An alert sink that prints raised and ended alerts to the terminal, one line each
+/// (thread-safe): the operator's view until the console is there.
+rules::AlertSink print_alerts();
 
 /// Installs SIGINT/SIGTERM handlers, starts the engine and blocks until one of the stop
 /// conditions; then stops the engine. Returns 0, or 1 when every camera failed.
