@@ -1,0 +1,254 @@
+// Rule behaviour as data: each file in cases/ describes a camera, one rule, timed
+// observations (tracks, static shapes, flow, flame candidates, foreground) and the alerts
+// expected. This driver replays them; adding a case needs no C++. See cases/README.md.
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "config/loader.hpp"
+#include "rules/rule.hpp"
+#include "support/process.hpp"
+
+namespace vigie::rules {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kCases = fs::path(VIGIE_SOURCE_DIR) / "tests/rules/cases";
+
+cv::Rect2d rect(const YAML::Node& n) {
+  return {n[0].as<double>(), n[1].as<double>(), n[2].as<double>(), n[3].as<double>()};
+}
+
+/// An observation that exists from `from` to `to` seconds, its box moving linearly.
+struct Timed {
+  YAML::Node node;
+  double from() const { return node["from"] ? node["from"].as<double>() : 0.0; }
+  double to() const { return node["to"] ? node["to"].as<double>() : 1e9; }
+  bool active(double t) const { return t >= from() - 1e-9 && t <= to() + 1e-9; }
+  cv::Rect2d box_at(double t) const {
+    const cv::Rect2d a = rect(node["box"]);
+    if (!node["to_box"]) return a;
+    const cv::Rect2d b = rect(node["to_box"]);
+    const double span = std::max(1e-9, to() - from());
+    const double k = std::clamp((t - from()) / span, 0.0, 1.0);
+    return {a.x + (b.x - a.x) * k, a.y + (b.y - a.y) * k, a.width + (b.width - a.width) * k,
+            a.height + (b.height - a.height) * k};
+  }
+};
+
+std::vector<Timed> timed(const YAML::Node& list) {
+  std::vector<Timed> out;
+  if (list) {
+    for (const auto& n : list) out.push_back({n});
+  }
+  return out;
+}
+
+Point foot_of(const cv::Rect2d& b) { return {b.x + b.width / 2, b.y + b.height}; }
+
+struct Raised {
+  EventType type;
+  double start;
+  std::string zone;
+};
+
+class RuleCaseTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
+  const fs::path file = kCases / GetParam();
+  const YAML::Node doc = YAML::LoadFile(file.string());
+
+  // The camera and rule go through the real configuration parser, defaults included.
+  YAML::Node camera = doc["camera"] ? YAML::Clone(doc["camera"]) : YAML::Node(YAML::NodeType::Map);
+  camera["id"] = "case";
+  camera["url"] = "none.mp4";
+  camera["rules"].push_back(doc["rule"]);
+  test::TempDir dir;
+  {
+    std::ofstream out(dir / "camera.yaml");
+    YAML::Emitter e;
+    e << camera;
+    out << e.c_str();
+  }
+  const config::CameraLoadResult loaded = config::load_camera_file(dir / "camera.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error_text(file.string());
+  const config::CameraConfig& c = *loaded.camera;
+
+  const cv::Size source(doc["width"] ? doc["width"].as<int>() : 640,
+                        doc["height"] ? doc["height"].as<int>() : 360);
+  const double to_source = 2.0;
+  std::optional<Homography> ground;
+  if (c.calibration) ground = Homography::from_points(c.calibration->image, c.calibration->ground);
+  std::vector<std::pair<std::vector<Point>, double>> heights;
+  for (const auto& z : c.zones) {
+    if (z.person_height_px) heights.emplace_back(z.polygon, *z.person_height_px);
+  }
+  const perceive::PersonScale scale(ground, heights);
+  const CameraGeometry geometry = CameraGeometry::from(c, source);
+  std::vector<Raised> raised;
+  RuleContext context{c.id, [&](const Alert& a, AlertChange change) {
+                        if (change == AlertChange::kRaised) raised.push_back({a.type, a.start_s, a.zone});
+                      },
+                      "case", false};
+  auto rule = make_rule(c.rules.at(0), geometry, context);
+  ASSERT_TRUE(rule.is_ok()) << rule.status().to_string();
+
+  const double fps = doc["fps"] ? doc["fps"].as<double>() : 5.0;
+  const double duration = doc["duration_s"].as<double>();
+  const auto track_specs = timed(doc["tracks"]);
+  const auto static_specs = timed(doc["static"]);
+  const auto fire_specs = timed(doc["fire"]);
+  const auto flow_specs = timed(doc["flow"]);
+  const auto fg_specs = timed(doc["foreground"]);
+  std::map<int, std::deque<track::TrajectoryPoint>> trajectories;
+  std::map<int, double> tallest;
+
+  for (int frame = 0; frame * (1.0 / fps) <= duration + 1e-9; ++frame) {
+    const double t = frame / fps;
+    std::vector<track::Track> tracks;
+    for (const Timed& s : track_specs) {
+      if (!s.active(t)) continue;
+      const int id = s.node["id"].as<int>();
+      track::Track tr;
+      tr.id = static_cast<track::TrackId>(id);
+      tr.state = track::TrackState::kConfirmed;
+      tr.box = s.box_at(t);
+      tr.foot = foot_of(tr.box);
+      const cv::Rect2d before = s.box_at(t - 1.0 / fps);
+      tr.velocity_px_s = (tr.foot - foot_of(before)) * fps;
+      tr.measurement_index = 0;
+      auto& traj = trajectories[id];
+      traj.push_back({t, tr.foot});
+      while (!traj.empty() && t - traj.front().t_s > 10.0) traj.pop_front();
+      tr.trajectory = traj;
+      tr.hits = static_cast<int>(traj.size());
+      tr.age_frames = tr.hits;
+      tr.first_seen_s = s.from();
+      tr.last_seen_s = t;
+      tallest[id] = std::max(tallest[id], tr.box.height);
+      tr.max_height_px = tallest[id];
+      if (ground) {
+        const Point g = ground->to_ground(tr.foot);
+        const Point g0 = ground->to_ground(foot_of(before));
+        tr.ground_m = g;
+        tr.ground_velocity_m_s = (g - g0) * fps;
+        tr.ground_speed_m_s = cv::norm(*tr.ground_velocity_m_s);
+      }
+      tracks.push_back(tr);
+    }
+    std::vector<perceive::Blob> still;
+    for (const Timed& s : static_specs) {
+      if (!s.active(t)) continue;
+      perceive::Blob b;
+      b.box = s.box_at(t);
+      b.foot = foot_of(b.box);
+      b.area_px = b.box.area();
+      b.fill = 1.0;
+      b.person_height_px = scale.person_height_px(b.foot);
+      still.push_back(b);
+    }
+    std::vector<perceive::FireCandidate> fire;
+    for (const Timed& s : fire_specs) {
+      if (!s.active(t)) continue;
+      perceive::FireCandidate f;
+      f.id = s.node["id"].as<int>();
+      f.box = s.box_at(t);
+      f.first_seen_s = s.from();
+      // flame_like may blink: "on_s"/"off_s" make it alternate.
+      bool like = s.node["flame_like"].as<bool>();
+      if (s.node["on_s"]) {
+        const double on = s.node["on_s"].as<double>(), off = s.node["off_s"].as<double>();
+        like = like && std::fmod(t - s.from(), on + off) < on;
+      }
+      f.flame_like = like;
+      f.score = like ? 0.8 : 0.0;
+      fire.push_back(f);
+    }
+    std::vector<perceive::ZoneFlow> flows(geometry.zones.size() + 1);
+    for (const Timed& s : flow_specs) {
+      if (!s.active(t)) continue;
+      const std::string zone = s.node["zone"] ? s.node["zone"].as<std::string>() : "";
+      std::size_t index = geometry.whole_image_flow;
+      if (const ZoneGeometry* z = geometry.zone(zone)) index = z->flow_index;
+      perceive::ZoneFlow& f = flows[index];
+      f.metric = s.node["metric"] ? s.node["metric"].as<bool>() : true;
+      f.fast_fraction = s.node["fast_fraction"] ? s.node["fast_fraction"].as<double>() : 0.0;
+      f.divergence = s.node["divergence"] ? s.node["divergence"].as<double>() : 0.0;
+      f.mean_speed = s.node["mean_speed"] ? s.node["mean_speed"].as<double>() : 0.0;
+      f.moving_fraction = s.node["moving_fraction"] ? s.node["moving_fraction"].as<double>() : 0.0;
+      if (s.node["direction"]) {
+        const double angle = std::atan2(s.node["direction"][1].as<double>(), s.node["direction"][0].as<double>());
+        const int sector = static_cast<int>(std::floor((angle < 0 ? angle + 2 * CV_PI : angle) / (CV_PI / 4))) % 8;
+        f.direction_histogram[static_cast<std::size_t>(sector)] = 1.0;
+      }
+    }
+    cv::Mat foreground = cv::Mat::zeros(source.height / 2, source.width / 2, CV_8U);
+    for (const Timed& s : fg_specs) {
+      if (!s.active(t)) continue;
+      const cv::Rect2d b = s.box_at(t);
+      cv::rectangle(foreground,
+                    cv::Rect(static_cast<int>(b.x / to_source), static_cast<int>(b.y / to_source),
+                             static_cast<int>(b.width / to_source), static_cast<int>(b.height / to_source)),
+                    255, cv::FILLED);
+    }
+    Scene scene;
+    scene.t = t;
+    scene.source_size = source;
+    scene.tracks = tracks;
+    scene.static_objects = still;
+    scene.flows = flows;
+    scene.fire = fire;
+    scene.foreground = &foreground;
+    scene.to_source = to_source;
+    scene.scale = &scale;
+    (*rule)->evaluate(scene);
+  }
+
+  const YAML::Node expect = doc["expect"];
+  ASSERT_TRUE(expect && expect.IsSequence()) << file << ": needs an expect list (may be empty)";
+  std::string got;
+  for (const auto& r : raised) got += std::string(to_string(r.type)) + "@" + std::to_string(r.start) + " ";
+  ASSERT_EQ(raised.size(), expect.size()) << file.filename() << ": alerts raised: " << got;
+  for (std::size_t i = 0; i < expect.size(); ++i) {
+    EXPECT_EQ(std::string(to_string(raised[i].type)), expect[i]["type"].as<std::string>());
+    EXPECT_GE(raised[i].start, expect[i]["from"].as<double>()) << file.filename() << " alert " << i;
+    EXPECT_LE(raised[i].start, expect[i]["to"].as<double>()) << file.filename() << " alert " << i;
+    if (expect[i]["zone"]) {
+      EXPECT_EQ(raised[i].zone, expect[i]["zone"].as<std::string>());
+    }
+  }
+}
+
+std::vector<std::string> case_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(kCases)) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RuleCaseTest, ::testing::ValuesIn(case_files()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string name = p.param.substr(0, p.param.size() - 5);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(RuleFactoryTest, WeaponWithoutDetectorSaysWhy) {
+  config::RuleConfig r = config::rule_defaults(EventType::kWeapon);
+  CameraGeometry g;
+  auto rule = make_rule(r, g, {"cam", [](const Alert&, AlertChange) {}, "v", false});
+  ASSERT_FALSE(rule.is_ok());
+  EXPECT_EQ(rule.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(rule.status().message().find("detector model"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigie::rules
