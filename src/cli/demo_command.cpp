@@ -8,7 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_loop.hpp"
-#include "cli/scenes.hpp"
+#include "synth/scene_cache.hpp"
 #include "config/loader.hpp"
 #include "engine/engine.hpp"
 #include "synth/scenario.hpp"
@@ -41,9 +41,9 @@ int demo(const Options& o) {
   if (scenarios.empty()) {
     for (auto name : synth::scenario_names()) scenarios.emplace_back(name);
   }
-  std::vector<SceneRequest> requests;
+  std::vector<synth::SceneRequest> requests;
   for (const auto& name : scenarios) requests.push_back({name, o.seed, root / name});
-  if (Status s = ensure_scenes(requests); !s.is_ok()) {
+  if (Status s = synth::ensure_scenes(requests); !s.is_ok()) {
     std::fprintf(stderr, "demo: %s\n", s.to_string().c_str());
     return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
   }

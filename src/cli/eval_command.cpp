@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
-#include "cli/scenes.hpp"
+#include "synth/scene_cache.hpp"
 #include "config/loader.hpp"
 #include "engine/clip_runner.hpp"
 #include "eval/metrics.hpp"
@@ -100,14 +100,14 @@ int evaluate(const Options& o) {
       for (auto n : synth::scenario_names()) scenarios.emplace_back(n);
     }
     const fs::path root = o.synth_dir.empty() ? fs::path("var/eval-synth") : fs::path(o.synth_dir);
-    std::vector<SceneRequest> requests;
+    std::vector<synth::SceneRequest> requests;
     for (int seed = range->first; seed <= range->second; ++seed) {
       for (const auto& s : scenarios) {
         requests.push_back({s, static_cast<std::uint64_t>(seed),
                             root / (s + "-" + std::to_string(seed))});
       }
     }
-    if (Status s = ensure_scenes(requests, o.workers); !s.is_ok()) {
+    if (Status s = synth::ensure_scenes(requests, o.workers); !s.is_ok()) {
       std::fprintf(stderr, "eval: %s\n", s.to_string().c_str());
       return 1;
     }

@@ -8,7 +8,7 @@
 
 #include "core/status.hpp"
 
-namespace vigie::cli {
+namespace vigie::synth {
 
 struct SceneRequest {
   std::string scenario;
@@ -21,4 +21,4 @@ struct SceneRequest {
 /// interrupted run never leaves a folder that looks complete.
 Status ensure_scenes(const std::vector<SceneRequest>& requests, std::size_t workers = 0);
 
-}  // namespace vigie::cli
+}  // namespace vigie::synth

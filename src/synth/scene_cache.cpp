@@ -1,4 +1,4 @@
-#include "cli/scenes.hpp"
+#include "synth/scene_cache.hpp"
 
 #include <atomic>
 #include <fstream>
@@ -8,7 +8,7 @@
 
 #include "synth/scenario.hpp"
 
-namespace vigie::cli {
+namespace vigie::synth {
 namespace fs = std::filesystem;
 namespace {
 
@@ -18,7 +18,7 @@ bool is_rendered(const fs::path& dir) {
   std::ifstream version(dir / kVersionFile);
   int v = 0;
   version >> v;
-  return v == synth::kRendererVersion && fs::exists(dir / "video.mp4") &&
+  return v == kRendererVersion && fs::exists(dir / "video.mp4") &&
          fs::exists(dir / "truth.json") && fs::exists(dir / "camera.yaml");
 }
 
@@ -26,9 +26,9 @@ Status render_one(const SceneRequest& r) {
   const fs::path tmp = r.dir.string() + ".partial";
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  const auto rendered = synth::render_scenario(r.scenario, r.seed, tmp);
+  const auto rendered = render_scenario(r.scenario, r.seed, tmp);
   if (!rendered.is_ok()) return rendered.status();
-  std::ofstream(tmp / kVersionFile) << synth::kRendererVersion << "\n";
+  std::ofstream(tmp / kVersionFile) << kRendererVersion << "\n";
   fs::remove_all(r.dir, ec);
   fs::create_directories(r.dir.parent_path(), ec);
   fs::rename(tmp, r.dir, ec);
@@ -71,4 +71,4 @@ Status ensure_scenes(const std::vector<SceneRequest>& requests, std::size_t work
   return first_error;
 }
 
-}  // namespace vigie::cli
+}  // namespace vigie::synth

@@ -1,0 +1,183 @@
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "engine/engine.hpp"
+#include "engine/scheduler.hpp"
+#include "ingest/packet_ring.hpp"
+
+namespace vigie::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Polls `done` until it holds or 5 s pass.
+template <typename F>
+bool eventually(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return done();
+}
+
+/// A task that counts its steps and notices if two workers ever run it at once.
+class CountingTask final : public Task {
+ public:
+  explicit CountingTask(int work) : remaining_(work) {}
+  StepOutcome step() override {
+    if (running_.exchange(true)) overlapped_ = true;
+    std::this_thread::sleep_for(50us);
+    ++steps_;
+    running_ = false;
+    return --remaining_ > 0 ? StepOutcome::kMore : StepOutcome::kDone;
+  }
+  std::atomic<int> remaining_;
+  std::atomic<int> steps_{0};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> overlapped_{false};
+};
+
+TEST(SchedulerTest, ManyTasksFewThreadsNoTaskRunsTwiceAtOnce) {
+  Scheduler scheduler(2);
+  std::vector<std::unique_ptr<CountingTask>> tasks;
+  std::vector<Scheduler::TaskId> ids;
+  for (int i = 0; i < 200; ++i) {
+    tasks.push_back(std::make_unique<CountingTask>(20));
+    ids.push_back(scheduler.add(*tasks.back()));
+  }
+  // Wake every task many times from several threads, as sources do.
+  std::vector<std::thread> wakers;
+  for (int w = 0; w < 4; ++w) {
+    wakers.emplace_back([&] {
+      for (int round = 0; round < 10; ++round) {
+        for (auto id : ids) scheduler.wake(id);
+      }
+    });
+  }
+  for (auto& w : wakers) w.join();
+  EXPECT_TRUE(eventually([&] {
+    for (const auto& t : tasks) {
+      if (t->steps_ < 20) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(scheduler.worker_count(), 2u);
+  for (const auto& t : tasks) {
+    EXPECT_FALSE(t->overlapped_);
+    EXPECT_EQ(t->steps_, 20) << "a finished task is never run again";
+  }
+}
+
+class ThrowingTask final : public Task {
+ public:
+  StepOutcome step() override { throw std::runtime_error("broken camera"); }
+};
+
+TEST(SchedulerTest, AThrowingTaskDoesNotStopTheOthers) {
+  Scheduler scheduler(1);
+  ThrowingTask broken;
+  CountingTask healthy(50);
+  const auto b = scheduler.add(broken);
+  const auto h = scheduler.add(healthy);
+  scheduler.wake(b);
+  scheduler.wake(h);
+  EXPECT_TRUE(eventually([&] { return healthy.steps_ == 50; }));
+}
+
+/// A source that produces `frames` frames at 5 fps of stream time, then ends.
+class FakeSource final : public ingest::Source {
+ public:
+  explicit FakeSource(int frames) : frames_(frames) {}
+  void start(std::function<void()> on_ready) override {
+    on_ready_ = std::move(on_ready);
+    on_ready_();
+  }
+  void stop() override { stopped_ = true; }
+  ingest::StepResult step(Frame& out) override {
+    if (stopped_ || produced_ >= frames_) return ingest::StepResult::kEnded;
+    out.camera = "fake";
+    out.pts_s = produced_ * 0.2;
+    out.index = produced_;
+    out.source_width = 640;
+    out.source_height = 360;
+    out.bgr = cv::Mat(180, 320, CV_8UC3, cv::Scalar(90, 100, 110));
+    ++produced_;
+    return ingest::StepResult::kFrame;
+  }
+  CameraHealth health() const override {
+    CameraHealth h;
+    h.state = produced_ >= frames_ ? CameraState::kEnded : CameraState::kLive;
+    h.frames_analysed = static_cast<std::uint64_t>(produced_.load());
+    return h;
+  }
+  const ingest::PacketRing& ring() const override { return ring_; }
+
+ private:
+  int frames_;
+  std::atomic<int> produced_{0};
+  std::atomic<bool> stopped_{false};
+  std::function<void()> on_ready_;
+  ingest::PacketRing ring_{1.0};
+};
+
+config::Config two_cameras() {
+  config::Config c;
+  config::CameraConfig a;
+  a.id = "a";
+  a.url = "a.mp4";
+  a.analysis.fps = 5;
+  a.rules.push_back(config::rule_defaults(EventType::kIntrusion));
+  config::CameraConfig off = a;
+  off.id = "off";
+  off.enabled = false;
+  c.cameras = {a, off};
+  return c;
+}
+
+TEST(EngineTest, RunsEveryFrameThroughAnalysisAndReportsStatus) {
+  std::atomic<int> seen{0};
+  EngineOptions options;
+  options.workers = 2;
+  options.make_source = [](ingest::SourceOptions o, const Clock&) {
+    EXPECT_EQ(o.url, "a.mp4");
+    EXPECT_DOUBLE_EQ(o.analysis_fps, 5.0);
+    return std::make_unique<FakeSource>(40);
+  };
+  options.on_frame = [&](const config::CameraConfig& c, const Frame&) {
+    EXPECT_EQ(c.id, "a");
+    ++seen;
+  };
+  Engine engine(two_cameras(), std::move(options));
+  engine.start();
+  EXPECT_TRUE(eventually([&] { return engine.finished(); }));
+  engine.stop();
+  EXPECT_EQ(seen, 40);
+  const auto status = engine.status();
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[0].health.state, CameraState::kEnded);
+  EXPECT_TRUE(status[0].finished);
+  EXPECT_EQ(status[1].health.state, CameraState::kStopped);
+  EXPECT_EQ(status[1].health.reason, "disabled in configuration");
+}
+
+TEST(EngineTest, SourceOptionsFollowTheCameraConfiguration) {
+  config::CameraConfig c;
+  c.url = "rtsp://h/x";
+  c.input.rtsp_transport = config::RtspTransport::kUdp;
+  c.input.realtime = false;
+  c.input.skip_non_reference = true;
+  c.analysis.width = 480;
+  const auto o = source_options(c);
+  EXPECT_EQ(o.rtsp_transport, ingest::Transport::kUdp);
+  EXPECT_EQ(o.pacing, ingest::Pacing::kAsFastAsPossible);
+  EXPECT_TRUE(o.skip_non_reference);
+  EXPECT_EQ(o.analysis_width, 480);
+  EXPECT_EQ(source_options(c, ingest::Pacing::kRealtime).pacing, ingest::Pacing::kRealtime);
+}
+
+}  // namespace
+}  // namespace vigie::engine
