@@ -121,6 +121,31 @@ bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv
   return !(correlation > max_correlation);
 }
 
+bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed) {
+  // Light changes everything by about the same factor; a fire, a crowd or smoke in front
+  // of the camera changes a large area by very different ones.
+  cv::Mat f, b;
+  cv::cvtColor(frame, f, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(background, b, cv::COLOR_BGR2GRAY);
+  std::vector<float> ratios;
+  for (int y = 0; y < f.rows; y += 2) {
+    const uchar* fp = f.ptr<uchar>(y);
+    const uchar* bp = b.ptr<uchar>(y);
+    const uchar* cp = changed.ptr<uchar>(y);
+    for (int x = 0; x < f.cols; x += 2) {
+      if (cp[x]) ratios.push_back((fp[x] + 1.0f) / (bp[x] + 1.0f));
+    }
+  }
+  if (ratios.size() < 16) return false;
+  auto mid = ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2);
+  std::nth_element(ratios.begin(), mid, ratios.end());
+  const float median = *mid;
+  const auto close = std::count_if(ratios.begin(), ratios.end(), [&](float r) {
+    return r > 0.85f * median && r < 1.15f * median;
+  });
+  return static_cast<double>(close) / static_cast<double>(ratios.size()) >= 0.6;
+}
+
 ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   ForegroundMasks out;
   const cv::Mat frame = compensate_gain(bgr);
@@ -142,7 +167,8 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   if (!warming && cv::countNonZero(slow_fg) > 0) slow_fg &= ~lighting_only(frame, slow_background());
   out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
   out.warming_up = warming;
-  if (!warming && out.moving_fraction > config_.illumination_change_fraction) {
+  if (!warming && out.moving_fraction > config_.illumination_change_fraction &&
+      uniform_change(frame, fast_background(), fast_fg)) {
     out.illumination_change = true;
     relearn_frames_ = static_cast<int>(std::ceil(fps_ * 1.5));
   }

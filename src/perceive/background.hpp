@@ -47,6 +47,10 @@ bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv
 /// the brightness ratio stays moderate and the colour keeps its hue. CV_8U, 255 = lighting.
 cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background);
 
+/// True when the `changed` pixels of `frame` differ from `background` by about one common
+/// brightness factor, as a change of light does (a fire or a crowd does not).
+bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed);
+
 /// Per-camera state. Not thread-safe: one camera's frames, in order, from one thread at a time.
 class DualBackground {
  public:

@@ -176,14 +176,31 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     c.growth = r.first_area > 0 ? r.last_area / r.first_area : 1.0;
     c.shape_change = change;
     c.flicker = flicker;
+    // Net movement of the base: the mean of the window's first third against its last
+    // third. Flames jitter around their seat; a walker in an orange coat goes somewhere.
     double drift = 0;
-    for (const auto& [bt, b] : r.bases) {
-      drift = std::max(drift, cv::norm(b - r.bases.front().second));
+    if (r.bases.size() >= 3) {
+      const std::size_t third = r.bases.size() / 3;
+      cv::Point2d early(0, 0), late(0, 0);
+      for (std::size_t k = 0; k < third; ++k) {
+        early += r.bases[k].second;
+        late += r.bases[r.bases.size() - 1 - k].second;
+      }
+      drift = cv::norm(late - early) / static_cast<double>(third);
     }
     c.drift = drift / std::max(1, r.box.height);
     c.presence = presence;
     c.smoke = r.smoke;
-    c.flame_like = presence >= config_.min_presence && change >= config_.min_shape_change &&
+    // Clothes in flame colours walk on legs: moving foreground right below the region. A fire
+    // sits on something still (a bin, a house, the ground).
+    bool on_a_body = false;
+    if (!moving.empty()) {
+      const cv::Rect below = cv::Rect(r.box.x, r.box.y + r.box.height, r.box.width, r.box.height) &
+                             cv::Rect(0, 0, moving.cols, moving.rows);
+      on_a_body = below.area() > 0 &&
+                  cv::countNonZero(moving(below)) > 0.4 * static_cast<double>(below.area());
+    }
+    c.flame_like = !on_a_body && presence >= config_.min_presence && change >= config_.min_shape_change &&
                    flicker >= config_.min_flicker && r.fill >= config_.min_fill &&
                    c.drift <= config_.max_drift &&
                    r.shape_changes.size() >= 3;

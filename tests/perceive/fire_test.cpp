@@ -65,6 +65,20 @@ TEST(FireDetectorTest, WalkerInOrangeIsNot) {
   }));
 }
 
+TEST(FireDetectorTest, FlameColouredShirtOnMovingLegsIsNot) {
+  std::mt19937 rng(9);
+  FireDetector detector({});
+  std::vector<FireCandidate> last;
+  for (int i = 0; i < 25; ++i) {
+    cv::Mat img = street();
+    flame(img, rng, {150, 120}, 30);  // the same dancing shape, but worn
+    cv::Mat moving = cv::Mat::zeros(img.size(), CV_8U);
+    cv::rectangle(moving, cv::Rect(135, 90, 30, 70), 255, cv::FILLED);  // the body and legs
+    last = detector.update(img, moving, cv::Mat(), i * 0.2, 0.2, 2.0);
+  }
+  for (const auto& c : last) EXPECT_FALSE(c.flame_like);
+}
+
 TEST(FireDetectorTest, ThinYellowLineWithPassersByIsNot) {
   EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int i) {
     cv::line(img, {200, 60}, {310, 175}, cv::Scalar(20, 210, 230), 1);
