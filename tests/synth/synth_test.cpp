@@ -84,15 +84,16 @@ TEST(SynthScene, FramesDoNotDependOnRenderOrder) {
   EXPECT_EQ(cv::norm(a, c, cv::NORM_INF), 0.0);
 }
 
-// Pixels changed by drawing people (same frame without them, same noise) must lie in the
+// Pixels changed by drawing people (same frame without them, same noise, and no foliage that
+// could hide them) must lie in the
 // truth boxes, and each box must be substantially covered by them.
 TEST(SynthScene, PersonBoxesCoverRenderedPeople) {
   auto s = make("normal", 3, 12.0);
   int checked_boxes = 0;
   for (int i = 0; i < s->frame_count(); i += 37) {
     cv::Mat with, without;
-    const FrameTruth t = s->render(i, with, {.people = true, .shadows = false});
-    s->render(i, without, {.people = false, .shadows = false});
+    const FrameTruth t = s->render(i, with, {.people = true, .shadows = false, .distractors = false});
+    s->render(i, without, {.people = false, .shadows = false, .distractors = false});
     cv::Mat diff, changed;
     cv::absdiff(with, without, diff);
     cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
@@ -111,6 +112,8 @@ TEST(SynthScene, PersonBoxesCoverRenderedPeople) {
     }
     for (const auto& p : t.persons) {
       if (p.box.area() < 150) continue;
+      // A person entering at the image's edge shows a sliver of arm or coat in a clipped box.
+      if (p.box.x <= 0 || p.box.y <= 0 || p.box.br().x >= with.cols || p.box.br().y >= with.rows) continue;
       const cv::Rect r = pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows);
       const double cover = cv::countNonZero(changed(r)) / static_cast<double>(r.area());
       EXPECT_GT(cover, 0.12) << "frame " << i << " person " << p.id;
