@@ -152,7 +152,8 @@ int evaluate(const Options& o) {
     bar.update(static_cast<int>(done), name);
   };
   const auto started = std::chrono::steady_clock::now();
-  const auto runs = engine::run_clips(jobs, run_options);
+  const engine::ClipRuns all = engine::run_clips(jobs, run_options);
+  const auto& runs = all.clips;
   bar.finish();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -182,6 +183,13 @@ int evaluate(const Options& o) {
   std::fputs(eval::format_table(*evaluation).c_str(), stdout);
   std::printf("%zu clips, %.2f camera-hours, %llu frames analysed in %.1f s\n", clips.size(),
               evaluation->camera_hours, static_cast<unsigned long long>(frames), wall);
+  if (const auto& st = all.stages; st.frames > 0) {
+    const double n = static_cast<double>(st.frames);
+    std::printf("analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
+                "tracking %.2f, rules %.2f; total %.2f (decoding not included)\n",
+                st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n,
+                st.track_ms / n, st.rules_ms / n, st.total_ms() / n);
+  }
   if (!o.json_file.empty()) {
     std::ofstream(o.json_file) << eval::to_json(*evaluation).dump(2) << "\n";
   }

@@ -24,6 +24,21 @@ bool has_rule(const config::CameraConfig& c, std::initializer_list<EventType> ty
 
 }  // namespace
 
+StageTimes& StageTimes::operator+=(const StageTimes& o) {
+  background_ms += o.background_ms;
+  blobs_ms += o.blobs_ms;
+  flow_ms += o.flow_ms;
+  fire_ms += o.fire_ms;
+  track_ms += o.track_ms;
+  rules_ms += o.rules_ms;
+  frames += o.frames;
+  return *this;
+}
+
+double StageTimes::total_ms() const {
+  return background_ms + blobs_ms + flow_ms + fire_ms + track_ms + rules_ms;
+}
+
 CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera,
                                std::string config_version, rules::AlertSink sink)
     : camera_(std::move(camera)), config_version_(std::move(config_version)), sink_(std::move(sink)) {}
@@ -85,7 +100,7 @@ void CameraAnalysis::process(const Frame& frame) {
   last_t_ = frame.pts_s;
   auto start = std::chrono::steady_clock::now();
   const perceive::ForegroundMasks masks = background_->apply(frame.bgr);
-  times_.background_ms = ms_since(start);
+  times_.background_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
   const perceive::BlobConfig blob_config;
@@ -103,12 +118,12 @@ void CameraAnalysis::process(const Frame& frame) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.static_fg(r);
   }
-  times_.blobs_ms = ms_since(start);
+  times_.blobs_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
   std::vector<perceive::ZoneFlow> flows;
   if (flow_) flows = flow_->update(frame.bgr, masks.moving, dt);
-  times_.flow_ms = ms_since(start);
+  times_.flow_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
   std::vector<perceive::FireCandidate> fire;
@@ -117,14 +132,14 @@ void CameraAnalysis::process(const Frame& frame) {
     fire = fire_->update(frame.bgr, masks.moving, flow_ ? flow_->last_flow() : kNoFlow, frame.pts_s,
                          dt, to_source_);
   }
-  times_.fire_ms = ms_since(start);
+  times_.fire_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
   std::vector<track::Measurement> measurements;
   measurements.reserve(moving.size());
   for (const auto& b : moving) measurements.push_back({b.box, std::nullopt, 1.0});
   const auto& tracks = tracker_->update(frame.pts_s, measurements);
-  times_.track_ms = ms_since(start);
+  times_.track_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
   rules::Scene scene;
@@ -140,7 +155,8 @@ void CameraAnalysis::process(const Frame& frame) {
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change || masks.warming_up;
   for (auto& rule : rules_) rule->evaluate(scene);
-  times_.rules_ms = ms_since(start);
+  times_.rules_ms += ms_since(start);
+  ++times_.frames;
 }
 
 }  // namespace vigie::engine

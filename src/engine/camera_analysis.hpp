@@ -2,6 +2,7 @@
 // The analysis of one camera: perceive -> track -> rules, built from its configuration.
 // Per-camera state; process() is called by one worker at a time, in frame order.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,8 @@
 
 namespace vigie::engine {
 
-/// Milliseconds spent per stage on the last frame, for benchmarks and /metrics.
+/// Milliseconds spent per stage, summed over `frames` analysed frames: for benchmarks and
+/// /metrics. Divide by frames for the cost per frame.
 struct StageTimes {
   double background_ms = 0;
   double blobs_ms = 0;
@@ -27,6 +29,10 @@ struct StageTimes {
   double fire_ms = 0;
   double track_ms = 0;
   double rules_ms = 0;
+  std::uint64_t frames = 0;
+
+  StageTimes& operator+=(const StageTimes& o);
+  [[nodiscard]] double total_ms() const;
 };
 
 class CameraAnalysis {
@@ -39,7 +45,9 @@ class CameraAnalysis {
 
   /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
   [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
-  [[nodiscard]] const StageTimes& last_times() const { return times_; }
+  /// Stage times summed since construction. Read only from the thread that calls process(),
+  /// or after the camera has stopped.
+  [[nodiscard]] const StageTimes& stage_times() const { return times_; }
 
  private:
   void build(const Frame& frame);

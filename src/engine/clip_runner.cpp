@@ -9,8 +9,10 @@
 
 namespace vigie::engine {
 
-std::vector<ClipRun> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options) {
-  std::vector<ClipRun> runs(jobs.size());
+ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options) {
+  ClipRuns result;
+  std::vector<ClipRun>& runs = result.clips;
+  runs.resize(jobs.size());
   std::size_t done = 0;
   for (std::size_t first = 0; first < jobs.size(); first += options.concurrent) {
     const std::size_t last = std::min(jobs.size(), first + std::max<std::size_t>(1, options.concurrent));
@@ -56,10 +58,11 @@ std::vector<ClipRun> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOp
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     engine.stop();
+    result.stages += engine.stage_times();
     const auto status = engine.status();
     for (std::size_t k = 0; k < status.size(); ++k) runs[first + k].health = status[k].health;
   }
-  return runs;
+  return result;
 }
 
 }  // namespace vigie::engine

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "core/alert.hpp"
 #include "core/health.hpp"
+#include "engine/camera_analysis.hpp"
 
 namespace vigie::engine {
 
@@ -35,7 +36,12 @@ struct ClipRunOptions {
   std::function<void(std::size_t done, std::size_t total, const std::string& name)> on_done;
 };
 
-/// Runs every clip to its end; results are in the order of `jobs`.
-std::vector<ClipRun> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options = {});
+struct ClipRuns {
+  std::vector<ClipRun> clips;  ///< in the order of the jobs
+  StageTimes stages;           ///< analysis cost, summed over all clips
+};
+
+/// Runs every clip to its end.
+ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options = {});
 
 }  // namespace vigie::engine

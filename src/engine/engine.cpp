@@ -99,6 +99,12 @@ std::vector<CameraStatus> Engine::status() const {
   return out;
 }
 
+StageTimes Engine::stage_times() const {
+  StageTimes total;
+  for (const auto& a : analyses_) total += a->stage_times();
+  return total;
+}
+
 bool Engine::finished() const {
   return std::all_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->done(); });
 }

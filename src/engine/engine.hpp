@@ -48,6 +48,8 @@ class Engine {
 
   /// One status per configured camera, in configuration order (disabled ones: stopped).
   [[nodiscard]] std::vector<CameraStatus> status() const;
+  /// Stage times of every camera's analysis, summed. Call after stop().
+  [[nodiscard]] StageTimes stage_times() const;
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
 

@@ -61,7 +61,7 @@ class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, 
       ASSERT_TRUE(camera.ok()) << camera.error_text(r.dir.string());
       jobs.push_back({*camera.camera});
     }
-    const auto runs = run_clips(jobs);
+    const auto runs = run_clips(jobs).clips;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       auto truth = eval::load_truth(requests[i].dir / "truth.json");
       ASSERT_TRUE(truth.is_ok()) << truth.status().to_string();
