@@ -46,13 +46,8 @@ CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camer
 void CameraAnalysis::build(const Frame& frame) {
   const config::CameraConfig& c = *camera_;
   to_source_ = static_cast<double>(frame.source_width) / frame.bgr.cols;
-  std::optional<Homography> ground;
-  if (c.calibration) ground = Homography::from_points(c.calibration->image, c.calibration->ground);
-  std::vector<std::pair<std::vector<Point>, double>> zone_heights;
-  for (const auto& z : c.zones) {
-    if (z.person_height_px) zone_heights.emplace_back(z.polygon, *z.person_height_px);
-  }
-  scale_.emplace(ground, zone_heights);
+  const std::optional<Homography> ground = rules::ground_of(c);
+  scale_.emplace(rules::person_scale_of(c));
   background_.emplace(perceive::BackgroundConfig{}, c.analysis.fps);
   if (has_rule(c, {EventType::kCrowdMovement, EventType::kWrongWay})) {
     perceive::FlowConfig flow_config;

@@ -50,7 +50,10 @@ class PersonOnGroundRule final : public SituationRule {
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
-      if (t.box.height >= 0.7 * expected) standing_.emplace_back(scene.t, t.box);
+      // Standing, or at least upright: a walker dressed like the ground shows only a torso.
+      if (t.box.height >= 0.4 * expected && t.box.height >= 1.2 * t.box.width) {
+        standing_.emplace_back(scene.t, t.box);
+      }
       if (!allowed(t.foot)) continue;
       // Something that was person-tall: the track itself, or a standing person just there.
       if (t.max_height_px < 0.6 * expected && !stood_here(t.box, expected)) continue;
@@ -97,7 +100,12 @@ class PersonOnGroundRule final : public SituationRule {
   static bool someone_standing_over(const Scene& scene, const cv::Rect2d& box) {
     const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
     const cv::Rect2d above(box.x, box.y - 0.6 * h, box.width, 0.5 * h);
-    return foreground_share(scene, above) > 0.3;
+    if (foreground_share(scene, above) > 0.3) return true;
+    // People standing still are tall shapes in the static map.
+    for (const perceive::Blob& b : scene.static_objects) {
+      if ((b.box & box).area() > 0 && b.box.height >= 0.6 * h) return true;
+    }
+    return false;
   }
 
   /// A lying shape supports the candidate at its place; only a track can start one, since a

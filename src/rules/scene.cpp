@@ -73,6 +73,19 @@ const ZoneGeometry* CameraGeometry::zone(const std::string& id) const {
   return nullptr;
 }
 
+std::optional<Homography> ground_of(const config::CameraConfig& camera) {
+  if (!camera.calibration) return std::nullopt;
+  return Homography::from_points(camera.calibration->image, camera.calibration->ground);
+}
+
+perceive::PersonScale person_scale_of(const config::CameraConfig& camera) {
+  std::vector<std::pair<std::vector<Point>, double>> heights;
+  for (const auto& z : camera.zones) {
+    if (z.person_height_px) heights.emplace_back(z.polygon, *z.person_height_px);
+  }
+  return perceive::PersonScale(ground_of(camera), std::move(heights));
+}
+
 bool is_reliable(const track::Track& t) {
   return t.state == track::TrackState::kConfirmed ||
          (t.state == track::TrackState::kLost && t.misses <= 2);

@@ -67,6 +67,11 @@ struct CameraGeometry {
   [[nodiscard]] const ZoneGeometry* zone(const std::string& id) const;
 };
 
+/// The camera's ground calibration, if it has a valid one.
+std::optional<Homography> ground_of(const config::CameraConfig& camera);
+/// The person scale of a camera: its calibration, else its zones' person heights.
+perceive::PersonScale person_scale_of(const config::CameraConfig& camera);
+
 /// A track the rules may trust: confirmed, or lost for at most a frame or two.
 bool is_reliable(const track::Track& t);
 

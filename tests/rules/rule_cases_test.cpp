@@ -83,13 +83,8 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const cv::Size source(doc["width"] ? doc["width"].as<int>() : 640,
                         doc["height"] ? doc["height"].as<int>() : 360);
   const double to_source = 2.0;
-  std::optional<Homography> ground;
-  if (c.calibration) ground = Homography::from_points(c.calibration->image, c.calibration->ground);
-  std::vector<std::pair<std::vector<Point>, double>> heights;
-  for (const auto& z : c.zones) {
-    if (z.person_height_px) heights.emplace_back(z.polygon, *z.person_height_px);
-  }
-  const perceive::PersonScale scale(ground, heights);
+  const std::optional<Homography> ground = ground_of(c);
+  const perceive::PersonScale scale = person_scale_of(c);
   const CameraGeometry geometry = CameraGeometry::from(c, source);
   std::vector<Raised> raised;
   RuleContext context{c.id, [&](const Alert& a, AlertChange change) {
