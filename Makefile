@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 DEMO_DIR ?= var/demo
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo test deps test-deps clean format tidy
+.PHONY: all configure build demo test deps test-deps clean format tidy
 
 all: build
 
@@ -16,23 +16,24 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
-$(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+# Configuring again is cheap, and picks up packages installed since (GoogleTest for tests).
+configure:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 
-build: deps $(BUILD_DIR)/build.ninja
+build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build
 	./$(BUILD_DIR)/vigie demo --dir $(DEMO_DIR)
 
-test: test-deps $(BUILD_DIR)/build.ninja
+test: test-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
-tidy: $(BUILD_DIR)/build.ninja
+tidy: configure
 	clang-tidy -p $(BUILD_DIR) $$(git ls-files 'src/*.cpp')
 
 clean:
