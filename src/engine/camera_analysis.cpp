@@ -105,7 +105,13 @@ void CameraAnalysis::process(const Frame& frame) {
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
   drop_lighting(frame.bgr, background_->fast_background(), moving);
-  if (!still.empty()) drop_lighting(frame.bgr, background_->slow_background(), still);
+  if (!still.empty()) {
+    const cv::Mat slow_background = background_->slow_background();
+    drop_lighting(frame.bgr, slow_background, still);
+    std::erase_if(still, [&](const perceive::Blob& b) {
+      return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
+    });
+  }
   // What the area measures (density) count: moving foreground, and the static shapes that
   // are real.
   cv::Mat foreground = masks.moving.clone();

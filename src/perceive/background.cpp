@@ -118,7 +118,39 @@ bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv
   cv::meanStdDev(a, mean_a, std_a);
   cv::meanStdDev(b, mean_b, std_b);
   if (std_a[0] < 4 && std_b[0] < 4) return std::abs(mean_a[0] - mean_b[0]) > 30;
-  return !(correlation > max_correlation);
+  if (correlation > max_correlation) return false;
+  // Light that varies across the box (the soft edge of a cloud's shadow, a lamp's fall-off)
+  // lowers the correlation, but the ratio of frame to background stays smooth; an object
+  // puts its own detail in the ratio.
+  cv::Mat ratio, smooth;
+  a.convertTo(a, CV_32F, 1.0, 1.0);
+  b.convertTo(b, CV_32F, 1.0, 1.0);
+  cv::divide(a, b, ratio);
+  cv::GaussianBlur(ratio, smooth, {0, 0}, std::max(2.0, std::min(r.width, r.height) / 3.0));
+  cv::Scalar residual_mean, residual_std;
+  cv::meanStdDev(ratio - smooth, residual_mean, residual_std);
+  return residual_std[0] > 0.06;
+}
+
+bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& mask,
+              const cv::Rect& box) {
+  const cv::Rect r = cv::Rect(box.x - 2, box.y - 2, box.width + 4, box.height + 4) &
+                     cv::Rect(0, 0, frame.cols, frame.rows);
+  if (r.area() < 16 || background.empty()) return false;
+  cv::Mat outline, inner;
+  cv::dilate(mask(r), outline, cv::Mat());
+  cv::erode(mask(r), inner, cv::Mat());
+  outline &= ~inner;
+  if (cv::countNonZero(outline) < 8) return false;
+  auto edge_energy = [&](const cv::Mat& image) {
+    cv::Mat gray, gx, gy, magnitude;
+    cv::cvtColor(image(r), gray, cv::COLOR_BGR2GRAY);
+    cv::Sobel(gray, gx, CV_32F, 1, 0);
+    cv::Sobel(gray, gy, CV_32F, 0, 1);
+    cv::magnitude(gx, gy, magnitude);
+    return cv::mean(magnitude, outline)[0];
+  };
+  return edge_energy(background) > 1.2 * edge_energy(frame);
 }
 
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed) {

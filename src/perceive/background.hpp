@@ -51,6 +51,12 @@ cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background);
 /// brightness factor, as a change of light does (a fire or a crowd does not).
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed);
 
+/// True when the static shape in `mask` within `box` (analysis pixels) is a ghost: something
+/// the slow background had learned (a person standing there when the camera started) that
+/// has since gone. An object's outline is in the frame; a ghost's is in the background.
+bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& mask,
+              const cv::Rect& box);
+
 /// Per-camera state. Not thread-safe: one camera's frames, in order, from one thread at a time.
 class DualBackground {
  public:
