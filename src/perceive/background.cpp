@@ -150,7 +150,7 @@ bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& ma
     cv::magnitude(gx, gy, magnitude);
     return cv::mean(magnitude, outline)[0];
   };
-  return edge_energy(background) > 1.2 * edge_energy(frame);
+  return edge_energy(background) > 2.0 * edge_energy(frame);
 }
 
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed) {
