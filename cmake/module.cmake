@@ -16,10 +16,10 @@ function(vigie_module name)
   vigie_warnings(vigie_${name})
 endfunction()
 
-# vigie_test(NAME [WHOLE] SOURCES... DEPS ...): one GoogleTest executable registered with ctest,
+# vigie_test(NAME [WHOLE] [SERIAL] SOURCES... DEPS ...): one GoogleTest executable registered with ctest,
 # test by test, or as one entry with WHOLE.
 function(vigie_test name)
-  cmake_parse_arguments(T "WHOLE" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "WHOLE;SERIAL" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -31,11 +31,18 @@ function(vigie_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  # SERIAL: measures rates in real time, or loads every core; runs alone under ctest -j.
+  set(serial FALSE)
+  if(T_SERIAL)
+    set(serial TRUE)
+  endif()
   if(T_WHOLE)
     # One ctest entry for the whole executable: its tests share an expensive set-up.
     add_test(NAME ${name} COMMAND ${name})
-    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
+                                            RUN_SERIAL ${serial})
   else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}" RUN_SERIAL ${serial})
   endif()
 endfunction()

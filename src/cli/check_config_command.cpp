@@ -25,7 +25,8 @@ int print_schema() {
       continue;
     }
     std::string extra = d.bounds;
-    if (!d.default_value.empty()) extra += (extra.empty() ? "" : "; ") + ("default " + d.default_value);
+    if (!d.default_value.empty())
+      extra += (extra.empty() ? "" : "; ") + ("default " + d.default_value);
     std::printf("%s  (%s: %s)\n    %s\n", d.path.c_str(), d.kind.c_str(), extra.c_str(),
                 d.description.c_str());
   }
@@ -41,7 +42,8 @@ int check(const Options& o) {
   const config::LoadResult r = config::load_config_file(o.file);
   if (!r.ok()) {
     std::fputs(redact(r.error_text(o.file)).c_str(), stderr);
-    std::fprintf(stderr, "%s: %zu error(s); nothing was applied\n", o.file.c_str(), r.errors.size());
+    std::fprintf(stderr, "%s: %zu error(s); nothing was applied\n", o.file.c_str(),
+                 r.errors.size());
     return 2;
   }
   if (o.json) {
@@ -55,11 +57,10 @@ int check(const Options& o) {
                 cam.enabled ? "" : " (disabled)", redact_url(cam.url).c_str(), cam.zones.size(),
                 cam.lines.size(), cam.rules.size(), cam.calibration ? ", calibrated" : "");
   }
-  std::printf("  %zu authorization(s); storage %s in %s; API on %s:%d; MQTT %s\n",
-              c.authorizations.size(),
-              c.storage.backend == config::StorageBackend::kSqlite ? "sqlite" : "postgres",
-              c.storage.data_dir.c_str(), c.api.listen.c_str(), c.api.port,
-              c.mqtt.enabled ? "on" : "off");
+  std::printf(
+      "  %zu authorization(s); storage %s in %s; API on %s:%d; MQTT %s\n", c.authorizations.size(),
+      c.storage.backend == config::StorageBackend::kSqlite ? "sqlite" : "postgres",
+      c.storage.data_dir.c_str(), c.api.listen.c_str(), c.api.port, c.mqtt.enabled ? "on" : "off");
   return 0;
 }
 

@@ -8,10 +8,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_loop.hpp"
-#include "synth/scene_cache.hpp"
 #include "config/loader.hpp"
 #include "engine/engine.hpp"
 #include "synth/scenario.hpp"
+#include "synth/scene_cache.hpp"
 
 namespace vigie::cli {
 namespace fs = std::filesystem;

@@ -10,7 +10,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
-#include "synth/scene_cache.hpp"
 #include "config/loader.hpp"
 #include "engine/clip_runner.hpp"
 #include "eval/metrics.hpp"
@@ -18,6 +17,7 @@
 #include "eval/report.hpp"
 #include "eval/truth.hpp"
 #include "synth/scenario.hpp"
+#include "synth/scene_cache.hpp"
 
 namespace vigie::cli {
 namespace fs = std::filesystem;
@@ -66,9 +66,9 @@ Result<config::CameraConfig> camera_for(const fs::path& folder, const std::strin
     if (!r.ok()) return invalid_argument(r.error_text(c.string()));
     return std::move(*r.camera);
   }
-  return not_found(folder.string() + ": no camera.yaml beside truth.json" +
-                   (cameras_dir.empty() ? std::string(" (use --cameras DIR)")
-                                        : " nor under " + cameras_dir));
+  return not_found(
+      folder.string() + ": no camera.yaml beside truth.json" +
+      (cameras_dir.empty() ? std::string(" (use --cameras DIR)") : " nor under " + cameras_dir));
 }
 
 Result<std::pair<int, int>> parse_seed_range(const std::string& text) {
@@ -103,8 +103,8 @@ int evaluate(const Options& o) {
     std::vector<synth::SceneRequest> requests;
     for (int seed = range->first; seed <= range->second; ++seed) {
       for (const auto& s : scenarios) {
-        requests.push_back({s, static_cast<std::uint64_t>(seed),
-                            root / (s + "-" + std::to_string(seed))});
+        requests.push_back(
+            {s, static_cast<std::uint64_t>(seed), root / (s + "-" + std::to_string(seed))});
       }
     }
     if (Status s = synth::ensure_scenes(requests, o.workers); !s.is_ok()) {
@@ -155,23 +155,26 @@ int evaluate(const Options& o) {
   const engine::ClipRuns all = engine::run_clips(jobs, run_options);
   const auto& runs = all.clips;
   bar.finish();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   std::vector<eval::ClipInput> inputs;
   std::uint64_t frames = 0;
   for (std::size_t i = 0; i < clips.size(); ++i) {
     const auto& run = runs[i];
     if (run.health.state == CameraState::kFailed) {
-      std::fprintf(stderr, "eval: %s: %s\n", clips[i].camera.name.c_str(), run.health.reason.c_str());
+      std::fprintf(stderr, "eval: %s: %s\n", clips[i].camera.name.c_str(),
+                   run.health.reason.c_str());
       return 1;
     }
     eval::ClipInput in;
     in.truth = clips[i].truth;
     for (const auto& rec : run.alerts) {
-      in.alerts.push_back({rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region,
-                           rec.alert.score});
+      in.alerts.push_back(
+          {rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region, rec.alert.score});
     }
-    if (clips[i].truth.fps > 0) in.duration_s = static_cast<double>(run.health.frames_decoded) / clips[i].truth.fps;
+    if (clips[i].truth.fps > 0)
+      in.duration_s = static_cast<double>(run.health.frames_decoded) / clips[i].truth.fps;
     frames += run.health.frames_analysed;
     inputs.push_back(std::move(in));
   }
@@ -185,10 +188,11 @@ int evaluate(const Options& o) {
               evaluation->camera_hours, static_cast<unsigned long long>(frames), wall);
   if (const auto& st = all.stages; st.frames > 0) {
     const double n = static_cast<double>(st.frames);
-    std::printf("analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
-                "tracking %.2f, rules %.2f; total %.2f (decoding not included)\n",
-                st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n,
-                st.track_ms / n, st.rules_ms / n, st.total_ms() / n);
+    std::printf(
+        "analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
+        "tracking %.2f, rules %.2f; total %.2f (decoding not included)\n",
+        st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n, st.track_ms / n,
+        st.rules_ms / n, st.total_ms() / n);
   }
   if (!o.json_file.empty()) {
     std::ofstream(o.json_file) << eval::to_json(*evaluation).dump(2) << "\n";

@@ -20,14 +20,17 @@ namespace vigie::cli {
 namespace {
 std::optional<std::string> g_log_level;
 }
-const std::optional<std::string>& log_level_override() { return g_log_level; }
+const std::optional<std::string>& log_level_override() {
+  return g_log_level;
+}
 }  // namespace vigie::cli
 
 namespace {
 
 std::string version_text() {
   return std::string("vigie ") + VIGIE_VERSION + " (OpenCV " CV_VERSION ", libavformat " +
-         AV_STRINGIFY(LIBAVFORMAT_VERSION) + ", libavcodec " + AV_STRINGIFY(LIBAVCODEC_VERSION) + ")";
+         AV_STRINGIFY(LIBAVFORMAT_VERSION) + ", libavcodec " + AV_STRINGIFY(LIBAVCODEC_VERSION) +
+         ")";
 }
 
 }  // namespace
@@ -36,12 +39,14 @@ int main(int argc, char** argv) {
   vigie::init_logging("info");
   // libav (decoders, and x264 when rendering scenes) logs through spdlog, scrubbed of secrets.
   vigie::ingest::av::install_log_bridge();
-  CLI::App app{"vigie: signals eight kinds of situation on CCTV streams to a human operator.\n"
-               "It never identifies anyone and never acts on its own."};
+  CLI::App app{
+      "vigie: signals eight kinds of situation on CCTV streams to a human operator.\n"
+      "It never identifies anyone and never acts on its own."};
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   std::string log_level;
-  app.add_option("--log-level", log_level, "Least severe messages logged: trace, debug, info, warn, error")
+  app.add_option("--log-level", log_level,
+                 "Least severe messages logged: trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   const std::vector<vigie::cli::Command> commands = {
       vigie::cli::add_run_command(app), vigie::cli::add_demo_command(app),

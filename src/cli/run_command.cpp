@@ -45,15 +45,18 @@ int run(const Options& o) {
 
 Command add_run_command(CLI::App& app) {
   auto opts = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("run", "Run the engine on the cameras of a configuration file.");
+  CLI::App* sub =
+      app.add_subcommand("run", "Run the engine on the cameras of a configuration file.");
   sub->add_option("--config,-c", opts->config_file, "YAML configuration file")->required();
-  sub->add_option("--duration", opts->duration_s, "Stop after this many seconds (default: run until stopped)")
+  sub->add_option("--duration", opts->duration_s,
+                  "Stop after this many seconds (default: run until stopped)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--status-interval", opts->status_interval_s,
                   "Seconds between camera health lines (0: none)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_flag("--fast", opts->fast, "Read files as fast as possible instead of at their own pace");
+  sub->add_flag("--fast", opts->fast,
+                "Read files as fast as possible instead of at their own pace");
   return {sub, [opts] { return run(*opts); }};
 }
 

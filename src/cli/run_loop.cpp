@@ -3,9 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <memory>
 #include <mutex>
-#include <cstdio>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -18,7 +18,9 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal.store(sig); }
+extern "C" void on_signal(int sig) {
+  g_signal.store(sig);
+}
 
 }  // namespace
 
@@ -29,10 +31,11 @@ rules::AlertSink print_alerts() {
     const auto& r = a.region;
     std::lock_guard lock(*mutex);
     if (change == AlertChange::kRaised) {
-      std::printf("\a\n*** ALERT %s  camera %s%s%s  at %.1f s  score %.2f  region [%.0f, %.0f, %.0f, %.0f]  %s\n",
-                  std::string(to_string(a.type)).c_str(), a.camera.c_str(),
-                  a.zone.empty() ? "" : "  zone ", a.zone.c_str(), a.start_s, a.score, r.x, r.y,
-                  r.width, r.height, a.detail.c_str());
+      std::printf(
+          "\a\n*** ALERT %s  camera %s%s%s  at %.1f s  score %.2f  region [%.0f, %.0f, %.0f, %.0f] "
+          " %s\n",
+          std::string(to_string(a.type)).c_str(), a.camera.c_str(), a.zone.empty() ? "" : "  zone ",
+          a.zone.c_str(), a.start_s, a.score, r.x, r.y, r.width, r.height, a.detail.c_str());
     } else {
       std::printf("    ended %s (%s, camera %s) after %.1f s\n", a.id.c_str(),
                   std::string(to_string(a.type)).c_str(), a.camera.c_str(), a.last_s - a.start_s);
@@ -76,10 +79,10 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   std::printf("\n%s", engine::format_status_table(final_status).c_str());
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  const bool all_failed =
-      !final_status.empty() && std::all_of(final_status.begin(), final_status.end(), [](const auto& s) {
-        return s.health.state == CameraState::kFailed;
-      });
+  const bool all_failed = !final_status.empty() &&
+                          std::all_of(final_status.begin(), final_status.end(), [](const auto& s) {
+                            return s.health.state == CameraState::kFailed;
+                          });
   return all_failed ? 1 : 0;
 }
 

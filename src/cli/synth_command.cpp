@@ -19,7 +19,8 @@ struct Options {
 
 int render(const Options& o) {
   if (o.list) {
-    for (auto name : synth::scenario_names()) std::printf("%.*s\n", static_cast<int>(name.size()), name.data());
+    for (auto name : synth::scenario_names())
+      std::printf("%.*s\n", static_cast<int>(name.size()), name.data());
     return 0;
   }
   if (o.scenario.empty() || o.out.empty()) {

@@ -18,8 +18,8 @@ enum class RtspTransport { kTcp, kUdp };
 
 /// How the camera's frames are analysed.
 struct AnalysisConfig {
-  double fps = 5.0;   ///< frames analysed per second
-  int width = 320;    ///< width of the analysis image; height keeps the aspect ratio
+  double fps = 5.0;  ///< frames analysed per second
+  int width = 320;   ///< width of the analysis image; height keeps the aspect ratio
 };
 
 /// How the camera's stream is read.
@@ -28,11 +28,12 @@ struct InputConfig {
   double connect_timeout_s = 5.0;
   double read_timeout_s = 10.0;
   double stall_after_s = 3.0;
-  bool realtime = true;          ///< files: play at real-time pace (false: as fast as possible)
-  bool loop = false;             ///< files: start again at the end
-  bool skip_loop_filter = true;  ///< decoder: skip the deblocking filter (cheaper, fine for analysis)
+  bool realtime = true;  ///< files: play at real-time pace (false: as fast as possible)
+  bool loop = false;     ///< files: start again at the end
+  bool skip_loop_filter =
+      true;  ///< decoder: skip the deblocking filter (cheaper, fine for analysis)
   bool skip_non_reference = false;  ///< decoder: drop non-reference frames
-  double ring_seconds = 10.0;    ///< compressed packets kept for evidence clips
+  double ring_seconds = 10.0;       ///< compressed packets kept for evidence clips
 };
 
 /// Four image points (source pixels) and where they lie on the ground (metres).
@@ -73,24 +74,24 @@ struct RuleConfig {
   double cooldown_s = 30.0;  ///< no new alert for the same zone within this after an end
 
   double dwell_s = 1.0;  ///< intrusion: time inside; person_on_ground: time down; fire: persistence
-  double min_height_fraction = 0.4;  ///< intrusion: smallest object, in standing-person heights
-  double tolerance_deg = 60;         ///< wrong_way: angle around the reverse direction
-  double min_displacement_m = 2.0;   ///< wrong_way: distance covered against the direction
-  double min_speed_m_s = 0.4;        ///< wrong_way: slower movement does not count
-  double running_speed_m_s = 2.5;    ///< crowd_movement: faster than this is running
-  double rush_fraction = 0.3;        ///< crowd_movement: share of moving people running
-  double dispersal_divergence = 0.5;  ///< crowd_movement: spreading rate, 1/s
-  double min_crowd_persons = 6;      ///< crowd_movement: fewer moving people is not a crowd
-  double warn_per_m2 = 2.0;          ///< density: warning level (persons/m²)
-  double alert_per_m2 = 4.0;         ///< density: alert level (persons/m²)
-  double owner_distance_m = 3.0;     ///< abandoned_object: owner farther than this ...
-  double unattended_s = 30.0;        ///< ... for this long
+  double min_height_fraction = 0.4;    ///< intrusion: smallest object, in standing-person heights
+  double tolerance_deg = 60;           ///< wrong_way: angle around the reverse direction
+  double min_displacement_m = 2.0;     ///< wrong_way: distance covered against the direction
+  double min_speed_m_s = 0.4;          ///< wrong_way: slower movement does not count
+  double running_speed_m_s = 2.5;      ///< crowd_movement: faster than this is running
+  double rush_fraction = 0.3;          ///< crowd_movement: share of moving people running
+  double dispersal_divergence = 0.5;   ///< crowd_movement: spreading rate, 1/s
+  double min_crowd_persons = 6;        ///< crowd_movement: fewer moving people is not a crowd
+  double warn_per_m2 = 2.0;            ///< density: warning level (persons/m²)
+  double alert_per_m2 = 4.0;           ///< density: alert level (persons/m²)
+  double owner_distance_m = 3.0;       ///< abandoned_object: owner farther than this ...
+  double unattended_s = 30.0;          ///< ... for this long
   double lying_height_fraction = 0.5;  ///< person_on_ground: lower than this × standing height
   double max_ground_speed_m_s = 0.3;   ///< person_on_ground: nearly still
   std::vector<std::string> exclude_zones;  ///< person_on_ground: zones to ignore (benches)
-  int confirm_frames = 3;            ///< weapon: detections needed ...
-  int window_frames = 5;             ///< ... within this many analysed frames
-  double min_confidence = 0.5;       ///< weapon: detector score
+  int confirm_frames = 3;                  ///< weapon: detections needed ...
+  int window_frames = 5;                   ///< ... within this many analysed frames
+  double min_confidence = 0.5;             ///< weapon: detector score
 };
 
 /// The defaults of a rule of the given type (hygiene and dwell differ per type).

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <nlohmann/json.hpp>
 
 #include "config/schema.hpp"
 #include "config/to_json.hpp"
@@ -42,7 +42,9 @@ std::optional<YAML::Node> parse_yaml(std::string_view text, std::vector<ConfigEr
   return std::nullopt;
 }
 
-bool is_stream_url(const std::string& url) { return url.find("://") != std::string::npos; }
+bool is_stream_url(const std::string& url) {
+  return url.find("://") != std::string::npos;
+}
 
 void resolve_url(CameraConfig& c, const std::filesystem::path& base_dir) {
   if (c.url.empty() || is_stream_url(c.url)) return;
@@ -107,7 +109,8 @@ void validate_node(const Config& c, const YAML::Node& root, std::vector<ConfigEr
     };
     for (const auto& cam : a.cameras) {
       if (!camera_ids.count(cam)) {
-        errors.push_back({path + ".cameras", "no camera has the id '" + cam + "'", line("cameras")});
+        errors.push_back(
+            {path + ".cameras", "no camera has the id '" + cam + "'", line("cameras")});
       }
     }
     const auto start = parse_iso8601(a.start);
@@ -117,8 +120,8 @@ void validate_node(const Config& c, const YAML::Node& root, std::vector<ConfigEr
                         line("start")});
     }
     if (!a.end.empty() && !end) {
-      errors.push_back({path + ".end", "'" + a.end + "' is not an ISO 8601 time with a zone",
-                        line("end")});
+      errors.push_back(
+          {path + ".end", "'" + a.end + "' is not an ISO 8601 time with a zone", line("end")});
     }
     if (start && end && *end <= *start) {
       errors.push_back({path + ".end", "must be after start", line("end")});
@@ -153,7 +156,8 @@ LoadResult parse_config(std::string_view yaml_text, const std::filesystem::path&
     return result;
   }
   for (auto& camera : config.cameras) resolve_url(camera, base_dir);
-  if (!config.storage.data_dir.empty() && std::filesystem::path(config.storage.data_dir).is_relative()) {
+  if (!config.storage.data_dir.empty() &&
+      std::filesystem::path(config.storage.data_dir).is_relative()) {
     config.storage.data_dir = (base_dir / config.storage.data_dir).lexically_normal().string();
   }
   result.config = std::move(config);
@@ -162,7 +166,8 @@ LoadResult parse_config(std::string_view yaml_text, const std::filesystem::path&
 
 namespace {
 
-std::optional<std::string> read_file(const std::filesystem::path& path, std::vector<ConfigError>& errors) {
+std::optional<std::string> read_file(const std::filesystem::path& path,
+                                     std::vector<ConfigError>& errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors.push_back({path.string(), "cannot be read (missing, or no permission)", 0});

@@ -10,9 +10,7 @@ RuleConfig rule_defaults(EventType type) {
       r.inertia_s = 0.4;
       r.dwell_s = 1.0;
       break;
-    case EventType::kWrongWay:
-      r.inertia_s = 0.4;
-      break;
+    case EventType::kWrongWay: r.inertia_s = 0.4; break;
     case EventType::kCrowdMovement:
       r.inertia_s = 0.6;
       r.clear_s = 3.0;
@@ -82,9 +80,7 @@ std::vector<std::pair<std::string, double>> rule_parameters(const RuleConfig& r)
       add("lying_height_fraction", r.lying_height_fraction);
       add("max_ground_speed_m_s", r.max_ground_speed_m_s);
       break;
-    case EventType::kFire:
-      add("dwell_s", r.dwell_s);
-      break;
+    case EventType::kFire: add("dwell_s", r.dwell_s); break;
     case EventType::kWeapon:
       add("confirm_frames", r.confirm_frames);
       add("window_frames", r.window_frames);

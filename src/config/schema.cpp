@@ -43,9 +43,10 @@ void parse_input(Section& s, InputConfig& in) {
 void parse_calibration(Section& s, Calibration& c) {
   s.points("image", c.image, 4, 4, "Four points of the image (source pixels) on the ground plane.",
            true);
-  s.points("ground", c.ground, 4, 4,
-           "The same four points on the ground, in metres (any origin, x and y axes at right angles).",
-           true);
+  s.points(
+      "ground", c.ground, 4, 4,
+      "The same four points on the ground, in metres (any origin, x and y axes at right angles).",
+      true);
   if (!s.describing() && c.image.size() == 4 && c.ground.size() == 4 &&
       !Homography::from_points(c.image, c.ground)) {
     s.error("", "the four points do not define a ground plane (three are aligned, or repeated)");
@@ -108,8 +109,10 @@ bool uses(EventType t, std::initializer_list<EventType> types) {
 void parse_rule_parameters(Section& s, RuleConfig& r, EventType t) {
   using E = EventType;
   const bool all = s.describing();  // describing: every key, for every type
-  s.number("inertia_s", r.inertia_s, 0, 60, "Seconds the condition holds before an alert is raised.");
-  s.number("clear_s", r.clear_s, 0, 600, "Seconds the condition is false before the situation ends.");
+  s.number("inertia_s", r.inertia_s, 0, 60,
+           "Seconds the condition holds before an alert is raised.");
+  s.number("clear_s", r.clear_s, 0, 600,
+           "Seconds the condition is false before the situation ends.");
   s.number("cooldown_s", r.cooldown_s, 0, 3600,
            "Seconds after an alert ends during which the same zone raises no new one.");
   if (all || uses(t, {E::kIntrusion, E::kPersonOnGround, E::kFire})) {
@@ -147,7 +150,8 @@ void parse_rule_parameters(Section& s, RuleConfig& r, EventType t) {
   if (all || t == E::kAbandonedObject) {
     s.number("owner_distance_m", r.owner_distance_m, 0.5, 50,
              "abandoned_object: the owner is farther than this from the object ...");
-    s.number("unattended_s", r.unattended_s, 1, 3600, "abandoned_object: ... for this many seconds.");
+    s.number("unattended_s", r.unattended_s, 1, 3600,
+             "abandoned_object: ... for this many seconds.");
   }
   if (all || t == E::kPersonOnGround) {
     s.number("lying_height_fraction", r.lying_height_fraction, 0.1, 0.9,
@@ -162,11 +166,13 @@ void parse_rule_parameters(Section& s, RuleConfig& r, EventType t) {
     s.integer("confirm_frames", r.confirm_frames, 1, 100,
               "weapon: detections needed within window_frames.");
     s.integer("window_frames", r.window_frames, 1, 100, "weapon: analysed frames in the window.");
-    s.number("min_confidence", r.min_confidence, 0.05, 1, "weapon: smallest detector score that counts.");
+    s.number("min_confidence", r.min_confidence, 0.05, 1,
+             "weapon: smallest detector score that counts.");
   }
   if (all) return;
   if (r.alert_per_m2 < r.warn_per_m2) s.error("alert_per_m2", "must not be below warn_per_m2");
-  if (r.confirm_frames > r.window_frames) s.error("confirm_frames", "must not exceed window_frames");
+  if (r.confirm_frames > r.window_frames)
+    s.error("confirm_frames", "must not exceed window_frames");
 }
 
 void parse_rule(Section& s, RuleConfig& r) {
@@ -177,8 +183,10 @@ void parse_rule(Section& s, RuleConfig& r) {
          {.required = true});
   std::optional<EventType> parsed = parse_event_type(type);
   if (!s.describing() && !type.empty() && !parsed) {
-    s.error("type", "'" + type + "' is not one of the eight event types (wrong_way, intrusion, "
-                    "crowd_movement, density, abandoned_object, weapon, person_on_ground, fire)");
+    s.error("type",
+            "'" + type +
+                "' is not one of the eight event types (wrong_way, intrusion, "
+                "crowd_movement, density, abandoned_object, weapon, person_on_ground, fire)");
   }
   // Defaults depend on the type, so they are set before the keys are read.
   if (parsed) r = rule_defaults(*parsed);
@@ -216,7 +224,10 @@ void parse_camera(Section& s, CameraConfig& c) {
 
 void parse_node(Section& s, Config& c) {
   s.choice("log_level", c.log_level,
-           {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"},
+           {{"trace", "trace"},
+            {"debug", "debug"},
+            {"info", "info"},
+            {"warn", "warn"},
             {"error", "error"}},
            "Least severe log messages written to stderr.");
   s.list<CameraConfig>("cameras", c.cameras, "The cameras this node reads.", parse_camera);

@@ -104,7 +104,8 @@ YAML::Node Section::take(std::string_view key) {
   if (!node_ || !node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   const YAML::Node& const_node = node_;
   YAML::Node v = const_node[std::string(key)];
-  if (v && v.IsNull()) return YAML::Node(YAML::NodeType::Undefined);  // "key:" with no value: default
+  if (v && v.IsNull())
+    return YAML::Node(YAML::NodeType::Undefined);  // "key:" with no value: default
   return v;
 }
 
@@ -172,7 +173,8 @@ void Section::text(std::string_view key, std::string& out, std::string_view desc
 }
 
 void Section::flag(std::string_view key, bool& out, std::string_view description) {
-  if (describing()) return document(key, "flag", out ? "true" : "false", "true | false", description);
+  if (describing())
+    return document(key, "flag", out ? "true" : "false", "true | false", description);
   const YAML::Node value = take(key);
   if (!value) return;
   auto s = scalar(value, key);
@@ -280,8 +282,8 @@ void Section::points(std::string_view key, std::vector<Point>& out, std::size_t 
     std::string why;
     auto p = parse_point(value[i], why);
     if (!p) {
-      ctx_.errors.push_back({fmt::format("{}[{}]", child_path(key), i), why,
-                             vigie::config::line_of(value[i])});
+      ctx_.errors.push_back(
+          {fmt::format("{}[{}]", child_path(key), i), why, vigie::config::line_of(value[i])});
       return;
     }
     pts.push_back(*p);

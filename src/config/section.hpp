@@ -28,17 +28,17 @@ struct ConfigError {
 
 /// One documented key of the schema, as produced in describe mode.
 struct FieldDoc {
-  std::string path;         ///< e.g. "cameras[].analysis.fps"
-  std::string kind;         ///< "number", "integer", "text", "flag", "choice", "point", ...
+  std::string path;  ///< e.g. "cameras[].analysis.fps"
+  std::string kind;  ///< "number", "integer", "text", "flag", "choice", "point", ...
   std::string default_value;
-  std::string bounds;       ///< e.g. "0.2 .. 30", "tcp | udp", "3 .. 64 points"
+  std::string bounds;  ///< e.g. "0.2 .. 30", "tcp | udp", "3 .. 64 points"
   std::string description;
 };
 
 /// Shared state of one parse (or one description) run.
 struct ParseContext {
   std::vector<ConfigError> errors;
-  bool describing = false;          ///< collect FieldDocs instead of reading
+  bool describing = false;  ///< collect FieldDocs instead of reading
   std::vector<FieldDoc> docs;
   /// Looks up ${NAME}; returns nullopt when unset. Defaults to getenv.
   std::function<std::optional<std::string>(const std::string&)> env;
@@ -47,8 +47,8 @@ struct ParseContext {
 /// Text rules for Section::text.
 struct TextRule {
   bool required = false;
-  bool secret = false;             ///< value registered with redact(); never printed
-  bool identifier = false;         ///< letters, digits, '-' and '_' only, 1..64 chars
+  bool secret = false;      ///< value registered with redact(); never printed
+  bool identifier = false;  ///< letters, digits, '-' and '_' only, 1..64 chars
   std::size_t max_length = 4096;
 };
 
@@ -61,13 +61,16 @@ class Section {
   Section(const Section&) = delete;
   Section& operator=(const Section&) = delete;
 
-  void text(std::string_view key, std::string& out, std::string_view description, TextRule rule = {});
+  void text(std::string_view key, std::string& out, std::string_view description,
+            TextRule rule = {});
   void flag(std::string_view key, bool& out, std::string_view description);
-  void number(std::string_view key, double& out, double min, double max, std::string_view description);
+  void number(std::string_view key, double& out, double min, double max,
+              std::string_view description);
   void integer(std::string_view key, int& out, int min, int max, std::string_view description);
   /// A value from a closed list of names.
   template <typename E>
-  void choice(std::string_view key, E& out, std::initializer_list<std::pair<std::string_view, E>> names,
+  void choice(std::string_view key, E& out,
+              std::initializer_list<std::pair<std::string_view, E>> names,
               std::string_view description);
   /// An optional [x, y] pair.
   void point(std::string_view key, std::optional<Point>& out, std::string_view description);

@@ -5,7 +5,9 @@
 namespace vigie::config {
 namespace {
 
-nlohmann::json point_json(Point p) { return nlohmann::json::array({p.x, p.y}); }
+nlohmann::json point_json(Point p) {
+  return nlohmann::json::array({p.x, p.y});
+}
 
 nlohmann::json points_json(const std::vector<Point>& pts) {
   nlohmann::json out = nlohmann::json::array();
@@ -76,12 +78,17 @@ nlohmann::json to_json(const Config& c, bool redacted) {
                   {"postgres_url", secret(s.postgres_url, redacted)},
                   {"evidence_days", s.evidence_days},
                   {"journal_months", s.journal_months}};
-  j["api"] = {{"listen", c.api.listen}, {"port", c.api.port}, {"tls_cert", c.api.tls_cert},
+  j["api"] = {{"listen", c.api.listen},
+              {"port", c.api.port},
+              {"tls_cert", c.api.tls_cert},
               {"tls_key", c.api.tls_key}};
   const MqttConfig& m = c.mqtt;
-  j["mqtt"] = {{"enabled", m.enabled},          {"host", m.host},
-               {"port", m.port},                {"username", m.username},
-               {"password", secret(m.password, redacted)}, {"topic_prefix", m.topic_prefix},
+  j["mqtt"] = {{"enabled", m.enabled},
+               {"host", m.host},
+               {"port", m.port},
+               {"username", m.username},
+               {"password", secret(m.password, redacted)},
+               {"topic_prefix", m.topic_prefix},
                {"tls", m.tls}};
   j["authorizations"] = nlohmann::json::array();
   for (const auto& a : c.authorizations) {

@@ -22,12 +22,12 @@ enum class AlertChange {
 };
 
 struct Alert {
-  std::string id;              ///< unique per node: "<camera>-<type>-<sequence>"
+  std::string id;  ///< unique per node: "<camera>-<type>-<sequence>"
   EventType type = EventType::kIntrusion;
   CameraId camera;
-  std::string zone;            ///< zone or line id; empty for the whole image
-  double start_s = 0;          ///< stream time the situation started (the rule's trigger)
-  double last_s = 0;           ///< stream time of the latest update
+  std::string zone;    ///< zone or line id; empty for the whole image
+  double start_s = 0;  ///< stream time the situation started (the rule's trigger)
+  double last_s = 0;   ///< stream time of the latest update
   std::chrono::system_clock::time_point wall_start;
   double score = 0;            ///< 0..1, rule-specific confidence
   std::string detail;          ///< what the rule saw, for the operator (e.g. "rush", "line gate")
@@ -36,7 +36,7 @@ struct Alert {
   /// The rule's parameters as configured, recorded for the evaluators.
   std::vector<std::pair<std::string, double>> params;
   std::string config_version;
-  std::string model_hash;      ///< empty when no detector model contributed
+  std::string model_hash;  ///< empty when no detector model contributed
 };
 
 }  // namespace vigie

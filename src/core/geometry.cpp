@@ -7,7 +7,9 @@
 namespace vigie {
 namespace {
 
-double cross(Point o, Point a, Point b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+double cross(Point o, Point a, Point b) {
+  return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
 
 bool on_segment(Point a, Point b, Point p) {
   return std::min(a.x, b.x) <= p.x && p.x <= std::max(a.x, b.x) && std::min(a.y, b.y) <= p.y &&
@@ -111,7 +113,11 @@ std::optional<Homography> Homography::from_points(const std::vector<Point>& imag
   return out;
 }
 
-Point Homography::to_ground(Point image_point) const { return apply(image_to_ground_, image_point); }
-Point Homography::to_image(Point ground_point) const { return apply(ground_to_image_, ground_point); }
+Point Homography::to_ground(Point image_point) const {
+  return apply(image_to_ground_, image_point);
+}
+Point Homography::to_image(Point ground_point) const {
+  return apply(ground_to_image_, ground_point);
+}
 
 }  // namespace vigie

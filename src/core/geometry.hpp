@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include <opencv2/core/types.hpp>
 #include <opencv2/core/mat.hpp>
+#include <opencv2/core/types.hpp>
 
 namespace vigie {
 

@@ -9,7 +9,8 @@ namespace vigie::engine {
 namespace {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 bool has_rule(const config::CameraConfig& c, std::initializer_list<EventType> types) {
@@ -41,7 +42,9 @@ double StageTimes::total_ms() const {
 
 CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera,
                                std::string config_version, rules::AlertSink sink)
-    : camera_(std::move(camera)), config_version_(std::move(config_version)), sink_(std::move(sink)) {}
+    : camera_(std::move(camera)),
+      config_version_(std::move(config_version)),
+      sink_(std::move(sink)) {}
 
 void CameraAnalysis::build(const Frame& frame) {
   const config::CameraConfig& c = *camera_;

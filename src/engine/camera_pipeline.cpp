@@ -13,9 +13,13 @@ CameraPipeline::CameraPipeline(std::shared_ptr<const config::CameraConfig> camer
       observer_(std::move(observer)),
       clock_(clock) {}
 
-void CameraPipeline::start(std::function<void()> wake) { source_->start(std::move(wake)); }
+void CameraPipeline::start(std::function<void()> wake) {
+  source_->start(std::move(wake));
+}
 
-void CameraPipeline::stop() { source_->stop(); }
+void CameraPipeline::stop() {
+  source_->stop();
+}
 
 StepOutcome CameraPipeline::step() {
   Frame frame;

@@ -32,7 +32,8 @@ struct CameraStatus {
 class CameraPipeline final : public Task {
  public:
   CameraPipeline(std::shared_ptr<const config::CameraConfig> camera,
-                 std::unique_ptr<ingest::Source> source, FrameObserver observer, const Clock& clock);
+                 std::unique_ptr<ingest::Source> source, FrameObserver observer,
+                 const Clock& clock);
 
   /// Starts the source; `wake` is called when the pipeline has work.
   void start(std::function<void()> wake);

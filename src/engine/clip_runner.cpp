@@ -15,7 +15,8 @@ ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& optio
   runs.resize(jobs.size());
   std::size_t done = 0;
   for (std::size_t first = 0; first < jobs.size(); first += options.concurrent) {
-    const std::size_t last = std::min(jobs.size(), first + std::max<std::size_t>(1, options.concurrent));
+    const std::size_t last =
+        std::min(jobs.size(), first + std::max<std::size_t>(1, options.concurrent));
     config::Config config;
     for (std::size_t i = first; i < last; ++i) {
       config::CameraConfig camera = jobs[i].camera;

@@ -20,8 +20,8 @@ struct ClipJob {
 
 /// An alert as the clip saw it: raised at start_s, last updated at end_s.
 struct ClipAlertRecord {
-  Alert alert;      ///< as raised
-  double end_s = 0; ///< stream time of its last update or end
+  Alert alert;       ///< as raised
+  double end_s = 0;  ///< stream time of its last update or end
 };
 
 struct ClipRun {

@@ -16,8 +16,9 @@ ingest::SourceOptions source_options(const config::CameraConfig& c,
   ingest::SourceOptions o;
   o.camera = c.id;
   o.url = c.url;
-  o.rtsp_transport = c.input.rtsp_transport == config::RtspTransport::kTcp ? ingest::Transport::kTcp
-                                                                           : ingest::Transport::kUdp;
+  o.rtsp_transport = c.input.rtsp_transport == config::RtspTransport::kTcp
+                         ? ingest::Transport::kTcp
+                         : ingest::Transport::kUdp;
   o.connect_timeout_s = c.input.connect_timeout_s;
   o.read_timeout_s = c.input.read_timeout_s;
   o.stall_after_s = c.input.stall_after_s;
@@ -47,10 +48,12 @@ Engine::Engine(const config::Config& config, EngineOptions options)
     if (!camera->enabled) continue;
     FrameObserver observer = options_.on_frame;
     if (options_.analyse) {
-      rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
+      rules::AlertSink sink =
+          options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
       analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink)));
       CameraAnalysis* analysis = analyses_.back().get();
-      observer = [analysis, next = options_.on_frame](const config::CameraConfig& c, const Frame& f) {
+      observer = [analysis, next = options_.on_frame](const config::CameraConfig& c,
+                                                      const Frame& f) {
         analysis->process(f);
         if (next) next(c, f);
       };
@@ -61,7 +64,9 @@ Engine::Engine(const config::Config& config, EngineOptions options)
   }
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::start() {
   if (started_) return;

@@ -20,14 +20,14 @@ using SourceFactory =
     std::function<std::unique_ptr<ingest::Source>(ingest::SourceOptions, const Clock&)>;
 
 struct EngineOptions {
-  SourceFactory make_source;          ///< required
-  std::size_t workers = 0;            ///< 0: one per core
+  SourceFactory make_source;             ///< required
+  std::size_t workers = 0;               ///< 0: one per core
   std::optional<ingest::Pacing> pacing;  ///< overrides each camera's input.realtime (eval: fast)
-  FrameObserver on_frame;             ///< optional: sees every analysed frame
+  FrameObserver on_frame;                ///< optional: sees every analysed frame
   /// Receives raised, updated and ended alerts, from worker threads (must be thread-safe).
   rules::AlertSink on_alert;
-  bool analyse = true;                ///< false: ingest only (benchmarks of decoding)
-  const Clock* clock = nullptr;       ///< null: the system clock
+  bool analyse = true;           ///< false: ingest only (benchmarks of decoding)
+  const Clock* clock = nullptr;  ///< null: the system clock
 };
 
 /// Source options for one camera, from its configuration.
@@ -58,7 +58,7 @@ class Engine {
   EngineOptions options_;
   const Clock& clock_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::vector<std::unique_ptr<CameraAnalysis>> analyses_;  // enabled cameras only
+  std::vector<std::unique_ptr<CameraAnalysis>> analyses_;   // enabled cameras only
   std::vector<std::unique_ptr<CameraPipeline>> pipelines_;  // enabled cameras only
   bool started_ = false;
   bool stopped_ = false;

@@ -10,7 +10,9 @@ Scheduler::Scheduler(std::size_t workers) {
   for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { run_worker(); });
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 Scheduler::TaskId Scheduler::add(Task& task) {
   std::lock_guard lock(mutex_);

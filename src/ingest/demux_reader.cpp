@@ -23,7 +23,9 @@ void Interrupter::arm(double seconds) {
   deadline_ns_.store(now_ns() + static_cast<std::int64_t>(seconds * 1e9));
 }
 
-bool Interrupter::expired() const { return now_ns() >= deadline_ns_.load(); }
+bool Interrupter::expired() const {
+  return now_ns() >= deadline_ns_.load();
+}
 
 int Interrupter::callback(void* opaque) {
   const auto* self = static_cast<const Interrupter*>(opaque);
@@ -36,8 +38,8 @@ InputKind input_kind(const std::string& url) {
   return InputKind::kFile;
 }
 
-Status classify_av_error(int err, const Interrupter& interrupter, double timeout_s,
-                         InputKind kind, const char* during) {
+Status classify_av_error(int err, const Interrupter& interrupter, double timeout_s, InputKind kind,
+                         const char* during) {
   const bool network = kind != InputKind::kFile;
   if (err == AVERROR_EXIT || err == AVERROR(ETIMEDOUT)) {
     if (interrupter.stopping()) return {StatusCode::kCancelled, "stopped"};
@@ -45,24 +47,19 @@ Status classify_av_error(int err, const Interrupter& interrupter, double timeout
             fmt::format("timed out after {:.1f} s {}", timeout_s, during)};
   }
   switch (err) {
-    case AVERROR(ECONNREFUSED):
-      return unavailable(fmt::format("connection refused {}", during));
+    case AVERROR(ECONNREFUSED): return unavailable(fmt::format("connection refused {}", during));
     case AVERROR(EHOSTUNREACH):
-    case AVERROR(ENETUNREACH):
-      return unavailable(fmt::format("host unreachable {}", during));
+    case AVERROR(ENETUNREACH): return unavailable(fmt::format("host unreachable {}", during));
     case AVERROR(ECONNRESET):
-    case AVERROR(EPIPE):
-      return unavailable(fmt::format("connection reset by peer {}", during));
-    case AVERROR(EIO):
-      return unavailable(fmt::format("I/O error {}", during));
-    case AVERROR(ENOENT):
-      return not_found(fmt::format("no such file {}", during));
+    case AVERROR(EPIPE): return unavailable(fmt::format("connection reset by peer {}", during));
+    case AVERROR(EIO): return unavailable(fmt::format("I/O error {}", during));
+    case AVERROR(ENOENT): return not_found(fmt::format("no such file {}", during));
     case AVERROR(EACCES):
       return {StatusCode::kFailedPrecondition, fmt::format("permission denied {}", during)};
     case AVERROR_HTTP_NOT_FOUND:
     case AVERROR_STREAM_NOT_FOUND:
-      return not_found(fmt::format("{} 404 not found {}", kind == InputKind::kRtsp ? "RTSP" : "HTTP",
-                                   during));
+      return not_found(
+          fmt::format("{} 404 not found {}", kind == InputKind::kRtsp ? "RTSP" : "HTTP", during));
     case AVERROR_HTTP_UNAUTHORIZED:
     case AVERROR_HTTP_FORBIDDEN:
       return {StatusCode::kFailedPrecondition,
@@ -75,8 +72,7 @@ Status classify_av_error(int err, const Interrupter& interrupter, double timeout
     case AVERROR_EOF:
       return network ? unavailable(fmt::format("end of stream {}", during))
                      : data_loss(fmt::format("end of file {}", during));
-    default:
-      break;
+    default: break;
   }
   const StatusCode code = network ? StatusCode::kUnavailable : StatusCode::kInvalidArgument;
   return {code, fmt::format("{} {}", redact(av::error_string(err)), during)};
@@ -129,7 +125,8 @@ Result<std::unique_ptr<DemuxReader>> DemuxReader::open(const SourceOptions& opti
   if (err == AVERROR_DECODER_NOT_FOUND || decoder == nullptr) {
     int any_video = -1;
     for (unsigned i = 0; i < raw->nb_streams; ++i) {
-      if (raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) any_video = static_cast<int>(i);
+      if (raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
+        any_video = static_cast<int>(i);
     }
     const char* name =
         any_video >= 0 ? avcodec_get_name(raw->streams[any_video]->codecpar->codec_id) : "?";

@@ -26,8 +26,8 @@ Result<std::unique_ptr<FrameDecoder>> FrameDecoder::open(
   if (tuning.skip_non_reference) dec->ctx_->skip_frame = AVDISCARD_NONREF;
   err = avcodec_open2(dec->ctx_.get(), codec, nullptr);
   if (err < 0) {
-    return Status(StatusCode::kUnimplemented, std::string("cannot open ") + codec->name +
-                                                  " decoder: " + av::error_string(err));
+    return Status(StatusCode::kUnimplemented,
+                  std::string("cannot open ") + codec->name + " decoder: " + av::error_string(err));
   }
   dec->stream_ = std::move(stream);
   return dec;
@@ -52,7 +52,9 @@ Result<const AVFrame*> FrameDecoder::receive() {
   return static_cast<const AVFrame*>(frame_.get());
 }
 
-void FrameDecoder::flush() { avcodec_flush_buffers(ctx_.get()); }
+void FrameDecoder::flush() {
+  avcodec_flush_buffers(ctx_.get());
+}
 
 double FrameDecoder::pts_s(const AVFrame& frame) const {
   std::int64_t ts = frame.best_effort_timestamp;
@@ -73,9 +75,9 @@ Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
   const cv::Size size = target_size(frame.width, frame.height, width);
   const bool same = size.width == frame.width && size.height == frame.height;
   sws_.reset(sws_getCachedContext(sws_.release(), frame.width, frame.height,
-                                  static_cast<AVPixelFormat>(frame.format), size.width,
-                                  size.height, AV_PIX_FMT_BGR24,
-                                  same ? SWS_POINT : SWS_AREA, nullptr, nullptr, nullptr));
+                                  static_cast<AVPixelFormat>(frame.format), size.width, size.height,
+                                  AV_PIX_FMT_BGR24, same ? SWS_POINT : SWS_AREA, nullptr, nullptr,
+                                  nullptr));
   if (!sws_) return internal_error("cannot create a scaler for this frame format");
   // A fresh Mat each frame: analysis may keep the previous one.
   out = cv::Mat(size, CV_8UC3);

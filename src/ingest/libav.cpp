@@ -12,9 +12,13 @@
 
 namespace vigie::ingest::av {
 
-PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
+PacketPtr make_packet() {
+  return PacketPtr(av_packet_alloc());
+}
 
-PacketPtr clone_packet(const AVPacket& p) { return PacketPtr(av_packet_clone(&p)); }
+PacketPtr clone_packet(const AVPacket& p) {
+  return PacketPtr(av_packet_clone(&p));
+}
 
 std::string error_string(int averror) {
   std::array<char, AV_ERROR_MAX_STRING_SIZE> buf{};

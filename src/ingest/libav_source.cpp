@@ -278,9 +278,8 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
 bool LibavSource::on_frame(const AVFrame& frame, Frame& out) {
   health_.frame_decoded();
   const av::StreamInfo& info = decoder_->stream();
-  health_.mark_live(info.session,
-                    fmt::format("receiving {}x{} {}", frame.width, frame.height,
-                                avcodec_get_name(info.codecpar->codec_id)));
+  health_.mark_live(info.session, fmt::format("receiving {}x{} {}", frame.width, frame.height,
+                                              avcodec_get_name(info.codecpar->codec_id)));
   const double t = decoder_->pts_s(frame);
   if (!sampler_.take(t)) return false;
   const Status scaled = scaler_.scale(frame, opts_.analysis_width, out.bgr);
@@ -329,8 +328,8 @@ StepResult LibavSource::step(Frame& out) {
     switch (item->kind) {
       case QueueItem::Kind::kSession: {
         sampler_.reset();
-        Result<std::unique_ptr<FrameDecoder>> dec = FrameDecoder::open(
-            item->stream, {opts_.skip_loop_filter, opts_.skip_non_reference});
+        Result<std::unique_ptr<FrameDecoder>> dec =
+            FrameDecoder::open(item->stream, {opts_.skip_loop_filter, opts_.skip_non_reference});
         if (dec) {
           decoder_ = std::move(*dec);
         } else {

@@ -24,8 +24,8 @@ void PacketRing::trim_locked() {
   const double newest = entries_.back().t_s;
   // Drop the oldest GOP while the next keyframe alone still covers the window.
   for (;;) {
-    auto next_key = std::find_if(entries_.begin() + 1, entries_.end(),
-                                 [](const Entry& e) { return e.key; });
+    auto next_key =
+        std::find_if(entries_.begin() + 1, entries_.end(), [](const Entry& e) { return e.key; });
     if (next_key == entries_.end() || next_key->t_s > newest - seconds_) return;
     entries_.erase(entries_.begin(), next_key);
   }
@@ -94,7 +94,8 @@ Status write_mp4(const ClipSnapshot& clip, const std::string& path) {
   st->time_base = clip.stream->time_base;
 
   err = avio_open(&out->pb, path.c_str(), AVIO_FLAG_WRITE);
-  if (err < 0) return {StatusCode::kUnavailable, "cannot open " + path + ": " + av::error_string(err)};
+  if (err < 0)
+    return {StatusCode::kUnavailable, "cannot open " + path + ": " + av::error_string(err)};
   err = avformat_write_header(out.get(), nullptr);
   if (err < 0) return av_failure("cannot write header of", err, path);
 

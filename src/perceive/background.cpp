@@ -36,7 +36,8 @@ DualBackground::DualBackground(const BackgroundConfig& config, double fps)
 cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   // Slow, global brightness drift (dusk, auto-exposure) is removed by scaling each frame to
   // a reference mean luma that itself follows slowly; local changes are left alone.
-  const double luma = cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
+  const double luma =
+      cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
   if (reference_luma_ < 0) reference_luma_ = luma;
   // The reference follows about as slowly as the slow model learns, so that both models see
   // a steady brightness while daylight drifts.
@@ -95,7 +96,8 @@ cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background) {
   const cv::Mat f_sum = f_ch[0] + f_ch[1] + f_ch[2] + 1.0;
   const cv::Mat b_sum = b_ch[0] + b_ch[1] + b_ch[2] + 1.0;
   cv::Mat hue_shift = cv::Mat::zeros(frame.size(), CV_32F);
-  for (int c = 0; c < 3; ++c) hue_shift = cv::max(hue_shift, cv::abs(f_ch[c] / f_sum - b_ch[c] / b_sum));
+  for (int c = 0; c < 3; ++c)
+    hue_shift = cv::max(hue_shift, cv::abs(f_ch[c] / f_sum - b_ch[c] / b_sum));
   const cv::Mat flat = ~textured & (ratio > 0.55) & (ratio < 1.8) & (hue_shift < 0.03);
   return same_pattern | flat;
 }
@@ -196,7 +198,8 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::Mat slow_fg = slow_raw == 255;
   // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
   // only by light is not foreground.
-  if (!warming && cv::countNonZero(slow_fg) > 0) slow_fg &= ~lighting_only(frame, slow_background());
+  if (!warming && cv::countNonZero(slow_fg) > 0)
+    slow_fg &= ~lighting_only(frame, slow_background());
   out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
   out.warming_up = warming;
   if (!warming && out.moving_fraction > config_.illumination_change_fraction &&

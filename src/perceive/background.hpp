@@ -15,21 +15,21 @@ namespace vigie::perceive {
 
 /// Immutable parameters, shared by every camera that uses them.
 struct BackgroundConfig {
-  double fast_absorb_s = 3.0;    ///< a still object joins the fast background after about this
-  double slow_absorb_s = 90.0;   ///< ... and the slow background after about this
-  double var_threshold = 20.0;   ///< MOG2 squared Mahalanobis distance for foreground
-  bool remove_shadows = true;    ///< MOG2 shadow detection; shadow pixels are not foreground
+  double fast_absorb_s = 3.0;   ///< a still object joins the fast background after about this
+  double slow_absorb_s = 90.0;  ///< ... and the slow background after about this
+  double var_threshold = 20.0;  ///< MOG2 squared Mahalanobis distance for foreground
+  bool remove_shadows = true;   ///< MOG2 shadow detection; shadow pixels are not foreground
   /// Share of the image changing at once above which the change is taken for lighting
   /// (a cloud, a lamp, the camera's gain), not for objects.
   double illumination_change_fraction = 0.35;
-  double warmup_s = 2.0;         ///< no foreground is reported before the models have seen this
+  double warmup_s = 2.0;  ///< no foreground is reported before the models have seen this
 };
 
 /// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
 struct ForegroundMasks {
-  cv::Mat moving;          ///< foreground of the fast model, cleaned (shadows and speckle removed)
-  cv::Mat static_fg;       ///< foreground in the slow model, background in the fast one
-  cv::Mat any;             ///< moving, or foreground in the slow model: all that is not background
+  cv::Mat moving;     ///< foreground of the fast model, cleaned (shadows and speckle removed)
+  cv::Mat static_fg;  ///< foreground in the slow model, background in the fast one
+  cv::Mat any;        ///< moving, or foreground in the slow model: all that is not background
   double moving_fraction = 0.0;
   bool illumination_change = false;  ///< this frame's change was global; masks are empty
   bool warming_up = false;

@@ -11,17 +11,17 @@
 namespace vigie::perceive {
 
 struct Blob {
-  cv::Rect2d box;       ///< source pixels
-  double area_px = 0;   ///< foreground pixels, in source pixels²
-  Point foot;           ///< bottom centre of the box
-  double fill = 0;      ///< area / box area
+  cv::Rect2d box;      ///< source pixels
+  double area_px = 0;  ///< foreground pixels, in source pixels²
+  Point foot;          ///< bottom centre of the box
+  double fill = 0;     ///< area / box area
   /// Expected standing height of a person at `foot`, if the scale is known.
   std::optional<double> person_height_px;
 };
 
 struct BlobConfig {
-  double min_area_px = 60;          ///< source pixels²; smaller regions are noise
-  double min_person_fraction = 0.15; ///< with a scale: drop blobs lower than this × person height
+  double min_area_px = 60;            ///< source pixels²; smaller regions are noise
+  double min_person_fraction = 0.15;  ///< with a scale: drop blobs lower than this × person height
 };
 
 /// Finds the blobs of `mask` (analysis size), scaled by `to_source` into source pixels.

@@ -30,7 +30,8 @@ cv::Mat FireDetector::flame_mask(const cv::Mat& bgr) const {
     uchar* m = mask.ptr<uchar>(y);
     for (int x = 0; x < bgr.cols; ++x) {
       const int b = p[x][0], g = p[x][1], r = p[x][2];
-      m[x] = (r >= config_.min_red && r >= g && g > b && r - b >= config_.min_red_minus_blue) ? 255 : 0;
+      m[x] = (r >= config_.min_red && r >= g && g > b && r - b >= config_.min_red_minus_blue) ? 255
+                                                                                              : 0;
     }
   }
   return mask;
@@ -40,9 +41,9 @@ bool FireDetector::smoke_above(const cv::Mat& bgr, const cv::Mat& moving, const 
                                cv::Rect box, double dt, double to_source) const {
   if (flow.empty() || moving.empty() || dt <= 0) return false;
   // Smoke rises from the flame: look in a window above it, as wide as twice the flame.
-  const cv::Rect above = cv::Rect(box.x - box.width / 2, box.y - 3 * box.height, box.width * 2,
-                                  3 * box.height) &
-                         cv::Rect(0, 0, bgr.cols, bgr.rows);
+  const cv::Rect above =
+      cv::Rect(box.x - box.width / 2, box.y - 3 * box.height, box.width * 2, 3 * box.height) &
+      cv::Rect(0, 0, bgr.cols, bgr.rows);
   if (above.area() == 0) return false;
   const double fx = flow.cols / static_cast<double>(bgr.cols);
   const double to_source_flow = to_source / fx;
@@ -200,18 +201,21 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
       on_a_body = below.area() > 0 &&
                   cv::countNonZero(moving(below)) > 0.4 * static_cast<double>(below.area());
     }
-    c.flame_like = !on_a_body && presence >= config_.min_presence && change >= config_.min_shape_change &&
-                   flicker >= config_.min_flicker && r.fill >= config_.min_fill &&
-                   c.drift <= config_.max_drift &&
+    c.flame_like = !on_a_body && presence >= config_.min_presence &&
+                   change >= config_.min_shape_change && flicker >= config_.min_flicker &&
+                   r.fill >= config_.min_fill && c.drift <= config_.max_drift &&
                    r.shape_changes.size() >= 3;
     cv::Rect box = r.box;
-    if (c.smoke) box |= cv::Rect(box.x - box.width / 2, box.y - 3 * box.height, 2 * box.width,
-                                 3 * box.height) & cv::Rect(0, 0, bgr.cols, bgr.rows);
+    if (c.smoke)
+      box |=
+          cv::Rect(box.x - box.width / 2, box.y - 3 * box.height, 2 * box.width, 3 * box.height) &
+          cv::Rect(0, 0, bgr.cols, bgr.rows);
     c.box = cv::Rect2d(box.x * to_source, box.y * to_source, box.width * to_source,
                        box.height * to_source);
-    c.score = c.flame_like ? std::min(1.0, 0.5 + change + (c.smoke ? 0.2 : 0.0) +
-                                               (c.growth > 1.3 ? 0.1 : 0.0))
-                           : 0.0;
+    c.score =
+        c.flame_like
+            ? std::min(1.0, 0.5 + change + (c.smoke ? 0.2 : 0.0) + (c.growth > 1.3 ? 0.1 : 0.0))
+            : 0.0;
     out.push_back(c);
     ++it;
   }

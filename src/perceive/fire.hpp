@@ -17,26 +17,26 @@ struct FireConfig {
   double min_shape_change = 0.08;  ///< mean 1 - IoU of consecutive masks: flames dance
   double min_flicker = 0.035;      ///< mean |luma change| / luma inside the region per frame
   double min_fill = 0.25;          ///< flame pixels / box: thin lines (paint, rails) are not flames
-  double max_drift = 1.0;          ///< base movement over the window, in region heights: fires stay put
-  double min_presence = 0.8;       ///< share of recent frames present: blinking lights fail
-  double history_s = 4.0;          ///< window of the statistics
-  int smoke_max_chroma = 28;       ///< smoke: max(R,G,B) - min(R,G,B) at most this
+  double max_drift = 1.0;     ///< base movement over the window, in region heights: fires stay put
+  double min_presence = 0.8;  ///< share of recent frames present: blinking lights fail
+  double history_s = 4.0;     ///< window of the statistics
+  int smoke_max_chroma = 28;  ///< smoke: max(R,G,B) - min(R,G,B) at most this
   double smoke_min_rise_px_s = 3;  ///< smoke: mean upward motion, source px/s
 };
 
 struct FireCandidate {
   int id = 0;
-  cv::Rect2d box;               ///< source pixels: flame plus its smoke, if any
+  cv::Rect2d box;  ///< source pixels: flame plus its smoke, if any
   double first_seen_s = 0;
-  double area_px = 0;           ///< flame area now, source pixels²
-  double growth = 1.0;          ///< flame area now / area when first seen
-  double shape_change = 0;      ///< recent mean
-  double flicker = 0;           ///< recent mean relative luma change inside the region
-  double drift = 0;             ///< how far the region's base moved, in region heights
-  double presence = 0;          ///< recent share of frames present
-  bool smoke = false;           ///< rising grey region just above the flame, or alone
-  bool flame_like = false;      ///< passes the colour, dance and presence tests
-  double score = 0;             ///< 0..1
+  double area_px = 0;       ///< flame area now, source pixels²
+  double growth = 1.0;      ///< flame area now / area when first seen
+  double shape_change = 0;  ///< recent mean
+  double flicker = 0;       ///< recent mean relative luma change inside the region
+  double drift = 0;         ///< how far the region's base moved, in region heights
+  double presence = 0;      ///< recent share of frames present
+  bool smoke = false;       ///< rising grey region just above the flame, or alone
+  bool flame_like = false;  ///< passes the colour, dance and presence tests
+  double score = 0;         ///< 0..1
 };
 
 /// Per-camera state. Not thread-safe.
@@ -60,8 +60,8 @@ class FireDetector {
     std::deque<std::pair<double, double>> shape_changes;  ///< (t, 1 - IoU)
     std::deque<std::pair<double, double>> flickers;       ///< (t, relative luma change)
     double fill = 0;
-    std::deque<std::pair<double, cv::Point2d>> bases;     ///< (t, bottom centre)
-    std::deque<std::pair<double, bool>> present;          ///< (t, present)
+    std::deque<std::pair<double, cv::Point2d>> bases;  ///< (t, bottom centre)
+    std::deque<std::pair<double, bool>> present;       ///< (t, present)
     bool smoke = false;
   };
 

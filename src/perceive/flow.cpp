@@ -47,7 +47,8 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
   }
 }
 
-std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& moving_mask, double dt_s) {
+std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& moving_mask,
+                                        double dt_s) {
   cv::Mat small, gray;
   cv::resize(bgr, small, size_, 0, 0, cv::INTER_AREA);
   cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
@@ -85,8 +86,7 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
         if (speed < still_px_s_.at<float>(y, x)) continue;
         ++moving;
         if (speed > running_px_s_.at<float>(y, x)) ++fast;
-        const double ground_speed =
-            z.metric ? speed * metres_per_px_.at<float>(y, x) : speed;
+        const double ground_speed = z.metric ? speed * metres_per_px_.at<float>(y, x) : speed;
         speed_sum += ground_speed;
         weight_sum += speed;
         dx += f[x][0] * px_s;
@@ -114,7 +114,8 @@ std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& movin
       if (norm > 0) z.mean_direction = Point(dx / norm, dy / norm);
       for (double& h : z.direction_histogram) h /= weight_sum;
     }
-    z.moving_fraction = zone_pixels > 0 ? static_cast<double>(moving) / static_cast<double>(zone_pixels) : 0;
+    z.moving_fraction =
+        zone_pixels > 0 ? static_cast<double>(moving) / static_cast<double>(zone_pixels) : 0;
     z.fast_fraction = moving > 0 ? static_cast<double>(fast) / static_cast<double>(moving) : 0;
     out.push_back(z);
   }

@@ -13,7 +13,7 @@
 namespace vigie::perceive {
 
 struct FlowConfig {
-  int max_width = 160;          ///< flow is computed at most this wide (Farneback is O(pixels))
+  int max_width = 160;             ///< flow is computed at most this wide (Farneback is O(pixels))
   double running_speed_mps = 2.5;  ///< faster than this on the ground is running
   /// Without calibration: running is faster than this many standing heights per second.
   double running_heights_per_s = 1.4;
@@ -25,13 +25,13 @@ struct FlowConfig {
 /// Flow statistics of one zone over the last frame interval.
 struct ZoneFlow {
   // Statistics are over moving foreground pixels of the zone: flow elsewhere is texture noise.
-  double mean_speed = 0;        ///< over moving pixels; m/s when metric, else source px/s
+  double mean_speed = 0;  ///< over moving pixels; m/s when metric, else source px/s
   bool metric = false;
   std::array<double, 8> direction_histogram{};  ///< share of motion per 45° sector (0 = +x)
-  Point mean_direction;         ///< magnitude-weighted mean unit vector (image axes)
-  double divergence = 0;        ///< 1/s, mean over moving pixels; > 0 spreading out
-  double fast_fraction = 0;     ///< share of moving foreground pixels faster than running
-  double moving_fraction = 0;   ///< share of the zone's pixels that are foreground and move
+  Point mean_direction;        ///< magnitude-weighted mean unit vector (image axes)
+  double divergence = 0;       ///< 1/s, mean over moving pixels; > 0 spreading out
+  double fast_fraction = 0;    ///< share of moving foreground pixels faster than running
+  double moving_fraction = 0;  ///< share of the zone's pixels that are foreground and move
 };
 
 /// Per-camera state: keeps the previous coarse frame. Not thread-safe.
@@ -54,9 +54,9 @@ class FlowField {
   cv::Size size_;
   double flow_to_source_;
   std::vector<cv::Mat> zone_masks_;
-  cv::Mat metres_per_px_;      ///< CV_32F per coarse pixel; empty when uncalibrated
-  cv::Mat running_px_s_;       ///< CV_32F per coarse pixel: running threshold in source px/s
-  cv::Mat still_px_s_;         ///< CV_32F per coarse pixel: still threshold in source px/s
+  cv::Mat metres_per_px_;  ///< CV_32F per coarse pixel; empty when uncalibrated
+  cv::Mat running_px_s_;   ///< CV_32F per coarse pixel: running threshold in source px/s
+  cv::Mat still_px_s_;     ///< CV_32F per coarse pixel: still threshold in source px/s
   cv::Mat previous_;
   cv::Mat last_flow_;
 };

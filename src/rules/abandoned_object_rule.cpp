@@ -24,8 +24,8 @@ enum class StaticKind { kObject, kPerson, kOther };
 
 /// Bags are small next to a standing person at the same place; people are not.
 StaticKind classify(const perceive::Blob& b, double person_h) {
-  if (b.box.height >= 0.45 * person_h) return StaticKind::kPerson;        // standing or sitting
-  if (b.box.width >= 0.6 * person_h) return StaticKind::kPerson;          // lying
+  if (b.box.height >= 0.45 * person_h) return StaticKind::kPerson;  // standing or sitting
+  if (b.box.width >= 0.6 * person_h) return StaticKind::kPerson;    // lying
   if (b.box.height < 0.08 * person_h || b.box.width < 0.08 * person_h) return StaticKind::kOther;
   return StaticKind::kObject;
 }
@@ -51,8 +51,9 @@ class AbandonedObjectRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       const double h = person_height_at(scene, b.foot);
       const StaticKind kind = classify(b, h);
-      spdlog::trace("static t={:.1f} box=[{:.0f},{:.0f},{:.0f},{:.0f}] person_h={:.0f} kind={}", scene.t,
-                    b.box.x, b.box.y, b.box.width, b.box.height, h, static_cast<int>(kind));
+      spdlog::trace("static t={:.1f} box=[{:.0f},{:.0f},{:.0f},{:.0f}] person_h={:.0f} kind={}",
+                    scene.t, b.box.x, b.box.y, b.box.width, b.box.height, h,
+                    static_cast<int>(kind));
       if (kind == StaticKind::kPerson) people_still.push_back(&b);
       if (kind != StaticKind::kObject) continue;
       if (!rule_.zones.empty() && zone_containing(zones, b.foot) == nullptr) continue;
@@ -66,8 +67,9 @@ class AbandonedObjectRule final : public SituationRule {
         continue;
       }
       update_attendance(scene, o, people_still);
-      spdlog::trace("object {} t={:.1f} x={:.0f} y={:.0f} owner={} unattended_since={:.1f}", o.id, scene.t, o.box.x, o.box.y,
-                    o.owner ? static_cast<long>(*o.owner) : -1L, o.unattended_since.value_or(-1));
+      spdlog::trace("object {} t={:.1f} x={:.0f} y={:.0f} owner={} unattended_since={:.1f}", o.id,
+                    scene.t, o.box.x, o.box.y, o.owner ? static_cast<long>(*o.owner) : -1L,
+                    o.unattended_since.value_or(-1));
       if (has_owner(o) && o.unattended_since &&
           scene.t - *o.unattended_since >= rule_.unattended_s && o.last_seen == scene.t) {
         const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);

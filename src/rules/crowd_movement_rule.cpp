@@ -46,18 +46,22 @@ class CrowdMovementRule final : public SituationRule {
       ++people;
       region = region.area() > 0 ? (region | t.box) : t.box;
     }
-    if (region.area() <= 0) region = polygon.empty() ? cv::Rect2d(0, 0, geometry_.source_size.width, geometry_.source_size.height)
-                                                    : bounding_box(polygon);
+    if (region.area() <= 0)
+      region = polygon.empty()
+                   ? cv::Rect2d(0, 0, geometry_.source_size.width, geometry_.source_size.height)
+                   : bounding_box(polygon);
     Baseline& b = baselines_[zone];
-    spdlog::trace("crowd {} t={:.1f} people={} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) moving={:.2f} speed={:.2f}",
-                 zone, scene.t, people, f.fast_fraction, b.fast, f.divergence, b.divergence,
-                 f.moving_fraction, f.mean_speed);
+    spdlog::trace(
+        "crowd {} t={:.1f} people={} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) "
+        "moving={:.2f} speed={:.2f}",
+        zone, scene.t, people, f.fast_fraction, b.fast, f.divergence, b.divergence,
+        f.moving_fraction, f.mean_speed);
     const bool crowd = people >= rule_.min_crowd_persons;
     // Spreading out or closing in at a stroll is a crowd forming or leaving; it is a
     // movement of the crowd only when brisk (half of running speed, where metres are known).
     const bool brisk = !f.metric || f.mean_speed >= 0.5 * rule_.running_speed_m_s;
-    const bool rush = crowd && f.fast_fraction >= rule_.rush_fraction &&
-                      f.fast_fraction >= 2 * b.fast + 0.1;
+    const bool rush =
+        crowd && f.fast_fraction >= rule_.rush_fraction && f.fast_fraction >= 2 * b.fast + 0.1;
     const bool dispersal = crowd && brisk && f.divergence >= rule_.dispersal_divergence &&
                            f.divergence >= 2 * std::max(0.0, b.divergence) + 0.05;
     const bool surge = crowd && brisk && f.divergence <= -rule_.dispersal_divergence &&

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <map>
 
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
+#include <opencv2/imgproc.hpp>
 
 #include "rules/rules_impl.hpp"
 
@@ -29,8 +29,8 @@ class DensityRule final : public SituationRule {
 
  private:
   struct ZoneModel {
-    cv::Mat weight;         ///< CV_32F at analysis size: persons per pixel in the body region
-    double capacity = 0;    ///< sum of weight: silhouettes that tile the body region once
+    cv::Mat weight;       ///< CV_32F at analysis size: persons per pixel in the body region
+    double capacity = 0;  ///< sum of weight: silhouettes that tile the body region once
     double area_m2 = 0;
     bool alerting = false;
   };
@@ -48,8 +48,9 @@ class DensityRule final : public SituationRule {
       const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
       const double persons = -m.capacity * std::log(1.0 - coverage);
       const double density = persons / m.area_m2;
-      spdlog::trace("density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f}",
-                    z->id, scene.t, coverage, persons, m.area_m2, density);
+      spdlog::trace(
+          "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f}", z->id,
+          scene.t, coverage, persons, m.area_m2, density);
       // Hysteresis: alert above the alert level, stay until below the level halfway down to
       // the warning level.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
@@ -79,8 +80,8 @@ class DensityRule final : public SituationRule {
           if (polygon_contains(z.polygon, foot)) foot_h = person_height_at(scene, foot);
         }
         if (!foot_h) continue;
-        m.weight.at<float>(y, x) =
-            static_cast<float>(s * s / (kBodyFraction * kSilhouetteAreaPerHeight2 * *foot_h * *foot_h));
+        m.weight.at<float>(y, x) = static_cast<float>(
+            s * s / (kBodyFraction * kSilhouetteAreaPerHeight2 * *foot_h * *foot_h));
       }
     }
     m.capacity = cv::sum(m.weight)[0];

@@ -1,7 +1,6 @@
 // fire: a flame candidate (colour, dancing shape, steady presence, fixed base; see
 // perceive/fire.hpp) that stays flame-like for dwell_s.
 
-
 #include <spdlog/spdlog.h>
 
 #include "rules/rules_impl.hpp"
@@ -30,9 +29,11 @@ class FireRule final : public SituationRule {
   void detect(const Scene& scene) override {
     const auto zones = geometry_.zones_for(rule_);
     for (const perceive::FireCandidate& c : scene.fire) {
-      spdlog::trace("fire t={:.1f} candidate {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] flame_like={} change={:.2f} flicker={:.3f} presence={:.2f} drift={:.2f}",
-                    scene.t, c.id, c.box.x, c.box.y, c.box.width, c.box.height, c.flame_like,
-                    c.shape_change, c.flicker, c.presence, c.drift);
+      spdlog::trace(
+          "fire t={:.1f} candidate {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] flame_like={} "
+          "change={:.2f} flicker={:.3f} presence={:.2f} drift={:.2f}",
+          scene.t, c.id, c.box.x, c.box.y, c.box.width, c.box.height, c.flame_like, c.shape_change,
+          c.flicker, c.presence, c.drift);
       if (!c.flame_like) continue;
       const Point base(c.box.x + c.box.width / 2, c.box.y + c.box.height);
       const ZoneGeometry* z = zone_containing(zones, base);

@@ -79,7 +79,8 @@ class IntrusionRule final : public SituationRule {
         // Crossed from `previous` to `side`: the motion across the line is along the normal
         // pointing to `side`.
         const Point normal = Point(-along.y, along.x) * (side / length);
-        if (!l->direction || normal.dot(*l->direction) > 0) last_crossing_[l->id] = {scene.t, t.box};
+        if (!l->direction || normal.dot(*l->direction) > 0)
+          last_crossing_[l->id] = {scene.t, t.box};
       }
       previous = side;
     }

@@ -58,8 +58,9 @@ class PersonOnGroundRule final : public SituationRule {
       // Something that was person-tall: the track itself, or a standing person just there.
       if (t.max_height_px < 0.6 * expected && !stood_here(t.box, expected)) continue;
       const double standing = std::max(t.max_height_px, 0.8 * expected);
-      spdlog::trace("ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
-                    scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
+      spdlog::trace(
+          "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
+          scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
       if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
       const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
       if (speed > rule_.max_ground_speed_m_s) continue;

@@ -49,7 +49,8 @@ CameraGeometry CameraGeometry::from(const config::CameraConfig& camera, cv::Size
 std::vector<const ZoneGeometry*> CameraGeometry::zones_for(const config::RuleConfig& rule) const {
   std::vector<const ZoneGeometry*> out;
   for (const auto& z : zones) {
-    if (rule.zones.empty() || std::find(rule.zones.begin(), rule.zones.end(), z.id) != rule.zones.end()) {
+    if (rule.zones.empty() ||
+        std::find(rule.zones.begin(), rule.zones.end(), z.id) != rule.zones.end()) {
       out.push_back(&z);
     }
   }
@@ -59,7 +60,8 @@ std::vector<const ZoneGeometry*> CameraGeometry::zones_for(const config::RuleCon
 std::vector<const LineGeometry*> CameraGeometry::lines_for(const config::RuleConfig& rule) const {
   std::vector<const LineGeometry*> out;
   for (const auto& l : lines) {
-    if (rule.zones.empty() || std::find(rule.zones.begin(), rule.zones.end(), l.id) != rule.zones.end()) {
+    if (rule.zones.empty() ||
+        std::find(rule.zones.begin(), rule.zones.end(), l.id) != rule.zones.end()) {
       out.push_back(&l);
     }
   }

@@ -19,7 +19,7 @@ namespace vigie::rules {
 
 /// One analysed frame, as seen by the rules. Valid only during Rule::evaluate().
 struct Scene {
-  double t = 0;                 ///< stream seconds
+  double t = 0;  ///< stream seconds
   cv::Size source_size;
   std::span<const track::Track> tracks;
   std::span<const perceive::Blob> moving;          ///< moving foreground blobs
@@ -30,7 +30,7 @@ struct Scene {
   const cv::Mat* foreground = nullptr;  ///< moving or static foreground, analysis size
   double to_source = 1.0;               ///< analysis pixels -> source pixels
   const perceive::PersonScale* scale = nullptr;
-  bool illumination_change = false;     ///< a global lighting step: masks are empty this frame
+  bool illumination_change = false;  ///< a global lighting step: masks are empty this frame
 };
 
 /// Expected standing height at `foot`, with a last-resort guess of a fifth of the image.

@@ -14,9 +14,9 @@
 namespace vigie::rules {
 
 struct HygieneConfig {
-  double inertia_s = 1.0;   ///< the condition holds this long before an alert is raised
-  double clear_s = 3.0;     ///< ... and is false this long before the situation ends
-  double cooldown_s = 30.0; ///< after an end, no new alert for the same key before this
+  double inertia_s = 1.0;    ///< the condition holds this long before an alert is raised
+  double clear_s = 3.0;      ///< ... and is false this long before the situation ends
+  double cooldown_s = 30.0;  ///< after an end, no new alert for the same key before this
 };
 
 /// One rule's evidence for one frame about one situation key.

@@ -52,6 +52,8 @@ Point CameraModel::ground_at(cv::Point2d pixel) const {
   return {rx * s, dir_y * s};
 }
 
-double CameraModel::pixels_per_metre(Point g) const { return focal_ / depth(g.x, g.y, 0.0); }
+double CameraModel::pixels_per_metre(Point g) const {
+  return focal_ / depth(g.x, g.y, 0.0);
+}
 
 }  // namespace vigie::synth

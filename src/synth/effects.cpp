@@ -12,9 +12,9 @@ namespace vigie::synth {
 namespace {
 
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
-constexpr int kCell = 8;           // lighting is computed per 8x8 cell, then interpolated
-constexpr int kNoiseMargin = 32;   // noise tile is this much larger than the frame
-constexpr double kPuffEvery = 0.2; // seconds between smoke puffs
+constexpr int kCell = 8;            // lighting is computed per 8x8 cell, then interpolated
+constexpr int kNoiseMargin = 32;    // noise tile is this much larger than the frame
+constexpr double kPuffEvery = 0.2;  // seconds between smoke puffs
 constexpr double kPuffLife = 7.0;
 
 double smoothstep(double e0, double e1, double x) {
@@ -28,14 +28,16 @@ cv::Point fx(cv::Point2d p) {
 
 // Blends a soft-edged disc of colour c with opacity alpha.
 void blend_disc(cv::Mat& img, cv::Point2d centre, double r, double grey, double alpha) {
-  const cv::Rect roi = cv::Rect(static_cast<int>(centre.x - r) - 1, static_cast<int>(centre.y - r) - 1,
-                                static_cast<int>(2 * r) + 3, static_cast<int>(2 * r) + 3) &
-                       cv::Rect(0, 0, img.cols, img.rows);
+  const cv::Rect roi =
+      cv::Rect(static_cast<int>(centre.x - r) - 1, static_cast<int>(centre.y - r) - 1,
+               static_cast<int>(2 * r) + 3, static_cast<int>(2 * r) + 3) &
+      cv::Rect(0, 0, img.cols, img.rows);
   const double inv_r2 = 1.0 / std::max(1e-6, r * r);
   for (int y = roi.y; y < roi.y + roi.height; ++y) {
     auto* row = img.ptr<cv::Vec3b>(y);
     for (int x = roi.x; x < roi.x + roi.width; ++x) {
-      const double d2 = ((x - centre.x) * (x - centre.x) + (y - centre.y) * (y - centre.y)) * inv_r2;
+      const double d2 =
+          ((x - centre.x) * (x - centre.x) + (y - centre.y) * (y - centre.y)) * inv_r2;
       if (d2 >= 1.0) continue;
       const double a = alpha * (1.0 - d2) * (1.0 - d2);
       for (int c = 0; c < 3; ++c) {
@@ -48,9 +50,10 @@ void blend_disc(cv::Mat& img, cv::Point2d centre, double r, double grey, double 
 }  // namespace
 
 void add_glow(cv::Mat& bgr, cv::Point2d c, double radius, cv::Scalar colour) {
-  const cv::Rect roi = cv::Rect(static_cast<int>(c.x - radius) - 1, static_cast<int>(c.y - radius) - 1,
-                                static_cast<int>(2 * radius) + 3, static_cast<int>(2 * radius) + 3) &
-                       cv::Rect(0, 0, bgr.cols, bgr.rows);
+  const cv::Rect roi =
+      cv::Rect(static_cast<int>(c.x - radius) - 1, static_cast<int>(c.y - radius) - 1,
+               static_cast<int>(2 * radius) + 3, static_cast<int>(2 * radius) + 3) &
+      cv::Rect(0, 0, bgr.cols, bgr.rows);
   const double inv_r = 1.0 / std::max(1e-6, radius);
   for (int y = roi.y; y < roi.y + roi.height; ++y) {
     auto* row = bgr.ptr<cv::Vec3b>(y);
@@ -104,7 +107,8 @@ Effects::Effects(const CameraModel& camera, std::uint64_t seed, EffectsSpec spec
     for (int x = 0; x < noise_.cols; ++x) {
       const double common = rng.normal(0, 1.6);  // luminance noise, shared by the channels
       for (int c = 0; c < 3; ++c)
-        row[x][c] = static_cast<schar>(std::clamp(std::lround(common + rng.normal(0, 1.2)), -12L, 12L));
+        row[x][c] =
+            static_cast<schar>(std::clamp(std::lround(common + rng.normal(0, 1.2)), -12L, 12L));
     }
   }
 
@@ -114,9 +118,11 @@ Effects::Effects(const CameraModel& camera, std::uint64_t seed, EffectsSpec spec
     const std::vector<cv::Point2f> src = {{0, 0}, {pw, 0}, {pw, ph}, {0, ph}};
     const double y = layout::kFacadeY - 0.05;
     std::vector<cv::Point2f> dst;
-    for (const auto& [x, z] : std::vector<std::pair<double, double>>{
-             {layout::kSignX0, layout::kSignZ1}, {layout::kSignX1, layout::kSignZ1},
-             {layout::kSignX1, layout::kSignZ0}, {layout::kSignX0, layout::kSignZ0}}) {
+    for (const auto& [x, z] :
+         std::vector<std::pair<double, double>>{{layout::kSignX0, layout::kSignZ1},
+                                                {layout::kSignX1, layout::kSignZ1},
+                                                {layout::kSignX1, layout::kSignZ0},
+                                                {layout::kSignX0, layout::kSignZ0}}) {
       const cv::Point2d p = camera.project(x, y, z);
       dst.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
     }
@@ -126,9 +132,11 @@ Effects::Effects(const CameraModel& camera, std::uint64_t seed, EffectsSpec spec
     const std::vector<cv::Scalar> inks = {{30, 230, 255}, {40, 230, 255}, {20, 20, 160}};
     for (size_t i = 0; i < backgrounds.size(); ++i) {
       cv::Mat content(ph, pw, CV_8UC3, backgrounds[i]);
-      cv::circle(content, {50, 48}, 34, inks[i] * 0.8 + cv::Scalar(0, 0, 60), cv::FILLED, cv::LINE_AA);
+      cv::circle(content, {50, 48}, 34, inks[i] * 0.8 + cv::Scalar(0, 0, 60), cv::FILLED,
+                 cv::LINE_AA);
       for (int k = 0; k < 3; ++k) {
-        const int len = 120 + static_cast<int>(hash_unit(i * 7 + static_cast<size_t>(k), seed) * 100);
+        const int len =
+            120 + static_cast<int>(hash_unit(i * 7 + static_cast<size_t>(k), seed) * 100);
         cv::rectangle(content, cv::Rect(100, 18 + 24 * k, len, 14), inks[i], cv::FILLED);
       }
       cv::rectangle(content, cv::Rect(0, 0, pw, ph), cv::Scalar(220, 230, 240), 4);
@@ -149,13 +157,17 @@ Effects::Effects(const CameraModel& camera, std::uint64_t seed, EffectsSpec spec
     leaf_c_.emplace_back(30 * g, 95 * g + 15 * (leaves_.back().y > 0.5 ? 1 : 0), 45 * g);
   }
   // sort far-to-near by height so brighter upper blobs draw last
-  for (int i = 0; i < 8; ++i) flames_.push_back({rng.uniform(-0.45, 0.45), rng.uniform(7, 14), rng.uniform(0, kTwoPi), rng.uniform(0.5, 1.0)});
+  for (int i = 0; i < 8; ++i)
+    flames_.push_back({rng.uniform(-0.45, 0.45), rng.uniform(7, 14), rng.uniform(0, kTwoPi),
+                       rng.uniform(0.5, 1.0)});
 }
 
 double Effects::global_gain(double t) const {
-  double g = 1.0 + 0.05 * std::sin(kTwoPi * t / 37.0 + drift_phase_) + 0.025 * std::sin(kTwoPi * t / 13.0 + 2 * drift_phase_);
+  double g = 1.0 + 0.05 * std::sin(kTwoPi * t / 37.0 + drift_phase_) +
+             0.025 * std::sin(kTwoPi * t / 13.0 + 2 * drift_phase_);
   if (spec_.light_step_s >= 0) {
-    g *= 1.0 + (spec_.light_step_gain - 1.0) * smoothstep(spec_.light_step_s, spec_.light_step_s + 0.25, t);
+    g *= 1.0 + (spec_.light_step_gain - 1.0) *
+                   smoothstep(spec_.light_step_s, spec_.light_step_s + 0.25, t);
   }
   return g;
 }
@@ -173,11 +185,13 @@ void Effects::apply_lighting(cv::Mat& bgr, int frame, double t, bool noise, bool
     for (int x = 0; x < cells.cols; ++x) {
       const double u = (g[x][0] + wind_x) / texel, v = (g[x][1] + wind_y) / texel;
       const double fu = std::floor(u), fv = std::floor(v);
-      const int iu = ((static_cast<int>(fu) % n) + n) % n, iv = ((static_cast<int>(fv) % n) + n) % n;
+      const int iu = ((static_cast<int>(fu) % n) + n) % n,
+                iv = ((static_cast<int>(fv) % n) + n) % n;
       const int iu1 = (iu + 1) % n, iv1 = (iv + 1) % n;
       const double au = u - fu, av = v - fv;
-      const double c = (cloud_.at<float>(iv, iu) * (1 - au) + cloud_.at<float>(iv, iu1) * au) * (1 - av) +
-                       (cloud_.at<float>(iv1, iu) * (1 - au) + cloud_.at<float>(iv1, iu1) * au) * av;
+      const double c =
+          (cloud_.at<float>(iv, iu) * (1 - au) + cloud_.at<float>(iv, iu1) * au) * (1 - av) +
+          (cloud_.at<float>(iv1, iu) * (1 - au) + cloud_.at<float>(iv1, iu1) * au) * av;
       const double shadow = lighting ? 0.3 * smoothstep(0.5, 0.68, c) : 0.0;
       out[x] = static_cast<std::uint16_t>(std::lround(256.0 * gain * (1.0 - shadow)));
     }
@@ -186,7 +200,8 @@ void Effects::apply_lighting(cv::Mat& bgr, int frame, double t, bool noise, bool
   const cv::Size big((cells.cols - 1) * kCell, (cells.rows - 1) * kCell);
   cv::resize(cells, full, big, 0, 0, cv::INTER_LINEAR);
   const std::uint64_t h = hash64(seed_ ^ hash64(static_cast<std::uint64_t>(frame) + 1));
-  const int ox = static_cast<int>(h % kNoiseMargin), oy = static_cast<int>((h >> 16) % kNoiseMargin);
+  const int ox = static_cast<int>(h % kNoiseMargin),
+            oy = static_cast<int>((h >> 16) % kNoiseMargin);
   for (int y = 0; y < bgr.rows; ++y) {
     std::uint8_t* px = bgr.ptr<std::uint8_t>(y);
     const std::uint16_t* g = full.ptr<std::uint16_t>(y);
@@ -218,8 +233,9 @@ void Effects::draw_foliage(cv::Mat& bgr, double t) const {
   const double gust = 0.5 + 0.5 * std::sin(kTwoPi * t / 9.0 + drift_phase_);
   for (size_t i = 0; i < leaves_.size(); ++i) {
     const double z = leaves_[i].y;
-    const double sway = (0.08 + 0.18 * gust) * (z + 2.0) / 3.8 *
-                        std::sin(kTwoPi * t / (2.3 + 0.1 * static_cast<double>(i % 5)) + static_cast<double>(i));
+    const double sway =
+        (0.08 + 0.18 * gust) * (z + 2.0) / 3.8 *
+        std::sin(kTwoPi * t / (2.3 + 0.1 * static_cast<double>(i % 5)) + static_cast<double>(i));
     const double x = tree.x + leaves_[i].x + sway;
     const cv::Point2d c = camera_.project(x, tree.y, crown_z + z);
     const double r = leaf_r_[i] * camera_.focal_px() / camera_.depth(x, tree.y, crown_z + z);
@@ -252,12 +268,16 @@ void Effects::draw_emissive(cv::Mat& bgr, int frame, double t, bool lights) cons
   if (lights) {
     const double head_x = layout::kLamp.x - 0.6;
     const cv::Point2d c = camera_.project(head_x, layout::kLamp.y, layout::kLampHeight - 0.08);
-    const double ppm = camera_.focal_px() / camera_.depth(head_x, layout::kLamp.y, layout::kLampHeight);
+    const double ppm =
+        camera_.focal_px() / camera_.depth(head_x, layout::kLamp.y, layout::kLampHeight);
     const auto burst = static_cast<std::uint64_t>(std::floor(t / 2.0));
     double level = 1.0;
-    if (hash_unit(burst, seed_ ^ 0x1a) < 0.45) level = 0.15 + 0.85 * hash_unit(static_cast<std::uint64_t>(frame), seed_ ^ 0x2b);
-    cv::ellipse(bgr, fx(c), cv::Size(static_cast<int>(ppm * 0.25 * 8), static_cast<int>(ppm * 0.08 * 8)), 0, 0, 360,
-                cv::Scalar(150, 200, 220) + cv::Scalar(100, 55, 35) * level, cv::FILLED, cv::LINE_AA, 3);
+    if (hash_unit(burst, seed_ ^ 0x1a) < 0.45)
+      level = 0.15 + 0.85 * hash_unit(static_cast<std::uint64_t>(frame), seed_ ^ 0x2b);
+    cv::ellipse(bgr, fx(c),
+                cv::Size(static_cast<int>(ppm * 0.25 * 8), static_cast<int>(ppm * 0.08 * 8)), 0, 0,
+                360, cv::Scalar(150, 200, 220) + cv::Scalar(100, 55, 35) * level, cv::FILLED,
+                cv::LINE_AA, 3);
     add_glow(bgr, c, ppm * 0.9, cv::Scalar(90, 140, 160) * level);
   }
   // Blue beacon: double flash every 0.8 s.
@@ -267,8 +287,9 @@ void Effects::draw_emissive(cv::Mat& bgr, int frame, double t, bool lights) cons
     const double y = layout::kFacadeY - 0.1;
     const cv::Point2d c = camera_.project(layout::kBeacon.x, y, layout::kBeacon.y);
     const double ppm = camera_.focal_px() / camera_.depth(layout::kBeacon.x, y, layout::kBeacon.y);
-    cv::circle(bgr, fx(c), static_cast<int>(ppm * 0.15 * 8), on ? cv::Scalar(255, 200, 140) : cv::Scalar(120, 60, 30),
-               cv::FILLED, cv::LINE_AA, 3);
+    cv::circle(bgr, fx(c), static_cast<int>(ppm * 0.15 * 8),
+               on ? cv::Scalar(255, 200, 140) : cv::Scalar(120, 60, 30), cv::FILLED, cv::LINE_AA,
+               3);
     if (on) add_glow(bgr, c, ppm * 1.4, {230, 80, 10});
   }
   // Flames.
@@ -285,13 +306,15 @@ void Effects::draw_emissive(cv::Mat& bgr, int frame, double t, bool lights) cons
       for (size_t i = 0; i < flames_.size(); ++i) {
         const Flame& fl = flames_[i];
         const double jitter = hash_unit(static_cast<std::uint64_t>(frame) * 31 + i, seed_ ^ 0x77);
-        const double hgt = height * fl.height * shrink * (0.75 + 0.18 * std::sin(fl.freq * t + fl.phase) + 0.12 * jitter);
+        const double hgt = height * fl.height * shrink *
+                           (0.75 + 0.18 * std::sin(fl.freq * t + fl.phase) + 0.12 * jitter);
         const double cx = base.x + fl.dx * width * ppm * shrink;
         const double half = width * ppm * 0.22 * shrink;
         const double tip_sway = std::sin(fl.freq * 0.7 * t + fl.phase) * half * 0.8;
-        const cv::Point pts[5] = {fx({cx - half, base.y}), fx({cx - half * 0.7, base.y - hgt * ppm * 0.45}),
-                                  fx({cx + tip_sway, base.y - hgt * ppm}), fx({cx + half * 0.7, base.y - hgt * ppm * 0.45}),
-                                  fx({cx + half, base.y})};
+        const cv::Point pts[5] = {
+            fx({cx - half, base.y}), fx({cx - half * 0.7, base.y - hgt * ppm * 0.45}),
+            fx({cx + tip_sway, base.y - hgt * ppm}),
+            fx({cx + half * 0.7, base.y - hgt * ppm * 0.45}), fx({cx + half, base.y})};
         cv::fillConvexPoly(bgr, pts, 5, colours[layer], cv::LINE_AA, 3);
       }
     }
@@ -303,7 +326,8 @@ double Effects::fire_size(double t) const {
   return std::min(1.0, 0.25 + 0.75 * (t - spec_.fire->start_s) / 12.0);
 }
 
-std::vector<std::pair<cv::Point2d, double>> Effects::puffs_at(double t, std::vector<double>* alpha) const {
+std::vector<std::pair<cv::Point2d, double>> Effects::puffs_at(double t,
+                                                              std::vector<double>* alpha) const {
   std::vector<std::pair<cv::Point2d, double>> out;
   if (!spec_.fire || t < spec_.fire->start_s) return out;
   const FireSpec& f = *spec_.fire;
@@ -342,7 +366,8 @@ cv::Rect2d Effects::fire_box(double t) const {
   const double ppm = camera_.pixels_per_metre(f.ground);
   const double height = 1.3 * size, width = 0.7 * (0.5 + 0.5 * size);
   const cv::Point2d base = camera_.project(f.ground.x, f.ground.y, f.base_z);
-  cv::Rect2d box(base.x - width * ppm * 0.7, base.y - height * ppm, width * ppm * 1.4, height * ppm + 1);
+  cv::Rect2d box(base.x - width * ppm * 0.7, base.y - height * ppm, width * ppm * 1.4,
+                 height * ppm + 1);
   std::vector<double> alpha;
   const auto puffs = puffs_at(t, &alpha);
   for (size_t i = 0; i < puffs.size(); ++i) {

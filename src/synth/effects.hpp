@@ -63,16 +63,17 @@ class Effects {
     double height;  // fraction of the flame height
   };
   [[nodiscard]] double fire_size(double t) const;
-  [[nodiscard]] std::vector<std::pair<cv::Point2d, double>> puffs_at(double t, std::vector<double>* alpha) const;
+  [[nodiscard]] std::vector<std::pair<cv::Point2d, double>> puffs_at(
+      double t, std::vector<double>* alpha) const;
 
   const CameraModel& camera_;
   EffectsSpec spec_;
   std::uint64_t seed_;
   double drift_phase_;
   // cloud shadows: a tileable low-frequency field sampled at ground coordinates
-  cv::Mat cloud_;        // CV_32F, tileable
-  cv::Mat cell_ground_;  // CV_32FC2: ground (or facade) coordinates of each lighting cell
-  cv::Mat noise_;        // CV_8SC3, larger than the frame, sampled at a per-frame offset
+  cv::Mat cloud_;                // CV_32F, tileable
+  cv::Mat cell_ground_;          // CV_32FC2: ground (or facade) coordinates of each lighting cell
+  cv::Mat noise_;                // CV_8SC3, larger than the frame, sampled at a per-frame offset
   std::vector<cv::Mat> panels_;  // advertising panel contents, warped into place (frame size)
   cv::Mat panel_mask_;
   cv::Rect panel_roi_;

@@ -10,11 +10,14 @@ namespace {
 
 using cv::Vec3d;
 
-double frac(double v) { return v - std::floor(v); }
+double frac(double v) {
+  return v - std::floor(v);
+}
 
 // Per-cell tone variation, stable for a cell index.
 double cell_tone(std::int64_t i, std::int64_t j, std::uint64_t salt) {
-  return hash_unit(static_cast<std::uint64_t>(i * 73856093) ^ static_cast<std::uint64_t>(j * 19349663), salt);
+  return hash_unit(
+      static_cast<std::uint64_t>(i * 73856093) ^ static_cast<std::uint64_t>(j * 19349663), salt);
 }
 
 double smooth_joint(double f, double half_width) {
@@ -30,11 +33,13 @@ Vec3d ground_colour(Point g, std::uint64_t salt) {
     const double edge = std::min(g.x - layout::kWalkway.x0, layout::kWalkway.x1 - g.x);
     if (edge < 0.12) return {175, 178, 180};  // kerb stones
     // white arrow-free lane marking down the middle
-    if (std::abs(g.x - (layout::kWalkway.x0 + layout::kWalkway.x1) / 2) < 0.06 && frac(g.y / 3.0) < 0.5)
+    if (std::abs(g.x - (layout::kWalkway.x0 + layout::kWalkway.x1) / 2) < 0.06 &&
+        frac(g.y / 3.0) < 0.5)
       return {205, 210, 210};
     return {v, v + 2, v + 4};
   }
-  if (std::abs(g.x - layout::kTrack.x0) < 0.08 && g.y > layout::kTrack.y0 - 2 && g.y < layout::kTrack.y1 + 2)
+  if (std::abs(g.x - layout::kTrack.x0) < 0.08 && g.y > layout::kTrack.y0 - 2 &&
+      g.y < layout::kTrack.y1 + 2)
     return {30, 200, 230};  // yellow safety line
   if (g.x > layout::kTrack.x0 + 0.1) {
     // gravel, sleepers and two rails
@@ -49,10 +54,12 @@ Vec3d ground_colour(Point g, std::uint64_t salt) {
   const double row = std::floor(g.y / 0.4);
   const double shift = std::fmod(row, 2.0) == 0 ? 0.0 : 0.3;
   const double col = std::floor((g.x + shift) / 0.6);
-  const double tone = cell_tone(static_cast<std::int64_t>(col), static_cast<std::int64_t>(row), salt);
+  const double tone =
+      cell_tone(static_cast<std::int64_t>(col), static_cast<std::int64_t>(row), salt);
   const double base = 150 + 30 * tone + 10 * fine;
   Vec3d c{base * 0.93, base * 0.98, base};
-  const double joint = std::max(smooth_joint(frac((g.x + shift) / 0.6), 0.03), smooth_joint(frac(g.y / 0.4), 0.045));
+  const double joint =
+      std::max(smooth_joint(frac((g.x + shift) / 0.6), 0.03), smooth_joint(frac(g.y / 0.4), 0.045));
   c = c * (1.0 - 0.45 * joint);
   // large-scale staining
   const double stain = 0.92 + 0.08 * std::sin(g.x * 0.7 + std::sin(g.y * 0.5) * 2.0);
@@ -92,12 +99,15 @@ cv::Point px(const CameraModel& cam, double x, double y, double z) {
   return {static_cast<int>(std::lround(p.x * 8)), static_cast<int>(std::lround(p.y * 8))};
 }
 
-void box3d(cv::Mat& img, const CameraModel& cam, double x0, double x1, double y0, double y1, double z0,
-           double z1, cv::Scalar side, cv::Scalar top) {
-  const cv::Point front[4] = {px(cam, x0, y0, z0), px(cam, x1, y0, z0), px(cam, x1, y0, z1), px(cam, x0, y0, z1)};
-  const cv::Point up[4] = {px(cam, x0, y0, z1), px(cam, x1, y0, z1), px(cam, x1, y1, z1), px(cam, x0, y1, z1)};
+void box3d(cv::Mat& img, const CameraModel& cam, double x0, double x1, double y0, double y1,
+           double z0, double z1, cv::Scalar side, cv::Scalar top) {
+  const cv::Point front[4] = {px(cam, x0, y0, z0), px(cam, x1, y0, z0), px(cam, x1, y0, z1),
+                              px(cam, x0, y0, z1)};
+  const cv::Point up[4] = {px(cam, x0, y0, z1), px(cam, x1, y0, z1), px(cam, x1, y1, z1),
+                           px(cam, x0, y1, z1)};
   const double sx = x0 > 0 ? x0 : x1;  // the side facing the camera's centre line
-  const cv::Point lat[4] = {px(cam, sx, y0, z0), px(cam, sx, y1, z0), px(cam, sx, y1, z1), px(cam, sx, y0, z1)};
+  const cv::Point lat[4] = {px(cam, sx, y0, z0), px(cam, sx, y1, z0), px(cam, sx, y1, z1),
+                            px(cam, sx, y0, z1)};
   cv::fillConvexPoly(img, lat, 4, side * 0.75, cv::LINE_AA, 3);
   cv::fillConvexPoly(img, up, 4, top, cv::LINE_AA, 3);
   cv::fillConvexPoly(img, front, 4, side, cv::LINE_AA, 3);
@@ -105,8 +115,9 @@ void box3d(cv::Mat& img, const CameraModel& cam, double x0, double x1, double y0
 
 void contact_shadow(cv::Mat& img, const CameraModel& cam, Point g, double rx, double ry) {
   const double ppm = cam.pixels_per_metre(g);
-  cv::ellipse(img, px(cam, g.x + rx * 0.4, g.y + 0.1, 0), cv::Size(static_cast<int>(rx * ppm * 8), static_cast<int>(ry * ppm * 3.6)),
-              0, 0, 360, cv::Scalar(60, 65, 70), cv::FILLED, cv::LINE_AA, 3);
+  cv::ellipse(img, px(cam, g.x + rx * 0.4, g.y + 0.1, 0),
+              cv::Size(static_cast<int>(rx * ppm * 8), static_cast<int>(ry * ppm * 3.6)), 0, 0, 360,
+              cv::Scalar(60, 65, 70), cv::FILLED, cv::LINE_AA, 3);
 }
 
 }  // namespace
@@ -144,7 +155,8 @@ cv::Mat render_background(const CameraModel& cam, Rng& rng) {
         layout::kPlanter.y + 0.4, 0, 0.55, {90, 100, 115}, {40, 110, 60});
   for (int i = 0; i < 6; ++i) {  // shrubs in the planter
     const double sx = layout::kPlanter.x - 0.6 + 0.24 * i;
-    cv::circle(img, px(cam, sx, layout::kPlanter.y, 0.75), static_cast<int>(cam.pixels_per_metre(layout::kPlanter) * 0.25 * 8),
+    cv::circle(img, px(cam, sx, layout::kPlanter.y, 0.75),
+               static_cast<int>(cam.pixels_per_metre(layout::kPlanter) * 0.25 * 8),
                cv::Scalar(30 + 8 * i, 100 + 5 * i, 40), cv::FILLED, cv::LINE_AA, 3);
   }
   // tree trunk (the crown sways and is drawn per frame)
@@ -157,15 +169,17 @@ cv::Mat render_background(const CameraModel& cam, Rng& rng) {
   // lamp post (its head is drawn per frame: it flickers)
   {
     const Point l = layout::kLamp;
-    cv::line(img, px(cam, l.x, l.y, 0), px(cam, l.x, l.y, layout::kLampHeight), cv::Scalar(50, 55, 60),
-             std::max(2, static_cast<int>(cam.pixels_per_metre(l) * 0.14)), cv::LINE_AA, 3);
-    cv::line(img, px(cam, l.x, l.y, layout::kLampHeight), px(cam, l.x - 0.6, l.y, layout::kLampHeight),
-             cv::Scalar(50, 55, 60), std::max(1, static_cast<int>(cam.pixels_per_metre(l) * 0.08)), cv::LINE_AA, 3);
+    cv::line(img, px(cam, l.x, l.y, 0), px(cam, l.x, l.y, layout::kLampHeight),
+             cv::Scalar(50, 55, 60), std::max(2, static_cast<int>(cam.pixels_per_metre(l) * 0.14)),
+             cv::LINE_AA, 3);
+    cv::line(img, px(cam, l.x, l.y, layout::kLampHeight),
+             px(cam, l.x - 0.6, l.y, layout::kLampHeight), cv::Scalar(50, 55, 60),
+             std::max(1, static_cast<int>(cam.pixels_per_metre(l) * 0.08)), cv::LINE_AA, 3);
   }
   // bin
   contact_shadow(img, cam, layout::kBin, 0.4, 0.3);
-  box3d(img, cam, layout::kBin.x - 0.25, layout::kBin.x + 0.25, layout::kBin.y - 0.25, layout::kBin.y + 0.25, 0,
-        0.9, {40, 80, 40}, {25, 30, 25});
+  box3d(img, cam, layout::kBin.x - 0.25, layout::kBin.x + 0.25, layout::kBin.y - 0.25,
+        layout::kBin.y + 0.25, 0, 0.9, {40, 80, 40}, {25, 30, 25});
   // bench: legs, seat, backrest
   {
     const GroundRect b = layout::kBench;
@@ -179,8 +193,8 @@ cv::Mat render_background(const CameraModel& cam, Rng& rng) {
     contact_shadow(img, cam, {layout::kBollardsX, by}, 0.25, 0.2);
     box3d(img, cam, layout::kBollardsX - 0.1, layout::kBollardsX + 0.1, by - 0.1, by + 0.1, 0, 0.9,
           {70, 70, 75}, {150, 150, 155});
-    box3d(img, cam, layout::kBollardsX - 0.1, layout::kBollardsX + 0.1, by - 0.1, by + 0.1, 0.7, 0.78,
-          {200, 200, 205}, {200, 200, 205});
+    box3d(img, cam, layout::kBollardsX - 0.1, layout::kBollardsX + 0.1, by - 0.1, by + 0.1, 0.7,
+          0.78, {200, 200, 205}, {200, 200, 205});
   }
   return img;
 }
@@ -199,10 +213,16 @@ std::vector<Point> clip_to_image(const std::vector<Point>& polygon, cv::Size siz
     }
   };
   auto at_x = [](double x) {
-    return [x](Point a, Point b) { const double t = (x - a.x) / (b.x - a.x); return Point(x, a.y + t * (b.y - a.y)); };
+    return [x](Point a, Point b) {
+      const double t = (x - a.x) / (b.x - a.x);
+      return Point(x, a.y + t * (b.y - a.y));
+    };
   };
   auto at_y = [](double y) {
-    return [y](Point a, Point b) { const double t = (y - a.y) / (b.y - a.y); return Point(a.x + t * (b.x - a.x), y); };
+    return [y](Point a, Point b) {
+      const double t = (y - a.y) / (b.y - a.y);
+      return Point(a.x + t * (b.x - a.x), y);
+    };
   };
   clip([](Point p) { return p.x >= 0; }, at_x(0));
   clip([w](Point p) { return p.x <= w; }, at_x(w));

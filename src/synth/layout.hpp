@@ -16,16 +16,20 @@ namespace vigie::synth {
 /// An axis-aligned rectangle on the ground, metres.
 struct GroundRect {
   double x0, y0, x1, y1;
-  [[nodiscard]] bool contains(Point p) const { return p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1; }
+  [[nodiscard]] bool contains(Point p) const {
+    return p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1;
+  }
   [[nodiscard]] double area() const { return (x1 - x0) * (y1 - y0); }
   [[nodiscard]] Point centre() const { return {(x0 + x1) / 2, (y0 + y1) / 2}; }
   /// Corners in order (x0,y0), (x1,y0), (x1,y1), (x0,y1).
-  [[nodiscard]] std::vector<Point> corners() const { return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}; }
+  [[nodiscard]] std::vector<Point> corners() const {
+    return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+  }
 };
 
 /// Positions of the scene's fixed elements, metres on the ground (Z up where needed).
 namespace layout {
-inline constexpr double kFacadeY = 30.0;            ///< building front
+inline constexpr double kFacadeY = 30.0;                       ///< building front
 inline constexpr GroundRect kWalkway{-5.5, 7.0, -3.0, 30.0};   ///< asphalt walkway
 inline constexpr GroundRect kTrack{6.5, 12.0, 11.0, 26.0};     ///< gravel track area
 inline constexpr GroundRect kPlaza{-1.5, 13.0, 5.5, 23.0};     ///< open paved plaza

@@ -14,7 +14,9 @@ constexpr double kPi = std::numbers::pi;
 constexpr int kShift = 3;  // sub-pixel bits for OpenCV drawing
 constexpr double kSub = 1 << kShift;
 
-double stride_m(Pose pose) { return pose == Pose::kRun ? 2.6 : 1.45; }
+double stride_m(Pose pose) {
+  return pose == Pose::kRun ? 2.6 : 1.45;
+}
 
 cv::Scalar pick(Rng& rng, const std::vector<cv::Scalar>& palette) {
   return palette[static_cast<size_t>(rng.integer(0, static_cast<int>(palette.size()) - 1))];
@@ -179,7 +181,8 @@ Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearanc
       const double lx = (i == 0 ? -1 : 1) * 0.055 * build;
       const cv::Point2d k(lx + facing * 0.2 * side, hip.y - 0.05);
       line({lx, hip.y}, k, leg_w, trousers);
-      const cv::Point2d f = seated ? cv::Point2d(k.x, -0.04) : cv::Point2d(k.x + facing * 0.2 * side, -0.1);
+      const cv::Point2d f =
+          seated ? cv::Point2d(k.x, -0.04) : cv::Point2d(k.x + facing * 0.2 * side, -0.1);
       line(k, f, leg_w * 0.9, trousers);
       line(f, {f.x + facing * 0.04, f.y}, leg_w * 0.9, look.shoes);
     }
@@ -200,7 +203,8 @@ Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearanc
   // Torso from hip to shoulders, leaning forward (towards facing in profile; shortened
   // towards the camera otherwise).
   const double lean_x = facing * std::sin(torso_lean) * side;
-  const double lean_y = std::cos(torso_lean) * side + (1.0 - (1.0 - std::cos(torso_lean)) * 0.8) * front;
+  const double lean_y =
+      std::cos(torso_lean) * side + (1.0 - (1.0 - std::cos(torso_lean)) * 0.8) * front;
   const cv::Point2d shoulder = hip + cv::Point2d(lean_x, lean_y) * torso_len;
   {
     const cv::Point2d axis = shoulder - hip;
@@ -211,7 +215,8 @@ Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearanc
            {img(hb.x + perp.x, hb.y + perp.y), img(hb.x - perp.x, hb.y - perp.y),
             img(shoulder.x - perp.x * 1.1, shoulder.y - perp.y * 1.1),
             img(shoulder.x + perp.x * 1.1, shoulder.y + perp.y * 1.1)},
-           0.0, look.shirt};
+           0.0,
+           look.shirt};
     s.prims.push_back(p);
   }
   // Head above the shoulders, along the torso axis.
@@ -222,7 +227,8 @@ Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearanc
   s.prims.push_back({Prim::Kind::kCircle, {img(head.x, head.y), {}, {}, {}}, 0.062 * h, look.skin});
   s.prims.push_back({Prim::Kind::kCircle,
                      {img(head.x - facing * 0.012 * side, head.y + 0.022), {}, {}, {}},
-                     0.05 * h, look.hair});
+                     0.05 * h,
+                     look.hair});
 
   // Arms swing against the legs.
   for (int i = 0; i < 2; ++i) {
@@ -266,11 +272,12 @@ Appearance Appearance::random(Rng& rng) {
       {40, 40, 40},   {200, 200, 200}, {150, 60, 20},  {40, 40, 160}, {30, 110, 40},
       {120, 120, 60}, {70, 70, 140},   {160, 130, 90}, {20, 20, 20},  {60, 160, 200},
       {180, 80, 140}, {90, 60, 40},    {230, 230, 235}};
-  static const std::vector<cv::Scalar> trousers = {
-      {50, 35, 25}, {30, 30, 30}, {110, 80, 50}, {70, 70, 70}, {60, 90, 120}, {140, 130, 120}};
+  static const std::vector<cv::Scalar> trousers = {{50, 35, 25}, {30, 30, 30},  {110, 80, 50},
+                                                   {70, 70, 70}, {60, 90, 120}, {140, 130, 120}};
   static const std::vector<cv::Scalar> skins = {
       {160, 190, 230}, {120, 150, 200}, {80, 110, 160}, {50, 75, 110}, {140, 170, 215}};
-  static const std::vector<cv::Scalar> hairs = {{20, 20, 25}, {30, 45, 70}, {60, 90, 130}, {140, 140, 140}};
+  static const std::vector<cv::Scalar> hairs = {
+      {20, 20, 25}, {30, 45, 70}, {60, 90, 130}, {140, 140, 140}};
   Appearance a;
   a.shirt = jitter(rng, pick(rng, shirts), 0.15);
   a.trousers = jitter(rng, pick(rng, trousers), 0.15);
@@ -282,10 +289,13 @@ Appearance Appearance::random(Rng& rng) {
   return a;
 }
 
-PersonScript::PersonScript(Point start, double start_time_s, Appearance appearance, bool carrying_bag)
+PersonScript::PersonScript(Point start, double start_time_s, Appearance appearance,
+                           bool carrying_bag)
     : appearance_(appearance), start_time_(start_time_s), carrying_(carrying_bag), cursor_(start) {}
 
-double PersonScript::end_time() const { return steps_.empty() ? start_time_ : steps_.back().t1; }
+double PersonScript::end_time() const {
+  return steps_.empty() ? start_time_ : steps_.back().t1;
+}
 
 PersonScript& PersonScript::move(Pose pose, Point target, double speed) {
   const double d = cv::norm(target - cursor_);
@@ -303,13 +313,27 @@ PersonScript& PersonScript::hold(Pose pose, double duration) {
   return *this;
 }
 
-PersonScript& PersonScript::walk_to(Point target, double speed_mps) { return move(Pose::kWalk, target, speed_mps); }
-PersonScript& PersonScript::run_to(Point target, double speed_mps) { return move(Pose::kRun, target, speed_mps); }
-PersonScript& PersonScript::stand(double d) { return hold(Pose::kStand, d); }
-PersonScript& PersonScript::sit_bench(double d) { return hold(Pose::kSitBench, d); }
-PersonScript& PersonScript::sit_ground(double d) { return hold(Pose::kSitGround, d); }
-PersonScript& PersonScript::fall(double d) { return hold(Pose::kFall, d); }
-PersonScript& PersonScript::lie(double d) { return hold(Pose::kLie, d); }
+PersonScript& PersonScript::walk_to(Point target, double speed_mps) {
+  return move(Pose::kWalk, target, speed_mps);
+}
+PersonScript& PersonScript::run_to(Point target, double speed_mps) {
+  return move(Pose::kRun, target, speed_mps);
+}
+PersonScript& PersonScript::stand(double d) {
+  return hold(Pose::kStand, d);
+}
+PersonScript& PersonScript::sit_bench(double d) {
+  return hold(Pose::kSitBench, d);
+}
+PersonScript& PersonScript::sit_ground(double d) {
+  return hold(Pose::kSitGround, d);
+}
+PersonScript& PersonScript::fall(double d) {
+  return hold(Pose::kFall, d);
+}
+PersonScript& PersonScript::lie(double d) {
+  return hold(Pose::kLie, d);
+}
 PersonScript& PersonScript::bend(double d, bool drop_bag) {
   if (drop_bag && carrying_ && bag_drop_time_ < 0) bag_drop_time_ = end_time() + d / 2;
   return hold(Pose::kBend, d);
@@ -328,7 +352,8 @@ PersonState PersonScript::at(double t) const {
   PersonState st;
   if (t < start_time_ || steps_.empty()) return st;
   if (t >= end_time() && leaves_) return st;
-  const auto it = std::find_if(steps_.begin(), steps_.end(), [t](const Step& s) { return t < s.t1; });
+  const auto it =
+      std::find_if(steps_.begin(), steps_.end(), [t](const Step& s) { return t < s.t1; });
   const Step& s = it == steps_.end() ? steps_.back() : *it;
   const double span = s.t1 - s.t0;
   const double u = span > 1e-9 ? std::clamp((t - s.t0) / span, 0.0, 1.0) : 1.0;
@@ -359,12 +384,12 @@ void darken_ellipse(cv::Mat& bgr, cv::Point2d centre, cv::Size2d axes, double fa
                               static_cast<int>(std::floor(centre.y - axes.height)) - 1,
                               static_cast<int>(std::ceil(2 * axes.width)) + 3,
                               static_cast<int>(std::ceil(2 * axes.height)) + 3) &
-                      full;
+                     full;
   if (r.empty()) return;
   cv::Mat mask(r.size(), CV_8U, cv::Scalar(0));
   cv::ellipse(mask, fixed(centre - cv::Point2d(r.x, r.y)),
-              cv::Size(static_cast<int>(axes.width * kSub), static_cast<int>(axes.height * kSub)), 0, 0,
-              360, cv::Scalar(255), cv::FILLED, cv::LINE_AA, kShift);
+              cv::Size(static_cast<int>(axes.width * kSub), static_cast<int>(axes.height * kSub)),
+              0, 0, 360, cv::Scalar(255), cv::FILLED, cv::LINE_AA, kShift);
   cv::Mat roi = bgr(r);
   const int k = static_cast<int>(std::lround((1.0 - factor) * 256));
   for (int y = 0; y < r.height; ++y) {
@@ -373,12 +398,14 @@ void darken_ellipse(cv::Mat& bgr, cv::Point2d centre, cv::Size2d axes, double fa
     for (int x = 0; x < r.width; ++x) {
       if (m[x] == 0) continue;
       const int keep = 256 - (k * m[x]) / 255;
-      for (int c = 0; c < 3; ++c) px[3 * x + c] = static_cast<std::uint8_t>((px[3 * x + c] * keep) >> 8);
+      for (int c = 0; c < 3; ++c)
+        px[3 * x + c] = static_cast<std::uint8_t>((px[3 * x + c] * keep) >> 8);
     }
   }
 }
 
-void BodyRenderer::draw_shadow(cv::Mat& bgr, const PersonState& state, const Appearance& look) const {
+void BodyRenderer::draw_shadow(cv::Mat& bgr, const PersonState& state,
+                               const Appearance& look) const {
   if (!state.present) return;
   const double ppm = camera_.pixels_per_metre(state.ground);
   // The sun is behind-left of the camera: shadows fall forward-right.

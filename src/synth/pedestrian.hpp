@@ -45,8 +45,8 @@ struct PersonState {
   Point ground;             ///< foot position, metres
   Point heading{1.0, 0.0};  ///< unit direction on the ground
   Pose pose = Pose::kStand;
-  double phase = 0.0;       ///< gait phase in radians (walk/run)
-  double progress = 0.0;    ///< 0..1 within a bend or fall
+  double phase = 0.0;     ///< gait phase in radians (walk/run)
+  double progress = 0.0;  ///< 0..1 within a bend or fall
   bool carrying_bag = false;
 };
 

@@ -19,7 +19,8 @@ const std::vector<std::string_view>& scenario_names() {
 }
 
 Result<RenderStats> render_scenario(std::string_view name, std::uint64_t seed,
-                                    const std::filesystem::path& out_dir, const RenderOptions& options) {
+                                    const std::filesystem::path& out_dir,
+                                    const RenderOptions& options) {
   // Wall time is measured for the stats only; it never reaches the outputs.
   const auto started = std::chrono::steady_clock::now();
   auto scene = Scene::create(name, seed, options);
@@ -49,7 +50,8 @@ Result<RenderStats> render_scenario(std::string_view name, std::uint64_t seed,
   RenderStats stats;
   stats.frames = s.frame_count();
   stats.video_seconds = s.duration_s();
-  stats.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return stats;
 }
 

@@ -12,12 +12,14 @@ using config::Line;
 using config::RuleConfig;
 using config::Zone;
 
-double walk_speed(Rng& rng) { return rng.uniform(1.1, 1.6); }
+double walk_speed(Rng& rng) {
+  return rng.uniform(1.1, 1.6);
+}
 
 /// Where passers-by may walk, so that they never create events of their own.
 struct Routes {
-  bool lateral = true;        ///< across the image, in front of and behind the track area
-  double corridor_x0 = 0.0;   ///< lengthwise corridor (facade door to the bottom edge)
+  bool lateral = true;       ///< across the image, in front of and behind the track area
+  double corridor_x0 = 0.0;  ///< lengthwise corridor (facade door to the bottom edge)
   double corridor_x1 = 4.5;
   bool lengthwise = true;
 };
@@ -182,13 +184,16 @@ void dense_crowd(ScenarioScript& s, Rng& rng, const CameraModel& cam, double d) 
   std::vector<Point> slots;
   for (int j = 0; j < 5; ++j)
     for (int i = 0; i < 6; ++i) slots.emplace_back(z.x0 + 0.21 + 0.42 * i, z.y0 + 0.2 + 0.4 * j);
-  for (size_t i = slots.size(); i > 1; --i) std::swap(slots[i - 1], slots[static_cast<size_t>(rng.integer(0, static_cast<int>(i) - 1))]);
+  for (size_t i = slots.size(); i > 1; --i)
+    std::swap(slots[i - 1], slots[static_cast<size_t>(rng.integer(0, static_cast<int>(i) - 1))]);
   const int n = rng.integer(25, 28);
   const double gather_end = std::min(16.0, d * 0.6);
   for (int i = 0; i < n; ++i) {
-    const Point slot = slots[static_cast<size_t>(i)] + Point(rng.uniform(-0.07, 0.07), rng.uniform(-0.07, 0.07));
+    const Point slot =
+        slots[static_cast<size_t>(i)] + Point(rng.uniform(-0.07, 0.07), rng.uniform(-0.07, 0.07));
     const double angle = rng.uniform(-2.6, -0.5);  // arrive from the sides and the back
-    const Point from = slot + Point(std::cos(angle), -std::sin(angle)) * rng.uniform(9.0, 14.0) * -1.0;
+    const Point from =
+        slot + Point(std::cos(angle), -std::sin(angle)) * rng.uniform(9.0, 14.0) * -1.0;
     const double sp = walk_speed(rng);
     const double arrive = rng.uniform(2.0, gather_end);
     PersonScript p(from, arrive - cv::norm(slot - from) / sp, Appearance::random(rng));
@@ -213,15 +218,20 @@ int drop_bag(ScenarioScript& s, Rng& rng, double start) {
   PersonScript p({3.4, 5.0}, start, Appearance::random(rng), true);
   p.walk_to(kBagSpot, walk_speed(rng)).face({-0.2, 1}).bend(2.0, true);
   const Point heading(-0.196, 0.981);
-  s.bags.push_back({static_cast<int>(s.people.size()), kBagSpot + heading * 0.45, p.bag_drop_time()});
+  s.bags.push_back(
+      {static_cast<int>(s.people.size()), kBagSpot + heading * 0.45, p.bag_drop_time()});
   s.people.push_back(p);
   return static_cast<int>(s.people.size()) - 1;
 }
 
-void abandoned_bag(ScenarioScript& s, Rng& rng, const CameraModel&, std::optional<double> want, double& d) {
+void abandoned_bag(ScenarioScript& s, Rng& rng, const CameraModel&, std::optional<double> want,
+                   double& d) {
   const int owner = drop_bag(s, rng, 1.0);
   const double sp = walk_speed(rng);
-  s.people[static_cast<size_t>(owner)].walk_to({-2.0, 8.8}, sp).walk_to({-18.0, 8.6}, sp).then_leave();
+  s.people[static_cast<size_t>(owner)]
+      .walk_to({-2.0, 8.8}, sp)
+      .walk_to({-18.0, 8.6}, sp)
+      .then_leave();
   // the owner is > 3 m from the bag about 3 s after leaving; the rule then waits 30 s
   const double leave = s.people[static_cast<size_t>(owner)].bag_drop_time() + 1.0;
   d = want.value_or(std::ceil(leave + 3.0 + 46.0));
@@ -263,10 +273,16 @@ void person_fall(ScenarioScript& s, Rng& rng, double d) {
 
 void person_sitting(ScenarioScript& s, Rng& rng, double d) {
   PersonScript bench({3.0, 5.0}, 0.5, Appearance::random(rng));
-  bench.walk_to({-1.3, 12.5}, walk_speed(rng)).walk_to({-1.3, 14.05}, 0.8).face({0, -1}).sit_bench(d + 5.0);
+  bench.walk_to({-1.3, 12.5}, walk_speed(rng))
+      .walk_to({-1.3, 14.05}, 0.8)
+      .face({0, -1})
+      .sit_bench(d + 5.0);
   s.people.push_back(bench);
   PersonScript ground({18.0, 28.0}, 2.0, Appearance::random(rng));
-  ground.walk_to({2.0, 26.0}, walk_speed(rng)).walk_to({1.8, 21.0}, walk_speed(rng)).face({0, -1}).sit_ground(d + 5.0);
+  ground.walk_to({2.0, 26.0}, walk_speed(rng))
+      .walk_to({1.8, 21.0}, walk_speed(rng))
+      .face({0, -1})
+      .sit_ground(d + 5.0);
   s.people.push_back(ground);
   add_passers_by(s, rng, d, 3.0, {.corridor_x0 = 2.6, .corridor_x1 = 4.5});
   s.camera.rules.push_back(rule(EventType::kPersonOnGround));
@@ -293,7 +309,11 @@ void normal(ScenarioScript& s, Rng& rng, const CameraModel& cam, double d) {
   // Both come from and go to the platform side: nobody in this negative scene steps onto the
   // track area.
   PersonScript b({-18.0, 20.0}, 0.0, Appearance::random(rng));
-  b.walk_to(spot + Point(0.8, 0), 1.4).face({-1, 0}).stand(9.0).walk_to({-18.0, 18.0}, 1.4).then_leave();
+  b.walk_to(spot + Point(0.8, 0), 1.4)
+      .face({-1, 0})
+      .stand(9.0)
+      .walk_to({-18.0, 18.0}, 1.4)
+      .then_leave();
   s.people.push_back(a);
   s.people.push_back(b);
   s.effects.light_step_s = d * 0.5;
@@ -313,7 +333,8 @@ void normal(ScenarioScript& s, Rng& rng, const CameraModel& cam, double d) {
 }  // namespace
 
 std::optional<ScenarioScript> build_scenario(std::string_view name, std::uint64_t seed,
-                                             const CameraModel& camera, std::optional<double> duration_s) {
+                                             const CameraModel& camera,
+                                             std::optional<double> duration_s) {
   Rng rng(seed);
   ScenarioScript s;
   double d = duration_s.value_or(25.0);

@@ -59,11 +59,13 @@ struct Scene::Impl {
     const double x0 = b.ground.x - kBagW / 2, x1 = b.ground.x + kBagW / 2;
     const double y0 = b.ground.y - kBagD / 2, y1 = b.ground.y + kBagD / 2;
     const double ppm = camera.pixels_per_metre(b.ground);
-    darken_ellipse(img, camera.project_ground(b.ground + Point(0.2, 0.05)), {kBagW * ppm * 0.8, kBagD * ppm * 0.4 + 1}, 0.5);
+    darken_ellipse(img, camera.project_ground(b.ground + Point(0.2, 0.05)),
+                   {kBagW * ppm * 0.8, kBagD * ppm * 0.4 + 1}, 0.5);
     const cv::Point top[4] = {fx(camera.project(x0, y0, kBagH)), fx(camera.project(x1, y0, kBagH)),
                               fx(camera.project(x1, y1, kBagH)), fx(camera.project(x0, y1, kBagH))};
     const cv::Point front[4] = {fx(camera.project(x0, y0, 0)), fx(camera.project(x1, y0, 0)),
-                                fx(camera.project(x1, y0, kBagH)), fx(camera.project(x0, y0, kBagH))};
+                                fx(camera.project(x1, y0, kBagH)),
+                                fx(camera.project(x0, y0, kBagH))};
     cv::fillConvexPoly(img, top, 4, cv::Scalar(55, 60, 80), cv::LINE_AA, 3);
     cv::fillConvexPoly(img, front, 4, cv::Scalar(40, 45, 60), cv::LINE_AA, 3);
     // handle
@@ -109,7 +111,8 @@ void Scene::Impl::compute_events() {
   const cv::Size size = camera.image_size();
   auto add = [&](double start, double stop, cv::Rect2d region) {
     region = clip(region, size);
-    region = cv::Rect2d(std::floor(region.x), std::floor(region.y), std::ceil(region.br().x) - std::floor(region.x),
+    region = cv::Rect2d(std::floor(region.x), std::floor(region.y),
+                        std::ceil(region.br().x) - std::floor(region.x),
                         std::ceil(region.br().y) - std::floor(region.y));
     events.push_back({s.event_type, start, std::min(stop, end), region, s.note});
   };
@@ -129,7 +132,8 @@ void Scene::Impl::compute_events() {
       for (int i = 0; i <= frames; ++i) {
         const double t = time_of(i);
         const PersonState st = s.people[static_cast<size_t>(s.subject)].at(t);
-        const bool inside = i < frames && st.present && polygon_contains(poly, camera.project_ground(st.ground));
+        const bool inside =
+            i < frames && st.present && polygon_contains(poly, camera.project_ground(st.ground));
         if (inside) {
           const cv::Rect2d b = body.box(st, s.people[static_cast<size_t>(s.subject)].appearance());
           region = start < 0 ? b : (region | b);
@@ -199,11 +203,13 @@ void Scene::Impl::compute_events() {
 Scene::Scene(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Scene::~Scene() = default;
 
-Result<std::unique_ptr<Scene>> Scene::create(std::string_view name, std::uint64_t seed, const RenderOptions& options) {
+Result<std::unique_ptr<Scene>> Scene::create(std::string_view name, std::uint64_t seed,
+                                             const RenderOptions& options) {
   if (options.width < 64 || options.height < 64 || options.width % 2 || options.height % 2 ||
       options.width > 7680 || options.height > 4320)
     return invalid_argument("width and height must be even, 64 to 7680 x 4320");
-  if (!(options.fps >= 1.0 && options.fps <= 120.0)) return invalid_argument("fps must be in [1, 120]");
+  if (!(options.fps >= 1.0 && options.fps <= 120.0))
+    return invalid_argument("fps must be in [1, 120]");
   if (options.duration_s && !(*options.duration_s > 0.0 && *options.duration_s <= 3600.0))
     return invalid_argument("duration_s must be in (0, 3600]");
   auto impl = std::make_unique<Impl>(cv::Size(options.width, options.height));
@@ -219,7 +225,8 @@ Result<std::unique_ptr<Scene>> Scene::create(std::string_view name, std::uint64_
   Rng bg_rng(bg_seed);
   impl->background = render_background(impl->camera, bg_rng);
   impl->effects = std::make_unique<Effects>(impl->camera, fx_seed, impl->script.effects);
-  impl->frames = std::max(1, static_cast<int>(std::lround(impl->script.default_duration_s * options.fps)));
+  impl->frames =
+      std::max(1, static_cast<int>(std::lround(impl->script.default_duration_s * options.fps)));
 
   config::CameraConfig& cam = impl->camera_config;
   cam = impl->script.camera;
@@ -240,19 +247,43 @@ Result<std::unique_ptr<Scene>> Scene::create(std::string_view name, std::uint64_
   return scene;
 }
 
-const std::string& Scene::name() const { return impl_->name; }
-std::uint64_t Scene::seed() const { return impl_->seed; }
-int Scene::frame_count() const { return impl_->frames; }
-double Scene::fps() const { return impl_->options.fps; }
-double Scene::duration_s() const { return impl_->frames / impl_->options.fps; }
-cv::Size Scene::size() const { return impl_->camera.image_size(); }
-const std::vector<EventTruth>& Scene::events() const { return impl_->events; }
-const config::CameraConfig& Scene::camera_config() const { return impl_->camera_config; }
-const CameraModel& Scene::camera() const { return impl_->camera; }
-const cv::Mat& Scene::background() const { return impl_->background; }
-FrameTruth Scene::truth_at(int index) const { return impl_->truth(index); }
+const std::string& Scene::name() const {
+  return impl_->name;
+}
+std::uint64_t Scene::seed() const {
+  return impl_->seed;
+}
+int Scene::frame_count() const {
+  return impl_->frames;
+}
+double Scene::fps() const {
+  return impl_->options.fps;
+}
+double Scene::duration_s() const {
+  return impl_->frames / impl_->options.fps;
+}
+cv::Size Scene::size() const {
+  return impl_->camera.image_size();
+}
+const std::vector<EventTruth>& Scene::events() const {
+  return impl_->events;
+}
+const config::CameraConfig& Scene::camera_config() const {
+  return impl_->camera_config;
+}
+const CameraModel& Scene::camera() const {
+  return impl_->camera;
+}
+const cv::Mat& Scene::background() const {
+  return impl_->background;
+}
+FrameTruth Scene::truth_at(int index) const {
+  return impl_->truth(index);
+}
 
-double Scene::zone_density(int index) const { return impl_->density(index); }
+double Scene::zone_density(int index) const {
+  return impl_->density(index);
+}
 
 FrameTruth Scene::render(int index, cv::Mat& bgr, const RenderLayers& layers) const {
   const Impl& m = *impl_;
@@ -271,11 +302,13 @@ FrameTruth Scene::render(int index, cv::Mat& bgr, const RenderLayers& layers) co
     }
     std::sort(order.begin(), order.end());
     if (layers.shadows)
-      for (const auto& [k, i] : order) m.body.draw_shadow(bgr, states[i], m.script.people[i].appearance());
+      for (const auto& [k, i] : order)
+        m.body.draw_shadow(bgr, states[i], m.script.people[i].appearance());
     for (const auto& [k, i] : order) m.body.draw(bgr, states[i], m.script.people[i].appearance());
   }
   m.effects->draw_smoke(bgr, t);
-  if (layers.distractors || layers.noise) m.effects->apply_lighting(bgr, index, t, layers.noise, layers.distractors);
+  if (layers.distractors || layers.noise)
+    m.effects->apply_lighting(bgr, index, t, layers.noise, layers.distractors);
   m.effects->draw_emissive(bgr, index, t, layers.distractors);
   return m.truth(index);
 }

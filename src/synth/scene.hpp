@@ -23,9 +23,9 @@ namespace vigie::synth {
 
 /// One visible person in one frame.
 struct PersonTruth {
-  int id = 0;          ///< stable for the scenario
-  cv::Rect2d box;      ///< pixels, clipped to the image; covers the body and a carried bag
-  Point ground;        ///< foot position on the ground, metres
+  int id = 0;      ///< stable for the scenario
+  cv::Rect2d box;  ///< pixels, clipped to the image; covers the body and a carried bag
+  Point ground;    ///< foot position on the ground, metres
   Pose pose = Pose::kStand;
 };
 

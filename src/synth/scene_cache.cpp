@@ -1,8 +1,8 @@
 #include "synth/scene_cache.hpp"
 
 #include <atomic>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -18,8 +18,8 @@ bool is_rendered(const fs::path& dir) {
   std::ifstream version(dir / kVersionFile);
   int v = 0;
   version >> v;
-  return v == kRendererVersion && fs::exists(dir / "video.mp4") &&
-         fs::exists(dir / "truth.json") && fs::exists(dir / "camera.yaml");
+  return v == kRendererVersion && fs::exists(dir / "video.mp4") && fs::exists(dir / "truth.json") &&
+         fs::exists(dir / "camera.yaml");
 }
 
 Status render_one(const SceneRequest& r) {

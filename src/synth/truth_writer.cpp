@@ -3,18 +3,21 @@
 #include <cmath>
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 namespace vigie::synth {
 namespace {
 
-double round_to(double v, double step) { return std::round(v / step) * step; }
+double round_to(double v, double step) {
+  return std::round(v / step) * step;
+}
 
 nlohmann::ordered_json box_json(const cv::Rect2d& r) {
   const double x0 = std::floor(r.x), y0 = std::floor(r.y);
   return nlohmann::ordered_json::array({static_cast<int>(x0), static_cast<int>(y0),
-                                static_cast<int>(std::ceil(r.br().x) - x0), static_cast<int>(std::ceil(r.br().y) - y0)});
+                                        static_cast<int>(std::ceil(r.br().x) - x0),
+                                        static_cast<int>(std::ceil(r.br().y) - y0)});
 }
 
 void emit_point(YAML::Emitter& out, const Point& p) {
@@ -62,8 +65,9 @@ std::string camera_yaml(const config::CameraConfig& c) {
   out << YAML::Key << "id" << YAML::Value << c.id;
   out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << c.name;
   out << YAML::Key << "url" << YAML::Value << c.url;
-  out << YAML::Key << "analysis" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "fps"
-      << YAML::Value << c.analysis.fps << YAML::Key << "width" << YAML::Value << c.analysis.width << YAML::EndMap;
+  out << YAML::Key << "analysis" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+      << "fps" << YAML::Value << c.analysis.fps << YAML::Key << "width" << YAML::Value
+      << c.analysis.width << YAML::EndMap;
   if (c.calibration) {
     out << YAML::Key << "calibration" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "image" << YAML::Value;
@@ -83,7 +87,8 @@ std::string camera_yaml(const config::CameraConfig& c) {
         out << YAML::Key << "allowed_direction" << YAML::Value;
         emit_point(out, *z.allowed_direction);
       }
-      if (z.person_height_px) out << YAML::Key << "person_height_px" << YAML::Value << *z.person_height_px;
+      if (z.person_height_px)
+        out << YAML::Key << "person_height_px" << YAML::Value << *z.person_height_px;
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;

@@ -59,7 +59,8 @@ H264Writer::~H264Writer() {
   if (impl_ && impl_->open) (void)close();
 }
 
-Result<std::unique_ptr<H264Writer>> H264Writer::open(const std::filesystem::path& path, cv::Size size,
+Result<std::unique_ptr<H264Writer>> H264Writer::open(const std::filesystem::path& path,
+                                                     cv::Size size,
                                                      const VideoWriterOptions& options) {
   if (size.width <= 0 || size.height <= 0 || size.width % 2 || size.height % 2)
     return invalid_argument("video size must be positive and even");
@@ -85,12 +86,14 @@ Result<std::unique_ptr<H264Writer>> H264Writer::open(const std::filesystem::path
   impl->enc->max_b_frames = 0;
   impl->enc->thread_count = 1;
   impl->enc->flags |= AV_CODEC_FLAG_BITEXACT;
-  if (impl->fmt->oformat->flags & AVFMT_GLOBALHEADER) impl->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (impl->fmt->oformat->flags & AVFMT_GLOBALHEADER)
+    impl->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(impl->enc->priv_data, "preset", options.preset, 0);
   av_opt_set(impl->enc->priv_data, "crf", std::to_string(options.crf).c_str(), 0);
   av_opt_set(impl->enc->priv_data, "threads", "1", 0);
   // no scene-cut keyframes: a fixed GOP keeps keyframe positions predictable
-  av_opt_set(impl->enc->priv_data, "x264-params", "scenecut=0:bframes=0:sliced-threads=0:lookahead-threads=1", 0);
+  av_opt_set(impl->enc->priv_data, "x264-params",
+             "scenecut=0:bframes=0:sliced-threads=0:lookahead-threads=1", 0);
   int r = avcodec_open2(impl->enc, codec, nullptr);
   if (r < 0) return internal_error("cannot open libx264: " + av_error(r));
 
@@ -116,7 +119,8 @@ Result<std::unique_ptr<H264Writer>> H264Writer::open(const std::filesystem::path
 Status H264Writer::write(const cv::Mat& bgr) {
   Impl& m = *impl_;
   if (!m.open) return Status(StatusCode::kFailedPrecondition, "writer is closed");
-  if (bgr.size() != m.size || bgr.type() != CV_8UC3) return invalid_argument("frame size or type differs");
+  if (bgr.size() != m.size || bgr.type() != CV_8UC3)
+    return invalid_argument("frame size or type differs");
   // OpenCV's I420 layout is exactly yuv420p: Y plane, then U, then V.
   cv::cvtColor(bgr, m.yuv, cv::COLOR_BGR2YUV_I420);
   const int w = m.size.width, h = m.size.height;

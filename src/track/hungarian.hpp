@@ -21,7 +21,6 @@ inline constexpr int kUnassigned = -1;
 /// then minimises their total cost. Returns, for each row, its column or kUnassigned; a
 /// forbidden pair is never returned. Requires cost.size() == rows * cols (an empty result
 /// otherwise).
-std::vector<int> solve_assignment(std::span<const double> cost, std::size_t rows,
-                                  std::size_t cols);
+std::vector<int> solve_assignment(std::span<const double> cost, std::size_t rows, std::size_t cols);
 
 }  // namespace vigie::track

@@ -24,7 +24,9 @@ KalmanBox::KalmanBox(const cv::Rect2d& box, const KalmanNoise& noise) : noise_(n
   p_ = Mat6::diag(Vec6(pos * pos, pos * pos, vel * vel, vel * vel, pos * pos, pos * pos));
 }
 
-double KalmanBox::scale() const { return std::max(x_(5), kMinScalePx); }
+double KalmanBox::scale() const {
+  return std::max(x_(5), kMinScalePx);
+}
 
 void KalmanBox::predict(double dt) {
   if (!(dt > 0.0)) return;
@@ -80,6 +82,8 @@ cv::Rect2d KalmanBox::box() const {
   return {x_(0) - x_(4) / 2.0, x_(1) - x_(5), x_(4), x_(5)};
 }
 
-cv::Point2d KalmanBox::foot_std() const { return {std::sqrt(p_(0, 0)), std::sqrt(p_(1, 1))}; }
+cv::Point2d KalmanBox::foot_std() const {
+  return {std::sqrt(p_(0, 0)), std::sqrt(p_(1, 1))};
+}
 
 }  // namespace vigie::track

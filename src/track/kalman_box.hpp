@@ -13,10 +13,10 @@ namespace vigie::track {
 
 /// Noise parameters, in box heights (see TrackerConfig for meanings and defaults).
 struct KalmanNoise {
-  double accel = 0.5;              ///< heights / s^2
-  double size = 0.1;               ///< heights / sqrt(s)
-  double measurement = 0.05;       ///< heights
-  double initial_velocity = 1.0;   ///< heights / s
+  double accel = 0.5;             ///< heights / s^2
+  double size = 0.1;              ///< heights / sqrt(s)
+  double measurement = 0.05;      ///< heights
+  double initial_velocity = 1.0;  ///< heights / s
 };
 
 class KalmanBox {
@@ -50,6 +50,8 @@ class KalmanBox {
 };
 
 /// Bottom-centre of a box.
-inline Point foot_of(const cv::Rect2d& box) { return {box.x + box.width / 2.0, box.y + box.height}; }
+inline Point foot_of(const cv::Rect2d& box) {
+  return {box.x + box.width / 2.0, box.y + box.height};
+}
 
 }  // namespace vigie::track

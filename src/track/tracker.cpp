@@ -22,7 +22,9 @@ double iou(const cv::Rect2d& a, const cv::Rect2d& b) {
   return uni > 0.0 ? inter / uni : 0.0;
 }
 
-bool finite(Point p) { return std::isfinite(p.x) && std::isfinite(p.y); }
+bool finite(Point p) {
+  return std::isfinite(p.x) && std::isfinite(p.y);
+}
 
 }  // namespace
 

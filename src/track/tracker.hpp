@@ -21,13 +21,13 @@ namespace vigie::track {
 
 /// Monotonic counters of one Tracker, for /metrics and tests.
 struct TrackerCounters {
-  std::uint64_t frames = 0;                 ///< update() calls
-  std::uint64_t measurements = 0;           ///< valid measurements received
-  std::uint64_t invalid_measurements = 0;   ///< skipped: non-finite or empty boxes
-  std::uint64_t tracks_born = 0;            ///< tentative tracks started
-  std::uint64_t tracks_confirmed = 0;       ///< tentative tracks that became confirmed
-  std::uint64_t tracks_ended = 0;           ///< tracks deleted (either hysteresis or reset)
-  std::uint64_t time_resets = 0;            ///< updates whose time went backwards
+  std::uint64_t frames = 0;                ///< update() calls
+  std::uint64_t measurements = 0;          ///< valid measurements received
+  std::uint64_t invalid_measurements = 0;  ///< skipped: non-finite or empty boxes
+  std::uint64_t tracks_born = 0;           ///< tentative tracks started
+  std::uint64_t tracks_confirmed = 0;      ///< tentative tracks that became confirmed
+  std::uint64_t tracks_ended = 0;          ///< tracks deleted (either hysteresis or reset)
+  std::uint64_t time_resets = 0;           ///< updates whose time went backwards
 };
 
 class Tracker {

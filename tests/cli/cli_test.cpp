@@ -10,12 +10,14 @@
 namespace vigie {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using test::run_command;
 using test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
-std::string vigie(const std::string& args) { return test::vigie_binary() + " " + args; }
+std::string vigie(const std::string& args) {
+  return test::vigie_binary() + " " + args;
+}
 
 TEST(CliTest, VersionNamesTheLibraries) {
   const auto r = run_command(vigie("--version"));
@@ -37,16 +39,16 @@ TEST(CliTest, EverySubcommandHasHelp) {
 }
 
 TEST(CliTest, CheckConfigAcceptsTheExampleWithoutShowingSecrets) {
-  const auto r = run_command("CAMERA_PASSWORD=pw-never-shown " +
-                             vigie(std::string("check-config ") + VIGIE_SOURCE_DIR +
-                                   "/config/example.yaml"));
+  const auto r =
+      run_command("CAMERA_PASSWORD=pw-never-shown " +
+                  vigie(std::string("check-config ") + VIGIE_SOURCE_DIR + "/config/example.yaml"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("valid (version "));
   EXPECT_THAT(r.out, HasSubstr("camera platform-1: rtsp://***@192.0.2.10:554/stream1"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr("pw-never-shown")));
-  const auto json = run_command("CAMERA_PASSWORD=pw-never-shown " +
-                                vigie(std::string("check-config --json ") + VIGIE_SOURCE_DIR +
-                                      "/config/example.yaml"));
+  const auto json = run_command(
+      "CAMERA_PASSWORD=pw-never-shown " +
+      vigie(std::string("check-config --json ") + VIGIE_SOURCE_DIR + "/config/example.yaml"));
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_THAT(json.out, HasSubstr("\"cameras\""));
   EXPECT_THAT(json.out, Not(HasSubstr("pw-never-shown")));
@@ -64,7 +66,8 @@ TEST(CliTest, CheckConfigReportsEveryErrorWithPathAndLine) {
                    "    colour: red\n");
   const auto r = run_command(vigie("check-config " + (dir / "bad.yaml").string()));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("cameras[0].zones[0].polygon: needs at least 3 points, found 2 (line 6)"));
+  EXPECT_THAT(r.err,
+              HasSubstr("cameras[0].zones[0].polygon: needs at least 3 points, found 2 (line 6)"));
   EXPECT_THAT(r.err, HasSubstr("cameras[0].colour: unknown key"));
   EXPECT_THAT(r.err, HasSubstr("2 error(s); nothing was applied"));
   EXPECT_THAT(r.err, Not(HasSubstr("topsecret")));
@@ -72,7 +75,8 @@ TEST(CliTest, CheckConfigReportsEveryErrorWithPathAndLine) {
 
 TEST(CliTest, RunRefusesAnInvalidConfigurationBeforeStartingAnything) {
   TempDir dir;
-  test::write_file(dir / "bad.yaml", "cameras:\n  - id: c\n    url: x.mp4\n    analysis: {fps: 0}\n");
+  test::write_file(dir / "bad.yaml",
+                   "cameras:\n  - id: c\n    url: x.mp4\n    analysis: {fps: 0}\n");
   const auto r = run_command(vigie("run --config " + (dir / "bad.yaml").string()));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("cameras[0].analysis.fps: 0 is out of bounds (0.2 .. 30) (line 4)"));
@@ -101,8 +105,8 @@ TEST(CliTest, SynthRejectsAnUnknownScenario) {
 
 TEST(CliTest, RunPlaysASyntheticClipToItsEndAndReportsHealth) {
   TempDir dir;
-  const auto synth = run_command(vigie("synth --scenario normal --seed 3 --duration 4 --out " +
-                                       (dir / "scene").string()));
+  const auto synth = run_command(
+      vigie("synth --scenario normal --seed 3 --duration 4 --out " + (dir / "scene").string()));
   ASSERT_EQ(synth.exit_code, 0) << synth.err;
   test::write_file(dir / "node.yaml",
                    "cameras:\n"
@@ -114,8 +118,8 @@ TEST(CliTest, RunPlaysASyntheticClipToItsEndAndReportsHealth) {
                    "  - id: off\n"
                    "    url: scene/video.mp4\n"
                    "    enabled: false\n");
-  const auto r = run_command(vigie("run --status-interval 0 --duration 60 --config " +
-                                   (dir / "node.yaml").string()));
+  const auto r = run_command(
+      vigie("run --status-interval 0 --duration 60 --config " + (dir / "node.yaml").string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, testing::ContainsRegex("street +ended .* 20 .*"));
   EXPECT_THAT(r.out, testing::ContainsRegex("missing +failed"));

@@ -26,7 +26,9 @@ ParseContext env_with(std::map<std::string, std::string> vars) {
   return ctx;
 }
 
-LoadResult parse(const std::string& yaml) { return parse_config(yaml, "/base", env_with({})); }
+LoadResult parse(const std::string& yaml) {
+  return parse_config(yaml, "/base", env_with({}));
+}
 
 std::string errors_of(const std::string& yaml) {
   const LoadResult r = parse(yaml);
@@ -60,19 +62,20 @@ TEST(ConfigTest, EmptyDocumentIsAValidNodeWithNoCamera) {
 }
 
 TEST(ConfigTest, ExampleParsesAndSetsEveryKeyOfTheSchema) {
-  const std::filesystem::path example = std::filesystem::path(VIGIE_SOURCE_DIR) / "config/example.yaml";
+  const std::filesystem::path example =
+      std::filesystem::path(VIGIE_SOURCE_DIR) / "config/example.yaml";
   std::ifstream in(example);
   ASSERT_TRUE(in) << example;
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const LoadResult r = parse_config(text, example.parent_path(),
-                                    env_with({{"CAMERA_PASSWORD", "s3cret-pass"}}));
+  const LoadResult r =
+      parse_config(text, example.parent_path(), env_with({{"CAMERA_PASSWORD", "s3cret-pass"}}));
   ASSERT_TRUE(r.ok()) << r.error_text("example.yaml");
   EXPECT_EQ(r.config->cameras.size(), 1u);
 
   // Every key of the schema appears in the example, so the example documents all of them.
   std::set<std::string> present;
   std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
-                                                                         const std::string& path) {
+                                                                        const std::string& path) {
     if (n.IsMap()) {
       for (const auto& kv : n) {
         const std::string p = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
@@ -125,22 +128,26 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"PolygonTooFewPoints",
                 kHead + "    zones:\n      - id: z\n        polygon: [[0, 0], [10, 0]]\n",
                 "cameras[0].zones[0].polygon: needs at least 3 points, found 2 (line 6)"},
-        BadCase{"PolygonSelfIntersecting",
-                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[10,10],[10,0],[0,10]]\n",
-                "cameras[0].zones[0].polygon: edges cross each other"},
+        BadCase{
+            "PolygonSelfIntersecting",
+            kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[10,10],[10,0],[0,10]]\n",
+            "cameras[0].zones[0].polygon: edges cross each other"},
         BadCase{"PolygonWithoutArea",
                 kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5,0],[10,0]]\n",
                 "cameras[0].zones[0].polygon: has no area"},
-        BadCase{"PointNotAPair", kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5],[10,0]]\n",
+        BadCase{"PointNotAPair",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5],[10,0]]\n",
                 "cameras[0].zones[0].polygon[1]: a point is written [x, y] (line 6)"},
         BadCase{"NumberOutOfBounds", kHead + "    analysis:\n      fps: 100\n",
                 "cameras[0].analysis.fps: 100 is out of bounds (0.2 .. 30) (line 5)"},
         BadCase{"NotANumber", kHead + "    analysis:\n      width: wide\n",
                 "cameras[0].analysis.width: 'wide' is not a whole number"},
-        BadCase{"NotAFlag", kHead + "    enabled: maybe\n", "cameras[0].enabled: 'maybe' is not true or false"},
+        BadCase{"NotAFlag", kHead + "    enabled: maybe\n",
+                "cameras[0].enabled: 'maybe' is not true or false"},
         BadCase{"BadChoice", kHead + "    input:\n      rtsp_transport: sctp\n",
                 "cameras[0].input.rtsp_transport: 'sctp' is not one of tcp | udp"},
-        BadCase{"MissingRequired", "cameras:\n  - id: cam1\n", "cameras[0].url: is required (line 2)"},
+        BadCase{"MissingRequired", "cameras:\n  - id: cam1\n",
+                "cameras[0].url: is required (line 2)"},
         BadCase{"BadIdentifier", "cameras:\n  - id: cam 1\n    url: x.mp4\n",
                 "cameras[0].id: 'cam 1' must be 1 to 64 letters"},
         BadCase{"DuplicateCameraId", kHead + "  - id: cam1\n    url: y.mp4\n",
@@ -149,45 +156,59 @@ INSTANTIATE_TEST_SUITE_P(
                 kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n"
                         "      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n",
                 "cameras[0].zones[1].id: 'z' is already used"},
-        BadCase{"RuleNamesUnknownZone", kHead + "    rules:\n      - type: intrusion\n        zones: [nowhere]\n",
+        BadCase{"RuleNamesUnknownZone",
+                kHead + "    rules:\n      - type: intrusion\n        zones: [nowhere]\n",
                 "cameras[0].rules[0].zones[0]: no zone or line has the id 'nowhere'"},
         BadCase{"UnknownEventType", kHead + "    rules:\n      - type: loitering\n",
                 "cameras[0].rules[0].type: 'loitering' is not one of the eight event types"},
         BadCase{"CalibrationWrongCount",
-                kHead + "    calibration:\n      image: [[0,0],[1,0],[1,1]]\n      ground: [[0,0],[1,0],[1,1],[0,1]]\n",
+                kHead + "    calibration:\n      image: [[0,0],[1,0],[1,1]]\n      ground: "
+                        "[[0,0],[1,0],[1,1],[0,1]]\n",
                 "cameras[0].calibration.image: needs exactly 4 points, found 3"},
         BadCase{"CalibrationDegenerate",
-                kHead + "    calibration:\n      image: [[0,0],[10,0],[20,0],[5,9]]\n      ground: [[0,0],[1,0],[1,1],[0,1]]\n",
+                kHead + "    calibration:\n      image: [[0,0],[10,0],[20,0],[5,9]]\n      ground: "
+                        "[[0,0],[1,0],[1,1],[0,1]]\n",
                 "cameras[0].calibration: the four points do not define a ground plane"},
-        BadCase{"LineSameEnds", kHead + "    lines:\n      - id: l\n        points: [[5,5],[5,5]]\n",
+        BadCase{"LineSameEnds",
+                kHead + "    lines:\n      - id: l\n        points: [[5,5],[5,5]]\n",
                 "cameras[0].lines[0].points: the two ends are the same point"},
         BadCase{"LineDirectionParallel",
-                kHead + "    lines:\n      - id: l\n        points: [[0,5],[10,5]]\n        direction: [1, 0]\n",
+                kHead + "    lines:\n      - id: l\n        points: [[0,5],[10,5]]\n        "
+                        "direction: [1, 0]\n",
                 "cameras[0].lines[0].direction: is parallel to the line"},
         BadCase{"ZeroAllowedDirection",
-                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n        allowed_direction: [0, 0]\n",
+                kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[9,0],[9,9]]\n        "
+                        "allowed_direction: [0, 0]\n",
                 "cameras[0].zones[0].allowed_direction: must not be [0, 0]"},
         BadCase{"MissingEnvironmentVariable",
                 "cameras:\n  - id: c\n    url: rtsp://u:${VIGIE_TEST_UNSET_VAR}@h/x\n",
                 "cameras[0].url: environment variable VIGIE_TEST_UNSET_VAR is not set (line 3)"},
-        BadCase{"ReadTimeoutShorterThanStall", kHead + "    input:\n      read_timeout_s: 2\n      stall_after_s: 5\n",
+        BadCase{"ReadTimeoutShorterThanStall",
+                kHead + "    input:\n      read_timeout_s: 2\n      stall_after_s: 5\n",
                 "cameras[0].input.read_timeout_s: must not be shorter than stall_after_s"},
         BadCase{"EvidenceBeyondLegalMaximum", "storage:\n  evidence_days: 90\n",
                 "storage.evidence_days: 90 is out of bounds (1 .. 30) (line 2)"},
         BadCase{"PostgresWithoutUrl", "storage:\n  backend: postgres\n",
                 "storage.postgres_url: is required when backend is postgres"},
-        BadCase{"TlsCertWithoutKey", "api:\n  tls_cert: /etc/c.pem\n", "api.tls_key: tls_cert and tls_key go together"},
+        BadCase{"TlsCertWithoutKey", "api:\n  tls_cert: /etc/c.pem\n",
+                "api.tls_key: tls_cert and tls_key go together"},
         BadCase{"AuthorizationEndBeforeStart",
-                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam1]\n    start: 2026-07-02T00:00:00Z\n    end: 2026-07-01T00:00:00Z\n",
+                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam1]\n    start: "
+                        "2026-07-02T00:00:00Z\n    end: 2026-07-01T00:00:00Z\n",
                 "authorizations[0].end: must be after start (line 8)"},
-        BadCase{"AuthorizationTimeWithoutZone",
-                kHead + "authorizations:\n  - reference: A1\n    start: 2026-07-02T00:00:00\n    end: 2026-07-03T00:00:00Z\n",
-                "authorizations[0].start: '2026-07-02T00:00:00' is not an ISO 8601 time with a zone"},
+        BadCase{
+            "AuthorizationTimeWithoutZone",
+            kHead + "authorizations:\n  - reference: A1\n    start: 2026-07-02T00:00:00\n    end: "
+                    "2026-07-03T00:00:00Z\n",
+            "authorizations[0].start: '2026-07-02T00:00:00' is not an ISO 8601 time with a zone"},
         BadCase{"AuthorizationUnknownCamera",
-                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam9]\n    start: 2026-07-01\n    end: 2026-07-02\n",
+                kHead + "authorizations:\n  - reference: A1\n    cameras: [cam9]\n    start: "
+                        "2026-07-01\n    end: 2026-07-02\n",
                 "authorizations[0].cameras: no camera has the id 'cam9'"},
-        BadCase{"DuplicateKey", "log_level: info\nlog_level: debug\n", "log_level: duplicate key (line 2)"},
-        BadCase{"ListExpected", "cameras: cam1\n", "cameras: expected a list (- item), found a single value (line 1)"},
+        BadCase{"DuplicateKey", "log_level: info\nlog_level: debug\n",
+                "log_level: duplicate key (line 2)"},
+        BadCase{"ListExpected", "cameras: cam1\n",
+                "cameras: expected a list (- item), found a single value (line 1)"},
         BadCase{"MappingExpected", "cameras:\n  - just-a-string\n",
                 "cameras[0]: expected a mapping of keys, found a single value (line 2)"},
         BadCase{"YamlSyntax", "cameras:\n  - id: [unclosed\n", "(document): YAML syntax"}),
@@ -218,14 +239,15 @@ TEST(ConfigTest, SecretsNeverAppearInOutput) {
 TEST(ConfigTest, ErrorsDoNotEchoSecrets) {
   const std::string text = errors_of("cameras:\n  - id: ${ID}\n    url: x\n");
   (void)text;
-  const LoadResult r =
-      parse_config("cameras:\n  - id: \"${ID}\"\n    url: x\n", "/", env_with({{"ID", "bad id secret"}}));
+  const LoadResult r = parse_config("cameras:\n  - id: \"${ID}\"\n    url: x\n", "/",
+                                    env_with({{"ID", "bad id secret"}}));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error_text("t"), Not(HasSubstr("bad id secret")));
 }
 
 TEST(ConfigTest, RelativeFileUrlsResolveAgainstTheConfigFolder) {
-  const LoadResult r = parse_config("cameras:\n  - id: c\n    url: clips/a.mp4\n", "/etc/vigie", {});
+  const LoadResult r =
+      parse_config("cameras:\n  - id: c\n    url: clips/a.mp4\n", "/etc/vigie", {});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.config->cameras[0].url, "/etc/vigie/clips/a.mp4");
 }
@@ -242,17 +264,20 @@ TEST(ConfigTest, VersionChangesWithMeaningNotWithComments) {
 TEST(ConfigTest, CameraFileResolvesVideoBesideIt) {
   const auto dir = std::filesystem::temp_directory_path() / "vigie_camera_file_test";
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "camera.yaml") << "id: synth-x\nurl: video.mp4\nzones:\n  - id: z\n"
-                                        "    polygon: [[0,0],[9,0],[9,9]]\nrules:\n  - type: fire\n";
+  std::ofstream(dir / "camera.yaml")
+      << "id: synth-x\nurl: video.mp4\nzones:\n  - id: z\n"
+         "    polygon: [[0,0],[9,0],[9,9]]\nrules:\n  - type: fire\n";
   const CameraLoadResult r = load_camera_file(dir / "camera.yaml");
   ASSERT_TRUE(r.ok()) << r.error_text("camera.yaml");
   EXPECT_EQ(r.camera->url, (dir / "video.mp4").string());
   EXPECT_EQ(r.camera->rules.at(0).type, EventType::kFire);
 
-  std::ofstream(dir / "bad.yaml") << "id: synth-x\nurl: video.mp4\nrules:\n  - type: fire\n    zones: [q]\n";
+  std::ofstream(dir / "bad.yaml")
+      << "id: synth-x\nurl: video.mp4\nrules:\n  - type: fire\n    zones: [q]\n";
   const CameraLoadResult bad = load_camera_file(dir / "bad.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.error_text("bad.yaml"), HasSubstr("bad.yaml: rules[0].zones[0]: no zone or line"));
+  EXPECT_THAT(bad.error_text("bad.yaml"),
+              HasSubstr("bad.yaml: rules[0].zones[0]: no zone or line"));
   std::filesystem::remove_all(dir);
 }
 
@@ -269,18 +294,23 @@ namespace vigie::config {
 namespace {
 
 TEST(RuleConfigTest, TypeSetsDefaultsAndOnlyItsOwnKeys) {
-  const LoadResult r = parse(kHead + "    rules:\n      - type: fire\n      - type: density\n        alert_per_m2: 5\n");
+  const LoadResult r = parse(
+      kHead + "    rules:\n      - type: fire\n      - type: density\n        alert_per_m2: 5\n");
   ASSERT_TRUE(r.ok()) << r.error_text("t");
   const auto& rules = r.config->cameras[0].rules;
   EXPECT_DOUBLE_EQ(rules[0].dwell_s, 3.0);  // fire's own default
   EXPECT_DOUBLE_EQ(rules[1].alert_per_m2, 5.0);
   EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: fire\n        owner_distance_m: 2\n"),
               HasSubstr("cameras[0].rules[0].owner_distance_m: unknown key"));
-  EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: density\n        warn_per_m2: 5\n        alert_per_m2: 3\n"),
-              HasSubstr("cameras[0].rules[0].alert_per_m2: must not be below warn_per_m2"));
+  EXPECT_THAT(
+      errors_of(
+          kHead +
+          "    rules:\n      - type: density\n        warn_per_m2: 5\n        alert_per_m2: 3\n"),
+      HasSubstr("cameras[0].rules[0].alert_per_m2: must not be below warn_per_m2"));
   const auto params = rule_parameters(rules[1]);
-  EXPECT_NE(std::find(params.begin(), params.end(), std::pair<std::string, double>{"alert_per_m2", 5.0}),
-            params.end());
+  EXPECT_NE(
+      std::find(params.begin(), params.end(), std::pair<std::string, double>{"alert_per_m2", 5.0}),
+      params.end());
 }
 
 }  // namespace

@@ -67,8 +67,8 @@ class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, 
       ASSERT_TRUE(truth.is_ok()) << truth.status().to_string();
       Outcome o{*truth, {}, runs[i].health};
       for (const auto& rec : runs[i].alerts) {
-        o.alerts.push_back({rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region,
-                            rec.alert.score});
+        o.alerts.push_back(
+            {rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region, rec.alert.score});
       }
       outcomes()[{requests[i].scenario, static_cast<int>(requests[i].seed)}] = std::move(o);
     }
@@ -120,7 +120,8 @@ TEST_P(ScenarioEndToEnd, RaisesItsAlertAndNothingElse) {
   const std::string wrong = problems(o);
   if (auto gap = kKnownGaps.find(GetParam()); gap != kKnownGaps.end()) {
     // The list must stay true: a gap that closed is removed from it.
-    ASSERT_FALSE(wrong.empty()) << "listed as a known gap but passes now; remove it from kKnownGaps";
+    ASSERT_FALSE(wrong.empty())
+        << "listed as a known gap but passes now; remove it from kKnownGaps";
     GTEST_SKIP() << "known gap: " << gap->second << " (" << wrong << ")";
   }
   EXPECT_TRUE(wrong.empty()) << GetParam().first << " seed " << GetParam().second << ": " << wrong;
@@ -129,7 +130,8 @@ TEST_P(ScenarioEndToEnd, RaisesItsAlertAndNothingElse) {
 std::vector<std::pair<std::string, int>> all_cases() {
   std::vector<std::pair<std::string, int>> out;
   for (auto name : synth::scenario_names()) {
-    for (int seed = kFirstSeed; seed <= kLastSeed; ++seed) out.emplace_back(std::string(name), seed);
+    for (int seed = kFirstSeed; seed <= kLastSeed; ++seed)
+      out.emplace_back(std::string(name), seed);
   }
   return out;
 }

@@ -15,8 +15,7 @@
 int main(int argc, char** argv) {
   using namespace vigie;
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: %s FILE [--no-skip-loop-filter] [--analysis-fps F] [--width W]\n",
+    std::fprintf(stderr, "usage: %s FILE [--no-skip-loop-filter] [--analysis-fps F] [--width W]\n",
                  argv[0]);
     return 2;
   }

@@ -27,13 +27,15 @@ SourceOptions file_options(const std::string& path) {
   return o;
 }
 
-bool is(const CameraHealth& h, CameraState s) { return h.state == s; }
+bool is(const CameraHealth& h, CameraState s) {
+  return h.state == s;
+}
 
 TEST(FileSourceTest, DecodesEveryFrameAsFastAsPossibleThenEnds) {
   const std::string path = clip("f320_10s.mp4", 320, 240, 25, 10, 25);
   ASSERT_FALSE(path.empty());
   SourceOptions o = file_options(path);
-  o.analysis_fps = 0;  // every frame
+  o.analysis_fps = 0;   // every frame
   o.queue_packets = 8;  // the reader must wait, not drop
   Driver d(o);
   d.start();
@@ -132,7 +134,8 @@ TEST_P(BrokenFileTest, FailsPermanentlyWithAReason) {
     for (int i = 0; i < 200000; ++i) out.put(static_cast<char>(rng()));
   } else if (name == "audio_only.m4a") {
     ASSERT_EQ(testing::run_command("ffmpeg -nostdin -loglevel error -y -f lavfi -i "
-                                   "sine=frequency=440:duration=1 -c:a aac '" + path + "'"),
+                                   "sine=frequency=440:duration=1 -c:a aac '" +
+                                   path + "'"),
               0);
   }  // missing.mp4: not created
   SourceOptions o = file_options(path);
@@ -148,16 +151,15 @@ TEST_P(BrokenFileTest, FailsPermanentlyWithAReason) {
   EXPECT_EQ(d.health().reconnects, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Files, BrokenFileTest,
-    ::testing::Values(BadFile{"missing.mp4", "no such file"},
-                      BadFile{"truncated.mp4", "invalid data"},
-                      BadFile{"random.mp4", "invalid data"},
-                      BadFile{"audio_only.m4a", "no video stream"}),
-    [](const auto& param_info) {
-      std::string n = param_info.param.name;
-      return n.substr(0, n.find('.'));
-    });
+INSTANTIATE_TEST_SUITE_P(Files, BrokenFileTest,
+                         ::testing::Values(BadFile{"missing.mp4", "no such file"},
+                                           BadFile{"truncated.mp4", "invalid data"},
+                                           BadFile{"random.mp4", "invalid data"},
+                                           BadFile{"audio_only.m4a", "no video stream"}),
+                         [](const auto& param_info) {
+                           std::string n = param_info.param.name;
+                           return n.substr(0, n.find('.'));
+                         });
 
 TEST(FileSourceTest, StopWhileTheReaderWaitsOnAFullQueue) {
   const std::string path = clip("f320_10s.mp4", 320, 240, 25, 10, 25);

@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / ("vigie-ingest-" + std::to_string(::getpid()) + "-" +
-                                       std::to_string(rd()));
+  path_ = fs::temp_directory_path() /
+          ("vigie-ingest-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 
@@ -41,7 +41,9 @@ std::string clip_cache_dir() {
   return dir.string();
 }
 
-int run_command(const std::string& command) { return std::system(command.c_str()); }
+int run_command(const std::string& command) {
+  return std::system(command.c_str());
+}
 
 std::string make_clip(const std::string& path, int width, int height, int fps, double seconds,
                       int gop, const std::string& extra) {
@@ -50,8 +52,8 @@ std::string make_clip(const std::string& path, int width, int height, int fps, d
   const std::string cmd =
       "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=" + std::to_string(width) +
       "x" + std::to_string(height) + ":rate=" + std::to_string(fps) + " -t " +
-      std::to_string(seconds) + " -c:v libx264 -preset ultrafast -bf 0 -g " +
-      std::to_string(gop) + " -pix_fmt yuv420p " + extra + " '" + tmp + "'";
+      std::to_string(seconds) + " -c:v libx264 -preset ultrafast -bf 0 -g " + std::to_string(gop) +
+      " -pix_fmt yuv420p " + extra + " '" + tmp + "'";
   if (run_command(cmd) != 0) return {};
   fs::rename(tmp, path);
   return path;
@@ -204,9 +206,8 @@ void MjpegServer::serve_client(int fd) {
     cv::rectangle(img, cv::Rect((i * 7) % 280, 100, 40, 40), cv::Scalar(255, 255, 255), -1);
     std::vector<std::uint8_t> jpeg;
     cv::imencode(".jpg", img, jpeg);
-    const bool corrupt = i == corrupt_index_ ||
-                         (corrupt_every_ > 0 && i > corrupt_index_ &&
-                          (i - corrupt_index_) % corrupt_every_ == 0);
+    const bool corrupt = i == corrupt_index_ || (corrupt_every_ > 0 && i > corrupt_index_ &&
+                                                 (i - corrupt_index_) % corrupt_every_ == 0);
     if (corrupt) {
       // SOI, then garbage, then EOI: looks like a JPEG part, cannot be decoded.
       for (std::size_t k = 2; k + 2 < jpeg.size(); ++k) {
@@ -225,14 +226,20 @@ void MjpegServer::serve_client(int fd) {
   }
 }
 
-SilentPeer::SilentPeer() { fd_ = listen_on_loopback(16, port_); }
+SilentPeer::SilentPeer() {
+  fd_ = listen_on_loopback(16, port_);
+}
 
-SilentPeer::~SilentPeer() { ::close(fd_); }
+SilentPeer::~SilentPeer() {
+  ::close(fd_);
+}
 
 Driver::Driver(SourceOptions options, const Clock& clock)
     : source_(make_source(std::move(options), clock)) {}
 
-Driver::~Driver() { stop(); }
+Driver::~Driver() {
+  stop();
+}
 
 void Driver::start() {
   source_->start([this] {

@@ -36,7 +36,9 @@ SourceOptions live_options(const std::string& camera, const std::string& url) {
   return o;
 }
 
-bool is(const CameraHealth& h, CameraState s) { return h.state == s; }
+bool is(const CameraHealth& h, CameraState s) {
+  return h.state == s;
+}
 
 /// Records every distinct state a source goes through, polling every 2 ms.
 class StateRecorder {
@@ -198,8 +200,7 @@ TEST_F(LiveSourceTest, BadInputsFailWithReasonsAndDoNotDisturbAHealthyCamera) {
   EXPECT_NE(wrong_path.health().reason.find("404 not found"), std::string::npos)
       << wrong_path.health().reason;
   ASSERT_TRUE(trunc.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 10s));
-  EXPECT_NE(trunc.health().reason.find("invalid data"), std::string::npos)
-      << trunc.health().reason;
+  EXPECT_NE(trunc.health().reason.find("invalid data"), std::string::npos) << trunc.health().reason;
 
   // MJPEG with a corrupt frame every 2 s: counted, and the camera stays live.
   ASSERT_TRUE(mj.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 10s))
@@ -224,9 +225,8 @@ TEST_F(LiveSourceTest, BadInputsFailWithReasonsAndDoNotDisturbAHealthyCamera) {
 TEST(StopTest, StopReturnsQuicklyWhileConnectingToASilentPeer) {
   for (const char* scheme : {"rtsp", "http"}) {
     testing::SilentPeer peer;
-    SourceOptions o =
-        live_options("silent", std::string(scheme) + "://127.0.0.1:" + std::to_string(peer.port()) +
-                                   "/cam0");
+    SourceOptions o = live_options(
+        "silent", std::string(scheme) + "://127.0.0.1:" + std::to_string(peer.port()) + "/cam0");
     o.connect_timeout_s = 30;
     o.read_timeout_s = 30;
     Driver d(o);
@@ -243,8 +243,8 @@ TEST(StopTest, StopReturnsQuicklyWhileConnectingToASilentPeer) {
 }
 
 TEST(StopTest, StopReturnsQuicklyDuringBackoff) {
-  SourceOptions o = live_options(
-      "backoff", "rtsp://127.0.0.1:" + std::to_string(testing::free_port()) + "/cam0");
+  SourceOptions o =
+      live_options("backoff", "rtsp://127.0.0.1:" + std::to_string(testing::free_port()) + "/cam0");
   o.backoff_min_s = 30;
   o.backoff_max_s = 60;
   Driver d(o);
@@ -283,8 +283,8 @@ TEST_F(LiveSourceTest, SlowConsumerDropsToAKeyframeAndReaderNeverBlocks) {
   ASSERT_TRUE(testing::poll_until([&] { return source->health().frames_dropped >= 25; }, 15s))
       << source->health().reason;
   const std::uint64_t read_before = source->health().packets_read;
-  ASSERT_TRUE(testing::poll_until(
-      [&] { return source->health().packets_read >= read_before + 25; }, 5s));
+  ASSERT_TRUE(
+      testing::poll_until([&] { return source->health().packets_read >= read_before + 25; }, 5s));
   // Now catch up: decoding resumes at a keyframe, so nothing is corrupt.
   Frame frame;
   int frames = 0;

@@ -49,7 +49,7 @@ TEST(FrameSamplerTest, FollowsTimestampsNotFrameCount) {
 TEST(FrameSamplerTest, GapRealignsInsteadOfBursting) {
   FrameSampler sampler(5.0);
   EXPECT_TRUE(sampler.take(0.0));
-  EXPECT_TRUE(sampler.take(10.0));   // after a 10 s gap, one frame...
+  EXPECT_TRUE(sampler.take(10.0));    // after a 10 s gap, one frame...
   EXPECT_FALSE(sampler.take(10.04));  // ...not a burst to catch up
   EXPECT_TRUE(sampler.take(10.2));
 }

@@ -32,7 +32,8 @@ cv::Mat street(std::mt19937& rng, double brightness = 1.0) {
 }
 
 void person(cv::Mat& img, int x, int y_foot, int h) {
-  cv::rectangle(img, cv::Rect(x - h / 6, y_foot - h, h / 3, h), cv::Scalar(30, 40, 160), cv::FILLED);
+  cv::rectangle(img, cv::Rect(x - h / 6, y_foot - h, h / 3, h), cv::Scalar(30, 40, 160),
+                cv::FILLED);
 }
 
 TEST(DualBackgroundTest, MovingPersonIsForegroundInTheFastModel) {
@@ -105,7 +106,8 @@ TEST(PersonScaleTest, FarPeopleAreSmallerAndZonesServeWithoutCalibration) {
   const auto h = Homography::from_points({{0, 360}, {640, 360}, {480, 100}, {160, 100}},
                                          {{0, 0}, {10, 0}, {10, 30}, {0, 30}});
   const PersonScale calibrated(h, {});
-  EXPECT_GT(*calibrated.person_height_px({320, 350}), 1.5 * *calibrated.person_height_px({320, 120}));
+  EXPECT_GT(*calibrated.person_height_px({320, 350}),
+            1.5 * *calibrated.person_height_px({320, 120}));
   const PersonScale zoned(std::nullopt, {{{{0, 0}, {100, 0}, {100, 100}, {0, 100}}, 55.0}});
   EXPECT_DOUBLE_EQ(*zoned.person_height_px({50, 50}), 55.0);
   EXPECT_FALSE(PersonScale(std::nullopt, {}).person_height_px({50, 50}));

@@ -8,7 +8,9 @@
 namespace vigie::perceive {
 namespace {
 
-cv::Mat street() { return cv::Mat(180, 320, CV_8UC3, cv::Scalar(110, 112, 115)); }
+cv::Mat street() {
+  return cv::Mat(180, 320, CV_8UC3, cv::Scalar(110, 112, 115));
+}
 
 /// A flame: a random-shaped orange-yellow tongue over a fixed base, different each frame.
 void flame(cv::Mat& img, std::mt19937& rng, cv::Point base, int height) {
@@ -19,7 +21,8 @@ void flame(cv::Mat& img, std::mt19937& rng, cv::Point base, int height) {
                                    -height + std::abs(jitter(rng)) + (k % 2) * height / 3));
   }
   cv::fillConvexPoly(img, pts, cv::Scalar(30, 140, 250));
-  cv::circle(img, base + cv::Point(0, -height / 4), height / 5, cv::Scalar(120, 230, 255), cv::FILLED);
+  cv::circle(img, base + cv::Point(0, -height / 4), height / 5, cv::Scalar(120, 230, 255),
+             cv::FILLED);
 }
 
 /// Runs `draw` for `frames` frames at 5 fps and returns whether any candidate was flame-like
@@ -83,7 +86,8 @@ TEST(FireDetectorTest, ThinYellowLineWithPassersByIsNot) {
   EXPECT_FALSE(flame_like_after(40, [](cv::Mat& img, int i) {
     cv::line(img, {200, 60}, {310, 175}, cv::Scalar(20, 210, 230), 1);
     const int y = 60 + (i * 7) % 110;
-    cv::rectangle(img, cv::Rect(200 + (y - 60) - 4, y - 20, 8, 22), cv::Scalar(60, 60, 60), cv::FILLED);
+    cv::rectangle(img, cv::Rect(200 + (y - 60) - 4, y - 20, 8, 22), cv::Scalar(60, 60, 60),
+                  cv::FILLED);
   }));
 }
 

@@ -7,8 +7,8 @@
 #include <map>
 
 #include <gtest/gtest.h>
-#include <opencv2/imgproc.hpp>
 #include <yaml-cpp/yaml.h>
+#include <opencv2/imgproc.hpp>
 
 #include "config/loader.hpp"
 #include "rules/rule.hpp"
@@ -50,7 +50,9 @@ std::vector<Timed> timed(const YAML::Node& list) {
   return out;
 }
 
-Point foot_of(const cv::Rect2d& b) { return {b.x + b.width / 2, b.y + b.height}; }
+Point foot_of(const cv::Rect2d& b) {
+  return {b.x + b.width / 2, b.y + b.height};
+}
 
 struct Raised {
   EventType type;
@@ -87,8 +89,10 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const perceive::PersonScale scale = person_scale_of(c);
   const CameraGeometry geometry = CameraGeometry::from(c, source);
   std::vector<Raised> raised;
-  RuleContext context{c.id, [&](const Alert& a, AlertChange change) {
-                        if (change == AlertChange::kRaised) raised.push_back({a.type, a.start_s, a.zone});
+  RuleContext context{c.id,
+                      [&](const Alert& a, AlertChange change) {
+                        if (change == AlertChange::kRaised)
+                          raised.push_back({a.type, a.start_s, a.zone});
                       },
                       "case", false};
   auto rule = make_rule(c.rules.at(0), geometry, context);
@@ -178,8 +182,10 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       f.mean_speed = s.node["mean_speed"] ? s.node["mean_speed"].as<double>() : 0.0;
       f.moving_fraction = s.node["moving_fraction"] ? s.node["moving_fraction"].as<double>() : 0.0;
       if (s.node["direction"]) {
-        const double angle = std::atan2(s.node["direction"][1].as<double>(), s.node["direction"][0].as<double>());
-        const int sector = static_cast<int>(std::floor((angle < 0 ? angle + 2 * CV_PI : angle) / (CV_PI / 4))) % 8;
+        const double angle =
+            std::atan2(s.node["direction"][1].as<double>(), s.node["direction"][0].as<double>());
+        const int sector =
+            static_cast<int>(std::floor((angle < 0 ? angle + 2 * CV_PI : angle) / (CV_PI / 4))) % 8;
         f.direction_histogram[static_cast<std::size_t>(sector)] = 1.0;
       }
     }
@@ -187,10 +193,11 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     for (const Timed& s : fg_specs) {
       if (!s.active(t)) continue;
       const cv::Rect2d b = s.box_at(t);
-      cv::rectangle(foreground,
-                    cv::Rect(static_cast<int>(b.x / to_source), static_cast<int>(b.y / to_source),
-                             static_cast<int>(b.width / to_source), static_cast<int>(b.height / to_source)),
-                    255, cv::FILLED);
+      cv::rectangle(
+          foreground,
+          cv::Rect(static_cast<int>(b.x / to_source), static_cast<int>(b.y / to_source),
+                   static_cast<int>(b.width / to_source), static_cast<int>(b.height / to_source)),
+          255, cv::FILLED);
     }
     Scene scene;
     scene.t = t;
@@ -208,7 +215,8 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const YAML::Node expect = doc["expect"];
   ASSERT_TRUE(expect && expect.IsSequence()) << file << ": needs an expect list (may be empty)";
   std::string got;
-  for (const auto& r : raised) got += std::string(to_string(r.type)) + "@" + std::to_string(r.start) + " ";
+  for (const auto& r : raised)
+    got += std::string(to_string(r.type)) + "@" + std::to_string(r.start) + " ";
   ASSERT_EQ(raised.size(), expect.size()) << file.filename() << ": alerts raised: " << got;
   for (std::size_t i = 0; i < expect.size(); ++i) {
     EXPECT_EQ(std::string(to_string(raised[i].type)), expect[i]["type"].as<std::string>());

@@ -33,7 +33,9 @@ CommandResult run_command(const std::string& command) {
   return r;
 }
 
-std::string vigie_binary() { return std::string(VIGIE_BINARY_DIR) + "/vigie"; }
+std::string vigie_binary() {
+  return std::string(VIGIE_BINARY_DIR) + "/vigie";
+}
 
 TempDir::TempDir(const std::string& prefix) {
   std::random_device rd;

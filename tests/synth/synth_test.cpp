@@ -4,10 +4,10 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "core/event_type.hpp"
 #include "synth/scenario.hpp"
@@ -45,10 +45,12 @@ std::string run(const std::string& cmd) {
 // The integer box truth.json writes for a box.
 cv::Rect pixel_rect(const cv::Rect2d& r) {
   const int x0 = static_cast<int>(std::floor(r.x)), y0 = static_cast<int>(std::floor(r.y));
-  return {x0, y0, static_cast<int>(std::ceil(r.br().x)) - x0, static_cast<int>(std::ceil(r.br().y)) - y0};
+  return {x0, y0, static_cast<int>(std::ceil(r.br().x)) - x0,
+          static_cast<int>(std::ceil(r.br().y)) - y0};
 }
 
-std::unique_ptr<Scene> make(std::string_view name, std::uint64_t seed, std::optional<double> d = std::nullopt) {
+std::unique_ptr<Scene> make(std::string_view name, std::uint64_t seed,
+                            std::optional<double> d = std::nullopt) {
   RenderOptions o;
   o.duration_s = d;
   auto s = Scene::create(name, seed, o);
@@ -92,14 +94,16 @@ TEST(SynthScene, PersonBoxesCoverRenderedPeople) {
   int checked_boxes = 0;
   for (int i = 0; i < s->frame_count(); i += 37) {
     cv::Mat with, without;
-    const FrameTruth t = s->render(i, with, {.people = true, .shadows = false, .distractors = false});
+    const FrameTruth t =
+        s->render(i, with, {.people = true, .shadows = false, .distractors = false});
     s->render(i, without, {.people = false, .shadows = false, .distractors = false});
     cv::Mat diff, changed;
     cv::absdiff(with, without, diff);
     cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
     changed = diff > 0;
     cv::Mat in_boxes(changed.size(), CV_8U, cv::Scalar(0));
-    for (const auto& p : t.persons) in_boxes(pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows)).setTo(255);
+    for (const auto& p : t.persons)
+      in_boxes(pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows)).setTo(255);
     const double total = cv::countNonZero(changed);
     cv::Mat outside = changed & ~in_boxes;
     EXPECT_LE(cv::countNonZero(outside), 0.01 * total) << "frame " << i;
@@ -107,13 +111,15 @@ TEST(SynthScene, PersonBoxesCoverRenderedPeople) {
       std::vector<cv::Point> pts;
       cv::findNonZero(outside, pts);
       for (size_t k = 0; k < pts.size(); k += 5) std::printf("(%d,%d)", pts[k].x, pts[k].y);
-      for (const auto& p : t.persons) std::printf(" [%.1f %.1f %.1f %.1f]", p.box.x, p.box.y, p.box.width, p.box.height);
+      for (const auto& p : t.persons)
+        std::printf(" [%.1f %.1f %.1f %.1f]", p.box.x, p.box.y, p.box.width, p.box.height);
       std::printf("\n");
     }
     for (const auto& p : t.persons) {
       if (p.box.area() < 150) continue;
       // A person entering at the image's edge shows a sliver of arm or coat in a clipped box.
-      if (p.box.x <= 0 || p.box.y <= 0 || p.box.br().x >= with.cols || p.box.br().y >= with.rows) continue;
+      if (p.box.x <= 0 || p.box.y <= 0 || p.box.br().x >= with.cols || p.box.br().y >= with.rows)
+        continue;
       const cv::Rect r = pixel_rect(p.box) & cv::Rect(0, 0, with.cols, with.rows);
       const double cover = cv::countNonZero(changed(r)) / static_cast<double>(r.area());
       EXPECT_GT(cover, 0.12) << "frame " << i << " person " << p.id;
@@ -131,7 +137,9 @@ TEST(SynthScene, PersonSizeFollowsPerspective) {
       if (p.pose != Pose::kWalk) continue;
       const cv::Point2d foot = s->camera().project_ground(p.ground);
       const cv::Rect2d full(0, 0, s->size().width, s->size().height);
-      if (foot.y < 40 || foot.y > s->size().height - 1 || p.box.x <= 0 || p.box.br().x >= full.width) continue;
+      if (foot.y < 40 || foot.y > s->size().height - 1 || p.box.x <= 0 ||
+          p.box.br().x >= full.width)
+        continue;
       const double metres = p.box.height / s->camera().pixels_per_metre(p.ground);
       EXPECT_GT(metres, 1.45) << "frame " << i;
       EXPECT_LT(metres, 2.0) << "frame " << i;
@@ -197,9 +205,10 @@ TEST_P(EveryScenario, WritesValidFiles) {
     EXPECT_TRUE(is_simple_polygon(poly));
   }
 
-  const std::string probe = run("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
-                                "stream=codec_name,width,height,pix_fmt,nb_read_frames -of csv=p=0 '" +
-                                (dir / "video.mp4").string() + "'");
+  const std::string probe =
+      run("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+          "stream=codec_name,width,height,pix_fmt,nb_read_frames -of csv=p=0 '" +
+          (dir / "video.mp4").string() + "'");
   EXPECT_EQ(probe, "h264,640,360,yuv420p,75\n");
 }
 
@@ -273,10 +282,14 @@ TEST(SynthScenarios, WrongWayWalkerMovesAgainstAllowedDirection) {
 
 TEST(SynthScenarios, PositiveScenariosHaveTheirEventNegativesNone) {
   const std::vector<std::pair<std::string_view, std::optional<EventType>>> expected = {
-      {"wrong_way", EventType::kWrongWay},         {"intrusion", EventType::kIntrusion},
-      {"crowd_rush", EventType::kCrowdMovement},   {"dense_crowd", EventType::kDensity},
-      {"person_fall", EventType::kPersonOnGround}, {"fire", EventType::kFire},
-      {"person_sitting", std::nullopt},            {"normal", std::nullopt}};
+      {"wrong_way", EventType::kWrongWay},
+      {"intrusion", EventType::kIntrusion},
+      {"crowd_rush", EventType::kCrowdMovement},
+      {"dense_crowd", EventType::kDensity},
+      {"person_fall", EventType::kPersonOnGround},
+      {"fire", EventType::kFire},
+      {"person_sitting", std::nullopt},
+      {"normal", std::nullopt}};
   for (const auto& [name, type] : expected) {
     auto s = make(name, 30);
     if (!type) {

@@ -47,7 +47,9 @@ class Noise {
   std::mt19937_64 rng_;
 };
 
-Measurement untagged(const cv::Rect2d& box) { return {box, std::nullopt, 1.0}; }
+Measurement untagged(const cv::Rect2d& box) {
+  return {box, std::nullopt, 1.0};
+}
 
 std::shared_ptr<const TrackerConfig> config(const TrackerConfig& c = {}) {
   auto r = make_tracker_config(c);
@@ -161,8 +163,12 @@ void run_crossing(bool hide_far) {
   EXPECT_EQ(tracker.counters().tracks_born, 2u);
 }
 
-TEST(TrackerTest, CrossingWalkersKeepDistinctIds) { run_crossing(false); }
-TEST(TrackerTest, CrossingWithOcclusionOfTheFartherWalker) { run_crossing(true); }
+TEST(TrackerTest, CrossingWalkersKeepDistinctIds) {
+  run_crossing(false);
+}
+TEST(TrackerTest, CrossingWithOcclusionOfTheFartherWalker) {
+  run_crossing(true);
+}
 
 TEST(TrackerTest, MissedDetectionsAreCoastedAndReassociated) {
   Tracker tracker(config());
@@ -222,7 +228,8 @@ TEST(TrackerTest, DeletedAfterCoastSecondsEvenWithFewMisses) {
   c.max_coast_s = 1.0;
   Tracker tracker(config(c));
   const Walker a{{60, 300}, {50, 0}, 40, 100};
-  for (int f = 0; f < 10; ++f) tracker.update(f * 0.2, std::vector<Measurement>{untagged(a.box(f * 0.2))});
+  for (int f = 0; f < 10; ++f)
+    tracker.update(f * 0.2, std::vector<Measurement>{untagged(a.box(f * 0.2))});
   const TrackId id = tracker.tracks()[0].id;
   tracker.update(1.8 + 0.9, {});  // one missed frame, 0.9 s after the last hit: kept
   ASSERT_EQ(tracker.tracks().size(), 1u);
@@ -385,8 +392,7 @@ TEST(TrackerTest, NoisyMeasurementsWithDropoutsKeepStableIds) {
 
 TEST(TrackerTest, InvalidMeasurementsAreSkippedAndCounted) {
   Tracker tracker(config());
-  const std::vector<Measurement> ms = {untagged({0, 0, 0, 10}),
-                                       untagged({std::nan(""), 0, 10, 10}),
+  const std::vector<Measurement> ms = {untagged({0, 0, 0, 10}), untagged({std::nan(""), 0, 10, 10}),
                                        untagged({0, 0, 10, -1}), untagged({10, 10, 20, 40})};
   const auto& tracks = tracker.update(0.0, ms);
   ASSERT_EQ(tracks.size(), 1u);
@@ -398,7 +404,8 @@ TEST(TrackerTest, InvalidMeasurementsAreSkippedAndCounted) {
 TEST(TrackerTest, TimeGoingBackwardsEndsTracksButNeverReusesIds) {
   Tracker tracker(config());
   const Walker w{{60, 300}, {50, 0}, 40, 100};
-  for (int f = 0; f < 5; ++f) tracker.update(10 + f * 0.2, std::vector<Measurement>{untagged(w.box(0))});
+  for (int f = 0; f < 5; ++f)
+    tracker.update(10 + f * 0.2, std::vector<Measurement>{untagged(w.box(0))});
   const TrackId id = tracker.tracks()[0].id;
   tracker.update(0.0, std::vector<Measurement>{untagged(w.box(0))});
   EXPECT_EQ(tracker.counters().time_resets, 1u);
