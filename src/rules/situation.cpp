@@ -60,7 +60,11 @@ void SituationTracker::end_frame(double t) {
       ++it;
       continue;
     }
-    if (t - s.last_true < config_.clear_s) {
+    // Before an alert the condition must hold throughout the inertia (short gaps of a frame
+    // or two aside), or a flickering estimate would add up to an alert; after it, clear_s
+    // decides when the situation is over.
+    const double grace = s.alert ? config_.clear_s : std::max(0.5, config_.inertia_s / 4);
+    if (t - s.last_true < grace) {
       ++it;
       continue;
     }

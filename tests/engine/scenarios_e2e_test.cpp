@@ -30,8 +30,6 @@ const std::map<std::pair<std::string, int>, std::string> kKnownGaps = {
     {{"person_fall", 2}, "the faller's blob breaks up against the paving: never person-tall"},
     {{"person_fall", 3}, "the faller's blob breaks up against the paving: never person-tall"},
     {{"person_fall", 4}, "the faller's blob breaks up against the paving: never person-tall"},
-    {{"dense_crowd", 1}, "density estimate crosses 4/m² before the truth does"},
-    {{"dense_crowd", 4}, "density estimate crosses 4/m² before the truth does"},
     {{"crowd_rush", 4}, "the rush is not brisk enough in the flow field"},
     {{"normal", 1}, "two people chatting fade into a low, wide shape read as a person down"},
 };
