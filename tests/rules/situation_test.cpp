@@ -78,5 +78,16 @@ TEST(SituationTrackerTest, FlickeringConditionNeverRaises) {
   EXPECT_EQ(r.count(AlertChange::kRaised), 0);
 }
 
+TEST(SituationTrackerTest, InertiaNeedsTheConditionThroughoutEvenWithALongClear) {
+  Recorder r;
+  SituationTracker s({.inertia_s = 5.0, .clear_s = 10.0, .cooldown_s = 60.0}, EventType::kDensity,
+                     "cam", r.sink());
+  // True 3 s, false 1.6 s, true 3 s: never 5 s in a row, though gaps are shorter than clear_s.
+  drive(s, 0, 7.6, [](double t) { return t < 3 || t >= 4.6; });
+  EXPECT_EQ(r.count(AlertChange::kRaised), 0);
+  drive(s, 7.6, 12, [](double) { return true; });  // now 7.4 s in a row
+  EXPECT_EQ(r.count(AlertChange::kRaised), 1);
+}
+
 }  // namespace
 }  // namespace vigie::rules
