@@ -107,7 +107,7 @@ void CameraAnalysis::process(const Frame& frame) {
   // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
-  drop_lighting(frame.bgr, background_->fast_background(), moving);
+  if (!moving.empty()) drop_lighting(frame.bgr, background_->fast_background(), moving);
   if (!still.empty()) {
     const cv::Mat slow_background = background_->slow_background();
     drop_lighting(frame.bgr, slow_background, still);
