@@ -129,7 +129,7 @@ std::string ttd_svg(const Evaluation& ev) {
   }
   // Round the axis up to a readable number of seconds.
   const double axis = max_ttd <= 0 ? 1.0 : std::ceil(max_ttd / 5.0) * 5.0;
-  const int left = 140;
+  const int left = 200;  // room for "abandoned_object (20/20)"
   const int plot_w = 420;
   const int row_h = 30;
   const int height = 50 + static_cast<int>(std::max<std::size_t>(rows.size(), 1)) * row_h;
@@ -198,7 +198,7 @@ std::string timeline_svg(const ClipResult& clip, const MatchOptions& options) {
   std::string s = fmt::format(
       "<svg class=\"plot\" width=\"{}\" height=\"{}\" "
       "role=\"img\" aria-label=\"timeline of {}\">\n",
-      left + plot_w + 150, height, escape(clip_label(clip)));
+      left + plot_w + 200, height, escape(clip_label(clip)));
   for (int tick = 0; tick <= 4; ++tick) {
     const double x = left + plot_w * tick / 4.0;
     s += fmt::format(
