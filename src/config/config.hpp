@@ -34,6 +34,8 @@ struct InputConfig {
       true;  ///< decoder: skip the deblocking filter (cheaper, fine for analysis)
   bool skip_non_reference = false;  ///< decoder: drop non-reference frames
   double ring_seconds = 10.0;       ///< compressed packets kept for evidence clips
+  double backoff_max_s = 30.0;      ///< longest wait between reconnection attempts
+  int queue_packets = 100;          ///< packets buffered between reading and decoding
 };
 
 /// Four image points (source pixels) and where they lie on the ground (metres).

@@ -35,6 +35,11 @@ void parse_input(Section& s, InputConfig& in) {
          "Do not decode non-reference frames: cheaper when the analysis rate is low.");
   s.number("ring_seconds", in.ring_seconds, 0, 60,
            "Seconds of compressed video kept in memory for evidence clips.");
+  s.number("backoff_max_s", in.backoff_max_s, 1, 300,
+           "Longest wait between reconnection attempts; waits grow from 1 s, with jitter.");
+  s.integer("queue_packets", in.queue_packets, 10, 10000,
+            "Packets buffered between reading and decoding; when full, live streams drop to "
+            "the next keyframe.");
   if (in.read_timeout_s < in.stall_after_s && !s.describing()) {
     s.error("read_timeout_s", "must not be shorter than stall_after_s");
   }

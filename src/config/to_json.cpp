@@ -37,7 +37,9 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
                 {"loop", in.loop},
                 {"skip_loop_filter", in.skip_loop_filter},
                 {"skip_non_reference", in.skip_non_reference},
-                {"ring_seconds", in.ring_seconds}};
+                {"ring_seconds", in.ring_seconds},
+                {"backoff_max_s", in.backoff_max_s},
+                {"queue_packets", in.queue_packets}};
   if (c.calibration) {
     j["calibration"] = {{"image", points_json(c.calibration->image)},
                         {"ground", points_json(c.calibration->ground)}};

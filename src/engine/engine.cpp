@@ -30,6 +30,8 @@ ingest::SourceOptions source_options(const config::CameraConfig& c,
   o.analysis_fps = c.analysis.fps;
   o.analysis_width = c.analysis.width;
   o.ring_seconds = c.input.ring_seconds;
+  o.backoff_max_s = c.input.backoff_max_s;
+  o.queue_packets = c.input.queue_packets;
   return o;
 }
 

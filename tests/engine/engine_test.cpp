@@ -171,7 +171,11 @@ TEST(EngineTest, SourceOptionsFollowTheCameraConfiguration) {
   c.input.realtime = false;
   c.input.skip_non_reference = true;
   c.analysis.width = 480;
+  c.input.backoff_max_s = 60;
+  c.input.queue_packets = 250;
   const auto o = source_options(c);
+  EXPECT_DOUBLE_EQ(o.backoff_max_s, 60.0);
+  EXPECT_EQ(o.queue_packets, 250);
   EXPECT_EQ(o.rtsp_transport, ingest::Transport::kUdp);
   EXPECT_EQ(o.pacing, ingest::Pacing::kAsFastAsPossible);
   EXPECT_TRUE(o.skip_non_reference);
