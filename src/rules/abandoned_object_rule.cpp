@@ -126,6 +126,8 @@ class AbandonedObjectRule final : public SituationRule {
     // Someone standing or sitting still next to it is attending it (tracks fade when people
     // stop moving, the static map keeps them).
     for (const perceive::Blob* p : people_still) {
+      // The object merged with its own shadow or a bench is not a person beside it.
+      if ((p->box & o.box).area() > 0.5 * o.box.area()) continue;
       if (ground_distance_m(scene, p->foot, base) <= rule_.owner_distance_m) attended = true;
     }
     if (attended) {
