@@ -170,8 +170,7 @@ int evaluate(const Options& o) {
     eval::ClipInput in;
     in.truth = clips[i].truth;
     for (const auto& rec : run.alerts) {
-      in.alerts.push_back(
-          {rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region, rec.alert.score});
+      in.alerts.push_back(eval::clip_alert(rec.alert, rec.end_s));
     }
     if (clips[i].truth.fps > 0)
       in.duration_s = static_cast<double>(run.health.frames_decoded) / clips[i].truth.fps;

@@ -109,7 +109,8 @@ void CameraAnalysis::process(const Frame& frame) {
   // take them for a person or an object.
   if (!moving.empty()) drop_lighting(frame.bgr, background_->fast_background(), moving);
   if (!still.empty()) {
-    const cv::Mat slow_background = background_->slow_background();
+    const cv::Mat slow_background =
+        masks.slow_background.empty() ? background_->slow_background() : masks.slow_background;
     drop_lighting(frame.bgr, slow_background, still);
     std::erase_if(still, [&](const perceive::Blob& b) {
       return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));

@@ -8,6 +8,10 @@
 
 namespace vigie::eval {
 
+ClipAlert clip_alert(const Alert& raised, double end_s) {
+  return {raised.type, raised.start_s, end_s, raised.region, raised.score};
+}
+
 Status MatchOptions::validate() const {
   if (!std::isfinite(grace_s) || grace_s < 0) {
     return invalid_argument(fmt::format("grace_s: {} must be >= 0 seconds", grace_s));

@@ -6,6 +6,7 @@
 
 #include <opencv2/core/types.hpp>
 
+#include "core/alert.hpp"
 #include "core/event_type.hpp"
 #include "eval/truth.hpp"
 
@@ -22,6 +23,9 @@ struct ClipAlert {
   /// Detector or rule confidence, 0..1; reported, not used by matching.
   double score = 0.0;
 };
+
+/// The alert as matching sees it: as raised (type, start, region, score), ended at end_s.
+ClipAlert clip_alert(const Alert& raised, double end_s);
 
 /// Tolerances of the matching. Validated by validate().
 struct MatchOptions {

@@ -198,8 +198,10 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::Mat slow_fg = slow_raw == 255;
   // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
   // only by light is not foreground.
-  if (!warming && cv::countNonZero(slow_fg) > 0)
-    slow_fg &= ~lighting_only(frame, slow_background());
+  if (!warming && cv::countNonZero(slow_fg) > 0) {
+    out.slow_background = slow_background();
+    slow_fg &= ~lighting_only(frame, out.slow_background);
+  }
   out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
   out.warming_up = warming;
   if (!warming && out.moving_fraction > config_.illumination_change_fraction &&
@@ -210,7 +212,6 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   if (warming || out.illumination_change) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
-    out.any = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
   cv::Mat fast_open;
@@ -223,7 +224,6 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::medianBlur(slow_fg, slow_clean, 5);
   out.static_fg = slow_clean & ~fast_fg;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
-  out.any = fast_open | slow_clean;
   return out;
 }
 

@@ -29,7 +29,9 @@ struct BackgroundConfig {
 struct ForegroundMasks {
   cv::Mat moving;     ///< foreground of the fast model, cleaned (shadows and speckle removed)
   cv::Mat static_fg;  ///< foreground in the slow model, background in the fast one
-  cv::Mat any;        ///< moving, or foreground in the slow model: all that is not background
+  /// The slow model's background image, when this frame needed it (empty otherwise); reuse
+  /// it rather than asking the model again.
+  cv::Mat slow_background;
   double moving_fraction = 0.0;
   bool illumination_change = false;  ///< this frame's change was global; masks are empty
   bool warming_up = false;

@@ -1,6 +1,7 @@
 // intrusion: a person-sized object inside a forbidden polygon for dwell_s, or crossing a
 // tripwire in its alerting direction.
 
+#include <algorithm>
 #include <map>
 
 #include "rules/rules_impl.hpp"
@@ -44,6 +45,12 @@ class IntrusionRule final : public SituationRule {
       detect_crossings(scene, t);
     }
     entered_ = std::move(still_inside);
+    // Sides are kept per live track only: ids never come back, and the map must not grow
+    // with every person who ever walked past.
+    std::erase_if(sides_, [&](const auto& entry) {
+      return std::none_of(scene.tracks.begin(), scene.tracks.end(),
+                          [&](const track::Track& t) { return t.id == entry.first.second; });
+    });
     // A person who stops inside fades from the moving foreground; the static map keeps them,
     // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
     // shadow is not an intruder).

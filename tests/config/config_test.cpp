@@ -237,8 +237,6 @@ TEST(ConfigTest, SecretsNeverAppearInOutput) {
 }
 
 TEST(ConfigTest, ErrorsDoNotEchoSecrets) {
-  const std::string text = errors_of("cameras:\n  - id: ${ID}\n    url: x\n");
-  (void)text;
   const LoadResult r = parse_config("cameras:\n  - id: \"${ID}\"\n    url: x\n", "/",
                                     env_with({{"ID", "bad id secret"}}));
   ASSERT_FALSE(r.ok());

@@ -65,8 +65,7 @@ class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, 
       ASSERT_TRUE(truth.is_ok()) << truth.status().to_string();
       Outcome o{*truth, {}, runs[i].health};
       for (const auto& rec : runs[i].alerts) {
-        o.alerts.push_back(
-            {rec.alert.type, rec.alert.start_s, rec.end_s, rec.alert.region, rec.alert.score});
+        o.alerts.push_back(eval::clip_alert(rec.alert, rec.end_s));
       }
       outcomes()[{requests[i].scenario, static_cast<int>(requests[i].seed)}] = std::move(o);
     }

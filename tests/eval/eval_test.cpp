@@ -555,3 +555,24 @@ TEST(ProgressBarTest, NoOpWhenNotATerminalOrDisabled) {
 
 }  // namespace
 }  // namespace vigie::eval
+
+namespace vigie::eval {
+namespace {
+
+TEST(ClipAlertTest, KeepsTheRaisedAlertAndItsEnd) {
+  Alert a;
+  a.type = EventType::kFire;
+  a.start_s = 4.2;
+  a.last_s = 9.0;  // the end comes from the caller, not from the raised copy
+  a.region = {1, 2, 3, 4};
+  a.score = 0.7;
+  const ClipAlert c = clip_alert(a, 12.5);
+  EXPECT_EQ(c.type, EventType::kFire);
+  EXPECT_DOUBLE_EQ(c.start_s, 4.2);
+  EXPECT_DOUBLE_EQ(c.end_s, 12.5);
+  EXPECT_EQ(c.region, cv::Rect2d(1, 2, 3, 4));
+  EXPECT_DOUBLE_EQ(c.score, 0.7);
+}
+
+}  // namespace
+}  // namespace vigie::eval
