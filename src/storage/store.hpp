@@ -1,0 +1,96 @@
+#pragma once
+// The one storage seam: alerts, comments, evidence records, users, authorizations and the
+// journal, behind an interface with an embedded SQLite backend (the default, one file under
+// the data directory) and room for PostgreSQL when several nodes share one database.
+//
+// Every change goes through write(): the changes and the journal records that describe them
+// commit together, durably, before write() returns; so an action is acknowledged only once
+// its journal record is on disk, and a crash loses neither or both.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/status.hpp"
+#include "storage/records.hpp"
+
+namespace vigie::storage {
+
+/// The changes of one transaction. Only valid inside the function given to Store::write().
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  /// Inserts a new alert (record.id == 0: the store assigns it, returned) or replaces the
+  /// stored alert with the same id.
+  virtual Result<std::int64_t> put_alert(const AlertRecord& record) = 0;
+  virtual Result<std::int64_t> add_comment(const CommentRecord& comment) = 0;
+  virtual Result<std::int64_t> add_evidence(const EvidenceRecord& evidence) = 0;
+  virtual Status delete_evidence(std::int64_t evidence_id) = 0;
+  /// Inserts or replaces by name.
+  virtual Status put_user(const UserRecord& user) = 0;
+  /// Inserts or replaces by reference.
+  virtual Status put_authorization(const AuthorizationRecord& authorization) = 0;
+  /// Deletes journal records older than `before_ms`, except the newest of them, which stays
+  /// as the anchor of the chain that follows. Returns how many were deleted.
+  virtual Result<std::int64_t> delete_journal_before(TimeMs before_ms) = 0;
+  /// Chains and appends a record; returns it with its seq and hashes.
+  virtual Result<JournalRecord> journal(const JournalDraft& draft) = 0;
+};
+
+/// Counts for the statistics pages, over a time range of `raised_ms`.
+struct AlertCountRow {
+  EventType type = EventType::kIntrusion;
+  CameraId camera;
+  TimeMs hour_ms = 0;  ///< start of the UTC hour
+  bool calibration = false;
+  std::int64_t alerts = 0;
+  std::int64_t confirmed = 0;
+  std::int64_t dismissed = 0;
+  double verdict_seconds_sum = 0;  ///< sum over alerts with a verdict of (verdict - raised)
+};
+
+/// Thread-safe: any method may be called from any thread. Writes are serialised.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Runs `changes` in one transaction, committed durably when it returns OK and rolled back
+  /// entirely when it returns an error (that error is returned).
+  virtual Status write(const std::function<Status(Tx&)>& changes) = 0;
+
+  virtual Result<std::optional<AlertRecord>> alert(std::int64_t id) const = 0;
+  /// Newest first.
+  virtual Result<std::vector<AlertRecord>> alerts(const AlertQuery& query) const = 0;
+  virtual Result<std::vector<CommentRecord>> comments(std::int64_t alert_id) const = 0;
+  virtual Result<std::vector<EvidenceRecord>> evidence(std::int64_t alert_id) const = 0;
+  /// Evidence records created before `before_ms`, oldest first.
+  virtual Result<std::vector<EvidenceRecord>> evidence_before(TimeMs before_ms) const = 0;
+  virtual Result<std::optional<UserRecord>> user(const std::string& name) const = 0;
+  virtual Result<std::vector<UserRecord>> users() const = 0;
+  virtual Result<std::vector<AuthorizationRecord>> authorizations() const = 0;
+  /// Oldest first.
+  virtual Result<std::vector<JournalRecord>> journal(const JournalQuery& query) const = 0;
+  /// The newest journal record, if any.
+  virtual Result<std::optional<JournalRecord>> journal_head() const = 0;
+  /// Per type, camera and hour, over [from_ms, to_ms).
+  virtual Result<std::vector<AlertCountRow>> alert_counts(TimeMs from_ms, TimeMs to_ms) const = 0;
+
+  /// Schema version of the open database (migrations are applied on open).
+  [[nodiscard]] virtual int schema_version() const = 0;
+};
+
+/// Opens (creating if needed) the SQLite database `path`, in WAL mode with full
+/// synchronisation, and applies pending migrations. InvalidArgument for a file that is not
+/// a vigie database; FailedPrecondition for a database newer than this build.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
+
+/// The store a node's configuration asks for: SQLite at <data_dir>/vigie.db, or PostgreSQL
+/// (Unimplemented in this build).
+Result<std::unique_ptr<Store>> make_store(const config::StorageConfig& config);
+
+}  // namespace vigie::storage
