@@ -267,8 +267,9 @@ void MqttPublisher::Impl::on_connack(int rc) {
   if (rc != 0) {
     const std::string who =
         config.username.empty() ? "without a user name" : "as user '" + config.username + "'";
-    std::string why = "broker " + broker + " refused the connection " + who + ": " +
-                      mosquitto_connack_string(rc);
+    std::string text = mosquitto_connack_string(rc);
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    std::string why = "broker " + broker + " refused the connection " + who + ": " + text;
     if (rc == 4 || rc == 5) why += " (check mqtt.username and mqtt.password)";
     return fail(unavailable(why), true);
   }
@@ -335,7 +336,6 @@ void MqttPublisher::Impl::handle_acks(const std::vector<int>& mids) {
     if (auto it = inflight.find(mid); it != inflight.end()) {
       done.push_back(it->second);
       inflight.erase(it);
-      ++acknowledged;
     } else if (mid == offline_mid) {
       offline_acked = true;
     }
@@ -344,6 +344,8 @@ void MqttPublisher::Impl::handle_acks(const std::vector<int>& mids) {
     // The rows stay, and are sent again after the next reconnection: a duplicate, not a loss.
     write_errors.warn(s.message());
   }
+  // Counted once removed, so a reader that sees the count also sees the smaller outbox.
+  acknowledged += done.size();
 }
 
 void MqttPublisher::Impl::close_connection() {
@@ -382,10 +384,10 @@ void MqttPublisher::Impl::fail(const Status& why, bool refused) {
                  broker, why.message());
   } else if (why.message() != last_logged) {
     if (refused) {
-      spdlog::error("mqtt: {}; retrying every {:.0f} s at most", why.message(),
+      spdlog::error("mqtt: {}; retrying every {:g} s at most", why.message(),
                     options.backoff_max_s);
     } else {
-      spdlog::warn("mqtt: {}; retrying every {:.0f} s at most, alerts wait in the outbox",
+      spdlog::warn("mqtt: {}; retrying every {:g} s at most, alerts wait in the outbox",
                    why.message(), options.backoff_max_s);
     }
   }
