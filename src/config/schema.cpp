@@ -271,20 +271,22 @@ void parse_node(Section& s, Config& c) {
     m.text("password", o.password, "Password; use ${ENV}.", {.secret = true});
     m.text("topic_prefix", o.topic_prefix, "First level of every topic.", {.identifier = true});
     m.flag("tls", o.tls, "Connect with TLS.");
-    m.text("client_id", o.client_id,
-           "MQTT client id, unique per broker; empty: vigie-<hostname>.", {.max_length = 128});
+    m.text("client_id", o.client_id, "MQTT client id, unique per broker; empty: vigie-<hostname>.",
+           {.max_length = 128});
     m.integer("keepalive_s", o.keepalive_s, 5, 600,
               "Seconds between pings when idle; the broker declares the node offline after 1.5x.");
-    m.text("ca_file", o.ca_file, "tls: PEM file of the CAs that sign the broker's certificate "
-                                 "(empty: the system's CAs).");
+    m.text("ca_file", o.ca_file,
+           "tls: PEM file of the CAs that sign the broker's certificate "
+           "(empty: the system's CAs).");
     m.text("cert_file", o.cert_file, "tls: PEM client certificate, for brokers that require one.");
     m.text("key_file", o.key_file, "tls: PEM private key of cert_file.");
     if (m.describing()) return;
     if (o.cert_file.empty() != o.key_file.empty()) {
       m.error(o.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
     }
-    for (const auto& [key, value] :
-         {std::pair{"ca_file", &o.ca_file}, {"cert_file", &o.cert_file}, {"key_file", &o.key_file}}) {
+    for (const auto& [key, value] : {std::pair{"ca_file", &o.ca_file},
+                                     {"cert_file", &o.cert_file},
+                                     {"key_file", &o.key_file}}) {
       if (!value->empty() && !o.tls) m.error(key, "is only used with tls: true");
     }
   });

@@ -255,7 +255,8 @@ void MqttPublisher::Impl::connect() {
   if (rc != MOSQ_ERR_SUCCESS) {
     const int saved_errno = errno;
     mosquitto_destroy(c->mosq);
-    return fail(unavailable("cannot connect to broker " + broker + ": " + describe(rc, saved_errno)));
+    return fail(
+        unavailable("cannot connect to broker " + broker + ": " + describe(rc, saved_errno)));
   }
   c->thread = std::thread(&Impl::network_loop, this, c.get());
   conn = std::move(c);
@@ -308,8 +309,8 @@ void MqttPublisher::Impl::pump() {
     ++status_published;
   }
   while (inflight.size() < options.max_inflight) {
-    auto rows = outbox->read_after(cursor, std::min<std::size_t>(
-                                               100, options.max_inflight - inflight.size()));
+    auto rows = outbox->read_after(
+        cursor, std::min<std::size_t>(100, options.max_inflight - inflight.size()));
     if (!rows) {
       write_errors.warn(rows.status().message());
       return;
@@ -317,9 +318,9 @@ void MqttPublisher::Impl::pump() {
     if (rows->empty()) return;
     for (const OutboxMessage& m : *rows) {
       int mid = 0;
-      const int rc = mosquitto_publish(conn->mosq, &mid, m.topic.c_str(),
-                                       static_cast<int>(m.payload.size()), m.payload.data(), 1,
-                                       false);
+      const int rc =
+          mosquitto_publish(conn->mosq, &mid, m.topic.c_str(), static_cast<int>(m.payload.size()),
+                            m.payload.data(), 1, false);
       if (rc != MOSQ_ERR_SUCCESS) {
         return fail(unavailable("publishing to " + broker + " failed: " + describe(rc, errno)));
       }
@@ -436,9 +437,8 @@ void MqttPublisher::Impl::run() {
     } else if (link == Link::kUp) {
       // Flow control: with the window full, new rows wait for acknowledgements.
       const bool can_send = inflight.size() < options.max_inflight;
-      wake.wait(lk, [&] {
-        return connection_events() || !status_dirty.empty() || (work && can_send);
-      });
+      wake.wait(lk,
+                [&] { return connection_events() || !status_dirty.empty() || (work && can_send); });
     }
   }
   lk.unlock();

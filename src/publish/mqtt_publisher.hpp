@@ -26,9 +26,9 @@ std::string available_topic(std::string_view prefix);
 
 /// Behaviour that is not configuration: the defaults suit production; tests shorten them.
 struct MqttOptions {
-  double backoff_min_s = 1.0;   ///< first wait after a failed or lost connection
-  double backoff_max_s = 30.0;  ///< the wait doubles up to this, with jitter
-  double connect_timeout_s = 10.0;       ///< from connecting to the broker's CONNACK
+  double backoff_min_s = 1.0;                ///< first wait after a failed or lost connection
+  double backoff_max_s = 30.0;               ///< the wait doubles up to this, with jitter
+  double connect_timeout_s = 10.0;           ///< from connecting to the broker's CONNACK
   std::size_t outbox_max_messages = 100000;  ///< beyond, the oldest messages are dropped
   std::size_t max_inflight = 100;  ///< alert messages handed to the broker and not yet acked
   double stop_timeout_s = 2.0;     ///< stop() waits this long for the "offline" acknowledgement

@@ -28,9 +28,8 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& dir,
   }
   const std::filesystem::path path = dir / "outbox.sqlite";
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -122,8 +121,7 @@ Result<std::size_t> Outbox::append(
   for (const auto& [topic, payload] : messages) {
     Reset r{insert_};
     sqlite3_bind_text(insert_, 1, topic.data(), static_cast<int>(topic.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(insert_, 2, payload.data(), static_cast<int>(payload.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_blob(insert_, 2, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
     sqlite3_bind_int64(insert_, 3, now_ms);
     if (sqlite3_step(insert_) != SQLITE_DONE) return fail("insert");
     ++size;

@@ -67,7 +67,8 @@ Result<Target> parse_target(std::string_view url) {
     if (colon != std::string_view::npos) t.password = std::string(userinfo.substr(colon + 1));
     authority = authority.substr(at + 1);
   }
-  if (authority.empty()) return invalid_argument("webhook URL " + webhook_origin(url) + " has no host");
+  if (authority.empty())
+    return invalid_argument("webhook URL " + webhook_origin(url) + " has no host");
   t.origin = std::string(scheme) + "://" + std::string(authority);
   std::string rest(url.substr(host_end));
   if (const std::size_t hash = rest.find('#'); hash != std::string::npos) rest.resize(hash);
@@ -103,9 +104,11 @@ struct WebhookPublisher::Impl {
     SteadyClock::time_point due{};
   };
 
+  enum class Outcome { kDelivered, kAbandoned, kRetry };
+
   void run();
-  /// Sends one request; true when it is finished with (delivered or abandoned).
-  bool attempt(Delivery& d);
+  /// Sends one request; on kRetry, `d.due` says when to try again.
+  Outcome attempt(Delivery& d);
 
   WebhookOptions options;
   std::vector<Hook> hooks;
@@ -121,7 +124,7 @@ struct WebhookPublisher::Impl {
   std::atomic<std::uint64_t> queued{0};
 };
 
-bool WebhookPublisher::Impl::attempt(Delivery& d) {
+WebhookPublisher::Impl::Outcome WebhookPublisher::Impl::attempt(Delivery& d) {
   Hook& hook = hooks[d.hook];
   const auto unix_s = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -132,30 +135,29 @@ bool WebhookPublisher::Impl::attempt(Delivery& d) {
   };
   ++attempts;
   ++d.attempts;
-  const httplib::Result res = hook.client->Post(hook.target.path, headers, d.body, "application/json");
+  const httplib::Result res =
+      hook.client->Post(hook.target.path, headers, d.body, "application/json");
   std::string problem;
   bool retry = true;
   if (!res) {
     problem = "no answer (" + httplib::to_string(res.error()) + ")";
   } else if (res->status >= 200 && res->status < 300) {
-    ++delivered;
-    return true;
+    return Outcome::kDelivered;
   } else {
     problem = "answered HTTP " + std::to_string(res->status);
     // Other client errors say the request itself is wrong: sending it again cannot help.
     retry = res->status >= 500 || res->status == 408 || res->status == 429;
   }
   if (!retry || d.attempts >= options.max_attempts) {
-    ++failed;
     hook.log->warn(problem + "; alert abandoned after " + std::to_string(d.attempts) +
                    (d.attempts == 1 ? " attempt" : " attempts"));
-    return true;
+    return Outcome::kAbandoned;
   }
-  const double ceiling = std::min(options.backoff_max_s,
-                                  options.backoff_min_s * std::pow(2.0, d.attempts - 1));
+  const double ceiling =
+      std::min(options.backoff_max_s, options.backoff_min_s * std::pow(2.0, d.attempts - 1));
   d.due = SteadyClock::now() + seconds(ceiling);
   hook.log->warn(problem + "; retrying");
-  return false;
+  return Outcome::kRetry;
 }
 
 void WebhookPublisher::Impl::run() {
@@ -163,15 +165,15 @@ void WebhookPublisher::Impl::run() {
   while (!stopping) {
     // The first due delivery, in arrival order; otherwise sleep until the earliest is due.
     const auto now = SteadyClock::now();
-    auto due = std::find_if(queue.begin(), queue.end(),
-                            [&](const Delivery& d) { return d.due <= now; });
+    auto due =
+        std::find_if(queue.begin(), queue.end(), [&](const Delivery& d) { return d.due <= now; });
     if (due == queue.end()) {
       if (queue.empty()) {
         wake.wait(lk, [&] { return stopping || !queue.empty(); });
       } else {
-        const auto earliest = std::min_element(
-            queue.begin(), queue.end(),
-            [](const Delivery& a, const Delivery& b) { return a.due < b.due; });
+        const auto earliest =
+            std::min_element(queue.begin(), queue.end(),
+                             [](const Delivery& a, const Delivery& b) { return a.due < b.due; });
         wake.wait_until(lk, earliest->due);
       }
       continue;
@@ -179,13 +181,15 @@ void WebhookPublisher::Impl::run() {
     Delivery d = std::move(*due);
     queue.erase(due);
     lk.unlock();
-    const bool finished = attempt(d);
+    const Outcome outcome = attempt(d);
     lk.lock();
-    if (finished) {
-      --queued;
-    } else {
+    if (outcome == Outcome::kRetry) {
       ++retries;
       queue.push_back(std::move(d));
+    } else {
+      // Out of the queue first, so a reader that sees the delivery also sees the queue shrink.
+      --queued;
+      ++(outcome == Outcome::kDelivered ? delivered : failed);
     }
   }
   if (!queue.empty()) {
@@ -214,7 +218,8 @@ void WebhookPublisher::publish_alert(const CameraId& /*camera*/, const nlohmann:
     if (impl_->stopping) return;
     for (std::size_t i = 0; i < impl_->hooks.size(); ++i) {
       const auto& types = impl_->hooks[i].config.event_types;
-      if (!types.empty() && (!type || std::find(types.begin(), types.end(), *type) == types.end())) {
+      if (!types.empty() &&
+          (!type || std::find(types.begin(), types.end(), *type) == types.end())) {
         continue;
       }
       if (impl_->queue.size() >= impl_->options.queue_max) {
@@ -231,7 +236,8 @@ void WebhookPublisher::publish_alert(const CameraId& /*camera*/, const nlohmann:
   if (added > 0) impl_->wake.notify_all();
 }
 
-void WebhookPublisher::publish_status(const CameraId& /*camera*/, const nlohmann::json& /*status*/) {}
+void WebhookPublisher::publish_status(const CameraId& /*camera*/,
+                                      const nlohmann::json& /*status*/) {}
 
 void WebhookPublisher::stop() {
   std::lock_guard stop_lock(impl_->stop_mutex);

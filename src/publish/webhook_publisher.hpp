@@ -23,9 +23,9 @@ std::string webhook_origin(std::string_view url);
 
 /// Behaviour that is not configuration: the defaults suit production; tests shorten them.
 struct WebhookOptions {
-  double backoff_min_s = 1.0;   ///< first wait before retrying a failed delivery
-  double backoff_max_s = 60.0;  ///< the wait doubles up to this
-  int max_attempts = 8;         ///< then the delivery is abandoned and counted as failed
+  double backoff_min_s = 1.0;    ///< first wait before retrying a failed delivery
+  double backoff_max_s = 60.0;   ///< the wait doubles up to this
+  int max_attempts = 8;          ///< then the delivery is abandoned and counted as failed
   std::size_t queue_max = 1000;  ///< deliveries waiting; beyond, new ones are dropped
   double connect_timeout_s = 5.0;
   double timeout_s = 10.0;  ///< to send the request and read the answer

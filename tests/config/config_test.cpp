@@ -213,11 +213,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "mqtt.keepalive_s: 1 is out of bounds (5 .. 600) (line 2)"},
         BadCase{"WebhookWithoutSecret", "webhooks:\n  - url: https://h/x\n",
                 "webhooks[0].secret: is required (line 2)"},
-        BadCase{"WebhookShortSecret",
-                "webhooks:\n  - url: https://h/x\n    secret: short-key\n",
+        BadCase{"WebhookShortSecret", "webhooks:\n  - url: https://h/x\n    secret: short-key\n",
                 "webhooks[0].secret: must be at least 16 characters"},
-        BadCase{"WebhookNotHttp",
-                "webhooks:\n  - url: ftp://h/x\n    secret: 0123456789abcdef\n",
+        BadCase{"WebhookNotHttp", "webhooks:\n  - url: ftp://h/x\n    secret: 0123456789abcdef\n",
                 "webhooks[0].url: must start with http:// or https://"},
         BadCase{"WebhookUnknownEventType",
                 "webhooks:\n  - url: https://h/x\n    secret: 0123456789abcdef\n"

@@ -121,11 +121,17 @@ TEST_F(MqttPublisherTest, AlertsGoToBothTopicsStatusAndAvailabilityAreRetained) 
   EXPECT_TRUE(late.payloads("vigie/alerts").empty());
   for (const auto& m : late.messages()) EXPECT_TRUE(m.retained) << m.topic;
 
-  // A clean stop says "offline" itself, retained.
+  // A clean stop says "offline" itself, retained, and disconnects cleanly: the broker logs
+  // a DISCONNECT rather than a dropped connection (which would send the will instead).
   publisher->stop();
   EXPECT_FALSE(publisher->stats().connected);
-  ASSERT_TRUE(test::eventually(
-      [&] { return live.payloads("vigie/available").back() == "offline"; }));
+  ASSERT_TRUE(
+      test::eventually([&] { return live.payloads("vigie/available").back() == "offline"; }));
+  const std::string id = publisher->client_id();
+  ASSERT_TRUE(test::eventually([&] {
+    return broker_->log().find("Client " + id + " disconnected.") != std::string::npos;
+  })) << broker_->log();
+  EXPECT_THAT(broker_->log(), Not(HasSubstr("Client " + id + " closed its connection")));
   test::Subscriber after_stop(port_, "after-stop");
   ASSERT_TRUE(test::eventually([&] { return !after_stop.payloads("vigie/available").empty(); }));
   EXPECT_EQ(after_stop.payloads("vigie/available")[0], "offline");
@@ -146,8 +152,10 @@ TEST_F(MqttPublisherTest, TheLastWillSaysOfflineWhenTheProcessDies) {
   int status = 0;
   ::waitpid(helper, &status, 0);
   ASSERT_TRUE(online) << broker_->log();
-  ASSERT_TRUE(test::eventually([&] { return live.payloads("vigie/available").back() == "offline"; }))
-      << broker_->log();
+  ASSERT_TRUE(test::eventually([&] {
+    return live.payloads("vigie/available").back() == "offline";
+  })) << broker_->log();
+  EXPECT_THAT(broker_->log(), Not(HasSubstr("Client vigie-crash-helper disconnected.")));
 }
 
 TEST_F(MqttPublisherTest, AlertsRaisedWhileTheBrokerIsDownArriveInOrderOnceItIsBack) {
@@ -230,8 +238,8 @@ TEST_F(MqttPublisherTest, TheOutboxSurvivesARestartOfTheProcess) {
 
 TEST_F(MqttPublisherTest, RefusedCredentialsAreReportedWithoutThePassword) {
   const std::string password_file = (dir_ / "passwords").string();
-  const auto made = test::run_command("mosquitto_passwd -b -c " + password_file +
-                                      " vigie right-password-4242");
+  const auto made =
+      test::run_command("mosquitto_passwd -b -c " + password_file + " vigie right-password-4242");
   ASSERT_EQ(made.exit_code, 0) << made.err;
   broker_ = std::make_unique<test::Broker>(
       dir_ / "broker", port_, "allow_anonymous false\npassword_file " + password_file + "\n");

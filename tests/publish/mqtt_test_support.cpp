@@ -118,7 +118,8 @@ bool Broker::start(std::string* why) {
       },
       5.0);
   if (!up || pid_ <= 0) {
-    if (why) *why = "mosquitto did not start listening on port " + std::to_string(port_) + ": " + log();
+    if (why)
+      *why = "mosquitto did not start listening on port " + std::to_string(port_) + ": " + log();
     stop();
     return false;
   }
@@ -129,8 +130,7 @@ void Broker::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  const bool exited =
-      eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 5.0);
+  const bool exited = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 5.0);
   if (!exited) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
@@ -179,10 +179,10 @@ void Subscriber::on_disconnect(mosquitto*, void* obj, int) {
 void Subscriber::on_message(mosquitto*, void* obj, const mosquitto_message* msg) {
   auto* self = static_cast<Subscriber*>(obj);
   std::lock_guard lock(self->mutex_);
-  self->received_.push_back(
-      {msg->topic,
-       std::string(static_cast<const char*>(msg->payload), static_cast<std::size_t>(msg->payloadlen)),
-       msg->retain});
+  self->received_.push_back({msg->topic,
+                             std::string(static_cast<const char*>(msg->payload),
+                                         static_cast<std::size_t>(msg->payloadlen)),
+                             msg->retain});
 }
 
 std::vector<Received> Subscriber::messages() const {
