@@ -7,6 +7,7 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(SQLite3 3.24 REQUIRED)
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
 if(VIGIE_BUILD_TESTS)
   # `make demo` installs only what running needs; `make test` adds GoogleTest and the servers
