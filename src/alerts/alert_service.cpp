@@ -82,6 +82,7 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
     return **stored;
   }
 
+  const bool ends = change == AlertChange::kEnded;
   if (live == live_.end() && change != AlertChange::kRaised) {
     // An update or end of an alert this process never stored (raised before the service
     // restarted): store it as new, so that nothing the pipeline reported is lost.
@@ -106,7 +107,7 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
       record.state = storage::AlertState::kNew;
     }
     record.updated_ms = now;
-    if (change == AlertChange::kEnded) record.ended_ms = now;
+    if (ends) record.ended_ms = now;
     auto id = tx.put_alert(record);
     if (!id.is_ok()) return id.status();
     record.id = *id;
@@ -117,7 +118,7 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
   });
   if (!s.is_ok()) return s;
 
-  if (change == AlertChange::kEnded) {
+  if (ends) {
     live_.erase(alert.id);
   } else {
     live_[alert.id] = {record.id, now_s};

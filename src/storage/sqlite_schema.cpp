@@ -56,7 +56,9 @@ CREATE TABLE evidence (
   path TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   bytes INTEGER NOT NULL,
-  created_ms INTEGER NOT NULL
+  created_ms INTEGER NOT NULL,
+  from_s REAL NOT NULL DEFAULT 0,
+  to_s REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX evidence_alert ON evidence (alert_id);
 CREATE INDEX evidence_created ON evidence (created_ms);

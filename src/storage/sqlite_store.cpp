@@ -285,7 +285,7 @@ CommentRecord read_comment(const Stmt& s) {
 }
 
 constexpr const char* kEvidenceColumns =
-    "id, alert_id, kind, masked, path, sha256, bytes, created_ms";
+    "id, alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, to_s";
 
 EvidenceRecord read_evidence(const Stmt& s) {
   EvidenceRecord e;
@@ -297,6 +297,8 @@ EvidenceRecord read_evidence(const Stmt& s) {
   e.sha256 = s.text(5);
   e.bytes = s.i64(6);
   e.created_ms = s.i64(7);
+  e.from_s = s.f64(8);
+  e.to_s = s.f64(9);
   return e;
 }
 
@@ -396,8 +398,8 @@ class SqliteTx final : public Tx {
   Result<std::int64_t> add_evidence(const EvidenceRecord& e) override {
     if (auto s = alert_exists(e.alert_id); !s.is_ok()) return s;
     auto st = prepare(
-        "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, created_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, "
+        "to_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st.is_ok()) return st.status();
     Stmt& s = **st;
     s.bind(1, e.alert_id);
@@ -407,6 +409,8 @@ class SqliteTx final : public Tx {
     s.bind(5, e.sha256);
     s.bind(6, e.bytes);
     s.bind(7, e.created_ms);
+    s.bind(8, e.from_s);
+    s.bind(9, e.to_s);
     if (auto r = s.run(); !r.is_ok()) return fail(r);
     return sqlite3_last_insert_rowid(db_.handle());
   }
