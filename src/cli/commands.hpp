@@ -24,5 +24,6 @@ Command add_demo_command(CLI::App& app);
 Command add_synth_command(CLI::App& app);
 Command add_check_config_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_journal_command(CLI::App& app);
 
 }  // namespace vigie::cli
