@@ -40,9 +40,9 @@ bool is_hex64(const std::string& s) {
 }  // namespace
 
 std::string journal_hash(const JournalRecord& record) {
-  const nlohmann::json canonical = {
-      {"seq", record.seq},       {"at_ms", record.at_ms},   {"actor", record.actor},
-      {"action", record.action}, {"detail", record.detail}, {"prev_hash", record.prev_hash}};
+  const nlohmann::json canonical = {{"seq", record.seq},       {"at_ms", record.at_ms},
+                                    {"actor", record.actor},   {"action", record.action},
+                                    {"detail", record.detail}, {"prev_hash", record.prev_hash}};
   return sha256_hex(canonical.dump());
 }
 
@@ -65,8 +65,7 @@ std::optional<ChainBreak> ChainVerifier::add(const JournalRecord& record) {
       return ChainBreak{record.seq, "gap after " + std::to_string(prev_seq)};
     }
     if (record.prev_hash != prev_hash) {
-      return ChainBreak{record.seq,
-                        "prev_hash does not match record " + std::to_string(prev_seq)};
+      return ChainBreak{record.seq, "prev_hash does not match record " + std::to_string(prev_seq)};
     }
   } else if (record.seq == 1 && record.prev_hash != kGenesisHash) {
     return ChainBreak{record.seq, "the first record does not start from the genesis hash"};
@@ -101,7 +100,8 @@ Result<JournalRecord> journal_record_from_json(const nlohmann::json& j) {
   JournalRecord r;
   const auto integer = [&](const char* key, std::int64_t& out) -> Status {
     const auto it = j.find(key);
-    if (it == j.end()) return invalid_argument(std::string("journal record: missing \"") + key + "\"");
+    if (it == j.end())
+      return invalid_argument(std::string("journal record: missing \"") + key + "\"");
     if (!it->is_number_integer()) {
       return invalid_argument(std::string("journal record: \"") + key + "\" is not an integer");
     }
@@ -114,16 +114,17 @@ Result<JournalRecord> journal_record_from_json(const nlohmann::json& j) {
   };
   const auto text = [&](const char* key, std::string& out) -> Status {
     const auto it = j.find(key);
-    if (it == j.end()) return invalid_argument(std::string("journal record: missing \"") + key + "\"");
+    if (it == j.end())
+      return invalid_argument(std::string("journal record: missing \"") + key + "\"");
     if (!it->is_string()) {
       return invalid_argument(std::string("journal record: \"") + key + "\" is not a string");
     }
     out = it->get<std::string>();
     return Status::ok();
   };
-  for (const Status& s : {integer("seq", r.seq), integer("at_ms", r.at_ms), text("actor", r.actor),
-                          text("action", r.action), text("prev_hash", r.prev_hash),
-                          text("hash", r.hash)}) {
+  for (const Status& s :
+       {integer("seq", r.seq), integer("at_ms", r.at_ms), text("actor", r.actor),
+        text("action", r.action), text("prev_hash", r.prev_hash), text("hash", r.hash)}) {
     if (!s.is_ok()) return s;
   }
   const auto detail = j.find("detail");

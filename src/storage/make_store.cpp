@@ -16,7 +16,8 @@ Result<std::unique_ptr<Store>> make_store(const config::StorageConfig& config) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
-    if (ec) return unavailable("cannot create data directory " + dir.string() + ": " + ec.message());
+    if (ec)
+      return unavailable("cannot create data directory " + dir.string() + ": " + ec.message());
     // Personal data lives here: nobody but the service's user reads it.
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);

@@ -42,15 +42,11 @@ Status sqlite_status(int rc, sqlite3* db, const std::string& what) {
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
-    case SQLITE_NOMEM:
-      return unavailable(msg);
+    case SQLITE_NOMEM: return unavailable(msg);
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return data_loss(msg);
-    case SQLITE_CONSTRAINT:
-      return invalid_argument(msg);
-    default:
-      return internal_error(msg);
+    case SQLITE_NOTADB: return data_loss(msg);
+    case SQLITE_CONSTRAINT: return invalid_argument(msg);
+    default: return internal_error(msg);
   }
 }
 
@@ -607,7 +603,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
     std::lock_guard lock(mu_);
-    auto st = db_->prepare(std::string("SELECT id, ") + kAlertColumns + " FROM alerts WHERE id = ?1");
+    auto st =
+        db_->prepare(std::string("SELECT id, ") + kAlertColumns + " FROM alerts WHERE id = ?1");
     if (!st.is_ok()) return st.status();
     Stmt& s = **st;
     s.bind(1, id);
@@ -693,8 +690,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<UserRecord>> user(const std::string& name) const override {
     auto users = list<UserRecord>(
-        "SELECT name, role, password_hash, disabled, created_ms FROM users WHERE name = ?1",
-        {name}, read_user);
+        "SELECT name, role, password_hash, disabled, created_ms FROM users WHERE name = ?1", {name},
+        read_user);
     if (!users.is_ok()) return users.status();
     if (users->empty()) return std::optional<UserRecord>();
     return std::optional<UserRecord>(std::move(users->front()));
@@ -888,8 +885,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
   }
 
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   auto db = std::make_unique<Db>(raw);  // closes even a failed handle
   if (rc != SQLITE_OK) return sqlite_status(rc, raw, "cannot open " + path.string());
   sqlite3_extended_result_codes(raw, 1);
@@ -908,8 +905,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
     Stmt& s = **st;
     if (!s.row()) return s.status().is_ok() ? internal_error("journal_mode: no row") : s.status();
     if (s.text(0) != "wal") {
-      return failed_precondition("cannot put " + path.string() + " in WAL mode (got " +
-                                 s.text(0) + ")");
+      return failed_precondition("cannot put " + path.string() + " in WAL mode (got " + s.text(0) +
+                                 ")");
     }
   }
   for (const char* pragma : {"PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {

@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
     return 1;
   }
-  const nlohmann::json detail = {{"alert", 12345}, {"camera", "gare-1"}, {"type", "intrusion"},
-                                 {"score", 0.87}, {"region", {10.5, 20.0, 64.0, 128.0}}};
+  const nlohmann::json detail = {{"alert", 12345},
+                                 {"camera", "gare-1"},
+                                 {"type", "intrusion"},
+                                 {"score", 0.87},
+                                 {"region", {10.5, 20.0, 64.0, 128.0}}};
   const auto run = [&](long records, long per_write) {
     const auto t0 = std::chrono::steady_clock::now();
     for (long i = 0; i < records; i += per_write) {
@@ -56,8 +59,8 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   const double single = run(count, 1);
-  std::printf("%ld journal appends, one per durable write: %.3f s, %.0f appends/s\n", count,
-              single, static_cast<double>(count) / single);
+  std::printf("%ld journal appends, one per durable write: %.3f s, %.0f appends/s\n", count, single,
+              static_cast<double>(count) / single);
   const double batched = run(count, 100);
   std::printf("%ld journal appends, 100 per durable write: %.3f s, %.0f appends/s\n", count,
               batched, static_cast<double>(count) / batched);

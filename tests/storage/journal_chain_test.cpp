@@ -46,9 +46,16 @@ TEST(JournalChainTest, HashIsSha256OfTheSortedCompactJson) {
 }
 
 TEST(JournalChainTest, DoublesHashTheSameAfterAnExportRoundTrip) {
-  const json detail = {{"a", 0.1},   {"b", 1e-7},   {"c", 1.0 / 3.0}, {"d", 1e300},
-                       {"e", -0.0},  {"f", 1.0},    {"g", 123456789012345678},
-                       {"h", -5},    {"i", 2.5e-320}, {"j", json::array({0.2, 0.3})}};
+  const json detail = {{"a", 0.1},
+                       {"b", 1e-7},
+                       {"c", 1.0 / 3.0},
+                       {"d", 1e300},
+                       {"e", -0.0},
+                       {"f", 1.0},
+                       {"g", 123456789012345678},
+                       {"h", -5},
+                       {"i", 2.5e-320},
+                       {"j", json::array({0.2, 0.3})}};
   const JournalRecord r = chained(7, kGenesisHash, detail);
   const std::string line = to_json(r).dump();
   auto back = journal_record_from_json(json::parse(line));

@@ -215,9 +215,9 @@ TEST_F(StorageStoreTest, AlertQueriesFilterAndPage) {
   // calibration mode, every third confirmed.
   std::vector<AlertRecord> all;
   for (int i = 0; i < 30; ++i) {
-    AlertRecord a = sample_alert(i % 2 == 0 ? "a" : "b",
-                                 i % 3 == 0 ? EventType::kFire : EventType::kWrongWay,
-                                 1000 * (i + 1));
+    AlertRecord a =
+        sample_alert(i % 2 == 0 ? "a" : "b", i % 3 == 0 ? EventType::kFire : EventType::kWrongWay,
+                     1000 * (i + 1));
     a.calibration = i % 5 == 4;
     if (i % 3 == 0) a.state = AlertState::kConfirmed;
     a.id = add_alert(a);
@@ -261,7 +261,9 @@ TEST_F(StorageStoreTest, AlertQueriesFilterAndPage) {
             expected([&](const AlertRecord& a) {
               return not_cal(a) && a.raised_ms >= 5000 && a.raised_ms < 12000;
             }));
-  EXPECT_EQ(ids({.type = EventType::kWrongWay, .camera = "a", .include_calibration = true,
+  EXPECT_EQ(ids({.type = EventType::kWrongWay,
+                 .camera = "a",
+                 .include_calibration = true,
                  .limit = 1000}),
             expected([&](const AlertRecord& a) {
               return a.type == EventType::kWrongWay && a.camera == "a";
@@ -304,15 +306,20 @@ TEST_F(StorageStoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
     EXPECT_TRUE(tx.put_user({"alice", "operator", "$argon2id$x", false, 10}).is_ok());
     EXPECT_TRUE(tx.put_user({"bob", "auditor", "$argon2id$y", false, 11}).is_ok());
     EXPECT_TRUE(tx.put_user({"alice", "supervisor", "$argon2id$z", true, 12}).is_ok());
-    EXPECT_TRUE(tx.put_authorization({"AP-2026-001", {"gare-1", "gare-2"},
-                                      {EventType::kFire, EventType::kIntrusion}, 1, 2, "préfet",
-                                      "config", false})
-                    .is_ok());
-    EXPECT_TRUE(tx.put_authorization({"AP-2026-000", {}, {EventType::kWeapon}, 3, 4, "c", "api",
+    EXPECT_TRUE(tx.put_authorization({"AP-2026-001",
+                                      {"gare-1", "gare-2"},
+                                      {EventType::kFire, EventType::kIntrusion},
+                                      1,
+                                      2,
+                                      "préfet",
+                                      "config",
                                       false})
                     .is_ok());
-    return tx.put_authorization({"AP-2026-001", {"gare-1"}, {EventType::kFire}, 1, 5, "préfet",
-                                 "config", true});
+    EXPECT_TRUE(
+        tx.put_authorization({"AP-2026-000", {}, {EventType::kWeapon}, 3, 4, "c", "api", false})
+            .is_ok());
+    return tx.put_authorization(
+        {"AP-2026-001", {"gare-1"}, {EventType::kFire}, 1, 5, "préfet", "config", true});
   });
   ASSERT_TRUE(s.is_ok()) << s.to_string();
 
@@ -462,17 +469,25 @@ TEST_F(StorageStoreTest, JournalRecordsChainAndQueriesFilter) {
   EXPECT_EQ((*stored)[0].detail, json({{"alert", 1}}));
   EXPECT_EQ((*stored)[0].hash, r2.hash);
 
-  EXPECT_EQ(store_->write([](Tx& tx) { return tx.journal({1, "system", "", {}}).status(); }).code(),
-            StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->write([](Tx& tx) {
+                    return tx.journal({1, "system", "", {}}).status();
+                  })
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_
+                ->write([](Tx& tx) {
                   return tx.journal({1, "system", "x", {{"bad", "\xff\xfe"}}}).status();
-                }).code(),
+                })
+                .code(),
             StatusCode::kInvalidArgument);
 }
 
 TEST_F(StorageStoreTest, DoublesInJournalDetailHashTheSameAfterTheDatabaseAndAnExport) {
-  const json detail = {{"score", 0.1},       {"tiny", 1e-7},   {"third", 1.0 / 3.0},
-                       {"big", 1.7976931348623157e308},        {"neg", -2.5e-300},
+  const json detail = {{"score", 0.1},
+                       {"tiny", 1e-7},
+                       {"third", 1.0 / 3.0},
+                       {"big", 1.7976931348623157e308},
+                       {"neg", -2.5e-300},
                        {"nested", {{"xs", {0.1, 0.2, 0.30000000000000004}}}},
                        {"int", 9007199254740993LL}};
   const auto written = append("alert.raised", 1234, detail);
@@ -526,8 +541,8 @@ TEST_F(StorageStoreTest, AThousandAppendsVerifyAndTamperingIsNamed) {
   ASSERT_TRUE(store_
                   ->write([&](Tx& tx) -> Status {
                     for (int i = 1; i <= 1000; ++i) {
-                      auto r = tx.journal({1000 * i, "system", "alert.raised",
-                                           {{"i", i}, {"score", 0.1 * i}}});
+                      auto r = tx.journal(
+                          {1000 * i, "system", "alert.raised", {{"i", i}, {"score", 0.1 * i}}});
                       if (!r.is_ok()) return r.status();
                     }
                     return Status::ok();
@@ -566,8 +581,11 @@ TEST_F(StorageStoreTest, AThousandAppendsVerifyAndTamperingIsNamed) {
     store->reset();
     std::filesystem::remove(copy);
   };
-  check([](RawDb& db) { db.exec(R"(UPDATE journal SET detail = '{"i":500,"score":50.1}' WHERE seq = 500)"); },
-        500, "hash mismatch");
+  check(
+      [](RawDb& db) {
+        db.exec(R"(UPDATE journal SET detail = '{"i":500,"score":50.1}' WHERE seq = 500)");
+      },
+      500, "hash mismatch");
   check([](RawDb& db) { db.exec("UPDATE journal SET detail = 'not json' WHERE seq = 77"); }, 77,
         "hash mismatch");
   check([](RawDb& db) { db.exec("UPDATE journal SET at_ms = at_ms + 1 WHERE seq = 10"); }, 10,
@@ -587,7 +605,8 @@ TEST_F(StorageStoreTest, AThousandAppendsVerifyAndTamperingIsNamed) {
   check(
       [](RawDb& db) {
         // Another record's hash copied over this one's.
-        db.exec("UPDATE journal SET hash = (SELECT hash FROM journal WHERE seq = 1) WHERE seq = 400");
+        db.exec(
+            "UPDATE journal SET hash = (SELECT hash FROM journal WHERE seq = 1) WHERE seq = 400");
       },
       400, "hash mismatch");
   check([](RawDb& db) { db.exec("UPDATE journal SET prev_hash = hash WHERE seq = 2"); }, 2,
@@ -615,16 +634,18 @@ TEST_F(StorageStoreTest, RetentionKeepsTheAnchorAndTheRestStillVerifies) {
   EXPECT_FALSE(verify_chain(all_journal()).has_value());
 
   // Nothing older than the cutoff: nothing deleted. Everything older: the head stays.
-  ASSERT_TRUE(store_->write([&](Tx& tx) {
-                      deleted = *tx.delete_journal_before(10);
-                      return Status::ok();
-                    })
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) {
+                    deleted = *tx.delete_journal_before(10);
+                    return Status::ok();
+                  })
                   .is_ok());
   EXPECT_EQ(deleted, 0);
-  ASSERT_TRUE(store_->write([&](Tx& tx) {
-                      deleted = *tx.delete_journal_before(1000000);
-                      return Status::ok();
-                    })
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) {
+                    deleted = *tx.delete_journal_before(1000000);
+                    return Status::ok();
+                  })
                   .is_ok());
   EXPECT_EQ(deleted, 51);
   rest = all_journal();

@@ -1,0 +1,384 @@
+// vigie journal: check the journal's hash chain, and export a time range of it.
+//
+// `verify` reads the database page by page through a ChainVerifier, so a journal of any
+// length is checked in constant memory. `export` is an access to personal data records: it is
+// itself journaled before anything is written out. docs/storage.md documents both formats.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "config/config.hpp"
+#include "core/iso_time.hpp"
+#include "storage/journal_chain.hpp"
+#include "storage/store.hpp"
+
+namespace vigie::cli {
+namespace {
+
+using nlohmann::json;
+using storage::JournalRecord;
+using storage::TimeMs;
+
+constexpr int kPage = 1000;
+
+struct Options {
+  std::string data_dir = config::StorageConfig{}.data_dir;
+  std::string db;
+  std::string file;
+  std::string from;
+  std::string to;
+  std::string out;
+  std::string user = "cli";
+};
+
+storage::JournalQuery page_after(std::int64_t after, std::optional<TimeMs> from = {},
+                                 std::optional<TimeMs> to = {}, int limit = kPage) {
+  storage::JournalQuery q;
+  q.after_seq = after;
+  q.from_ms = from;
+  q.to_ms = to;
+  q.limit = limit;
+  return q;
+}
+
+std::filesystem::path db_path(const Options& o) {
+  if (!o.db.empty()) return o.db;
+  return std::filesystem::path(o.data_dir) / "vigie.db";
+}
+
+TimeMs to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string iso(TimeMs ms) {
+  return format_iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
+/// Opens an existing database; prints why not and sets `code` when it cannot.
+std::unique_ptr<storage::Store> open_existing(const Options& o, int& code) {
+  const auto path = db_path(o);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    std::fprintf(stderr, "journal: no database at %s (give --data-dir DIR or --db FILE)\n",
+                 path.c_str());
+    code = 2;
+    return nullptr;
+  }
+  auto store = storage::open_sqlite_store(path);
+  if (!store.is_ok()) {
+    std::fprintf(stderr, "journal: %s\n", store.status().to_string().c_str());
+    const auto c = store.status().code();
+    code = c == StatusCode::kInvalidArgument || c == StatusCode::kFailedPrecondition ||
+                   c == StatusCode::kNotFound
+               ? 2
+               : 1;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+int verify_database(const Options& o) {
+  int code = 0;
+  auto store = open_existing(o, code);
+  if (!store) return code;
+  storage::ChainVerifier verifier;
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::int64_t after = 0;
+  for (;;) {
+    auto page = store->journal(page_after(after));
+    if (!page.is_ok()) {
+      std::fprintf(stderr, "journal: reading after record %lld: %s\n",
+                   static_cast<long long>(after), page.status().to_string().c_str());
+      return 1;
+    }
+    if (page->empty()) break;
+    for (const auto& r : *page) {
+      if (auto b = verifier.add(r)) {
+        std::printf("journal BROKEN at record %lld: %s\n", static_cast<long long>(b->seq),
+                    b->reason.c_str());
+        return 1;
+      }
+      if (first == 0) first = r.seq;
+      last = r.seq;
+    }
+    after = page->back().seq;
+  }
+  if (verifier.checked() == 0) {
+    std::printf("journal OK: 0 records, head none\n");
+    return 0;
+  }
+  std::printf("journal OK: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
+              verifier.head_hash().c_str());
+  std::printf("records %lld to %lld%s\n", static_cast<long long>(first),
+              static_cast<long long>(last),
+              first == 1 ? ", from the genesis"
+                         : ", from a retention anchor (earlier records were purged)");
+  return 0;
+}
+
+int verify_export(const Options& o) {
+  std::ifstream in(o.file);
+  if (!in) {
+    std::fprintf(stderr, "journal: cannot read %s\n", o.file.c_str());
+    return 2;
+  }
+  storage::ChainVerifier verifier;
+  std::optional<json> head;
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::string line;
+  long number = 0;
+  const auto broken_line = [&](const std::string& why) {
+    std::printf("journal BROKEN at line %ld: %s\n", number, why.c_str());
+    return 1;
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty()) continue;
+    if (head) return broken_line("a line after the chain_head line");
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const std::exception&) {
+      return broken_line("not JSON");
+    }
+    if (j.is_object() && j.contains("chain_head")) {
+      head = std::move(j);
+      continue;
+    }
+    auto r = storage::journal_record_from_json(j);
+    if (!r.is_ok()) return broken_line(r.status().message());
+    if (auto b = verifier.add(*r)) {
+      std::printf("journal BROKEN at record %lld: %s\n", static_cast<long long>(b->seq),
+                  b->reason.c_str());
+      return 1;
+    }
+    if (first == 0) first = r->seq;
+    last = r->seq;
+  }
+  if (!head) return broken_line("no chain_head line: the export is truncated");
+  std::int64_t head_seq = 0;
+  std::string head_hash;
+  std::int64_t count = -1;
+  try {
+    head_seq = head->at("chain_head").at("seq").get<std::int64_t>();
+    head_hash = head->at("chain_head").at("hash").get<std::string>();
+    count = head->at("records").get<std::int64_t>();
+  } catch (const std::exception& e) {
+    return broken_line(std::string("malformed chain_head line: ") + e.what());
+  }
+  if (count != verifier.checked()) {
+    return broken_line(fmt::format("the chain_head line counts {} records, the file has {}", count,
+                                   verifier.checked()));
+  }
+  if (last > head_seq) {
+    return broken_line(fmt::format("record {} is after the chain head {}", last, head_seq));
+  }
+  if (last == head_seq && verifier.head_hash() != head_hash) {
+    std::printf("journal BROKEN at record %lld: hash differs from the chain_head line\n",
+                static_cast<long long>(last));
+    return 1;
+  }
+  std::printf("journal OK: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
+              verifier.checked() > 0 ? verifier.head_hash().c_str() : "none");
+  if (verifier.checked() == 0) {
+    std::printf("no records in the range; the journal's head was record %lld\n",
+                static_cast<long long>(head_seq));
+  } else if (last == head_seq) {
+    std::printf(
+        "records %lld to %lld; the export reaches the journal's head %lld, and matches it\n",
+        static_cast<long long>(first), static_cast<long long>(last),
+        static_cast<long long>(head_seq));
+  } else {
+    std::printf(
+        "records %lld to %lld; the journal's head was then record %lld, outside the range: compare "
+        "record %lld's hash with the database to tie the export to it\n",
+        static_cast<long long>(first), static_cast<long long>(last),
+        static_cast<long long>(head_seq), static_cast<long long>(last));
+  }
+  return 0;
+}
+
+int verify(const Options& o) {
+  return o.file.empty() ? verify_database(o) : verify_export(o);
+}
+
+int export_range(const Options& o) {
+  const auto from = parse_iso8601(o.from);
+  const auto to = parse_iso8601(o.to);
+  if (!from || !to) {
+    std::fprintf(stderr,
+                 "journal export: --from and --to take ISO 8601 times with an offset, e.g. "
+                 "2026-03-01T00:00:00Z\n");
+    return 2;
+  }
+  const TimeMs from_ms = to_ms(*from);
+  const TimeMs to_ms_ = to_ms(*to);
+  if (from_ms >= to_ms_) {
+    std::fprintf(stderr, "journal export: --from must be before --to\n");
+    return 2;
+  }
+  if (o.user.empty()) {
+    std::fprintf(stderr, "journal export: --user must not be empty\n");
+    return 2;
+  }
+  int code = 0;
+  auto store = open_existing(o, code);
+  if (!store) return code;
+
+  std::ofstream file;
+  if (!o.out.empty()) {
+    file.open(o.out, std::ios::out | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "journal export: cannot write %s\n", o.out.c_str());
+      return 2;
+    }
+  }
+  std::ostream& out = o.out.empty() ? std::cout : file;
+
+  // The access is on record before any record leaves the database. Its record is also the
+  // head the export is tied to: nothing after it is exported.
+  const TimeMs now = to_ms(std::chrono::system_clock::now());
+  JournalRecord access;
+  const Status journaled = store->write([&](storage::Tx& tx) -> Status {
+    auto r = tx.journal({now,
+                         o.user,
+                         "journal.exported",
+                         {{"from", iso(from_ms)},
+                          {"to", iso(to_ms_)},
+                          {"out", o.out.empty() ? std::string("stdout") : o.out}}});
+    if (!r.is_ok()) return r.status();
+    access = std::move(*r);
+    return Status::ok();
+  });
+  if (!journaled.is_ok()) {
+    std::fprintf(stderr, "journal export: cannot journal the export, nothing exported: %s\n",
+                 journaled.to_string().c_str());
+    return 1;
+  }
+
+  // The exported span runs from the first record stamped at or after FROM to the last stamped
+  // before TO, contiguous in seq so that it chains even where concurrent writers' stamps are a
+  // millisecond out of order. Two passes: find the end, then write.
+  const auto fail = [](const Status& s) {
+    std::fprintf(stderr, "journal export: %s\n", s.to_string().c_str());
+    return 1;
+  };
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  {
+    auto r = store->journal(page_after(0, from_ms, {}, 1));
+    if (!r.is_ok()) return fail(r.status());
+    if (!r->empty() && r->front().seq <= access.seq) first = r->front().seq;
+  }
+  if (first > 0) {
+    std::int64_t after = first - 1;
+    for (;;) {
+      auto page = store->journal(page_after(after, {}, to_ms_));
+      if (!page.is_ok()) return fail(page.status());
+      bool beyond = false;
+      for (const auto& r : *page) {
+        if (r.seq > access.seq) {
+          beyond = true;
+          break;
+        }
+        last = r.seq;
+      }
+      if (page->empty() || beyond) break;
+      after = page->back().seq;
+    }
+  }
+  std::int64_t count = 0;
+  if (first > 0 && last >= first) {
+    std::int64_t after = first - 1;
+    while (after < last) {
+      auto page = store->journal(page_after(after));
+      if (!page.is_ok()) return fail(page.status());
+      if (page->empty()) break;
+      for (const auto& r : *page) {
+        if (r.seq > last) break;
+        out << storage::to_json(r).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+        ++count;
+      }
+      after = page->back().seq;
+    }
+  }
+  const json head = {{"chain_head", {{"seq", access.seq}, {"hash", access.hash}}},
+                     {"from", iso(from_ms)},
+                     {"to", iso(to_ms_)},
+                     {"exported_at", iso(now)},
+                     {"records", count}};
+  out << head.dump() << '\n';
+  out.flush();
+  if (!out) {
+    std::fprintf(stderr, "journal export: write error\n");
+    return 1;
+  }
+  if (count == 0) {
+    std::fprintf(stderr, "exported 0 records to %s\n", o.out.empty() ? "stdout" : o.out.c_str());
+  } else {
+    std::fprintf(stderr, "exported %lld records (%lld to %lld) to %s\n",
+                 static_cast<long long>(count), static_cast<long long>(first),
+                 static_cast<long long>(last), o.out.empty() ? "stdout" : o.out.c_str());
+  }
+  return 0;
+}
+
+void add_location_options(CLI::App* sub, Options& o) {
+  auto* dir = sub->add_option("--data-dir", o.data_dir,
+                              "Data directory holding vigie.db (default: storage.data_dir's "
+                              "default, /var/lib/vigie)");
+  auto* db = sub->add_option("--db", o.db, "The database file itself");
+  dir->excludes(db);
+}
+
+}  // namespace
+
+Command add_journal_command(CLI::App& app) {
+  auto opts = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "journal", "Check the journal's hash chain, or export a time range of it.");
+  sub->require_subcommand(1);
+
+  CLI::App* verify_cmd = sub->add_subcommand(
+      "verify",
+      "Check every record's hash and link to its predecessor. Prints \"journal OK: N records, "
+      "head HASH\" (exit 0) or \"journal BROKEN at record SEQ: REASON\" (exit 1).");
+  add_location_options(verify_cmd, *opts);
+  verify_cmd
+      ->add_option("--file", opts->file,
+                   "Verify an export (JSON lines from `journal export`) instead of a database")
+      ->excludes(verify_cmd->get_option("--data-dir"))
+      ->excludes(verify_cmd->get_option("--db"));
+
+  CLI::App* export_cmd = sub->add_subcommand(
+      "export",
+      "Write the records of a time range as JSON lines, then a chain_head line. The export is "
+      "itself journaled (journal.exported).");
+  add_location_options(export_cmd, *opts);
+  export_cmd->add_option("--from", opts->from, "Start, ISO 8601 with offset (inclusive)")
+      ->required();
+  export_cmd->add_option("--to", opts->to, "End, ISO 8601 with offset (exclusive)")->required();
+  export_cmd->add_option("--out", opts->out, "Output file (default: standard output)");
+  export_cmd->add_option("--user", opts->user, "Who exports, as journaled (default: cli)");
+
+  return {sub, [opts, verify_cmd, export_cmd] {
+            try {
+              if (verify_cmd->parsed()) return verify(*opts);
+              if (export_cmd->parsed()) return export_range(*opts);
+            } catch (const std::exception& e) {
+              std::fprintf(stderr, "journal: %s\n", e.what());
+              return 1;
+            }
+            return 2;
+          }};
+}
+
+}  // namespace vigie::cli
