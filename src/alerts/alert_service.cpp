@@ -102,7 +102,9 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
     }
     copy_observation(alert, record);
     if (record.id == 0) {
-      record.raised_ms = now;
+      // Raised when the frame that completed the event was taken, when the pipeline knows.
+      const storage::TimeMs frame_ms = to_ms(alert.wall_start);
+      record.raised_ms = frame_ms > 0 ? std::min(frame_ms, now) : now;
       record.calibration = calibration;
       record.state = storage::AlertState::kNew;
     }

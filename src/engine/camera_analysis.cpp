@@ -65,7 +65,18 @@ void CameraAnalysis::build(const Frame& frame) {
   if (has_rule(c, {EventType::kFire})) fire_.emplace(perceive::FireConfig{});
   tracker_.emplace(nullptr, ground);
   geometry_ = rules::CameraGeometry::from(c, {frame.source_width, frame.source_height});
-  const rules::RuleContext context{c.id, sink_, config_version_, false};
+  // A raised alert is stamped with the wall time of the frame that completed it, so
+  // latency is measured from the video, not from whenever the rule happened to run.
+  rules::AlertSink stamped = [this](const Alert& a, AlertChange change) {
+    if (change != AlertChange::kRaised || !sink_) {
+      if (sink_) sink_(a, change);
+      return;
+    }
+    Alert copy = a;
+    copy.wall_start = frame_wall_;
+    sink_(copy, change);
+  };
+  const rules::RuleContext context{c.id, stamped, config_version_, false};
   for (const auto& r : c.rules) {
     if (!r.enabled) continue;
     auto rule = rules::make_rule(r, geometry_, context);
@@ -94,6 +105,7 @@ void CameraAnalysis::drop_lighting(const cv::Mat& frame, const cv::Mat& backgrou
 
 void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allowed) {
   if (!built_) build(frame);
+  frame_wall_ = frame.wall;
   const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
   last_t_ = frame.pts_s;
   auto start = std::chrono::steady_clock::now();

@@ -2,6 +2,7 @@
 // The analysis of one camera: perceive -> track -> rules, built from its configuration.
 // Per-camera state; process() is called by one worker at a time, in frame order.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -77,6 +78,7 @@ class CameraAnalysis {
   rules::CameraGeometry geometry_;
   std::vector<std::pair<EventType, std::unique_ptr<rules::Rule>>> rules_;
   std::vector<cv::Rect2d> persons_;
+  std::chrono::system_clock::time_point frame_wall_;
   StageTimes times_;
 };
 
