@@ -765,7 +765,7 @@ struct ApiServer::Impl {
     if (!from) return send_status(res, from.status());
     auto to = time_param(req, "to");
     if (!to) return send_status(res, to.status());
-    const storage::TimeMs to_ms_v = to->value_or(now_ms());
+    const storage::TimeMs to_ms_v = to->value_or(now_ms() + 1);  // up to now, inclusive
     const storage::TimeMs from_ms_v =
         from->value_or(to_ms_v - d.options.default_stats_days * 24 * 3600 * 1000);
     if (from_ms_v >= to_ms_v) return send_error(res, 400, "invalid_argument", "from must be before to");
