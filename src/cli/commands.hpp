@@ -24,5 +24,7 @@ Command add_demo_command(CLI::App& app);
 Command add_synth_command(CLI::App& app);
 Command add_check_config_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_stop_command(CLI::App& app);
+Command add_resume_command(CLI::App& app);
 
 }  // namespace vigie::cli

@@ -9,7 +9,10 @@
 #include "cli/commands.hpp"
 #include "cli/run_loop.hpp"
 #include "config/loader.hpp"
-#include "engine/engine.hpp"
+#include "core/iso_time.hpp"
+#include "engine/node.hpp"
+#include "govern/users.hpp"
+#include "storage/store.hpp"
 #include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
 
@@ -23,7 +26,12 @@ struct Options {
   std::uint64_t seed = 7;
   double duration_s = 0;
   double status_interval_s = 1.0;
+  int port = 8080;
+  std::string listen = "127.0.0.1";
 };
+
+// The demo's users, one per role, all with this password: printed at start.
+constexpr const char* kDemoPassword = "vigie-demo";
 
 std::string default_demo_dir() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
@@ -59,17 +67,51 @@ int demo(const Options& o) {
     camera.camera->input.realtime = true;
     config.cameras.push_back(std::move(*camera.camera));
   }
+  // Analysis runs only under an authorization: the demo makes one, plainly labelled, for its
+  // own cameras and every event type, from now for a day.
+  config::Authorization demo_order;
+  demo_order.reference = "DEMO (not a prefectoral order)";
+  for (const auto& c : config.cameras) demo_order.cameras.push_back(c.id);
+  demo_order.event_types.assign(kAllEventTypes.begin(), kAllEventTypes.end());
+  const auto now = std::chrono::system_clock::now();
+  demo_order.start = format_iso8601(now - std::chrono::hours(1));
+  demo_order.end = format_iso8601(now + std::chrono::hours(24));
+  demo_order.controller = "vigie demo";
+  config.authorizations.push_back(demo_order);
+  config.storage.data_dir = (root / "data").string();
+  config.api.port = o.port;
+  config.api.listen = o.listen;
+  config.api.admin_user = "admin";
+  config.api.admin_password = kDemoPassword;
+
   std::printf("demo: %zu cameras from %s, at real-time pace; Ctrl-C stops\n", config.cameras.size(),
               root.c_str());
-  engine::EngineOptions options;
-  options.make_source = ingest::make_source;
-  options.on_alert = print_alerts();
-  engine::Engine engine(config, std::move(options));
+  {
+    // One user per role, created on the first run (the node creates the admin itself).
+    auto store = storage::make_store(config.storage);
+    if (!store.is_ok()) {
+      std::fprintf(stderr, "demo: %s\n", store.status().to_string().c_str());
+      return 1;
+    }
+    govern::UserDirectory users(**store, SystemClock::instance());
+    for (const char* role : {"operator", "supervisor", "auditor"}) {
+      auto user = users.find(role);
+      if (!user.is_ok() || user->has_value()) continue;
+      auto created = users.create("demo", role, *govern::role_from_string(role), kDemoPassword);
+      if (!created.is_ok()) {
+        std::fprintf(stderr, "demo: %s\n", created.status().to_string().c_str());
+        return 1;
+      }
+    }
+  }
+  std::printf("demo login: operator, supervisor, auditor or admin, password %s\n", kDemoPassword);
+  engine::NodeOptions options;
+  options.also_on_alert = print_alerts();
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;
   loop.stop_when_finished = false;
   if (o.duration_s > 0) loop.duration_s = o.duration_s;
-  return run_engine_in_foreground(engine, loop);
+  return run_node_in_foreground(config, std::move(options), loop);
 }
 
 }  // namespace
@@ -84,6 +126,11 @@ Command add_demo_command(CLI::App& app) {
   sub->add_option("--seed", opts->seed, "Seed of the rendered scenes")->capture_default_str();
   sub->add_option("--duration", opts->duration_s, "Stop after this many seconds (default: Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--port", opts->port, "Port of the API and console (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  sub->add_option("--listen", opts->listen, "Address of the API and console")
+      ->capture_default_str();
   sub->add_option("--status-interval", opts->status_interval_s,
                   "Seconds between camera health lines (0: none)")
       ->check(CLI::NonNegativeNumber)

@@ -7,7 +7,7 @@
 #include "config/loader.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
-#include "engine/engine.hpp"
+#include "engine/node.hpp"
 
 namespace vigie::cli {
 namespace {
@@ -28,17 +28,15 @@ int run(const Options& o) {
     return 2;
   }
   if (!log_level_override()) init_logging(r.config->log_level);
-  engine::EngineOptions options;
-  options.make_source = ingest::make_source;
-  options.on_alert = print_alerts();
+  engine::NodeOptions options;
+  options.also_on_alert = print_alerts();
   if (o.fast) options.pacing = ingest::Pacing::kAsFastAsPossible;
-  engine::Engine engine(*r.config, std::move(options));
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;
   if (o.duration_s > 0) loop.duration_s = o.duration_s;
   // A node with live cameras runs until stopped; one made only of files ends with them.
   loop.stop_when_finished = true;
-  return run_engine_in_foreground(engine, loop);
+  return run_node_in_foreground(*r.config, std::move(options), loop);
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   g_signal = 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGUSR1, on_signal);
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto next_print = started + std::chrono::duration<double>(options.status_interval_s);
@@ -55,8 +56,11 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = Clock::now();
-    if (g_signal != 0) {
-      spdlog::info("signal {} received: stopping", g_signal.load());
+    if (const int sig = g_signal.exchange(0); sig == SIGUSR1) {
+      spdlog::warn("SIGUSR1 received: global stop of analysis");
+      if (options.on_stop_signal) options.on_stop_signal();
+    } else if (sig != 0) {
+      spdlog::info("signal {} received: stopping", sig);
       break;
     }
     if (options.duration_s &&
@@ -79,11 +83,40 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   std::printf("\n%s", engine::format_status_table(final_status).c_str());
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGUSR1, SIG_DFL);
   const bool all_failed = !final_status.empty() &&
                           std::all_of(final_status.begin(), final_status.end(), [](const auto& s) {
                             return s.health.state == CameraState::kFailed;
                           });
   return all_failed ? 1 : 0;
+}
+
+int run_node_in_foreground(const config::Config& config, engine::NodeOptions options,
+                           RunLoopOptions loop) {
+  auto node = engine::Node::open(config, std::move(options));
+  if (!node.is_ok()) {
+    std::fprintf(stderr, "not started: %s\n", node.status().to_string().c_str());
+    return node.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  if (Status s = (*node)->start(); !s.is_ok()) {
+    std::fprintf(stderr, "not started: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  if ((*node)->api_port() != 0) {
+    const bool tls = !config.api.tls_cert.empty();
+    std::printf("API and console: %s://%s:%d/\n", tls ? "https" : "http",
+                config.api.listen.c_str(), (*node)->api_port());
+    std::fflush(stdout);
+  }
+  engine::Node& n = **node;
+  loop.on_stop_signal = [&n] {
+    if (Status s = n.governance().stop("signal", "", "SIGUSR1"); !s.is_ok()) {
+      spdlog::error("global stop could not be journaled: {}", s.to_string());
+    }
+  };
+  const int rc = run_engine_in_foreground(n.engine(), loop);
+  n.stop();
+  return rc;
 }
 
 }  // namespace vigie::cli

@@ -2,9 +2,11 @@
 // Runs an engine in the foreground until a signal, a deadline or the end of its inputs,
 // printing camera health at a fixed interval.
 
+#include <functional>
 #include <optional>
 
 #include "engine/engine.hpp"
+#include "engine/node.hpp"
 #include "rules/situation.hpp"
 
 namespace vigie::cli {
@@ -13,14 +15,23 @@ struct RunLoopOptions {
   double status_interval_s = 1.0;    ///< 0: never print
   std::optional<double> duration_s;  ///< stop after this long
   bool stop_when_finished = true;    ///< stop once every file has played out
+  /// SIGUSR1: the global analysis stop (the process keeps running, journaled, and only a
+  /// supervisor resumes). Unset: SIGUSR1 is ignored.
+  std::function<void()> on_stop_signal;
 };
 
 /// An alert sink that prints raised and ended alerts to the terminal, one line each
 /// (thread-safe): the operator's view until the console is there.
 rules::AlertSink print_alerts();
 
-/// Installs SIGINT/SIGTERM handlers, starts the engine and blocks until one of the stop
+/// Installs SIGINT/SIGTERM (end the process) and SIGUSR1 (global stop) handlers, starts the engine and blocks until one of the stop
 /// conditions; then stops the engine. Returns 0, or 1 when every camera failed.
 int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& options);
+
+/// Opens and starts a node (store, governance, API, publishers, cameras), prints where its
+/// API listens, runs it as run_engine_in_foreground does with SIGUSR1 as the global stop,
+/// then stops it. Returns 1 when the node cannot start.
+int run_node_in_foreground(const config::Config& config, engine::NodeOptions options,
+                           RunLoopOptions loop);
 
 }  // namespace vigie::cli

@@ -33,7 +33,7 @@ struct InputConfig {
   bool skip_loop_filter =
       true;  ///< decoder: skip the deblocking filter (cheaper, fine for analysis)
   bool skip_non_reference = false;  ///< decoder: drop non-reference frames
-  double ring_seconds = 10.0;       ///< compressed packets kept for evidence clips
+  double ring_seconds = 20.0;       ///< compressed packets kept for evidence clips
   double backoff_max_s = 30.0;      ///< longest wait between reconnection attempts
   int queue_packets = 100;          ///< packets buffered between reading and decoding
 };
@@ -115,6 +115,8 @@ struct CameraConfig {
   std::vector<RuleConfig> rules;
   /// Privacy masks: image polygons that are never shown unmasked.
   std::vector<std::vector<Point>> privacy_masks;
+  /// Calibration mode: alerts are recorded and counted but not shown to operators.
+  bool calibration_mode = false;
 };
 
 enum class StorageBackend { kSqlite, kPostgres };
@@ -157,10 +159,20 @@ struct Authorization {
   std::string controller;
 };
 
+/// How alerts are handled once raised.
+struct AlertsConfig {
+  /// Reason codes an operator picks from when dismissing an alert.
+  std::vector<std::string> reason_codes = {"reflection_or_light", "object", "person_resting",
+                                           "animal", "duplicate", "other"};
+  double update_interval_s = 5.0;  ///< an ongoing alert is re-stored at most this often
+  double evidence_before_s = 5.0;  ///< evidence clip: seconds before the alert
+  double evidence_after_s = 10.0;  ///< ... and after
+};
 struct Config {
   std::string log_level = "info";
   std::vector<CameraConfig> cameras;
   StorageConfig storage;
+  AlertsConfig alerts;
   ApiConfig api;
   MqttConfig mqtt;
   std::vector<Authorization> authorizations;

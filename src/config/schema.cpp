@@ -225,6 +225,8 @@ void parse_camera(Section& s, CameraConfig& c) {
       [](Section& m, std::vector<Point>& pts) {
         m.points("polygon", pts, 3, 64, "Polygon in source-image pixels.", true);
       });
+  s.flag("calibration_mode", c.calibration_mode,
+         "Record and count alerts without showing them to operators (site tuning).");
 }
 
 void parse_node(Section& s, Config& c) {
@@ -250,6 +252,20 @@ void parse_node(Section& s, Config& c) {
                "Months journal records are kept (fixed at 12 by law).");
     if (!st.describing() && o.backend == StorageBackend::kPostgres && o.postgres_url.empty()) {
       st.error("postgres_url", "is required when backend is postgres");
+    }
+  });
+  s.section("alerts", "What happens to alerts once raised.", [&](Section& al) {
+    AlertsConfig& o = c.alerts;
+    al.texts("reason_codes", o.reason_codes,
+             "Reason codes offered when dismissing an alert.", {.identifier = true});
+    al.number("update_interval_s", o.update_interval_s, 0.2, 300,
+              "An ongoing alert is stored and pushed again at most this often.");
+    al.number("evidence_before_s", o.evidence_before_s, 0, 30,
+              "Evidence clip: seconds kept before the alert starts.");
+    al.number("evidence_after_s", o.evidence_after_s, 1, 60,
+              "Evidence clip: seconds kept after the alert starts.");
+    if (!al.describing() && o.reason_codes.empty()) {
+      al.error("reason_codes", "needs at least one code");
     }
   });
   s.section("api", "The HTTP API and operator console.", [&](Section& a) {

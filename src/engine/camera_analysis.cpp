@@ -74,7 +74,7 @@ void CameraAnalysis::build(const Frame& frame) {
       spdlog::warn("camera {}: {}", c.id, rule.status().message());
       continue;
     }
-    rules_.push_back(std::move(rule.value()));
+    rules_.push_back({r.type, std::move(rule.value())});
   }
   built_ = true;
 }
@@ -92,7 +92,7 @@ void CameraAnalysis::drop_lighting(const cv::Mat& frame, const cv::Mat& backgrou
   });
 }
 
-void CameraAnalysis::process(const Frame& frame) {
+void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allowed) {
   if (!built_) build(frame);
   const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
   last_t_ = frame.pts_s;
@@ -159,8 +159,19 @@ void CameraAnalysis::process(const Frame& frame) {
   scene.to_source = to_source_;
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change || masks.warming_up;
-  for (auto& rule : rules_) rule->evaluate(scene);
+  for (auto& [type, rule] : rules_) {
+    // Event types outside the camera's authorization are not evaluated at all.
+    if (allowed != nullptr && allowed->count(type) == 0) continue;
+    rule->evaluate(scene);
+  }
   times_.rules_ms += ms_since(start);
+
+  // Everything that may be a person is hidden in stored evidence: tracks, and moving and
+  // static shapes (a person sitting still is a static shape). Hiding too much is the safe side.
+  persons_.clear();
+  for (const auto& t : tracks) persons_.push_back(t.box);
+  for (const auto& b : moving) persons_.push_back(b.box);
+  for (const auto& b : still) persons_.push_back(b.box);
   ++times_.frames;
 }
 

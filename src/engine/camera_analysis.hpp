@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,11 @@ class CameraAnalysis {
   CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera, std::string config_version,
                  rules::AlertSink sink);
 
-  /// Analyses one frame.
-  void process(const Frame& frame);
+  /// Analyses one frame. `allowed`: the event types that may be evaluated (null: all).
+  void process(const Frame& frame, const std::set<EventType>* allowed = nullptr);
+  /// Boxes (source pixels) of everything that may be a person in the last processed frame,
+  /// for pixelating stored evidence.
+  [[nodiscard]] const std::vector<cv::Rect2d>& person_boxes() const { return persons_; }
 
   /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
   [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
@@ -71,7 +75,8 @@ class CameraAnalysis {
   std::optional<perceive::FireDetector> fire_;
   std::optional<track::Tracker> tracker_;
   rules::CameraGeometry geometry_;
-  std::vector<std::unique_ptr<rules::Rule>> rules_;
+  std::vector<std::pair<EventType, std::unique_ptr<rules::Rule>>> rules_;
+  std::vector<cv::Rect2d> persons_;
   StageTimes times_;
 };
 

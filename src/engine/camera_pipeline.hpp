@@ -27,6 +27,8 @@ struct CameraStatus {
   double analysed_fps = 0.0;  ///< over the last two seconds
   double analysis_ms = 0.0;   ///< mean time per analysed frame over the last two seconds
   bool finished = false;      ///< the source has finished for good
+  bool analysing = true;      ///< false: stopped, or outside any authorization
+  std::string not_analysed_reason;
 };
 
 class CameraPipeline final : public Task {
@@ -44,6 +46,8 @@ class CameraPipeline final : public Task {
 
   [[nodiscard]] CameraStatus status() const;
   [[nodiscard]] const config::CameraConfig& camera() const { return *camera_; }
+  /// The source's packet ring, for evidence clips.
+  [[nodiscard]] const ingest::PacketRing& ring() const { return source_->ring(); }
   /// True once the source has finished for good (a file played out, or a permanent failure).
   [[nodiscard]] bool done() const { return done_.load(); }
 

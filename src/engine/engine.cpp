@@ -54,10 +54,16 @@ Engine::Engine(const config::Config& config, EngineOptions options)
           options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
       analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink)));
       CameraAnalysis* analysis = analyses_.back().get();
-      observer = [analysis, next = options_.on_frame](const config::CameraConfig& c,
-                                                      const Frame& f) {
-        analysis->process(f);
-        if (next) next(c, f);
+      observer = [this, analysis](const config::CameraConfig& c, const Frame& f) {
+        if (options_.permit) {
+          const govern::Permit permit = options_.permit(c.id);
+          if (!permit.analyse) return;  // stopped or unauthorised: not analysed at all
+          analysis->process(f, &permit.event_types);
+        } else {
+          analysis->process(f);
+        }
+        if (options_.on_persons) options_.on_persons(c.id, f.pts_s, analysis->person_boxes());
+        if (options_.on_frame) options_.on_frame(c, f);
       };
     }
     pipelines_.push_back(std::make_unique<CameraPipeline>(
@@ -94,6 +100,11 @@ std::vector<CameraStatus> Engine::status() const {
   for (const auto& camera : cameras_) {
     if (camera->enabled && it != pipelines_.end()) {
       out.push_back((*it++)->status());
+      if (options_.permit) {
+        const govern::Permit permit = options_.permit(camera->id);
+        out.back().analysing = permit.analyse;
+        out.back().not_analysed_reason = permit.why_not;
+      }
       continue;
     }
     CameraStatus s;
@@ -110,6 +121,13 @@ StageTimes Engine::stage_times() const {
   StageTimes total;
   for (const auto& a : analyses_) total += a->stage_times();
   return total;
+}
+
+const ingest::PacketRing* Engine::ring(const CameraId& camera) const {
+  for (const auto& p : pipelines_) {
+    if (p->camera().id == camera) return &p->ring();
+  }
+  return nullptr;
 }
 
 bool Engine::finished() const {

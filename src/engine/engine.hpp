@@ -11,6 +11,7 @@
 #include "engine/camera_analysis.hpp"
 #include "engine/camera_pipeline.hpp"
 #include "engine/scheduler.hpp"
+#include "govern/governance.hpp"
 #include "ingest/source.hpp"
 
 namespace vigie::engine {
@@ -27,6 +28,13 @@ struct EngineOptions {
   /// Receives raised, updated and ended alerts, from worker threads (must be thread-safe).
   rules::AlertSink on_alert;
   bool analyse = true;           ///< false: ingest only (benchmarks of decoding)
+  /// Asked before each frame is analysed: outside a permit the frame is dropped unanalysed,
+  /// and only the permitted event types are evaluated. Empty: everything is allowed
+  /// (evaluation on recorded clips).
+  std::function<govern::Permit(const CameraId&)> permit;
+  /// Receives, after each analysed frame, the boxes (source pixels) of everything that may
+  /// be a person, for masking evidence. From worker threads.
+  std::function<void(const CameraId&, double pts_s, const std::vector<cv::Rect2d>&)> on_persons;
   const Clock* clock = nullptr;  ///< null: the system clock
 };
 
@@ -50,6 +58,8 @@ class Engine {
   [[nodiscard]] std::vector<CameraStatus> status() const;
   /// Stage times of every camera's analysis, summed. Call after stop().
   [[nodiscard]] StageTimes stage_times() const;
+  /// The compressed packet ring of an enabled camera, for evidence; null for unknown ids.
+  [[nodiscard]] const ingest::PacketRing* ring(const CameraId& camera) const;
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
 

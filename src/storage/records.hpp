@@ -79,6 +79,8 @@ struct EvidenceRecord {
   std::string sha256;
   std::int64_t bytes = 0;
   TimeMs created_ms = 0;
+  double from_s = 0;  ///< stream time of the first frame (of the frame, for a snapshot)
+  double to_s = 0;    ///< stream time of the last frame
 };
 
 /// A console or API user. Passwords are stored only as argon2id hashes.

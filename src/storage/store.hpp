@@ -25,6 +25,9 @@ class Tx {
  public:
   virtual ~Tx() = default;
 
+  /// Reads an alert inside the transaction (the store's own read methods must not be called
+  /// from inside write(): they may wait for the lock write() holds).
+  virtual Result<std::optional<AlertRecord>> get_alert(std::int64_t id) = 0;
   /// Inserts a new alert (record.id == 0: the store assigns it, returned) or replaces the
   /// stored alert with the same id.
   virtual Result<std::int64_t> put_alert(const AlertRecord& record) = 0;

@@ -117,7 +117,9 @@ TEST(CliTest, RunPlaysASyntheticClipToItsEndAndReportsHealth) {
                    "    url: scene/absent.mp4\n"
                    "  - id: off\n"
                    "    url: scene/video.mp4\n"
-                   "    enabled: false\n");
+                   "    enabled: false\n"
+                   "storage: {data_dir: data}\n"
+                   "api: {port: 0}\n");
   const auto r = run_command(
       vigie("run --status-interval 0 --duration 60 --config " + (dir / "node.yaml").string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -50,7 +50,7 @@ TEST(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_DOUBLE_EQ(c.analysis.fps, 5.0);
   EXPECT_EQ(c.analysis.width, 320);
   EXPECT_EQ(c.input.rtsp_transport, RtspTransport::kTcp);
-  EXPECT_DOUBLE_EQ(c.input.ring_seconds, 10.0);
+  EXPECT_DOUBLE_EQ(c.input.ring_seconds, 20.0);
   EXPECT_EQ(r.config->api.listen, "127.0.0.1");
   EXPECT_EQ(r.config->storage.evidence_days, 30);
 }

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -162,6 +163,52 @@ TEST(EngineTest, RunsEveryFrameThroughAnalysisAndReportsStatus) {
   EXPECT_TRUE(status[0].finished);
   EXPECT_EQ(status[1].health.state, CameraState::kStopped);
   EXPECT_EQ(status[1].health.reason, "disabled in configuration");
+}
+
+TEST(EngineTest, AStopTakesEffectWithinOneSecond) {
+  // A live-like camera that never ends; the permit is flipped as a supervisor's stop would.
+  std::atomic<bool> stopped{false};
+  std::atomic<int> asked{0};
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> analysed;
+  EngineOptions options;
+  options.workers = 2;
+  options.make_source = [](ingest::SourceOptions, const Clock&) {
+    return std::make_unique<FakeSource>(1'000'000);
+  };
+  options.permit = [&](const CameraId&) {
+    ++asked;
+    govern::Permit p;
+    p.analyse = !stopped;
+    p.event_types = {EventType::kIntrusion};
+    if (stopped) p.why_not = "stopped by test";
+    return p;
+  };
+  options.on_frame = [&](const config::CameraConfig&, const Frame&) {
+    std::lock_guard lock(mutex);
+    analysed.push_back(std::chrono::steady_clock::now());
+  };
+  Engine engine(two_cameras(), std::move(options));
+  engine.start();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return analysed.size() > 20;
+  }));
+  const auto stop_at = std::chrono::steady_clock::now();
+  stopped = true;
+  const int asked_at_stop = asked;
+  ASSERT_TRUE(eventually([&] { return asked > asked_at_stop + 20; }))
+      << "frames keep coming and are checked";
+  {
+    std::lock_guard lock(mutex);
+    const auto last = analysed.back();
+    const double after_s = std::chrono::duration<double>(last - stop_at).count();
+    EXPECT_LT(after_s, 1.0) << "a frame was analysed " << after_s << " s after the stop";
+  }
+  const auto status = engine.status();
+  EXPECT_FALSE(status[0].analysing);
+  EXPECT_EQ(status[0].not_analysed_reason, "stopped by test");
+  engine.stop();
 }
 
 TEST(EngineTest, SourceOptionsFollowTheCameraConfiguration) {

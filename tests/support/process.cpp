@@ -3,7 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -58,6 +61,63 @@ TempDir::~TempDir() {
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << text;
+}
+
+Child::Child(const std::string& command) {
+  const std::string out = (dir_ / "out").string();
+  const std::string err = (dir_ / "err").string();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const std::string full = "exec " + command + " >" + out + " 2>" + err + " </dev/null";
+    ::execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+Child::~Child() {
+  if (pid_ > 0 && status_ < 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+bool Child::wait_for_output(const std::string& text, double timeout_s) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (out().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return out().find(text) != std::string::npos;
+}
+
+void Child::signal(int sig) const {
+  ::kill(pid_, sig);
+}
+
+int Child::wait(double timeout_s) {
+  if (status_ >= 0) return status_;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  int status = 0;
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return status_;
+}
+
+std::string Child::out() const {
+  return slurp(dir_ / "out");
+}
+
+std::string Child::err() const {
+  return slurp(dir_ / "err");
 }
 
 }  // namespace vigie::test

@@ -1,0 +1,508 @@
+#include "engine/node.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "alerts/retention.hpp"
+#include "api/api_server.hpp"
+#include "api/views.hpp"
+#include "core/log.hpp"
+#include "evidence/evidence_writer.hpp"
+#include "evidence/person_history.hpp"
+#include "publish/publisher.hpp"
+
+namespace vigie::engine {
+namespace fs = std::filesystem;
+namespace {
+
+// Rendered unmasked views are short-lived copies: deleted after this long.
+constexpr double kUnmaskedKeepS = 600;
+
+const char* evidence_kind_name(evidence::EvidenceKind kind) {
+  return std::string_view(evidence::to_string(kind)).data();
+}
+
+nlohmann::json status_json(const CameraStatus& s) {
+  return {{"camera", s.id},
+          {"name", s.name},
+          {"state", to_string(s.health.state)},
+          {"reason", s.health.reason},
+          {"analysing", s.analysing},
+          {"not_analysed_reason", s.not_analysed_reason},
+          {"fps", s.analysed_fps},
+          {"analysis_ms", s.analysis_ms},
+          {"reconnects", s.health.reconnects},
+          {"frames_dropped", s.health.frames_dropped}};
+}
+
+}  // namespace
+
+struct Node::Impl {
+  config::Config config;
+  NodeOptions options;
+  const Clock& clock;
+  fs::path evidence_root;
+
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<govern::Governance> governance;
+  std::unique_ptr<alerts::AlertService> alerts;
+  std::unique_ptr<govern::UserDirectory> users;
+  std::unique_ptr<evidence::EvidenceWriter> writer;
+  std::unique_ptr<publish::PublisherSet> publishers;
+  std::unique_ptr<alerts::RetentionJob> retention;
+  std::unique_ptr<api::ApiServer> api;
+  std::unique_ptr<Engine> engine;
+  std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;
+  std::map<CameraId, const config::CameraConfig*> cameras;
+
+  // Work the services thread does: evidence once its window has passed, reports the store
+  // refused (retried: a rule's alert is never dropped), camera status for integrators.
+  struct PendingEvidence {
+    std::int64_t alert_id = 0;
+    Alert alert;
+    SteadyTime due;
+  };
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::deque<PendingEvidence> pending;
+  std::deque<std::tuple<Alert, AlertChange, bool>> retry;
+  std::thread services;
+  std::map<CameraId, std::string> last_status;  // what was last published per camera
+
+  std::atomic<std::uint64_t> reported{0};
+  std::atomic<std::uint64_t> evidence_written{0};
+  std::atomic<std::uint64_t> evidence_failed{0};
+  ThrottledLog store_errors;
+  int alert_listener = 0;
+  bool started = false;
+  bool stopped = false;
+
+  Impl(const config::Config& c, NodeOptions o)
+      : config(c),
+        options(std::move(o)),
+        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()),
+        store_errors("store", clock) {}
+
+  void on_alert(const Alert& alert, AlertChange change) {
+    auto camera = cameras.find(alert.camera);
+    const bool calibration = camera != cameras.end() && camera->second->calibration_mode;
+    auto stored = alerts->report(alert, change, calibration);
+    if (!stored.is_ok()) {
+      store_errors.warn("alert " + alert.id + " not stored yet, will retry: " +
+                        stored.status().to_string());
+      std::lock_guard lock(mutex);
+      retry.emplace_back(alert, change, calibration);
+      return;
+    }
+    ++reported;
+    // Shown only once stored and journaled: what an operator sees is never lost.
+    if (options.also_on_alert) options.also_on_alert(alert, change);
+    if (change == AlertChange::kRaised) schedule_evidence(stored->id, alert);
+  }
+
+  void schedule_evidence(std::int64_t id, const Alert& alert) {
+    std::lock_guard lock(mutex);
+    const double wait_s = config.alerts.evidence_after_s + 1.0;
+    pending.push_back({id, alert, clock.now() + std::chrono::duration_cast<SteadyTime::duration>(
+                                                    Seconds(wait_s))});
+    wake.notify_all();
+  }
+
+  std::vector<Point> zone_outline(const config::CameraConfig& c, const std::string& zone) const {
+    for (const auto& z : c.zones) {
+      if (z.id == zone) return z.polygon;
+    }
+    for (const auto& l : c.lines) {
+      if (l.id == zone) return {l.a, l.b};
+    }
+    return {};
+  }
+
+  void cut_evidence(const PendingEvidence& p) {
+    auto camera = cameras.find(p.alert.camera);
+    const ingest::PacketRing* ring = engine->ring(p.alert.camera);
+    if (camera == cameras.end() || ring == nullptr) return;
+    const double from = p.alert.start_s - config.alerts.evidence_before_s;
+    const double to = p.alert.start_s + config.alerts.evidence_after_s;
+    evidence::EvidenceRequest request;
+    request.alert = p.alert;
+    // Stored under the store's id: unique across restarts, unlike the pipeline's.
+    request.alert.id = std::to_string(p.alert_id);
+    request.zone = zone_outline(*camera->second, p.alert.zone);
+    request.privacy_masks = camera->second->privacy_masks;
+    request.clip = ring->snapshot(from, to);
+    request.persons = persons.at(p.alert.camera)->between(from, to);
+    const std::int64_t alert_id = p.alert_id;
+    const std::string camera_id = p.alert.camera;
+    writer->submit(std::move(request), [this, alert_id, camera_id](
+                                           Result<std::vector<evidence::EvidenceFile>> files) {
+      if (!files.is_ok()) {
+        ++evidence_failed;
+        spdlog::warn("camera {}: evidence of alert {} not written: {}", camera_id, alert_id,
+                     files.status().to_string());
+        return;
+      }
+      std::vector<storage::EvidenceRecord> records;
+      for (const auto& f : *files) {
+        storage::EvidenceRecord r;
+        r.kind = evidence_kind_name(f.kind);
+        r.masked = f.masked;
+        r.path = fs::relative(f.path, evidence_root).generic_string();
+        r.sha256 = f.sha256;
+        r.bytes = f.bytes;
+        r.from_s = f.from_s;
+        r.to_s = f.to_s;
+        records.push_back(std::move(r));
+      }
+      if (Status s = alerts->add_evidence(alert_id, records); !s.is_ok()) {
+        ++evidence_failed;
+        spdlog::error("evidence of alert {} written but not recorded: {}", alert_id,
+                      s.to_string());
+        return;
+      }
+      ++evidence_written;
+    });
+  }
+
+  Result<fs::path> evidence_file(const storage::EvidenceRecord& record, bool unmasked) {
+    if (!unmasked) return evidence_root / record.path;
+    if (record.kind == "raw") return invalid_argument("the raw clip is never served");
+    auto stored_alert = store->alert(record.alert_id);
+    if (!stored_alert.is_ok()) return stored_alert.status();
+    if (!*stored_alert) return not_found("no alert " + std::to_string(record.alert_id));
+    auto files = store->evidence(record.alert_id);
+    if (!files.is_ok()) return files.status();
+    const storage::EvidenceRecord* raw = nullptr;
+    for (const auto& f : *files) {
+      if (f.kind == "raw") raw = &f;
+    }
+    if (raw == nullptr) return not_found("alert has no raw clip to render from");
+    const auto& a = **stored_alert;
+    evidence::UnmaskedRequest request;
+    request.alert.id = std::to_string(a.id);
+    request.alert.type = a.type;
+    request.alert.camera = a.camera;
+    request.alert.zone = a.zone;
+    request.alert.start_s = a.start_s;
+    if (a.region.size() == 4) request.alert.region = {a.region[0], a.region[1], a.region[2], a.region[3]};
+    if (auto c = cameras.find(a.camera); c != cameras.end()) {
+      request.zone = zone_outline(*c->second, a.zone);
+      request.privacy_masks = c->second->privacy_masks;
+    }
+    request.raw_clip = evidence_root / raw->path;
+    request.raw_from_s = raw->from_s;
+    const bool snapshot = record.kind == "snapshot";
+    static std::atomic<std::uint64_t> counter{0};
+    const fs::path out = evidence_root / ".unmasked" /
+                         fmt::format("{}-{}-{}.{}", a.id, record.id, ++counter,
+                                     snapshot ? "jpg" : "mp4");
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    auto rendered = evidence::render_unmasked(
+        request, snapshot ? evidence::EvidenceKind::kSnapshot : evidence::EvidenceKind::kClip,
+        out, writer->options());
+    if (!rendered.is_ok()) return rendered.status();
+    return rendered->path;
+  }
+
+  void forget_unmasked() {
+    std::error_code ec;
+    const fs::path dir = evidence_root / ".unmasked";
+    if (!fs::exists(dir, ec)) return;
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const auto age = now - entry.last_write_time(ec);
+      if (!ec && std::chrono::duration<double>(age).count() > kUnmaskedKeepS) {
+        fs::remove(entry.path(), ec);
+      }
+    }
+  }
+
+  void publish_statuses() {
+    if (!publishers || publishers->size() == 0) return;
+    for (const auto& s : engine->status()) {
+      nlohmann::json j = status_json(s);
+      // Published when something an integrator acts on changed, not every fps wobble.
+      const std::string key = fmt::format("{}|{}|{}|{}", j["state"].get<std::string>(),
+                                          s.health.reason, s.analysing, s.not_analysed_reason);
+      if (last_status[s.id] == key) continue;
+      last_status[s.id] = key;
+      publishers->publish_status(s.id, j);
+    }
+  }
+
+  void run_services() {
+    std::unique_lock lock(mutex);
+    auto next_status = clock.now();
+    auto next_cleanup = clock.now();
+    while (!stopping) {
+      wake.wait_for(lock, std::chrono::milliseconds(200));
+      const auto now = clock.now();
+      std::vector<PendingEvidence> due;
+      while (!pending.empty() && pending.front().due <= now) {
+        due.push_back(std::move(pending.front()));
+        pending.pop_front();
+      }
+      auto retrying = std::move(retry);
+      retry.clear();
+      lock.unlock();
+      for (auto& [alert, change, calibration] : retrying) {
+        auto stored = alerts->report(alert, change, calibration);
+        if (!stored.is_ok()) {
+          std::lock_guard again(mutex);
+          retry.emplace_back(alert, change, calibration);
+          continue;
+        }
+        ++reported;
+        if (change == AlertChange::kRaised) schedule_evidence(stored->id, alert);
+      }
+      for (const auto& p : due) cut_evidence(p);
+      if (now >= next_status) {
+        publish_statuses();
+        next_status = now + std::chrono::seconds(1);
+      }
+      if (now >= next_cleanup) {
+        forget_unmasked();
+        next_cleanup = now + std::chrono::seconds(60);
+      }
+      lock.lock();
+    }
+  }
+
+  std::vector<api::CameraView> camera_views() const {
+    std::vector<api::CameraView> out;
+    for (const auto& s : engine->status()) {
+      api::CameraView v;
+      v.id = s.id;
+      v.name = s.name;
+      v.health = s.health;
+      v.analysed_fps = s.analysed_fps;
+      v.analysis_ms = s.analysis_ms;
+      if (auto c = cameras.find(s.id); c != cameras.end()) v.calibration = c->second->calibration_mode;
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+};
+
+Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptions options) {
+  auto impl = std::make_unique<Impl>(config, std::move(options));
+  Impl& n = *impl;
+  for (const auto& c : n.config.cameras) n.cameras[c.id] = &c;
+
+  auto store = storage::make_store(n.config.storage);
+  if (!store.is_ok()) return store.status();
+  n.store = std::move(*store);
+  auto governance = govern::Governance::open(*n.store, n.clock, n.config.authorizations);
+  if (!governance.is_ok()) return governance.status();
+  n.governance = std::move(*governance);
+  alerts::AlertServiceOptions alert_options;
+  alert_options.reason_codes = n.config.alerts.reason_codes;
+  alert_options.update_interval_s = n.config.alerts.update_interval_s;
+  n.alerts = std::make_unique<alerts::AlertService>(*n.store, n.clock, alert_options);
+  n.users = std::make_unique<govern::UserDirectory>(*n.store, n.clock, n.options.hash_cost);
+  if (!n.config.api.admin_user.empty()) {
+    auto created = n.users->ensure_admin(n.config.api.admin_user, n.config.api.admin_password);
+    if (!created.is_ok()) return created.status();
+  }
+
+  n.evidence_root = fs::path(n.config.storage.data_dir) / "evidence";
+  std::error_code ec;
+  fs::create_directories(n.evidence_root, ec);
+  if (ec) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "cannot create " + n.evidence_root.string() + ": " + ec.message());
+  }
+  evidence::EvidenceOptions evidence_options;
+  evidence_options.clip_before_s = n.config.alerts.evidence_before_s;
+  evidence_options.clip_after_s = n.config.alerts.evidence_after_s;
+  n.writer = std::make_unique<evidence::EvidenceWriter>(n.evidence_root, evidence_options);
+
+  auto publishers =
+      publish::make_publishers(n.config, fs::path(n.config.storage.data_dir) / "outbox");
+  if (!publishers.is_ok()) return publishers.status();
+  n.publishers = std::move(*publishers);
+  n.retention = std::make_unique<alerts::RetentionJob>(
+      *n.store, n.evidence_root, n.clock, alerts::RetentionPolicy::from(n.config.storage));
+
+  for (const auto& c : n.config.cameras) {
+    // Longer than any evidence window, so the clip's persons are all known.
+    n.persons[c.id] = std::make_unique<evidence::PersonHistory>(
+        n.config.alerts.evidence_before_s + n.config.alerts.evidence_after_s + 10);
+  }
+
+  EngineOptions eo;
+  eo.make_source = n.options.make_source ? n.options.make_source : ingest::make_source;
+  eo.workers = n.options.workers;
+  eo.pacing = n.options.pacing;
+  eo.clock = &n.clock;
+  eo.on_alert = [&n](const Alert& a, AlertChange c) { n.on_alert(a, c); };
+  eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
+  eo.on_persons = [&n](const CameraId& camera, double pts, const std::vector<cv::Rect2d>& boxes) {
+    n.persons.at(camera)->add(pts, boxes);
+  };
+  n.engine = std::make_unique<Engine>(n.config, std::move(eo));
+
+  if (n.publishers->size() > 0) {
+    n.alert_listener = n.alerts->subscribe([&n](const alerts::AlertEvent& e) {
+      // Integrators act on alerts: calibration alerts stay inside the node.
+      if (e.alert.calibration) return;
+      nlohmann::json j = api::alert_json(e.alert);
+      j["event"] = e.action;
+      j["seq"] = e.seq;
+      n.publishers->publish_alert(e.alert.camera, j);
+    });
+  }
+
+  if (n.options.serve_api) {
+    std::vector<api::PublicCamera> public_cameras;
+    for (const auto& c : n.config.cameras) {
+      public_cameras.push_back({c.id, c.name.empty() ? c.id : c.name});
+    }
+    api::ApiDeps deps{*n.store,
+                      *n.alerts,
+                      *n.governance,
+                      *n.users,
+                      n.clock,
+                      [&n] { return n.camera_views(); },
+                      nullptr,
+                      n.evidence_root,
+                      [&n](const storage::EvidenceRecord& r, bool unmasked) {
+                        return n.evidence_file(r, unmasked);
+                      },
+                      public_cameras};
+    n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
+  }
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Node::~Node() {
+  stop();
+}
+
+Status Node::start() {
+  Impl& n = *impl_;
+  if (n.started) return Status::ok();
+  n.started = true;
+  if (n.api) {
+    if (Status s = n.api->start(); !s.is_ok()) return s;
+  }
+  n.retention->start();
+  n.services = std::thread([&n] { n.run_services(); });
+  Status s = n.store->write([&](storage::Tx& tx) -> Status {
+    nlohmann::json cameras = nlohmann::json::array();
+    for (const auto& c : n.config.cameras) cameras.push_back(c.id);
+    auto j = tx.journal({std::chrono::duration_cast<std::chrono::milliseconds>(
+                             n.clock.wall_now().time_since_epoch())
+                             .count(),
+                         "system",
+                         "node.started",
+                         {{"cameras", cameras}, {"api_port", api_port()}}});
+    return j.is_ok() ? Status::ok() : j.status();
+  });
+  if (!s.is_ok()) return s;
+  n.engine->start();
+  return Status::ok();
+}
+
+void Node::stop() {
+  Impl& n = *impl_;
+  if (!n.started || n.stopped) return;
+  n.stopped = true;
+  n.engine->stop();
+  {
+    std::lock_guard lock(n.mutex);
+    n.stopping = true;
+  }
+  n.wake.notify_all();
+  if (n.services.joinable()) n.services.join();
+  // Reports the store still refused are logged one by one: the journal cannot hold them.
+  for (const auto& [alert, change, calibration] : n.retry) {
+    spdlog::error("alert {} ({}) could not be stored", alert.id, to_string(alert.type));
+  }
+  n.writer->stop(evidence::StopMode::kDrain);
+  if (n.alert_listener != 0) n.alerts->unsubscribe(n.alert_listener);
+  if (n.publishers) n.publishers->stop();
+  if (n.api) n.api->stop();
+  n.retention->stop();
+  Status s = n.store->write([&](storage::Tx& tx) -> Status {
+    auto j = tx.journal({std::chrono::duration_cast<std::chrono::milliseconds>(
+                             n.clock.wall_now().time_since_epoch())
+                             .count(),
+                         "system", "node.stopped", nlohmann::json::object()});
+    return j.is_ok() ? Status::ok() : j.status();
+  });
+  if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());
+}
+
+Engine& Node::engine() { return *impl_->engine; }
+storage::Store& Node::store() { return *impl_->store; }
+alerts::AlertService& Node::alerts() { return *impl_->alerts; }
+govern::Governance& Node::governance() { return *impl_->governance; }
+govern::UserDirectory& Node::users() { return *impl_->users; }
+
+int Node::api_port() const {
+  return impl_->api ? impl_->api->port() : 0;
+}
+
+NodeCounters Node::counters() const {
+  NodeCounters c;
+  c.alerts_reported = impl_->reported;
+  {
+    std::lock_guard lock(impl_->mutex);
+    c.alerts_retrying = impl_->retry.size();
+  }
+  c.evidence_written = impl_->evidence_written;
+  c.evidence_failed = impl_->evidence_failed;
+  return c;
+}
+
+std::string Node::metrics_text() const {
+  const Impl& n = *impl_;
+  std::string out;
+  auto family = [&out](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  const auto statuses = n.engine->status();
+  auto per_camera = [&](const char* name, const char* type, const char* help, auto value) {
+    family(name, type, help);
+    for (const auto& s : statuses) out += fmt::format("{}{{camera=\"{}\"}} {}\n", name, s.id, value(s));
+  };
+  per_camera("vigie_camera_analysed_fps", "gauge", "Frames analysed per second.",
+             [](const CameraStatus& s) { return s.analysed_fps; });
+  per_camera("vigie_camera_analysis_ms", "gauge", "Mean analysis time per frame, ms.",
+             [](const CameraStatus& s) { return s.analysis_ms; });
+  per_camera("vigie_camera_frames_dropped_total", "counter", "Frames dropped before analysis.",
+             [](const CameraStatus& s) { return s.health.frames_dropped; });
+  per_camera("vigie_camera_reconnects_total", "counter", "Reconnections of the stream.",
+             [](const CameraStatus& s) { return s.health.reconnects; });
+  per_camera("vigie_camera_decode_errors_total", "counter", "Decoding errors.",
+             [](const CameraStatus& s) { return s.health.decode_errors; });
+  per_camera("vigie_camera_live", "gauge", "1 when frames arrive.",
+             [](const CameraStatus& s) { return s.health.state == CameraState::kLive ? 1 : 0; });
+  per_camera("vigie_camera_analysing", "gauge", "1 when analysed (authorised, not stopped).",
+             [](const CameraStatus& s) { return s.analysing ? 1 : 0; });
+  const auto w = n.writer->counters();
+  family("vigie_evidence_queue_depth", "gauge", "Evidence renderings waiting.");
+  out += fmt::format("vigie_evidence_queue_depth {}\n", w.queued);
+  family("vigie_evidence_written_total", "counter", "Alerts whose evidence was written.");
+  out += fmt::format("vigie_evidence_written_total {}\n", w.written);
+  family("vigie_evidence_dropped_total", "counter", "Evidence requests refused or failed.");
+  out += fmt::format("vigie_evidence_dropped_total {}\n", w.dropped + w.failed);
+  family("vigie_alert_reports_total", "counter", "Pipeline alert reports stored.");
+  out += fmt::format("vigie_alert_reports_total {}\n", n.reported.load());
+  return out;
+}
+
+}  // namespace vigie::engine

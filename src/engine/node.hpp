@@ -1,0 +1,79 @@
+#pragma once
+// A vigie node: the engine and everything around it. It opens the store, rebuilds governance
+// (authorizations and stops) and the users, runs the cameras only inside their permits,
+// stores and journals every alert the rules report, cuts privacy-masked evidence off the
+// pipeline threads, publishes to integrators, purges what retention says, and serves the
+// API and console.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "alerts/alert_service.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/status.hpp"
+#include "engine/engine.hpp"
+#include "govern/governance.hpp"
+#include "govern/users.hpp"
+#include "storage/store.hpp"
+
+namespace vigie::engine {
+
+struct NodeOptions {
+  SourceFactory make_source;             ///< empty: ingest::make_source
+  std::optional<ingest::Pacing> pacing;  ///< overrides each camera's input.realtime
+  std::size_t workers = 0;               ///< 0: one per core
+  const Clock* clock = nullptr;          ///< null: the system clock
+  /// Also receives what the rules report (the terminal's alert lines), from worker threads.
+  rules::AlertSink also_on_alert;
+  /// Cost of password hashes (tests create users by the dozen).
+  govern::HashCost hash_cost = govern::HashCost::kInteractive;
+  bool serve_api = true;  ///< false: no HTTP server (tools that only need the pipeline)
+};
+
+/// Counters of what the node did around the pipeline, for /metrics and tests.
+struct NodeCounters {
+  std::uint64_t alerts_reported = 0;  ///< pipeline reports stored (raised, updates, ends)
+  std::uint64_t alerts_retrying = 0;  ///< reports waiting for the store to accept them
+  std::uint64_t evidence_written = 0;
+  std::uint64_t evidence_failed = 0;
+};
+
+/// Built once from a validated configuration. start() and stop() from one thread.
+class Node {
+ public:
+  /// Opens the store (creating the data folder), governance and users; builds the engine,
+  /// evidence writer, publishers and API server without starting them. InvalidArgument /
+  /// FailedPrecondition / Unavailable with what is wrong.
+  static Result<std::unique_ptr<Node>> open(const config::Config& config, NodeOptions options);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Starts the API (binding its port), retention, publishers and the cameras; journals
+  /// "node.started". Unavailable when the API port cannot be bound.
+  Status start();
+  /// Stops the cameras first (no new alert), then finishes evidence in progress, publishers,
+  /// the API and retention; journals "node.stopped". Idempotent.
+  void stop();
+
+  [[nodiscard]] Engine& engine();
+  [[nodiscard]] storage::Store& store();
+  [[nodiscard]] alerts::AlertService& alerts();
+  [[nodiscard]] govern::Governance& governance();
+  [[nodiscard]] govern::UserDirectory& users();
+  /// The bound API port (0 without an API or before start()).
+  [[nodiscard]] int api_port() const;
+  [[nodiscard]] NodeCounters counters() const;
+  /// Per-camera and node metrics in Prometheus text format.
+  [[nodiscard]] std::string metrics_text() const;
+
+ private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigie::engine

@@ -1,0 +1,51 @@
+#pragma once
+// H.264 in MP4 for masked evidence clips: libx264, yuv420p, no B-frames, the source's own
+// timestamps (a camera's frame times are kept, jitter included), moov atom in front.
+// Unlike synth::H264Writer (fixed rate, bit-exact output for reproducible scenes), this one
+// keeps the source's timing and sits below synth in the module order.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include <opencv2/core/mat.hpp>
+
+#include "core/status.hpp"
+#include "ingest/libav.hpp"
+
+namespace vigie::evidence {
+
+/// Encoder settings. The time base is the one of the pts given to write().
+struct H264Settings {
+  AVRational time_base{1, 90000};
+  AVRational frame_rate{0, 1};  ///< nominal rate (rate control, last frame's duration); {0,1}: 10
+  int crf = 28;
+  const char* preset = "veryfast";
+  bool faststart = true;  ///< moov in front, so a browser plays the clip before it is all loaded
+};
+
+/// Writes BGR frames of one size to an MP4 file. Not thread-safe; one encoder per file.
+class H264FileEncoder {
+ public:
+  ~H264FileEncoder();
+  H264FileEncoder(const H264FileEncoder&) = delete;
+  H264FileEncoder& operator=(const H264FileEncoder&) = delete;
+
+  /// Opens `path` (the MP4 format is forced, whatever the extension). kInvalidArgument for
+  /// odd or empty sizes, kUnavailable without libx264, kNotFound if the file cannot be made.
+  static Result<std::unique_ptr<H264FileEncoder>> open(const std::filesystem::path& path,
+                                                       cv::Size size, const H264Settings& settings);
+  /// Encodes one BGR frame; a pts not above the previous one is moved just after it.
+  Status write(const cv::Mat& bgr, std::int64_t pts);
+  /// Flushes and writes the trailer (and moves the index to the front). Idempotent.
+  Status close();
+  /// Frames written so far.
+  [[nodiscard]] std::int64_t frames() const;
+
+ private:
+  struct Impl;
+  explicit H264FileEncoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigie::evidence

@@ -1,0 +1,44 @@
+#pragma once
+// What is burned into evidence images: persons pixelated, static privacy masks filled, and
+// for snapshots the zone and the alert region drawn on top. Every function works in the
+// pixels of the image it is given; callers scale source coordinates first if the sizes differ.
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+#include <opencv2/core/types.hpp>
+
+#include "core/alert.hpp"
+#include "core/geometry.hpp"
+
+namespace vigie::evidence {
+
+/// The solid colour of static privacy masks (BGR): a flat grey that reads as "hidden", not
+/// as a dark part of the scene.
+inline const cv::Scalar kPrivacyMaskColour{64, 64, 64};
+/// Zone outline colour on snapshots (BGR yellow).
+inline const cv::Scalar kZoneColour{0, 255, 255};
+/// Alert region and outline colour on snapshots (BGR red).
+inline const cv::Scalar kRegionColour{0, 0, 255};
+
+/// How persons are made unrecognisable.
+struct PixelateOptions {
+  double margin = 0.10;           ///< each box grows by this share of its size on every side
+  double block_fraction = 0.125;  ///< mosaic block edge, as a share of the grown box height
+  int min_block_px = 8;           ///< smallest block edge, so small boxes are hidden too
+};
+
+/// Replaces each (grown) box by a mosaic of flat blocks, each the mean colour of its pixels.
+/// A face is about one block: nothing in it can be read. Boxes are clipped to the image.
+void pixelate_boxes(cv::Mat& bgr, const std::vector<cv::Rect2d>& boxes,
+                    const PixelateOptions& options = {});
+
+/// Fills each polygon with kPrivacyMaskColour (polygons of fewer than 3 points are ignored).
+void burn_privacy_masks(cv::Mat& bgr, const std::vector<std::vector<Point>>& masks);
+
+/// Draws the zone outline, the alert's region and polygon, and one text line (event type,
+/// camera, UTC time of the alert's start) on a snapshot.
+void draw_alert_annotation(cv::Mat& bgr, const Alert& alert, const std::vector<Point>& zone);
+
+}  // namespace vigie::evidence

@@ -1,0 +1,39 @@
+#include "evidence/sha256.hpp"
+
+#include <array>
+#include <fstream>
+#include <memory>
+
+#include <openssl/evp.h>
+
+namespace vigie::evidence {
+
+Result<std::string> sha256_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path.string());
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    return internal_error("cannot start a SHA-256 digest");
+  std::array<char, 1 << 16> buf{};
+  while (in) {
+    in.read(buf.data(), buf.size());
+    const std::streamsize n = in.gcount();
+    if (n > 0 && EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n)) != 1)
+      return internal_error("SHA-256 update failed");
+  }
+  if (in.bad()) return data_loss("read error on " + path.string());
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1)
+    return internal_error("SHA-256 final failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(static_cast<std::size_t>(size) * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0x0f];
+  }
+  return hex;
+}
+
+}  // namespace vigie::evidence
