@@ -39,7 +39,8 @@ class Tx {
   /// Inserts or replaces by reference.
   virtual Status put_authorization(const AuthorizationRecord& authorization) = 0;
   /// Deletes journal records older than `before_ms`, except the newest of them, which stays
-  /// as the anchor of the chain that follows. Returns how many were deleted.
+  /// as the anchor of the chain that follows. Returns how many were deleted. "Newest" is by
+  /// seq: every record before the anchor goes, so what remains is one unbroken chain.
   virtual Result<std::int64_t> delete_journal_before(TimeMs before_ms) = 0;
   /// Chains and appends a record; returns it with its seq and hashes.
   virtual Result<JournalRecord> journal(const JournalDraft& draft) = 0;
@@ -52,7 +53,9 @@ struct AlertCountRow {
   TimeMs hour_ms = 0;  ///< start of the UTC hour
   bool calibration = false;
   std::int64_t alerts = 0;
+  /// Confirmed, or closed after a verdict without a reason code.
   std::int64_t confirmed = 0;
+  /// Dismissed, or closed after a verdict with a reason code.
   std::int64_t dismissed = 0;
   double verdict_seconds_sum = 0;  ///< sum over alerts with a verdict of (verdict - raised)
 };

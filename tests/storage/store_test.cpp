@@ -1,0 +1,788 @@
+// The SQLite store on real files: round trips, queries, atomicity, the journal chain against
+// tampering, retention, migrations, concurrency and a process killed mid-write.
+
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "storage/journal_chain.hpp"
+#include "storage/store.hpp"
+#include "support/process.hpp"
+
+extern char** environ;
+
+namespace vigie::storage {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+AlertRecord sample_alert(const std::string& camera = "gare-1",
+                         EventType type = EventType::kIntrusion, TimeMs raised_ms = 1000) {
+  AlertRecord a;
+  a.source_id = camera + "-" + std::string(to_string(type)) + "-1";
+  a.type = type;
+  a.camera = camera;
+  a.zone = "quai";
+  a.start_s = 12.1;
+  a.last_s = 15.7;
+  a.raised_ms = raised_ms;
+  a.updated_ms = raised_ms + 10;
+  a.score = 0.1;
+  a.detail = "line gate";
+  a.region = {10.5, 20.25, 30.1, 40.0};
+  a.polygon = {{1.0, 2.0}, {3.5, 4.25}, {5.0, 1e-7}};
+  a.params = {{"min_seconds", 2.5}, {"threshold", 0.1}};
+  a.config_version = "abc123";
+  a.model_hash = "";
+  return a;
+}
+
+/// Raw access to the file, as an attacker or an evaluator with sqlite3 would have.
+class RawDb {
+ public:
+  explicit RawDb(const std::filesystem::path& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string msg = err != nullptr ? err : "?";
+      sqlite3_free(err);
+      throw std::runtime_error(sql + ": " + msg);
+    }
+  }
+  std::int64_t scalar(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sql);
+    }
+    std::int64_t v = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class StorageStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    store_.reset();
+    auto s = open_sqlite_store(path_);
+    ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+    store_ = std::move(*s);
+  }
+
+  std::int64_t add_alert(const AlertRecord& a) {
+    std::int64_t id = 0;
+    const Status s = store_->write([&](Tx& tx) -> Status {
+      auto r = tx.put_alert(a);
+      if (!r.is_ok()) return r.status();
+      id = *r;
+      return Status::ok();
+    });
+    EXPECT_TRUE(s.is_ok()) << s.to_string();
+    return id;
+  }
+
+  JournalRecord append(const std::string& action, TimeMs at_ms, json detail = json::object(),
+                       const std::string& actor = "system") {
+    JournalRecord out;
+    const Status s = store_->write([&](Tx& tx) -> Status {
+      auto r = tx.journal({at_ms, actor, action, std::move(detail)});
+      if (!r.is_ok()) return r.status();
+      out = *r;
+      return Status::ok();
+    });
+    EXPECT_TRUE(s.is_ok()) << s.to_string();
+    return out;
+  }
+
+  std::vector<JournalRecord> all_journal() {
+    auto r = store_->journal({.limit = 1000000});
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : std::vector<JournalRecord>{};
+  }
+
+  test::TempDir dir_{"vigie-storage"};
+  std::filesystem::path path_ = dir_ / "vigie.db";
+  std::unique_ptr<Store> store_;
+};
+
+void expect_same_alert(const AlertRecord& a, const AlertRecord& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.source_id, b.source_id);
+  EXPECT_EQ(a.type, b.type);
+  EXPECT_EQ(a.camera, b.camera);
+  EXPECT_EQ(a.zone, b.zone);
+  EXPECT_EQ(a.start_s, b.start_s);
+  EXPECT_EQ(a.last_s, b.last_s);
+  EXPECT_EQ(a.raised_ms, b.raised_ms);
+  EXPECT_EQ(a.updated_ms, b.updated_ms);
+  EXPECT_EQ(a.ended_ms, b.ended_ms);
+  EXPECT_EQ(a.score, b.score);
+  EXPECT_EQ(a.detail, b.detail);
+  EXPECT_EQ(a.region, b.region);
+  EXPECT_EQ(a.polygon, b.polygon);
+  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.config_version, b.config_version);
+  EXPECT_EQ(a.model_hash, b.model_hash);
+  EXPECT_EQ(a.calibration, b.calibration);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.assignee, b.assignee);
+  EXPECT_EQ(a.verdict_by, b.verdict_by);
+  EXPECT_EQ(a.verdict_ms, b.verdict_ms);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.verdict_comment, b.verdict_comment);
+}
+
+// ---- records ----------------------------------------------------------------------------
+
+TEST_F(StorageStoreTest, AlertRoundTripsEveryFieldAndUpdatesInPlace) {
+  AlertRecord a = sample_alert();
+  a.id = add_alert(a);
+  EXPECT_GT(a.id, 0);
+  auto got = store_->alert(a.id);
+  ASSERT_TRUE(got.is_ok());
+  ASSERT_TRUE(got->has_value());
+  expect_same_alert(**got, a);
+
+  a.state = AlertState::kDismissed;
+  a.assignee = "alice";
+  a.verdict_by = "bob";
+  a.verdict_ms = 5000;
+  a.reason = "shadow";
+  a.verdict_comment = "c'était une ombre";
+  a.ended_ms = 4000;
+  a.calibration = true;
+  a.model_hash = "m";
+  EXPECT_EQ(add_alert(a), a.id);
+  got = store_->alert(a.id);
+  ASSERT_TRUE(got.is_ok() && got->has_value());
+  expect_same_alert(**got, a);
+
+  AlertRecord ghost = a;
+  ghost.id = 999;
+  const Status s = store_->write([&](Tx& tx) { return tx.put_alert(ghost).status(); });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  auto none = store_->alert(999);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->has_value());
+
+  AlertRecord bad = sample_alert();
+  bad.score = std::nan("");
+  EXPECT_EQ(store_->write([&](Tx& tx) { return tx.put_alert(bad).status(); }).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(StorageStoreTest, TxReadsItsOwnChanges) {
+  const Status s = store_->write([&](Tx& tx) -> Status {
+    auto id = tx.put_alert(sample_alert());
+    if (!id.is_ok()) return id.status();
+    auto a = tx.get_alert(*id);
+    if (!a.is_ok()) return a.status();
+    EXPECT_TRUE(a->has_value());
+    EXPECT_EQ((*a)->camera, "gare-1");
+    auto none = tx.get_alert(*id + 1);
+    EXPECT_TRUE(none.is_ok() && !none->has_value());
+    return Status::ok();
+  });
+  EXPECT_TRUE(s.is_ok()) << s.to_string();
+}
+
+TEST_F(StorageStoreTest, AlertQueriesFilterAndPage) {
+  // 30 alerts: cameras a/b, types alternating, raised one second apart, every fifth in
+  // calibration mode, every third confirmed.
+  std::vector<AlertRecord> all;
+  for (int i = 0; i < 30; ++i) {
+    AlertRecord a = sample_alert(i % 2 == 0 ? "a" : "b",
+                                 i % 3 == 0 ? EventType::kFire : EventType::kWrongWay,
+                                 1000 * (i + 1));
+    a.calibration = i % 5 == 4;
+    if (i % 3 == 0) a.state = AlertState::kConfirmed;
+    a.id = add_alert(a);
+    all.push_back(a);
+  }
+  const auto ids = [&](const AlertQuery& q) {
+    auto r = store_->alerts(q);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    std::vector<std::int64_t> out;
+    if (r.is_ok()) {
+      for (const auto& a : *r) out.push_back(a.id);
+    }
+    return out;
+  };
+  const auto expected = [&](auto keep, int limit = 1000, std::int64_t before = INT64_MAX) {
+    std::vector<std::int64_t> out;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (it->id < before && keep(*it) && static_cast<int>(out.size()) < limit) {
+        out.push_back(it->id);
+      }
+    }
+    return out;
+  };
+  const auto not_cal = [](const AlertRecord& a) { return !a.calibration; };
+
+  EXPECT_EQ(ids({.limit = 1000}), expected(not_cal));
+  EXPECT_EQ(ids({.include_calibration = true, .limit = 1000}),
+            expected([](const AlertRecord&) { return true; }));
+  EXPECT_EQ(ids({.only_calibration = true, .limit = 1000}),
+            expected([](const AlertRecord& a) { return a.calibration; }));
+  EXPECT_EQ(ids({.type = EventType::kFire, .limit = 1000}), expected([&](const AlertRecord& a) {
+              return not_cal(a) && a.type == EventType::kFire;
+            }));
+  EXPECT_EQ(ids({.camera = "b", .limit = 1000}),
+            expected([&](const AlertRecord& a) { return not_cal(a) && a.camera == "b"; }));
+  EXPECT_EQ(ids({.state = AlertState::kConfirmed, .limit = 1000}),
+            expected([&](const AlertRecord& a) {
+              return not_cal(a) && a.state == AlertState::kConfirmed;
+            }));
+  EXPECT_EQ(ids({.from_ms = 5000, .to_ms = 12000, .limit = 1000}),
+            expected([&](const AlertRecord& a) {
+              return not_cal(a) && a.raised_ms >= 5000 && a.raised_ms < 12000;
+            }));
+  EXPECT_EQ(ids({.type = EventType::kWrongWay, .camera = "a", .include_calibration = true,
+                 .limit = 1000}),
+            expected([&](const AlertRecord& a) {
+              return a.type == EventType::kWrongWay && a.camera == "a";
+            }));
+
+  // Pagination: pages of 7, newest first, resuming below the last id seen.
+  std::vector<std::int64_t> paged;
+  std::optional<std::int64_t> before;
+  for (;;) {
+    const auto page = ids({.include_calibration = true, .before_id = before, .limit = 7});
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 7U);
+    paged.insert(paged.end(), page.begin(), page.end());
+    before = page.back();
+  }
+  EXPECT_EQ(paged, expected([](const AlertRecord&) { return true; }));
+  EXPECT_EQ(ids({.before_id = all[10].id, .limit = 3}), expected(not_cal, 3, all[10].id));
+  EXPECT_EQ(store_->alerts({.limit = 0}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(StorageStoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
+  const std::int64_t a1 = add_alert(sample_alert());
+  const std::int64_t a2 = add_alert(sample_alert("other"));
+  std::vector<std::int64_t> evidence_ids;
+  const Status s = store_->write([&](Tx& tx) -> Status {
+    EXPECT_TRUE(tx.add_comment({0, a1, "alice", 100, "vu"}).is_ok());
+    EXPECT_TRUE(tx.add_comment({0, a1, "bob", 200, "confirmé"}).is_ok());
+    EXPECT_EQ(tx.add_comment({0, 4242, "bob", 200, "x"}).status().code(), StatusCode::kNotFound);
+    for (const auto& [alert, kind, created] :
+         {std::tuple{a1, "snapshot", 3000}, std::tuple{a1, "clip", 1000},
+          std::tuple{a2, "raw", 2000}}) {
+      auto id = tx.add_evidence({0, alert, kind, std::string(kind) != "raw",
+                                 std::string("2026/") + kind + ".bin", std::string(64, 'a'), 1234,
+                                 created});
+      if (!id.is_ok()) return id.status();
+      evidence_ids.push_back(*id);
+    }
+    EXPECT_EQ(tx.add_evidence({0, 4242, "clip", true, "p", "h", 1, 1}).status().code(),
+              StatusCode::kNotFound);
+    EXPECT_TRUE(tx.put_user({"alice", "operator", "$argon2id$x", false, 10}).is_ok());
+    EXPECT_TRUE(tx.put_user({"bob", "auditor", "$argon2id$y", false, 11}).is_ok());
+    EXPECT_TRUE(tx.put_user({"alice", "supervisor", "$argon2id$z", true, 12}).is_ok());
+    EXPECT_TRUE(tx.put_authorization({"AP-2026-001", {"gare-1", "gare-2"},
+                                      {EventType::kFire, EventType::kIntrusion}, 1, 2, "préfet",
+                                      "config", false})
+                    .is_ok());
+    EXPECT_TRUE(tx.put_authorization({"AP-2026-000", {}, {EventType::kWeapon}, 3, 4, "c", "api",
+                                      false})
+                    .is_ok());
+    return tx.put_authorization({"AP-2026-001", {"gare-1"}, {EventType::kFire}, 1, 5, "préfet",
+                                 "config", true});
+  });
+  ASSERT_TRUE(s.is_ok()) << s.to_string();
+
+  auto comments = store_->comments(a1);
+  ASSERT_TRUE(comments.is_ok());
+  ASSERT_EQ(comments->size(), 2U);
+  EXPECT_EQ((*comments)[0].user, "alice");
+  EXPECT_EQ((*comments)[1].text, "confirmé");
+  EXPECT_EQ((*comments)[1].at_ms, 200);
+  EXPECT_EQ((*comments)[1].alert_id, a1);
+  EXPECT_TRUE(store_->comments(a2)->empty());
+
+  auto ev = store_->evidence(a1);
+  ASSERT_TRUE(ev.is_ok());
+  ASSERT_EQ(ev->size(), 2U);
+  EXPECT_EQ((*ev)[0].kind, "snapshot");
+  EXPECT_TRUE((*ev)[0].masked);
+  EXPECT_EQ((*ev)[0].path, "2026/snapshot.bin");
+  EXPECT_EQ((*ev)[0].sha256, std::string(64, 'a'));
+  EXPECT_EQ((*ev)[0].bytes, 1234);
+  EXPECT_EQ((*ev)[0].created_ms, 3000);
+  auto old = store_->evidence_before(2500);
+  ASSERT_TRUE(old.is_ok());
+  ASSERT_EQ(old->size(), 2U);
+  EXPECT_EQ((*old)[0].kind, "clip");  // oldest first
+  EXPECT_EQ((*old)[1].kind, "raw");
+  EXPECT_FALSE((*old)[1].masked);
+  EXPECT_TRUE(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).is_ok());
+  EXPECT_EQ(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->evidence_before(2500)->size(), 1U);
+
+  auto users = store_->users();
+  ASSERT_TRUE(users.is_ok());
+  ASSERT_EQ(users->size(), 2U);
+  EXPECT_EQ((*users)[0].name, "alice");
+  EXPECT_EQ((*users)[0].role, "supervisor");
+  EXPECT_EQ((*users)[0].password_hash, "$argon2id$z");
+  EXPECT_TRUE((*users)[0].disabled);
+  EXPECT_EQ((*users)[0].created_ms, 12);
+  auto bob = store_->user("bob");
+  ASSERT_TRUE(bob.is_ok() && bob->has_value());
+  EXPECT_EQ((*bob)->role, "auditor");
+  EXPECT_FALSE(store_->user("carol")->has_value());
+
+  auto auths = store_->authorizations();
+  ASSERT_TRUE(auths.is_ok());
+  ASSERT_EQ(auths->size(), 2U);
+  EXPECT_EQ((*auths)[0].reference, "AP-2026-000");
+  EXPECT_TRUE((*auths)[0].cameras.empty());
+  EXPECT_EQ((*auths)[0].event_types, std::vector<EventType>{EventType::kWeapon});
+  EXPECT_EQ((*auths)[0].origin, "api");
+  EXPECT_EQ((*auths)[1].cameras, std::vector<CameraId>{"gare-1"});
+  EXPECT_EQ((*auths)[1].event_types, std::vector<EventType>{EventType::kFire});
+  EXPECT_EQ((*auths)[1].end_ms, 5);
+  EXPECT_EQ((*auths)[1].controller, "préfet");
+  EXPECT_TRUE((*auths)[1].revoked);
+}
+
+TEST_F(StorageStoreTest, AlertCountsGroupByTypeCameraHourAndCalibration) {
+  constexpr TimeMs kHour = 3600000;
+  const TimeMs base = 1700000000000 / kHour * kHour;
+  AlertRecord a = sample_alert("a", EventType::kFire, base + 10);
+  a.state = AlertState::kConfirmed;
+  a.verdict_ms = base + 10 + 4000;
+  add_alert(a);
+  AlertRecord b = sample_alert("a", EventType::kFire, base + 20);
+  b.state = AlertState::kClosed;  // dismissed, then closed
+  b.reason = "shadow";
+  b.verdict_ms = base + 20 + 6000;
+  add_alert(b);
+  add_alert(sample_alert("a", EventType::kFire, base + 30));
+  AlertRecord cal = sample_alert("a", EventType::kFire, base + 40);
+  cal.calibration = true;
+  add_alert(cal);
+  add_alert(sample_alert("a", EventType::kFire, base + kHour + 1));
+  add_alert(sample_alert("b", EventType::kDensity, base + 5));
+  add_alert(sample_alert("b", EventType::kDensity, base + 2 * kHour));  // outside the range
+
+  auto rows = store_->alert_counts(base, base + 2 * kHour);
+  ASSERT_TRUE(rows.is_ok()) << rows.status().to_string();
+  ASSERT_EQ(rows->size(), 4U);
+  const auto find = [&](EventType t, const std::string& cam, TimeMs hour, bool calibration) {
+    for (const auto& r : *rows) {
+      if (r.type == t && r.camera == cam && r.hour_ms == hour && r.calibration == calibration) {
+        return r;
+      }
+    }
+    ADD_FAILURE() << "no row " << to_string(t) << " " << cam << " " << hour;
+    return AlertCountRow{};
+  };
+  const auto fire = find(EventType::kFire, "a", base, false);
+  EXPECT_EQ(fire.alerts, 3);
+  EXPECT_EQ(fire.confirmed, 1);
+  EXPECT_EQ(fire.dismissed, 1);
+  EXPECT_DOUBLE_EQ(fire.verdict_seconds_sum, 10.0);
+  EXPECT_EQ(find(EventType::kFire, "a", base, true).alerts, 1);
+  EXPECT_EQ(find(EventType::kFire, "a", base + kHour, false).alerts, 1);
+  EXPECT_EQ(find(EventType::kDensity, "b", base, false).alerts, 1);
+}
+
+// ---- journal ------------------------------------------------------------------------------
+
+TEST_F(StorageStoreTest, JournalRecordsChainAndQueriesFilter) {
+  const auto r1 = append("alert.raised", 1000, {{"alert", 1}});
+  EXPECT_EQ(r1.seq, 1);
+  EXPECT_EQ(r1.prev_hash, kGenesisHash);
+  EXPECT_EQ(r1.hash, journal_hash(r1));
+  const auto r2 = append("alert.seen", 2000, {{"alert", 1}}, "alice");
+  EXPECT_EQ(r2.seq, 2);
+  EXPECT_EQ(r2.prev_hash, r1.hash);
+  append("login.failed", 3000, {{"user", "mallory"}});
+  append("alert.verdict", 4000, {}, "alice");
+  append("alert_x", 5000);  // not under the "alert." prefix
+  append("alert.", 6000);
+
+  const auto seqs = [&](const JournalQuery& q) {
+    auto r = store_->journal(q);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    std::vector<std::int64_t> out;
+    if (r.is_ok()) {
+      for (const auto& j : *r) out.push_back(j.seq);
+    }
+    return out;
+  };
+  using V = std::vector<std::int64_t>;
+  EXPECT_EQ(seqs({}), (V{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(seqs({.from_ms = 2000, .to_ms = 4000}), (V{2, 3}));
+  EXPECT_EQ(seqs({.after_seq = 4}), (V{5, 6}));
+  EXPECT_EQ(seqs({.action_prefix = "alert."}), (V{1, 2, 4, 6}));
+  EXPECT_EQ(seqs({.action_prefix = "login"}), (V{3}));
+  EXPECT_EQ(seqs({.action_prefix = ""}), (V{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(seqs({.actor = "alice"}), (V{2, 4}));
+  EXPECT_EQ(seqs({.after_seq = 1, .limit = 2}), (V{2, 3}));
+  EXPECT_EQ(seqs({.from_ms = 1500, .action_prefix = "alert.", .actor = "alice", .limit = 1}),
+            (V{2}));
+  auto head = store_->journal_head();
+  ASSERT_TRUE(head.is_ok() && head->has_value());
+  EXPECT_EQ((*head)->seq, 6);
+  EXPECT_FALSE(verify_chain(all_journal()).has_value());
+
+  auto stored = store_->journal({.after_seq = 1, .limit = 1});
+  ASSERT_TRUE(stored.is_ok() && stored->size() == 1);
+  EXPECT_EQ((*stored)[0].actor, "alice");
+  EXPECT_EQ((*stored)[0].action, "alert.seen");
+  EXPECT_EQ((*stored)[0].at_ms, 2000);
+  EXPECT_EQ((*stored)[0].detail, json({{"alert", 1}}));
+  EXPECT_EQ((*stored)[0].hash, r2.hash);
+
+  EXPECT_EQ(store_->write([](Tx& tx) { return tx.journal({1, "system", "", {}}).status(); }).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->write([](Tx& tx) {
+                  return tx.journal({1, "system", "x", {{"bad", "\xff\xfe"}}}).status();
+                }).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(StorageStoreTest, DoublesInJournalDetailHashTheSameAfterTheDatabaseAndAnExport) {
+  const json detail = {{"score", 0.1},       {"tiny", 1e-7},   {"third", 1.0 / 3.0},
+                       {"big", 1.7976931348623157e308},        {"neg", -2.5e-300},
+                       {"nested", {{"xs", {0.1, 0.2, 0.30000000000000004}}}},
+                       {"int", 9007199254740993LL}};
+  const auto written = append("alert.raised", 1234, detail);
+  reopen();
+  const auto records = all_journal();
+  ASSERT_EQ(records.size(), 1U);
+  const auto& r = records[0];
+  EXPECT_EQ(r.detail.dump(), detail.dump());
+  EXPECT_EQ(journal_hash(r), written.hash);
+  EXPECT_EQ(r.hash, written.hash);
+  const auto line = to_json(r).dump();
+  auto back = journal_record_from_json(json::parse(line));
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(journal_hash(*back), written.hash);
+  EXPECT_FALSE(verify_chain({*back}).has_value());
+}
+
+TEST_F(StorageStoreTest, AFailedWriteLeavesNothingAndConsumesNoSeq) {
+  append("first", 1);
+  const Status s = store_->write([&](Tx& tx) -> Status {
+    auto id = tx.put_alert(sample_alert());
+    EXPECT_TRUE(id.is_ok());
+    auto j = tx.journal({2, "system", "alert.raised", {{"alert", id.is_ok() ? *id : 0}}});
+    EXPECT_TRUE(j.is_ok());
+    EXPECT_EQ(j->seq, 2);
+    return unavailable("the caller changed its mind");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(), "the caller changed its mind");
+
+  const Status thrown = store_->write([&](Tx& tx) -> Status {
+    (void)tx.put_alert(sample_alert());
+    (void)tx.journal({3, "system", "alert.raised", {}});
+    throw std::runtime_error("boom");
+  });
+  EXPECT_EQ(thrown.code(), StatusCode::kInternal);
+  EXPECT_THAT(thrown.message(), HasSubstr("boom"));
+
+  EXPECT_TRUE(store_->alerts({.include_calibration = true})->empty());
+  EXPECT_EQ(all_journal().size(), 1U);
+  EXPECT_EQ(append("next", 4).seq, 2);
+  EXPECT_FALSE(verify_chain(all_journal()).has_value());
+
+  // Nesting would deadlock or interleave transactions: refused.
+  const Status nested =
+      store_->write([&](Tx&) { return store_->write([](Tx&) { return Status::ok(); }); });
+  EXPECT_EQ(nested.code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StorageStoreTest, AThousandAppendsVerifyAndTamperingIsNamed) {
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) -> Status {
+                    for (int i = 1; i <= 1000; ++i) {
+                      auto r = tx.journal({1000 * i, "system", "alert.raised",
+                                           {{"i", i}, {"score", 0.1 * i}}});
+                      if (!r.is_ok()) return r.status();
+                    }
+                    return Status::ok();
+                  })
+                  .is_ok());
+  const auto good = all_journal();
+  ASSERT_EQ(good.size(), 1000U);
+  EXPECT_FALSE(verify_chain(good).has_value());
+  store_.reset();
+
+  const auto check = [&](const std::function<void(RawDb&)>& tamper, std::int64_t seq,
+                         const std::string& reason) {
+    const auto copy = dir_ / "tampered.db";
+    std::filesystem::copy_file(path_, copy, std::filesystem::copy_options::overwrite_existing);
+    {
+      RawDb raw(copy);
+      tamper(raw);
+    }
+    auto store = open_sqlite_store(copy);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    ChainVerifier v;
+    std::optional<ChainBreak> found;
+    std::int64_t after = 0;
+    for (;;) {
+      auto page = (*store)->journal({.after_seq = after, .limit = 128});
+      ASSERT_TRUE(page.is_ok());
+      if (page->empty()) break;
+      for (const auto& r : *page) {
+        if (!found) found = v.add(r);
+      }
+      after = page->back().seq;
+    }
+    ASSERT_TRUE(found.has_value()) << reason;
+    EXPECT_EQ(found->seq, seq);
+    EXPECT_EQ(found->reason, reason);
+    store->reset();
+    std::filesystem::remove(copy);
+  };
+  check([](RawDb& db) { db.exec(R"(UPDATE journal SET detail = '{"i":500,"score":50.1}' WHERE seq = 500)"); },
+        500, "hash mismatch");
+  check([](RawDb& db) { db.exec("UPDATE journal SET detail = 'not json' WHERE seq = 77"); }, 77,
+        "hash mismatch");
+  check([](RawDb& db) { db.exec("UPDATE journal SET at_ms = at_ms + 1 WHERE seq = 10"); }, 10,
+        "hash mismatch");
+  check([](RawDb& db) { db.exec("UPDATE journal SET actor = 'alice' WHERE seq = 999"); }, 999,
+        "hash mismatch");
+  check([](RawDb& db) { db.exec("DELETE FROM journal WHERE seq = 321"); }, 322, "gap after 320");
+  check(
+      [](RawDb& db) {
+        // Swap the hashes of two neighbours.
+        db.exec(
+            "UPDATE journal SET hash = CASE seq WHEN 600 THEN (SELECT hash FROM journal WHERE "
+            "seq = 601) ELSE (SELECT hash FROM journal WHERE seq = 600) END WHERE seq IN (600, "
+            "601)");
+      },
+      600, "hash mismatch");
+  check(
+      [](RawDb& db) {
+        // Another record's hash copied over this one's.
+        db.exec("UPDATE journal SET hash = (SELECT hash FROM journal WHERE seq = 1) WHERE seq = 400");
+      },
+      400, "hash mismatch");
+  check([](RawDb& db) { db.exec("UPDATE journal SET prev_hash = hash WHERE seq = 2"); }, 2,
+        "prev_hash does not match record 1");
+}
+
+TEST_F(StorageStoreTest, RetentionKeepsTheAnchorAndTheRestStillVerifies) {
+  for (int i = 1; i <= 100; ++i) append("tick", 1000 * i, {{"i", i}});
+  std::int64_t deleted = -1;
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) -> Status {
+                    auto n = tx.delete_journal_before(50500);
+                    if (!n.is_ok()) return n.status();
+                    deleted = *n;
+                    return Status::ok();
+                  })
+                  .is_ok());
+  EXPECT_EQ(deleted, 49);
+  auto rest = all_journal();
+  ASSERT_EQ(rest.size(), 51U);
+  EXPECT_EQ(rest.front().seq, 50);  // the anchor, older than the cutoff
+  EXPECT_EQ(rest.front().at_ms, 50000);
+  EXPECT_FALSE(verify_chain(rest).has_value());
+  EXPECT_EQ(append("after", 200000).seq, 101);
+  EXPECT_FALSE(verify_chain(all_journal()).has_value());
+
+  // Nothing older than the cutoff: nothing deleted. Everything older: the head stays.
+  ASSERT_TRUE(store_->write([&](Tx& tx) {
+                      deleted = *tx.delete_journal_before(10);
+                      return Status::ok();
+                    })
+                  .is_ok());
+  EXPECT_EQ(deleted, 0);
+  ASSERT_TRUE(store_->write([&](Tx& tx) {
+                      deleted = *tx.delete_journal_before(1000000);
+                      return Status::ok();
+                    })
+                  .is_ok());
+  EXPECT_EQ(deleted, 51);
+  rest = all_journal();
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].seq, 101);
+  EXPECT_EQ(append("later", 300000).seq, 102);
+  EXPECT_FALSE(verify_chain(all_journal()).has_value());
+}
+
+// ---- files and schema -----------------------------------------------------------------------
+
+TEST_F(StorageStoreTest, MigrationsBringANewFileToTheLatestVersionOnce) {
+  const int latest = store_->schema_version();
+  EXPECT_GE(latest, 1);
+  const auto id = add_alert(sample_alert());
+  append("x", 1);
+  store_.reset();
+  {
+    RawDb raw(path_);
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), latest);
+    EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM journal"), 1);
+  }
+  reopen();
+  EXPECT_EQ(store_->schema_version(), latest);
+  EXPECT_TRUE(store_->alert(id)->has_value());
+  EXPECT_EQ(all_journal().size(), 1U);
+  store_.reset();
+  {
+    RawDb raw(path_);
+    raw.exec("PRAGMA user_version = " + std::to_string(latest + 1));
+  }
+  auto newer = open_sqlite_store(path_);
+  ASSERT_FALSE(newer.is_ok());
+  EXPECT_EQ(newer.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(newer.status().message(), HasSubstr("newer than this build"));
+}
+
+TEST_F(StorageStoreTest, RefusesFilesThatAreNotVigieDatabases) {
+  const auto garbage = dir_ / "garbage.db";
+  test::write_file(garbage, std::string(4096, 'x') + "this is not a database");
+  auto r = open_sqlite_store(garbage);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr(garbage.string()));
+
+  const auto foreign = dir_ / "foreign.db";
+  {
+    RawDb raw(foreign);
+    raw.exec("CREATE TABLE t (x)");
+  }
+  r = open_sqlite_store(foreign);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("another application"));
+
+  r = open_sqlite_store(dir_ / "no-such-dir" / "vigie.db");
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(StorageStoreTest, MakeStoreCreatesTheDataDirectory) {
+  config::StorageConfig c;
+  c.data_dir = (dir_ / "data" / "node").string();
+  auto s = make_store(c);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data" / "node" / "vigie.db"));
+  const auto perms = std::filesystem::status(dir_ / "data" / "node" / "vigie.db").permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
+  c.backend = config::StorageBackend::kPostgres;
+  EXPECT_EQ(make_store(c).status().code(), StatusCode::kUnimplemented);
+}
+
+// ---- threads and processes ------------------------------------------------------------------
+
+TEST_F(StorageStoreTest, ConcurrentWritersGetGaplessSeqs) {
+  constexpr int kThreads = 4;
+  constexpr int kWrites = 200;
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const Status s = store_->write([&](Tx& tx) -> Status {
+          AlertRecord a = sample_alert("cam-" + std::to_string(t));
+          auto id = tx.put_alert(a);
+          if (!id.is_ok()) return id.status();
+          return tx.journal({i, "system", "alert.raised", {{"thread", t}, {"alert", *id}}})
+              .status();
+        });
+        if (!s.is_ok()) ++failures;
+      }
+    });
+  }
+  // A reader beside the writers.
+  std::thread reader([&] {
+    while (!done) {
+      if (!store_->journal_head().is_ok()) ++failures;
+      if (!store_->alerts({.limit = 5}).is_ok()) ++failures;
+    }
+  });
+  for (auto& th : threads) th.join();
+  done = true;
+  reader.join();
+  EXPECT_EQ(failures, 0);
+  const auto records = all_journal();
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(kThreads * kWrites));
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_FALSE(verify_chain(records).has_value());
+  EXPECT_EQ(store_->alerts({.limit = 10000})->size(), records.size());
+}
+
+TEST_F(StorageStoreTest, AProcessKilledRightAfterACommitLosesNothing) {
+  store_.reset();
+  const std::string child = std::string(VIGIE_BINARY_DIR) + "/tests/storage/storage_crash_child";
+  ASSERT_TRUE(std::filesystem::exists(child)) << child;
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::string db = path_.string();
+  std::vector<char*> argv = {const_cast<char*>(child.c_str()), db.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, child.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+
+  // Kill it the moment it says the first write returned; it is busy with further writes.
+  std::string out;
+  char buf[64];
+  while (out.find("committed\n") == std::string::npos) {
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  kill(pid, SIGKILL);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  close(fds[0]);
+  ASSERT_NE(out.find("committed\n"), std::string::npos) << out;
+  EXPECT_TRUE(WIFSIGNALED(wstatus));
+
+  reopen();
+  auto first = store_->alerts({.limit = 1000000});
+  ASSERT_TRUE(first.is_ok());
+  ASSERT_FALSE(first->empty());
+  EXPECT_EQ(first->back().source_id, "crash-first");
+  const auto records = all_journal();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records[0].action, "alert.raised");
+  EXPECT_EQ(records[0].detail["source"], "crash-first");
+  EXPECT_FALSE(verify_chain(records).has_value());
+  // Every write stored one alert and one record: the kill took both or neither.
+  EXPECT_EQ(records.size(), first->size());
+}
+
+}  // namespace
+}  // namespace vigie::storage
