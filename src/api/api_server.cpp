@@ -964,17 +964,14 @@ struct ApiServer::Impl {
   }
 
   std::optional<std::string> replay_frame(const storage::JournalRecord& r, bool sees) {
+    // The alert service journals the alert's id as "alert".
     const Json& detail = r.detail;
     std::int64_t id = 0;
-    for (const char* key : {"alert_id", "id"}) {
+    for (const char* key : {"alert", "alert_id"}) {
       if (detail.contains(key) && detail[key].is_number_integer()) {
         id = detail[key].get<std::int64_t>();
         break;
       }
-    }
-    if (id == 0 && detail.contains("alert") && detail["alert"].is_object() &&
-        detail["alert"].contains("id") && detail["alert"]["id"].is_number_integer()) {
-      id = detail["alert"]["id"].get<std::int64_t>();
     }
     if (id == 0) return std::nullopt;
     auto alert = d.store.alert(id);

@@ -7,9 +7,6 @@
 
 #include "core/alert.hpp"
 
-#ifndef VIGIE_TEST_SQLITE_STORE
-#include "api/memory_store.hpp"
-#endif
 
 namespace vigie::testing {
 
@@ -17,13 +14,9 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   std::random_device rd;
   dir = std::filesystem::temp_directory_path() / ("vigie-api-" + std::to_string(rd()));
   std::filesystem::create_directories(dir / "evidence");
-#ifdef VIGIE_TEST_SQLITE_STORE
   auto opened = storage::open_sqlite_store(dir / "vigie.db");
   if (!opened) throw std::runtime_error(opened.status().to_string());
   store = std::move(*opened);
-#else
-  store = make_memory_store();
-#endif
   const Clock& clock = SystemClock::instance();
   alerts = std::make_unique<alerts::AlertService>(*store, clock);
   config::Authorization a;

@@ -1,5 +1,5 @@
 #pragma once
-// A whole API on 127.0.0.1 with a free port: a store (SQLite when built, else in memory),
+// A whole API on 127.0.0.1 with a free port: a SQLite store in a temporary folder,
 // the alert service, governance, users of every role, two cameras, evidence files.
 
 #include <httplib.h>
