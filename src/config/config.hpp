@@ -148,6 +148,18 @@ struct MqttConfig {
   std::string password;  ///< secret
   std::string topic_prefix = "vigie";
   bool tls = false;
+  std::string client_id;  ///< empty: "vigie-<hostname>"
+  int keepalive_s = 30;   ///< seconds between pings when nothing else is sent
+  std::string ca_file;    ///< tls: PEM CA bundle; empty: the system's CAs
+  std::string cert_file;  ///< tls: PEM client certificate, with key_file
+  std::string key_file;   ///< tls: PEM client private key
+};
+
+/// An HTTP endpoint that receives every alert (or those of some types) as signed JSON.
+struct WebhookConfig {
+  std::string url;     ///< http:// or https://; may hold a token: print only its host
+  std::string secret;  ///< secret: HMAC-SHA256 key of the X-Vigie-Signature header
+  std::vector<EventType> event_types;  ///< empty: every type
 };
 
 struct Authorization {
@@ -175,6 +187,7 @@ struct Config {
   AlertsConfig alerts;
   ApiConfig api;
   MqttConfig mqtt;
+  std::vector<WebhookConfig> webhooks;
   std::vector<Authorization> authorizations;
 };
 

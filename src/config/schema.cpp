@@ -298,7 +298,51 @@ void parse_node(Section& s, Config& c) {
     m.text("password", o.password, "Password; use ${ENV}.", {.secret = true});
     m.text("topic_prefix", o.topic_prefix, "First level of every topic.", {.identifier = true});
     m.flag("tls", o.tls, "Connect with TLS.");
+    m.text("client_id", o.client_id, "MQTT client id, unique per broker; empty: vigie-<hostname>.",
+           {.max_length = 128});
+    m.integer("keepalive_s", o.keepalive_s, 5, 600,
+              "Seconds between pings when idle; the broker declares the node offline after 1.5x.");
+    m.text("ca_file", o.ca_file,
+           "tls: PEM file of the CAs that sign the broker's certificate "
+           "(empty: the system's CAs).");
+    m.text("cert_file", o.cert_file, "tls: PEM client certificate, for brokers that require one.");
+    m.text("key_file", o.key_file, "tls: PEM private key of cert_file.");
+    if (m.describing()) return;
+    if (o.cert_file.empty() != o.key_file.empty()) {
+      m.error(o.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
+    }
+    for (const auto& [key, value] : {std::pair{"ca_file", &o.ca_file},
+                                     {"cert_file", &o.cert_file},
+                                     {"key_file", &o.key_file}}) {
+      if (!value->empty() && !o.tls) m.error(key, "is only used with tls: true");
+    }
   });
+  s.list<WebhookConfig>(
+      "webhooks", c.webhooks, "HTTP endpoints that receive each alert as signed JSON.",
+      [](Section& w, WebhookConfig& o) {
+        w.text("url", o.url, "http:// or https:// URL the alerts are POSTed to.",
+               {.required = true, .max_length = 2048});
+        w.text("secret", o.secret,
+               "Key of the HMAC-SHA256 in X-Vigie-Signature, at least 16 characters; use ${ENV}.",
+               {.required = true, .secret = true});
+        std::vector<std::string> types;
+        w.texts("event_types", types, "Event types sent to this endpoint; omit for every type.");
+        if (w.describing()) return;
+        if (!o.url.empty() && o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0) {
+          w.error("url", "must start with http:// or https://");
+        }
+        // A short key is guessable, and register_secret() could not scrub it from logs.
+        if (!o.secret.empty() && o.secret.size() < 16) {
+          w.error("secret", "must be at least 16 characters (e.g. openssl rand -hex 32)");
+        }
+        for (const auto& t : types) {
+          if (auto e = parse_event_type(t)) {
+            o.event_types.push_back(*e);
+          } else {
+            w.error("event_types", "'" + t + "' is not one of the eight event types");
+          }
+        }
+      });
   s.list<Authorization>(
       "authorizations", c.authorizations,
       "Orders that authorise analysis: which cameras, which events, from when to when.",

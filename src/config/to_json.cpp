@@ -19,6 +19,16 @@ std::string secret(const std::string& value, bool redacted) {
   return redacted && !value.empty() ? "***" : value;
 }
 
+/// "https://hooks.example/T0/B0/token?x" -> "https://hooks.example/***": webhook paths and
+/// queries often carry the token that authorises the call.
+std::string webhook_url_shown(const std::string& url) {
+  const std::string clean = redact_url(url);
+  const size_t scheme = clean.find("://");
+  const size_t path = clean.find_first_of("/?#", scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos || path + 1 >= clean.size()) return clean;
+  return clean.substr(0, path) + "/***";
+}
+
 }  // namespace
 
 nlohmann::json to_json(const CameraConfig& c, bool redacted) {
@@ -91,7 +101,20 @@ nlohmann::json to_json(const Config& c, bool redacted) {
                {"username", m.username},
                {"password", secret(m.password, redacted)},
                {"topic_prefix", m.topic_prefix},
-               {"tls", m.tls}};
+               {"tls", m.tls},
+               {"client_id", m.client_id},
+               {"keepalive_s", m.keepalive_s},
+               {"ca_file", m.ca_file},
+               {"cert_file", m.cert_file},
+               {"key_file", m.key_file}};
+  j["webhooks"] = nlohmann::json::array();
+  for (const auto& w : c.webhooks) {
+    nlohmann::json types = nlohmann::json::array();
+    for (auto t : w.event_types) types.push_back(to_string(t));
+    j["webhooks"].push_back({{"url", redacted ? webhook_url_shown(w.url) : w.url},
+                             {"secret", secret(w.secret, redacted)},
+                             {"event_types", types}});
+  }
   j["authorizations"] = nlohmann::json::array();
   for (const auto& a : c.authorizations) {
     nlohmann::json types = nlohmann::json::array();

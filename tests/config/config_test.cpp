@@ -205,6 +205,22 @@ INSTANTIATE_TEST_SUITE_P(
                 kHead + "authorizations:\n  - reference: A1\n    cameras: [cam9]\n    start: "
                         "2026-07-01\n    end: 2026-07-02\n",
                 "authorizations[0].cameras: no camera has the id 'cam9'"},
+        BadCase{"MqttCertWithoutKey", "mqtt:\n  tls: true\n  cert_file: /etc/c.pem\n",
+                "mqtt.key_file: cert_file and key_file go together"},
+        BadCase{"MqttCaFileWithoutTls", "mqtt:\n  ca_file: /etc/ca.pem\n",
+                "mqtt.ca_file: is only used with tls: true"},
+        BadCase{"MqttKeepaliveOutOfBounds", "mqtt:\n  keepalive_s: 1\n",
+                "mqtt.keepalive_s: 1 is out of bounds (5 .. 600) (line 2)"},
+        BadCase{"WebhookWithoutSecret", "webhooks:\n  - url: https://h/x\n",
+                "webhooks[0].secret: is required (line 2)"},
+        BadCase{"WebhookShortSecret", "webhooks:\n  - url: https://h/x\n    secret: short-key\n",
+                "webhooks[0].secret: must be at least 16 characters"},
+        BadCase{"WebhookNotHttp", "webhooks:\n  - url: ftp://h/x\n    secret: 0123456789abcdef\n",
+                "webhooks[0].url: must start with http:// or https://"},
+        BadCase{"WebhookUnknownEventType",
+                "webhooks:\n  - url: https://h/x\n    secret: 0123456789abcdef\n"
+                "    event_types: [loitering]\n",
+                "webhooks[0].event_types: 'loitering' is not one of the eight event types"},
         BadCase{"DuplicateKey", "log_level: info\nlog_level: debug\n",
                 "log_level: duplicate key (line 2)"},
         BadCase{"ListExpected", "cameras: cam1\n",
@@ -234,6 +250,22 @@ TEST(ConfigTest, SecretsNeverAppearInOutput) {
   // Substituted values are registered, so free text that echoes them is scrubbed too.
   EXPECT_EQ(redact("connect failed: hunter2-camera rejected"), "connect failed: *** rejected");
   EXPECT_EQ(redact("open rtsp://a:b@h/x failed"), "open rtsp://***@h/x failed");
+}
+
+TEST(ConfigTest, WebhooksParseAndHideTheirSecretAndToken) {
+  const LoadResult r = parse_config(
+      "webhooks:\n  - url: https://hooks.example/T0/B0/url-token-xyz\n"
+      "    secret: ${HOOK}\n    event_types: [fire]\n",
+      "/", env_with({{"HOOK", "hook-secret-0123456789"}}));
+  ASSERT_TRUE(r.ok()) << r.error_text("t");
+  ASSERT_EQ(r.config->webhooks.size(), 1u);
+  EXPECT_EQ(r.config->webhooks[0].secret, "hook-secret-0123456789");
+  EXPECT_EQ(r.config->webhooks[0].event_types, std::vector<EventType>{EventType::kFire});
+  const std::string shown = to_json(*r.config).dump();
+  EXPECT_THAT(shown, Not(HasSubstr("hook-secret-0123456789")));
+  EXPECT_THAT(shown, Not(HasSubstr("url-token-xyz")));
+  EXPECT_THAT(shown, HasSubstr("https://hooks.example/***"));
+  EXPECT_EQ(redact("signing with hook-secret-0123456789"), "signing with ***");
 }
 
 TEST(ConfigTest, ErrorsDoNotEchoSecrets) {
