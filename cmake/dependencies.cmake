@@ -9,6 +9,10 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(SQLite3 3.24 REQUIRED)
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+find_package(OpenSSL REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Debian builds cpp-httplib as a library with OpenSSL support (httplib::SSLServer).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(VIGIE_BUILD_TESTS)
   # `make demo` installs only what running needs; `make test` adds GoogleTest and the servers
   # the tests start. Without GoogleTest the engine still builds, without its tests.

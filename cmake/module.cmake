@@ -16,10 +16,10 @@ function(vigie_module name)
   vigie_warnings(vigie_${name})
 endfunction()
 
-# vigie_test(NAME [WHOLE] [SERIAL] SOURCES... DEPS ...): one GoogleTest executable registered with ctest,
-# test by test, or as one entry with WHOLE.
+# vigie_test(NAME [WHOLE] [SERIAL] [PREFIX P] SOURCES... DEPS ...): one GoogleTest executable
+# registered with ctest, test by test (names prefixed with P), or as one entry with WHOLE.
 function(vigie_test name)
-  cmake_parse_arguments(T "WHOLE;SERIAL" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "WHOLE;SERIAL" "TIMEOUT;PREFIX" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -42,7 +42,7 @@ function(vigie_test name)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
                                             RUN_SERIAL ${serial})
   else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${T_PREFIX}"
                          PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}" RUN_SERIAL ${serial})
   endif()
 endfunction()

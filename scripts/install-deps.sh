@@ -9,7 +9,7 @@ build_packages=(
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
-  libmosquitto-dev libcpp-httplib-dev libsqlite3-dev
+  libmosquitto-dev libcpp-httplib-dev libsqlite3-dev libsodium-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev

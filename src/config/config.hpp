@@ -134,6 +134,10 @@ struct ApiConfig {
   int port = 8080;
   std::string tls_cert;
   std::string tls_key;
+  std::string console_dir;      ///< static console files served at /; empty: a placeholder page
+  bool metrics_public = false;  ///< serve /metrics even when not bound to a loopback address
+  std::string admin_user;       ///< created as an admin at start when absent (first run)
+  std::string admin_password;   ///< secret; only used to create admin_user
 };
 
 struct MqttConfig {

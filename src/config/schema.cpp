@@ -274,6 +274,17 @@ void parse_node(Section& s, Config& c) {
     a.integer("port", o.port, 0, 65535, "TCP port (0: any free port).");
     a.text("tls_cert", o.tls_cert, "PEM certificate file; with tls_key, serves HTTPS.");
     a.text("tls_key", o.tls_key, "PEM private key file.", {.secret = false});
+    a.text("console_dir", o.console_dir,
+           "Folder of the console's static files, served at /; empty: a placeholder page.");
+    a.flag("metrics_public", o.metrics_public,
+           "Serve /metrics without authentication even when listen is not a loopback address.");
+    a.text("admin_user", o.admin_user,
+           "An admin user created at start when no user of that name exists.");
+    a.text("admin_password", o.admin_password, "Password of admin_user; use ${ENV}.",
+           {.secret = true});
+    if (!a.describing() && !o.admin_user.empty() && o.admin_password.size() < 8) {
+      a.error("admin_password", "is required with admin_user, at least 8 characters");
+    }
     if (!a.describing() && o.tls_cert.empty() != o.tls_key.empty()) {
       a.error(o.tls_cert.empty() ? "tls_cert" : "tls_key", "tls_cert and tls_key go together");
     }

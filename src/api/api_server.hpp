@@ -1,0 +1,104 @@
+#pragma once
+// The HTTP(S) API of a node: sessions for the console's users, alerts and their workflow,
+// evidence, authorizations, the stop, the journal, statistics, users, a live event stream
+// (Server-Sent Events), Prometheus metrics and the public transparency page. Routes and the
+// roles allowed on each are in routes.hpp; docs/api.md and api/openapi.yaml describe them.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerts/alert_service.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/health.hpp"
+#include "core/status.hpp"
+#include "govern/governance.hpp"
+#include "govern/users.hpp"
+#include "storage/store.hpp"
+
+namespace vigie::api {
+
+/// A camera as the API shows it (the engine adapts its CameraStatus to this).
+struct CameraView {
+  CameraId id;
+  std::string name;
+  CameraHealth health;
+  double analysed_fps = 0;
+  double analysis_ms = 0;
+  bool calibration = false;  ///< alerts are recorded but not shown to operators
+};
+
+/// A configured camera, for the public transparency page: only its name is ever shown; the id
+/// maps authorizations (which name ids) to names.
+struct PublicCamera {
+  CameraId id;
+  std::string name;
+};
+
+/// Tuning of the server; the defaults suit production.
+struct ApiOptions {
+  double session_idle_s = 12 * 3600;  ///< a session unused this long ends
+  int login_free_failures = 5;        ///< failures before refusals start
+  double login_lock_base_s = 30;      ///< first refusal period, doubled after each failure
+  double login_lock_max_s = 900;
+  std::size_t max_body_bytes = 1 << 20;
+  double sse_heartbeat_s = 15;        ///< comment line sent when no event was for this long
+  std::size_t sse_queue_events = 512; ///< a client this far behind is dropped
+  int max_sse_clients = 32;           ///< further event streams get 503
+  int request_threads = 16;           ///< besides one per event stream
+  storage::TimeMs default_stats_days = 7;
+};
+
+/// What the server works with. The references must outlive the server.
+struct ApiDeps {
+  storage::Store& store;
+  alerts::AlertService& alerts;
+  govern::Governance& governance;
+  govern::UserDirectory& users;
+  const Clock& clock;
+  /// Every configured camera with its health (the engine's status). May be empty.
+  std::function<std::vector<CameraView>()> cameras;
+  /// Prometheus text appended to /metrics (per camera fps, drops, reconnects, analysis ms,
+  /// queue depths). May be empty.
+  std::function<std::string()> metrics_extra;
+  /// The evidence folder: EvidenceRecord::path is relative to it.
+  std::filesystem::path evidence_root;
+  /// A servable file for an evidence record. `unmasked` asks for the version without the
+  /// persons' pixelation (static privacy masks stay). Empty: masked records are served from
+  /// evidence_root / path, and unmasked views answer 501.
+  std::function<Result<std::filesystem::path>(const storage::EvidenceRecord&, bool unmasked)>
+      evidence_file;
+  /// The configured cameras, for the transparency page.
+  std::vector<PublicCamera> public_cameras;
+  ApiOptions options = {};
+};
+
+/// One per node. start() and stop() from one thread; requests are served by the server's own
+/// pool of threads.
+class ApiServer {
+ public:
+  ApiServer(ApiDeps deps, config::ApiConfig config);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  /// Binds (port 0: any free port) and serves from a background thread. InvalidArgument for
+  /// an unusable certificate or key; Unavailable when the address cannot be bound.
+  Status start();
+  /// The bound port; 0 before start().
+  [[nodiscard]] int port() const;
+  /// Ends event streams, stops serving and joins; idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_address(const std::string& address);
+
+}  // namespace vigie::api

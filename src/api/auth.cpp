@@ -1,0 +1,119 @@
+#include "api/auth.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace vigie::api {
+namespace {
+
+std::chrono::steady_clock::duration to_duration(double s) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(s));
+}
+
+}  // namespace
+
+SessionTable::SessionTable(const Clock& clock, double idle_s) : clock_(clock), idle_s_(idle_s) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string SessionTable::key(const std::string& token) {
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  return {reinterpret_cast<const char*>(digest), sizeof digest};
+}
+
+std::string SessionTable::open(const Principal& who) {
+  unsigned char random[32];
+  randombytes_buf(random, sizeof random);
+  char hex[sizeof random * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+  std::string token(hex);
+  std::lock_guard lock(mutex_);
+  const SteadyTime now = clock_.now();
+  expire_locked(now);
+  sessions_[key(token)] = Session{who, now};
+  return token;
+}
+
+std::optional<Principal> SessionTable::find(const std::string& token) {
+  if (token.empty()) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(key(token));
+  if (it == sessions_.end()) return std::nullopt;
+  const SteadyTime now = clock_.now();
+  if (seconds_between(it->second.last_used, now) > idle_s_) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_used = now;
+  return it->second.who;
+}
+
+void SessionTable::close(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(key(token));
+}
+
+void SessionTable::close_user(const std::string& user) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.who.user == user; });
+}
+
+std::size_t SessionTable::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void SessionTable::expire_locked(SteadyTime now) {
+  std::erase_if(sessions_,
+                [&](const auto& kv) { return seconds_between(kv.second.last_used, now) > idle_s_; });
+}
+
+LoginThrottle::LoginThrottle(const Clock& clock, int free_failures, double base_s, double max_s)
+    : clock_(clock), free_failures_(free_failures), base_s_(base_s), max_s_(max_s) {}
+
+double LoginThrottle::wait_s(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return 0;
+  return std::max(0.0, seconds_between(clock_.now(), it->second.until));
+}
+
+void LoginThrottle::failed(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  const SteadyTime now = clock_.now();
+  // Forget keys quiet for longer than the longest delay, so the table stays small.
+  if (entries_.size() > 10000) {
+    std::erase_if(entries_,
+                  [&](const auto& kv) { return seconds_between(kv.second.last, now) > max_s_; });
+  }
+  Entry& e = entries_[key];
+  e.failures += 1;
+  e.last = now;
+  if (e.failures >= free_failures_) {
+    const int extra = std::min(e.failures - free_failures_, 20);
+    const double delay = std::min(max_s_, base_s_ * std::pow(2.0, extra));
+    e.until = now + to_duration(delay);
+    e.refusal_reported = false;
+  }
+}
+
+void LoginThrottle::succeeded(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(key);
+}
+
+bool LoginThrottle::first_refusal(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  Entry& e = entries_[key];
+  if (e.refusal_reported) return false;
+  e.refusal_reported = true;
+  return true;
+}
+
+}  // namespace vigie::api

@@ -1,0 +1,27 @@
+#pragma once
+// The public transparency information: which cameras are analysed, for which events, under
+// which authorization, until when. Camera names only: never URLs, never internal ids.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_server.hpp"
+#include "govern/governance.hpp"
+
+namespace vigie::api {
+
+/// The current and coming authorizations (revoked and expired ones are left out), each with
+/// the names of its cameras; and each camera's present analysis state.
+nlohmann::json transparency_json(const govern::Governance& governance,
+                                 const std::vector<PublicCamera>& cameras,
+                                 storage::TimeMs now_ms);
+
+/// A self-contained HTML page (no script) of transparency_json, in French and English.
+std::string transparency_html(const nlohmann::json& info);
+
+/// Escapes text for HTML element content and attribute values.
+std::string html_escape(const std::string& text);
+
+}  // namespace vigie::api

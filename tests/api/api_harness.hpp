@@ -1,0 +1,60 @@
+#pragma once
+// A whole API on 127.0.0.1 with a free port: a SQLite store in a temporary folder,
+// the alert service, governance, users of every role, two cameras, evidence files.
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "alerts/alert_service.hpp"
+#include "api/api_server.hpp"
+#include "core/clock.hpp"
+#include "govern/governance.hpp"
+#include "govern/users.hpp"
+#include "storage/store.hpp"
+
+namespace vigie::testing {
+
+inline constexpr const char* kPassword = "correct-horse-battery";
+
+struct HarnessOptions {
+  std::string tls_cert;
+  std::string tls_key;
+  double sse_heartbeat_s = 0.1;
+  std::size_t sse_queue_events = 512;
+};
+
+class ApiHarness {
+ public:
+  explicit ApiHarness(HarnessOptions options = {});
+  ~ApiHarness();
+
+  [[nodiscard]] int port() const { return server->port(); }
+  /// A client of the server (plain HTTP).
+  [[nodiscard]] std::unique_ptr<httplib::Client> client() const;
+  /// Logs in `user` (op, sup, aud, adm) and returns the bearer token.
+  std::string login(const std::string& user) const;
+  /// An alert raised on `camera`, through the alert service.
+  storage::AlertRecord raise(const std::string& camera, EventType type, bool calibration = false);
+  /// Stores a masked snapshot (and its unmasked rendering beside it) for an alert.
+  storage::EvidenceRecord add_snapshot(std::int64_t alert_id, const std::string& content);
+
+  std::filesystem::path dir;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<alerts::AlertService> alerts;
+  std::unique_ptr<govern::Governance> governance;
+  std::unique_ptr<govern::UserDirectory> users;
+  std::unique_ptr<api::ApiServer> server;
+  int raised = 0;
+};
+
+/// Authorization header for a token.
+httplib::Headers bearer(const std::string& token);
+/// Parses a response body as JSON (null when it is not).
+nlohmann::json body_json(const httplib::Result& r);
+
+}  // namespace vigie::testing
