@@ -27,5 +27,6 @@ Command add_eval_command(CLI::App& app);
 Command add_stop_command(CLI::App& app);
 Command add_resume_command(CLI::App& app);
 Command add_journal_command(CLI::App& app);
+Command add_user_command(CLI::App& app);
 
 }  // namespace vigie::cli
