@@ -13,6 +13,7 @@ find_package(OpenSSL REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Debian builds cpp-httplib as a library with OpenSSL support (httplib::SSLServer).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 if(VIGIE_BUILD_TESTS)
   # `make demo` installs only what running needs; `make test` adds GoogleTest and the servers
   # the tests start. Without GoogleTest the engine still builds, without its tests.

@@ -28,5 +28,6 @@ Command add_stop_command(CLI::App& app);
 Command add_resume_command(CLI::App& app);
 Command add_journal_command(CLI::App& app);
 Command add_user_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace vigie::cli
