@@ -123,5 +123,47 @@ TEST(NodeCliTest, SigusrOneStopsAnalysisAndIsJournaled) {
   EXPECT_FALSE(has_action(records, "alert.raised"));
 }
 
+TEST(NodeCliTest, StopAndResumeFromTheCommandLineThroughTheApi) {
+  TempDir dir;
+  const auto config = intrusion_node(dir, true, "{realtime: true, loop: true}");
+  for (const auto& [name, role] : {std::pair{"op", "operator"}, std::pair{"sup", "supervisor"}}) {
+    const auto r = run_command("VIGIE_PASSWORD=" + std::string(name) + "-password " +
+                               vigie("user add " + std::string(name) + " --role " + role +
+                                     " --config " + config.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  test::Child node(vigie("run --status-interval 0 --duration 60 --config " + config.string()));
+  ASSERT_TRUE(node.wait_for_output("API and console: http://127.0.0.1:", 30)) << node.err();
+  const std::string out = node.out();
+  const auto at = out.find("127.0.0.1:") + 10;
+  const std::string api = "http://127.0.0.1:" + out.substr(at, out.find('/', at) - at);
+
+  auto as = [&](const std::string& user, const std::string& args) {
+    return run_command("VIGIE_PASSWORD=" + user + "-password " +
+                       vigie(args + " --api " + api + " --user " + user));
+  };
+  const auto stop = as("op", "stop --camera gate --reason 'smoke on screen'");
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_THAT(stop.out, HasSubstr("stopped: camera gate"));
+  const auto refused = as("op", "resume --camera gate");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("403"));
+  const auto wrong = run_command("VIGIE_PASSWORD=nope " +
+                                 vigie("stop --api " + api + " --user sup"));
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.err, HasSubstr("login as sup failed"));
+  const auto resume = as("sup", "resume --camera gate");
+  EXPECT_EQ(resume.exit_code, 0) << resume.err;
+  node.signal(SIGTERM);
+  EXPECT_EQ(node.wait(30), 0) << node.err();
+
+  std::vector<std::string> stops;
+  for (const auto& r : journal_lines(dir)) {
+    const std::string action = r.value("action", "");
+    if (action.rfind("stop.", 0) == 0) stops.push_back(action + " by " + r.value("actor", ""));
+  }
+  EXPECT_EQ(stops, (std::vector<std::string>{"stop.stopped by op", "stop.resumed by sup"}));
+}
+
 }  // namespace
 }  // namespace vigie
