@@ -1,8 +1,11 @@
 #include "api/transparency.hpp"
 
+#include "core/html.hpp"
+
 #include <chrono>
 #include <map>
 
+#include "core/html.hpp"
 #include "core/iso_time.hpp"
 
 namespace vigie::api {
@@ -38,21 +41,6 @@ std::string english(const std::string& type) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 nlohmann::json transparency_json(const govern::Governance& governance,
                                  const std::vector<PublicCamera>& cameras,

@@ -21,7 +21,4 @@ nlohmann::json transparency_json(const govern::Governance& governance,
 /// A self-contained HTML page (no script) of transparency_json, in French and English.
 std::string transparency_html(const nlohmann::json& info);
 
-/// Escapes text for HTML element content and attribute values.
-std::string html_escape(const std::string& text);
-
 }  // namespace vigie::api

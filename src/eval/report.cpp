@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/html.hpp"
+
 namespace vigie::eval {
 namespace {
 
@@ -39,21 +41,6 @@ std::string pad_right(std::string_view s, std::size_t width) {
   return std::string(s) + std::string(w < width ? width - w : 0, ' ');
 }
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 bool has_data(const EventMetrics& m) {
   return m.truth > 0 || m.detections + m.duplicates + m.fp > 0;
@@ -198,7 +185,7 @@ std::string timeline_svg(const ClipResult& clip, const MatchOptions& options) {
   std::string s = fmt::format(
       "<svg class=\"plot\" width=\"{}\" height=\"{}\" "
       "role=\"img\" aria-label=\"timeline of {}\">\n",
-      left + plot_w + 200, height, escape(clip_label(clip)));
+      left + plot_w + 200, height, html_escape(clip_label(clip)));
   for (int tick = 0; tick <= 4; ++tick) {
     const double x = left + plot_w * tick / 4.0;
     s += fmt::format(
@@ -228,7 +215,7 @@ std::string timeline_svg(const ClipResult& clip, const MatchOptions& options) {
           "<title>truth {}: {:.2f}–{:.2f} s, {}{}</title></rect>\n",
           px(e.start_s), y, std::max(px(e.end_s) - px(e.start_s), 1.0), hit ? kF1Colour : "#fff",
           kF1Colour, t, e.start_s, e.end_s, hit ? "detected" : "missed",
-          e.note.empty() ? "" : "; " + escape(e.note));
+          e.note.empty() ? "" : "; " + html_escape(e.note));
     }
     for (std::size_t a = 0; a < clip.alerts.size(); ++a) {
       const ClipAlert& al = clip.alerts[a];
@@ -368,7 +355,7 @@ std::string render_html(const Evaluation& ev, std::string_view title) {
   body += "<h2>Time to detect</h2>\n" + ttd_svg(ev);
   body += "<h2>Clips</h2>\n";
   for (const ClipResult& c : ev.clips) {
-    body += fmt::format("<h3>{}</h3>\n", escape(clip_label(c)));
+    body += fmt::format("<h3>{}</h3>\n", html_escape(clip_label(c)));
     body += timeline_svg(c, ev.options);
   }
   // Inline SVG in HTML needs no xmlns, so the page holds no URL at all.
@@ -381,7 +368,7 @@ std::string render_html(const Evaluation& ev, std::string_view title) {
       "svg.plot{{display:block;margin:0.5em 0 1.5em}} svg text{{font-size:12px}}\n"
       "svg .small{{font-size:10px}} svg .grid{{stroke:#ddd}}\n"
       "</style>\n</head>\n<body>\n<h1>{0}</h1>\n<pre>{1}</pre>\n{2}</body>\n</html>\n",
-      escape(title), escape(format_table(ev)), body);
+     html_escape(title), html_escape(format_table(ev)), body);
   return html;
 }
 
