@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/retention.hpp"
+#include "config/loader.hpp"
 #include "api/api_server.hpp"
 #include "api/views.hpp"
 #include "core/log.hpp"
@@ -438,15 +439,33 @@ Status Node::start() {
   }
   n.retention->start();
   n.services = std::thread([&n] { n.run_services(); });
+  // A configuration that differs from the one the node last started with is a change the
+  // evaluators must see: journaled with both versions.
+  const std::string version = config::config_version(n.config);
+  std::string previous;
+  storage::JournalQuery last_start;
+  last_start.action_prefix = "node.started";
+  last_start.limit = 1'000'000;
+  if (auto starts = n.store->journal(last_start); starts.is_ok() && !starts->empty()) {
+    previous = starts->back().detail.value("config_version", "");
+  }
+  const storage::TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  n.clock.wall_now().time_since_epoch())
+                                  .count();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
+    if (!previous.empty() && previous != version) {
+      auto c = tx.journal({now, "config", "config.changed",
+                           {{"from_version", previous}, {"to_version", version}}});
+      if (!c.is_ok()) return c.status();
+    }
     nlohmann::json cameras = nlohmann::json::array();
     for (const auto& c : n.config.cameras) cameras.push_back(c.id);
-    auto j = tx.journal({std::chrono::duration_cast<std::chrono::milliseconds>(
-                             n.clock.wall_now().time_since_epoch())
-                             .count(),
+    auto j = tx.journal({now,
                          "system",
                          "node.started",
-                         {{"cameras", cameras}, {"api_port", api_port()}}});
+                         {{"cameras", cameras},
+                          {"api_port", api_port()},
+                          {"config_version", version}}});
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) return s;

@@ -28,7 +28,8 @@ std::string vigie(const std::string& args) {
 // Renders the intrusion scene (someone enters the track zone at 13.4 s) and writes a node
 // configuration around its camera: a data folder, any free port, and an authorization.
 std::filesystem::path intrusion_node(const TempDir& dir, bool authorised = true,
-                                     const std::string& input = "{realtime: false}") {
+                                     const std::string& input = "{realtime: false}",
+                                     const std::string& types = "[intrusion]") {
   const auto synth = run_command(
       vigie("synth --scenario intrusion --seed 1 --duration 20 --out " + (dir / "scene").string()));
   EXPECT_EQ(synth.exit_code, 0) << synth.err;
@@ -48,7 +49,7 @@ std::filesystem::path intrusion_node(const TempDir& dir, bool authorised = true,
   if (authorised) {
     const auto now = std::chrono::system_clock::now();
     node << "authorizations:\n"
-         << "  - reference: TEST-1\n    cameras: [gate]\n    event_types: [intrusion]\n"
+         << "  - reference: TEST-1\n    cameras: [gate]\n    event_types: " << types << "\n"
          << "    start: " << format_iso8601(now - std::chrono::hours(1)) << "\n"
          << "    end: " << format_iso8601(now + std::chrono::hours(1)) << "\n"
          << "    controller: test\n";
@@ -106,6 +107,23 @@ TEST(NodeCliTest, WithoutAuthorizationNothingIsAnalysed) {
   EXPECT_THAT(r.out, Not(HasSubstr("*** ALERT")));
   EXPECT_THAT(r.out, HasSubstr("no active authorization"));
   EXPECT_FALSE(has_action(journal_lines(dir), "alert.raised"));
+}
+
+TEST(NodeCliTest, OnlyAuthorisedEventTypesAreEvaluatedAndConfigChangesAreJournaled) {
+  TempDir dir;
+  auto config = intrusion_node(dir, true, "{realtime: false}", "[fire]");
+  auto r = run_command(vigie("run --status-interval 0 --config " + config.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("*** ALERT"))) << "intrusion is not authorised here";
+  EXPECT_THAT(r.out, Not(HasSubstr("not analysed")));
+
+  config = intrusion_node(dir, true, "{realtime: false}", "[intrusion, fire]");
+  r = run_command(vigie("run --status-interval 0 --config " + config.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("*** ALERT intrusion"));
+  const auto records = journal_lines(dir);
+  EXPECT_TRUE(has_action(records, "config.changed"));
+  EXPECT_TRUE(has_action(records, "alert.raised"));
 }
 
 TEST(NodeCliTest, SigusrOneStopsAnalysisAndIsJournaled) {
