@@ -92,7 +92,8 @@ function renderMute() {
   const b = document.getElementById('mute-button');
   const hears = ['operator', 'supervisor'].includes(ctx.me?.role);
   b.hidden = !hears;
-  b.textContent = muted() ? '\u{1F507}' : '\u{1F50A}';
+  b.textContent = muted() ? '\u266A \u2715' : '\u266A';
+  b.classList.toggle('muted-sound', muted());
   b.title = muted() ? t('sound.off') : t('sound.on');
   b.setAttribute('aria-pressed', muted() ? 'true' : 'false');
 }

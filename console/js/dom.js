@@ -1,6 +1,14 @@
 // Small DOM helpers: h('div.class', {attrs}, children...).
 
+function isAttrs(x) {
+  return x && typeof x === 'object' && !(x instanceof Node) && !Array.isArray(x);
+}
+
 export function h(tag, attrs = {}, ...children) {
+  if (!isAttrs(attrs)) {
+    children.unshift(attrs);
+    attrs = {};
+  }
   const [name, ...classes] = tag.split('.');
   const el = document.createElement(name || 'div');
   if (classes.length) el.className = classes.join(' ');
@@ -20,6 +28,10 @@ export function h(tag, attrs = {}, ...children) {
 
 const SVG = 'http://www.w3.org/2000/svg';
 export function s(tag, attrs = {}, ...children) {
+  if (!isAttrs(attrs)) {
+    children.unshift(attrs);
+    attrs = {};
+  }
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null) continue;
@@ -27,7 +39,7 @@ export function s(tag, attrs = {}, ...children) {
     else if (k === 'text') el.textContent = v;
     else el.setAttribute(k, v);
   }
-  for (const c of children.flat()) if (c) el.append(c);
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
   return el;
 }
 

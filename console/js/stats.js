@@ -78,6 +78,6 @@ export function mount(root, ctx) {
       bars(t('stats.verdict'), types.filter(([, v]) => v.median_verdict_s !== null).map(([k, v]) => [typeName(k), v.median_verdict_s])),
       bars(`${t('stats.calibration')} (${st.calibration.alerts})`,
         [...Object.entries(st.calibration.by_type).map(([k, v]) => [typeName(k), v, String(v)]),
-          ...Object.entries(st.calibration.by_camera).map(([k, v]) => [`\u{1F4F7} ${ctx.cameraName(k)}`, v, String(v)])]));
+          ...Object.entries(st.calibration.by_camera).map(([k, v]) => [`${t("system.camera")} ${ctx.cameraName(k)}`, v, String(v)])]));
   }).catch((e) => grid.append(h('p.error', { text: e.message })));
 }

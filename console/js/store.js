@@ -104,12 +104,12 @@ export class AlertStore {
     const a = list[0];
     banner.className = `banner p${PRIORITY[a.type] || 9}`;
     banner.dataset.alert = a.id;
-    banner.append(
+    banner.append(...[
       h('strong', { text: `${t('banner.new')} : ${typeName(a.type)}` }),
       h('span', { text: ` \u2014 ${this.ctx.cameraName(a.camera)}${a.zone ? ` / ${a.zone}` : ''} \u2014 ${fmtDate(a.raised_ms, 'time')}` }),
       list.length > 1 ? h('span.more', { text: t('banner.more', { n: list.length - 1 }) }) : null,
       h('button.primary', { onclick: () => this.ctx.go(`#/alerts/${a.id}`), text: t('banner.open') }),
-    );
+    ].filter(Boolean));
     banner.hidden = false;
   }
 

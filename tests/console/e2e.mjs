@@ -97,7 +97,8 @@ async function main() {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${path.join(dir, 'chromium-profile')}`, '--autoplay-policy=no-user-gesture-required'],
+      '--autoplay-policy=no-user-gesture-required'],
+    // playwright gives each launch a fresh, temporary --user-data-dir of its own.
   });
   const viewport = { width: 1400, height: 900 };
   async function session(user, lang = 'fr-FR') {
@@ -196,7 +197,7 @@ async function main() {
   const geometry = await apiJson(sup, '/api/v1/cameras/gate/geometry');
   const added = geometry.zones.find((z) => z.id.startsWith('zone-'));
   check(added && added.polygon.length === 4 && geometry.updated_by === 'supervisor', `the drawn zone is stored (${added?.id})`);
-  const changed = await apiJson(sup, '/api/v1/journal?action=camera.geometry_changed');
+  const changed = await apiJson(aud, '/api/v1/journal?action=camera.geometry_changed');
   check(changed.records.length === 1, 'camera.geometry_changed is journaled');
   await shot(sup, '09-zones');
   await sup.goto(`${base}/#/system`);
