@@ -168,7 +168,7 @@ export function mount(root, ctx, rest) {
     const actions = h('div.actions');
     if (judges && OPEN_STATES.includes(a.state)) {
       const list = await reasons();
-      const comment = h('textarea', { rows: 2, id: 'verdict-comment', placeholder: t('alert.comment') });
+      const comment = h('textarea', { rows: 2, id: 'verdict-comment', placeholder: t('alert.verdict_comment') });
       actions.append(
         h('div.verdict',
           h('button.confirm', { id: 'confirm', onclick: () => verdict(true), text: t('alert.confirm') }),
@@ -189,7 +189,7 @@ export function mount(root, ctx, rest) {
         h('button', { onclick: () => act('assign', { user: who.value.trim() }), text: t('alert.assign_do') }),
         ['confirmed', 'dismissed'].includes(a.state)
           ? h('button', { onclick: () => act('close'), text: t('alert.close') }) : null));
-      const text = h('textarea', { rows: 2, id: 'comment-text' });
+      const text = h('textarea', { rows: 2, id: 'comment-text', placeholder: t('alert.comment') });
       actions.append(h('div.comment-add', text,
         h('button', { onclick: async () => {
           if (!text.value.trim()) return;

@@ -3,7 +3,7 @@
 
 import { get } from './api.js';
 import { h, s } from './dom.js';
-import { t, typeName, fmtNumber, fmtDate } from './i18n.js';
+import { t, typeName, fmtNumber, fmtDate, lang } from './i18n.js';
 
 /** Horizontal bars: rows of [label, value, text]. `max` fixes the scale (1 for shares). */
 function bars(title, rows, { max, percent = false } = {}) {
@@ -30,16 +30,16 @@ function bars(title, rows, { max, percent = false } = {}) {
   return fig;
 }
 
-/** Columns over time: [[hour_ms, count]]. */
-function columns(title, points) {
+/** Columns over time: [[hour_ms, count]], one column per hour of [from_ms, to_ms). */
+function columns(title, points, fromMs, toMs) {
   const fig = h('figure.chart.wide', {}, h('figcaption', { text: title }));
   if (!points.length) {
     fig.append(h('p.muted', { text: t('stats.none') }));
     return fig;
   }
   const hour = 3600 * 1000;
-  const first = points[0][0];
-  const last = points[points.length - 1][0];
+  const first = Math.floor(fromMs / hour) * hour;
+  const last = Math.floor((toMs - 1) / hour) * hour;
   const n = Math.max(1, Math.round((last - first) / hour) + 1);
   const w = 720;
   const hh = 160;
@@ -67,10 +67,10 @@ export function mount(root, ctx) {
     const types = Object.entries(st.by_type);
     const cams = Object.entries(st.by_camera);
     grid.append(
-      h('p.total', { text: `${t('stats.total')} : ${st.total.alerts} \u2014 ${t('state.confirmed')} ${st.total.confirmed}, ${t('state.dismissed')} ${st.total.dismissed}` }),
+      h('p.total', { text: `${t('stats.total')}${lang === 'fr' ? ' :' : ':'} ${st.total.alerts} \u2014 ${t('state.confirmed')} ${st.total.confirmed}, ${t('state.dismissed')} ${st.total.dismissed}` }),
       bars(t('stats.by_type'), types.map(([k, v]) => [typeName(k), v.alerts, String(v.alerts)])),
       bars(t('stats.by_camera'), cams.map(([k, v]) => [ctx.cameraName(k), v.alerts, String(v.alerts)])),
-      columns(t('stats.by_hour'), st.by_hour.map((x) => [x.hour_ms, x.alerts])),
+      columns(t('stats.by_hour'), st.by_hour.map((x) => [x.hour_ms, x.alerts]), st.from_ms, st.to_ms),
       bars(t('stats.precision_type'), types.map(([k, v]) => [typeName(k), v.precision,
         v.precision === null ? '\u2013' : `${fmtNumber(v.precision * 100, 0)} % (${v.confirmed}/${v.confirmed + v.dismissed})`]), { max: 1, percent: true }),
       bars(t('stats.precision_camera'), cams.map(([k, v]) => [ctx.cameraName(k), v.precision,

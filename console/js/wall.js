@@ -76,7 +76,7 @@ export function mount(root, ctx) {
       x.badge.textContent = c.state;
       x.badge.className = `badge health-${c.state}`;
       x.badge.title = c.reason || '';
-      x.fps.textContent = `${fmtNumber(c.analysed_fps, 1)} ${t('wall.fps')}`;
+      x.fps.textContent = c.permit.analyse ? `${fmtNumber(c.analysed_fps, 1)} ${t('wall.fps')}` : '';
       const cameraStopped = stops[c.id]?.stopped;
       x.stopBtn.hidden = !c.permit.analyse;
       x.resumeBtn.hidden = !(cameraStopped && ctx.me.role === 'supervisor');
