@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 DEMO_DIR ?= var/demo
 CMAKE_FLAGS ?=
 
-.PHONY: all configure build demo test deps test-deps clean format tidy
+.PHONY: all configure build demo test deps test-deps console-deps clean format tidy
 
 all: build
 
@@ -26,7 +26,13 @@ build: deps configure
 demo: build
 	./$(BUILD_DIR)/vigie demo --dir $(DEMO_DIR)
 
-test: test-deps configure
+# playwright-core for the console's browser test, exactly as locked (no browser is downloaded:
+# the test drives Debian's chromium).
+console-deps:
+	@if [ ! -d tests/console/node_modules/playwright-core ]; then \
+	  cd tests/console && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
+
+test: test-deps configure console-deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 

@@ -17,6 +17,7 @@ test_packages=(
   mosquitto mosquitto-clients
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+  chromium nodejs npm
 )
 
 wanted=("${build_packages[@]}")

@@ -393,6 +393,85 @@ struct ApiServer::Impl {
     send_error(res, 404, "not_found", "no camera '" + id + "'");
   }
 
+  void camera_frame(const Request& req, Response& res, const Principal&) {
+    const std::string id = req.matches[1].str();
+    if (!d.camera_frame) {
+      return send_error(res, 501, "unimplemented", "live frames are not available on this node");
+    }
+    auto jpeg = d.camera_frame(id);
+    if (!jpeg) return send_status(res, jpeg.status());
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(std::move(*jpeg), "image/jpeg");
+  }
+
+  void get_geometry(const Request& req, Response& res, const Principal&) {
+    const std::string id = req.matches[1].str();
+    if (!d.camera_geometry) {
+      return send_error(res, 501, "unimplemented", "camera geometry is not available on this node");
+    }
+    auto g = d.camera_geometry(id);
+    if (!g) return send_status(res, g.status());
+    send_json(res, *g);
+  }
+
+  void put_geometry(const Request& req, Response& res, const Principal& who) {
+    const std::string id = req.matches[1].str();
+    auto body = parse_body(req);
+    if (!body) return send_status(res, body.status());
+    if (!d.set_camera_geometry) {
+      return send_error(res, 501, "unimplemented", "camera geometry is not available on this node");
+    }
+    const std::string flag = req.get_param_value("dry_run");
+    const bool dry_run = flag == "1" || flag == "true";
+    // Only the geometry's keys; what the GET adds (sizes, who changed it) is ignored.
+    Json geometry = Json::object();
+    for (const char* key : {"zones", "lines", "calibration", "privacy_masks"}) {
+      if (body->contains(key)) geometry[key] = (*body)[key];
+    }
+    for (const auto& [key, value] : body->items()) {
+      if (key == "zones" || key == "lines" || key == "calibration" || key == "privacy_masks" ||
+          key == "camera" || key == "source_width" || key == "source_height" ||
+          key == "updated_ms" || key == "updated_by") {
+        continue;
+      }
+      return send_json(res,
+                       {{"error", {{"code", "invalid_argument"},
+                                   {"message", key + ": unknown key"},
+                                   {"errors", Json::array({{{"path", key},
+                                                            {"message", "unknown key"}}})}}}},
+                       400);
+    }
+    GeometryChange change = d.set_camera_geometry(id, geometry, who.user, dry_run);
+    if (!change.errors.empty()) {
+      Json errors = Json::array();
+      std::string message;
+      for (const auto& e : change.errors) {
+        errors.push_back({{"path", e.path}, {"message", e.message}});
+        if (!message.empty()) message += "; ";
+        message += e.path + ": " + e.message;
+      }
+      return send_json(
+          res, {{"error", {{"code", "invalid_argument"}, {"message", message}, {"errors", errors}}}},
+          400);
+    }
+    if (!change.status.is_ok()) return send_status(res, change.status);
+    send_json(res, {{"camera", id},
+                    {"dry_run", dry_run},
+                    {"before", change.before},
+                    {"after", change.after}});
+  }
+
+  void system(const Request&, Response& res, const Principal&) {
+    Json out = d.system ? d.system() : Json::object();
+    Json cams = Json::array();
+    for (const auto& c : cameras()) cams.push_back(camera_json(c, d.governance.permit(c.id)));
+    out["cameras"] = cams;
+    out["sse_clients"] = hub.clients();
+    out["sessions"] = sessions.size();
+    out["analysis_stopped"] = d.governance.global_stop().stopped;
+    send_json(res, out);
+  }
+
   // ---- alerts ---------------------------------------------------------------------------
 
   void list_alerts(const Request& req, Response& res, const Principal& who) {
@@ -1112,6 +1191,10 @@ struct ApiServer::Impl {
         {"GET /api/v1/me", bind(&Impl::me)},
         {"GET /api/v1/cameras", bind(&Impl::list_cameras)},
         {"GET /api/v1/cameras/{id}", bind(&Impl::get_camera)},
+        {"GET /api/v1/cameras/{id}/frame.jpg", bind(&Impl::camera_frame)},
+        {"GET /api/v1/cameras/{id}/geometry", bind(&Impl::get_geometry)},
+        {"PUT /api/v1/cameras/{id}/geometry", bind(&Impl::put_geometry)},
+        {"GET /api/v1/system", bind(&Impl::system)},
         {"GET /api/v1/alerts", bind(&Impl::list_alerts)},
         {"GET /api/v1/alerts/{id}", bind(&Impl::get_alert)},
         {"POST /api/v1/alerts/{id}/seen", bind(&Impl::seen)},
@@ -1172,6 +1255,8 @@ struct ApiServer::Impl {
         server->Get(pattern, guarded);
       } else if (spec.method == "POST") {
         server->Post(pattern, guarded);
+      } else if (spec.method == "PUT") {
+        server->Put(pattern, guarded);
       } else if (spec.method == "PATCH") {
         server->Patch(pattern, guarded);
       } else if (spec.method == "DELETE") {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "alerts/alert_service.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -36,6 +38,20 @@ struct CameraView {
 struct PublicCamera {
   CameraId id;
   std::string name;
+};
+
+/// One problem of a geometry, by key path from the geometry's root ("zones[1].polygon").
+struct GeometryError {
+  std::string path;
+  std::string message;
+};
+
+/// The outcome of a geometry change (or of its dry run).
+struct GeometryChange {
+  Status status;                     ///< InvalidArgument: `errors` says what is wrong
+  std::vector<GeometryError> errors;
+  nlohmann::json before;             ///< the geometry in force until now
+  nlohmann::json after;              ///< the geometry as validated
 };
 
 /// Tuning of the server; the defaults suit production.
@@ -73,6 +89,21 @@ struct ApiDeps {
       evidence_file;
   /// The configured cameras, for the transparency page.
   std::vector<PublicCamera> public_cameras;
+  /// The latest analysed frame of a camera as JPEG, with persons pixelated and privacy masks
+  /// burned in. NotFound for an unknown camera; FailedPrecondition (with the reason) when it
+  /// is not analysed; Unavailable before its first analysed frame. Empty: 501.
+  std::function<Result<std::string>(const CameraId&)> camera_frame;
+  /// A camera's geometry: zones, lines, calibration, privacy_masks (the configuration's
+  /// shapes), source_width, source_height, updated_ms and updated_by. Empty: 501.
+  std::function<Result<nlohmann::json>(const CameraId&)> camera_geometry;
+  /// Validates a new geometry and, unless `dry_run`, stores it, journals the change
+  /// ("camera.geometry_changed", before and after) and applies it to the running camera.
+  std::function<GeometryChange(const CameraId&, const nlohmann::json& geometry,
+                               const std::string& user, bool dry_run)>
+      set_camera_geometry;
+  /// Process figures (CPU share, memory, uptime) and per-camera counters for
+  /// GET /api/v1/system. Empty: only the cameras.
+  std::function<nlohmann::json()> system;
   ApiOptions options = {};
 };
 

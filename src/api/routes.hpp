@@ -25,7 +25,7 @@ unsigned role_bit(govern::Role role);
 
 /// One route: method, path in OpenAPI form ("/api/v1/alerts/{id}"), who may call it.
 struct RouteSpec {
-  std::string_view method;  ///< "GET", "POST", "PATCH", "DELETE"
+  std::string_view method;  ///< "GET", "POST", "PUT", "PATCH", "DELETE"
   std::string_view path;
   /// Allowed roles; 0 for a public route that needs no session.
   unsigned roles = 0;

@@ -105,11 +105,13 @@ int demo(const Options& o) {
     }
   }
   std::printf("demo login: operator, supervisor, auditor or admin, password %s\n", kDemoPassword);
+  std::fflush(stdout);
   engine::NodeOptions options;
   options.also_on_alert = print_alerts();
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;
   loop.stop_when_finished = false;
+  loop.console_login = std::string("login operator / ") + kDemoPassword;
   if (o.duration_s > 0) loop.duration_s = o.duration_s;
   return run_node_in_foreground(config, std::move(options), loop);
 }

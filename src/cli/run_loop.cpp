@@ -4,6 +4,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -91,8 +93,34 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   return all_failed ? 1 : 0;
 }
 
-int run_node_in_foreground(const config::Config& config, engine::NodeOptions options,
+std::string default_console_dir() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("VIGIE_CONSOLE_DIR"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path bin = exe.parent_path();
+    candidates.push_back(bin / "console");
+    candidates.push_back(bin.parent_path() / "console");
+    candidates.push_back(bin.parent_path() / "share" / "vigie" / "console");
+  }
+#ifdef VIGIE_CONSOLE_SOURCE_DIR
+  candidates.emplace_back(VIGIE_CONSOLE_SOURCE_DIR);
+#endif
+  candidates.emplace_back("/usr/share/vigie/console");
+  for (const auto& dir : candidates) {
+    if (fs::is_regular_file(dir / "index.html", ec)) return fs::weakly_canonical(dir, ec).string();
+  }
+  return {};
+}
+
+int run_node_in_foreground(const config::Config& given, engine::NodeOptions options,
                            RunLoopOptions loop) {
+  config::Config config = given;
+  if (config.api.console_dir.empty()) config.api.console_dir = default_console_dir();
   auto node = engine::Node::open(config, std::move(options));
   if (!node.is_ok()) {
     std::fprintf(stderr, "not started: %s\n", node.status().to_string().c_str());
@@ -104,8 +132,19 @@ int run_node_in_foreground(const config::Config& config, engine::NodeOptions opt
   }
   if ((*node)->api_port() != 0) {
     const bool tls = !config.api.tls_cert.empty();
-    std::printf("API and console: %s://%s:%d/\n", tls ? "https" : "http",
-                config.api.listen.c_str(), (*node)->api_port());
+    const std::string host = config.api.listen == "0.0.0.0" || config.api.listen == "::"
+                                 ? "127.0.0.1"
+                                 : config.api.listen;
+    std::printf("API and console: %s://%s:%d/\n", tls ? "https" : "http", host.c_str(),
+                (*node)->api_port());
+    if (!config.api.console_dir.empty()) {
+      std::printf("console: %s://%s:%d/%s%s%s (files from %s)\n", tls ? "https" : "http",
+                  host.c_str(), (*node)->api_port(), loop.console_login.empty() ? "" : " (",
+                  loop.console_login.c_str(), loop.console_login.empty() ? "" : ")",
+                  config.api.console_dir.c_str());
+    } else {
+      std::printf("console: not found (set api.console_dir or VIGIE_CONSOLE_DIR)\n");
+    }
     std::fflush(stdout);
   }
   engine::Node& n = **node;

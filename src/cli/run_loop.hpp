@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "engine/engine.hpp"
 #include "engine/node.hpp"
@@ -18,7 +19,15 @@ struct RunLoopOptions {
   /// SIGUSR1: the global analysis stop (the process keeps running, journaled, and only a
   /// supervisor resumes). Unset: SIGUSR1 is ignored.
   std::function<void()> on_stop_signal;
+  /// Printed after the console's address, e.g. "login operator / secret".
+  std::string console_login;
 };
+
+/// Where the console's files are when api.console_dir is not set: $VIGIE_CONSOLE_DIR, then
+/// beside the binary (`console/`, `../console/`: a build folder inside the source tree),
+/// `../share/vigie/console/` (an installed binary), the source tree the binary was built
+/// from, then /usr/share/vigie/console. The first holding an index.html; empty when none.
+std::string default_console_dir();
 
 /// An alert sink that prints raised and ended alerts to the terminal, one line each
 /// (thread-safe): the operator's view until the console is there.

@@ -214,6 +214,74 @@ CameraLoadResult load_camera_file(const std::filesystem::path& path) {
   return result;
 }
 
+CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geometry) {
+  CameraLoadResult result;
+  const auto root = parse_yaml(geometry, result.errors);
+  if (!root) return result;
+  if (!root->IsMap()) {
+    result.errors.push_back({"(document)", "must be a mapping of zones, lines, calibration and "
+                                           "privacy_masks", line_of(*root)});
+    return result;
+  }
+  // The camera's own keys stand in for everything but the geometry, so that the camera's
+  // parser checks the geometry exactly as in a configuration file.
+  YAML::Node node(YAML::NodeType::Map);
+  const nlohmann::json current = geometry_json(camera);
+  std::set<std::string> given;
+  for (const auto& kv : *root) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "zones" && key != "lines" && key != "calibration" && key != "privacy_masks") {
+      result.errors.push_back({key, "unknown key (expected zones, lines, calibration or "
+                                    "privacy_masks)", line_of(kv.first)});
+      continue;
+    }
+    given.insert(key);
+    if (key == "calibration" && kv.second.IsNull()) continue;
+    node[key] = kv.second;
+  }
+  if (!result.errors.empty()) return result;
+  for (const char* key : {"zones", "lines", "calibration", "privacy_masks"}) {
+    if (given.count(key) || current[key].is_null()) continue;
+    node[key] = YAML::Load(current[key].dump());
+  }
+  node["id"] = camera.id;
+  node["url"] = "geometry-check";
+  YAML::Node rules(YAML::NodeType::Sequence);
+  for (const auto& r : camera.rules) {
+    YAML::Node rule(YAML::NodeType::Map);
+    rule["type"] = std::string(to_string(r.type));
+    if (!r.zones.empty()) {
+      YAML::Node zones(YAML::NodeType::Sequence);
+      for (const auto& z : r.zones) zones.push_back(z);
+      rule["zones"] = zones;
+    }
+    rules.push_back(rule);
+  }
+  if (rules.size() > 0) node["rules"] = rules;
+  ParseContext context;
+  context.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  CameraConfig parsed;
+  {
+    Section s(node, "", context);
+    parse_camera(s, parsed);
+  }
+  validate_camera(parsed, "", node, context.errors);
+  for (auto& e : context.errors) {
+    if (!e.path.empty() && e.path[0] == '.') e.path.erase(0, 1);
+  }
+  if (!context.errors.empty()) {
+    result.errors = std::move(context.errors);
+    return result;
+  }
+  CameraConfig out = camera;
+  out.zones = std::move(parsed.zones);
+  out.lines = std::move(parsed.lines);
+  out.calibration = std::move(parsed.calibration);
+  out.privacy_masks = std::move(parsed.privacy_masks);
+  result.camera = std::move(out);
+  return result;
+}
+
 std::vector<FieldDoc> describe_schema() {
   ParseContext context;
   context.describing = true;

@@ -40,6 +40,14 @@ struct CameraLoadResult {
 };
 CameraLoadResult load_camera_file(const std::filesystem::path& path);
 
+/// A camera with its geometry replaced: `geometry` is a mapping (JSON or YAML text) with
+/// any of the keys "zones", "lines", "calibration" (null: none) and "privacy_masks", in the
+/// shapes of the configuration file; a key left out keeps the camera's current value. It is
+/// validated by the same declarations and checks as a configuration file, including the
+/// camera's rules still naming existing zones and lines; error paths start at the
+/// geometry's root ("zones[1].polygon", "rules[0].zones[0]").
+CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geometry);
+
 /// Every key of the schema with its kind, default, bounds and description.
 std::vector<FieldDoc> describe_schema();
 

@@ -79,6 +79,16 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
   return j;
 }
 
+nlohmann::json geometry_json(const CameraConfig& camera) {
+  const nlohmann::json full = to_json(camera, /*redacted=*/true);
+  nlohmann::json j;
+  j["zones"] = full["zones"];
+  j["lines"] = full["lines"];
+  j["calibration"] = full.contains("calibration") ? full["calibration"] : nlohmann::json();
+  j["privacy_masks"] = full["privacy_masks"];
+  return j;
+}
+
 nlohmann::json to_json(const Config& c, bool redacted) {
   nlohmann::json j;
   j["log_level"] = c.log_level;

@@ -37,7 +37,8 @@ ingest::SourceOptions source_options(const config::CameraConfig& c,
 
 Engine::Engine(const config::Config& config, EngineOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()) {
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()),
+      config_(config) {
   if (!options_.make_source) throw std::invalid_argument("EngineOptions.make_source is required");
   for (const auto& c : config.cameras) {
     cameras_.push_back(std::make_shared<const config::CameraConfig>(c));
@@ -52,9 +53,14 @@ Engine::Engine(const config::Config& config, EngineOptions options)
     if (options_.analyse) {
       rules::AlertSink sink =
           options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
-      analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink)));
-      CameraAnalysis* analysis = analyses_.back().get();
-      observer = [this, analysis](const config::CameraConfig& c, const Frame& f) {
+      auto slot = std::make_unique<AnalysisSlot>();
+      slot->camera = camera->id;
+      slot->current = std::make_unique<CameraAnalysis>(camera, version, std::move(sink));
+      AnalysisSlot* s = slot.get();
+      analyses_.push_back(std::move(slot));
+      observer = [this, s](const config::CameraConfig& c, const Frame& f) {
+        s->take_pending();
+        CameraAnalysis* analysis = s->current.get();
         if (options_.permit) {
           const govern::Permit permit = options_.permit(c.id);
           if (!permit.analyse) return;  // stopped or unauthorised: not analysed at all
@@ -119,8 +125,55 @@ std::vector<CameraStatus> Engine::status() const {
 
 StageTimes Engine::stage_times() const {
   StageTimes total;
-  for (const auto& a : analyses_) total += a->stage_times();
+  for (const auto& a : analyses_) {
+    total += a->retired;
+    total += a->current->stage_times();
+  }
   return total;
+}
+
+std::optional<config::CameraConfig> Engine::camera_config(const CameraId& camera) const {
+  std::lock_guard lock(config_mutex_);
+  for (const auto& c : config_.cameras) {
+    if (c.id == camera) return c;
+  }
+  return std::nullopt;
+}
+
+void Engine::AnalysisSlot::take_pending() {
+  std::unique_ptr<CameraAnalysis> next;
+  {
+    std::lock_guard lock(mutex);
+    next = std::move(pending);
+  }
+  if (!next) return;
+  retired += current->stage_times();
+  current = std::move(next);  // the old analysis is destroyed here, on the worker
+  spdlog::info("camera {}: analysis replaced (geometry or rules changed)", camera);
+}
+
+Status Engine::update_camera(const config::CameraConfig& camera) {
+  if (!options_.analyse) {
+    return Status(StatusCode::kFailedPrecondition, "this engine does not analyse");
+  }
+  std::string version;
+  {
+    std::lock_guard lock(config_mutex_);
+    auto it = std::find_if(config_.cameras.begin(), config_.cameras.end(),
+                           [&](const config::CameraConfig& c) { return c.id == camera.id; });
+    if (it == config_.cameras.end()) return not_found("no camera '" + camera.id + "'");
+    *it = camera;
+    version = config::config_version(config_);
+  }
+  auto slot = std::find_if(analyses_.begin(), analyses_.end(),
+                           [&](const auto& a) { return a->camera == camera.id; });
+  if (slot == analyses_.end()) return Status::ok();  // disabled: nothing runs
+  rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
+  auto next = std::make_unique<CameraAnalysis>(
+      std::make_shared<const config::CameraConfig>(camera), version, std::move(sink));
+  std::lock_guard lock((*slot)->mutex);
+  (*slot)->pending = std::move(next);
+  return Status::ok();
 }
 
 const ingest::PacketRing* Engine::ring(const CameraId& camera) const {

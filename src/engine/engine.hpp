@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "config/config.hpp"
@@ -63,12 +64,36 @@ class Engine {
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
 
+  /// Replaces the analysis of a running camera by one built from `camera` (same id; its
+  /// geometry and rules are what changes: the input is not reopened). The new analysis takes
+  /// over at the start of the camera's next frame, on the worker that analyses it, and starts
+  /// afresh (background and tracks are learnt again). A disabled camera only has its
+  /// configuration changed. Thread-safe. NotFound for an unknown camera; FailedPrecondition
+  /// when the engine does not analyse.
+  Status update_camera(const config::CameraConfig& camera);
+  /// The configuration a camera runs with now (after update_camera), or nullopt for an
+  /// unknown id. Thread-safe.
+  [[nodiscard]] std::optional<config::CameraConfig> camera_config(const CameraId& camera) const;
+
  private:
+  /// The analysis of one enabled camera, and the one waiting to replace it.
+  struct AnalysisSlot {
+    CameraId camera;
+    std::unique_ptr<CameraAnalysis> current;  // touched by the camera's worker only
+    StageTimes retired;                       // of analyses replaced so far (worker only)
+    std::mutex mutex;
+    std::unique_ptr<CameraAnalysis> pending;  // guarded by mutex
+    /// Swaps in the pending analysis, if any; called by the worker before each frame.
+    void take_pending();
+  };
+
   std::vector<std::shared_ptr<const config::CameraConfig>> cameras_;
   EngineOptions options_;
   const Clock& clock_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::vector<std::unique_ptr<CameraAnalysis>> analyses_;   // enabled cameras only
+  mutable std::mutex config_mutex_;  // guards config_ (the running configuration, for its version)
+  config::Config config_;
+  std::vector<std::unique_ptr<AnalysisSlot>> analyses_;     // enabled cameras only
   std::vector<std::unique_ptr<CameraPipeline>> pipelines_;  // enabled cameras only
   bool started_ = false;
   bool stopped_ = false;

@@ -8,6 +8,11 @@
 #include <random>
 #include <thread>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <opencv2/imgcodecs.hpp>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -15,8 +20,11 @@
 #include "config/loader.hpp"
 #include "api/api_server.hpp"
 #include "api/views.hpp"
+#include "config/loader.hpp"
+#include "config/to_json.hpp"
 #include "core/log.hpp"
 #include "evidence/evidence_writer.hpp"
+#include "evidence/overlay.hpp"
 #include "evidence/person_history.hpp"
 #include "publish/publisher.hpp"
 
@@ -63,6 +71,24 @@ struct Node::Impl {
   std::unique_ptr<Engine> engine;
   std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;
   std::map<CameraId, const config::CameraConfig*> cameras;
+
+  // The latest analysed frame of each camera, for the console's camera wall (encoded, with
+  // persons pixelated and privacy masks burned in, only when asked for).
+  struct LatestFrame {
+    std::mutex mutex;
+    cv::Mat bgr;
+    std::vector<cv::Rect2d> boxes;       // of bgr, source pixels
+    std::vector<cv::Rect2d> next_boxes;  // of the frame being analysed
+    int source_width = 0;
+    int source_height = 0;
+  };
+  std::map<CameraId, std::unique_ptr<LatestFrame>> latest;
+  std::mutex geometry_mutex;  // one geometry change at a time
+  std::mutex cpu_mutex;
+  double cpu_last_s = 0;
+  std::chrono::steady_clock::time_point cpu_last_at = std::chrono::steady_clock::now();
+  double cpu_cores = 0;
+  const std::chrono::steady_clock::time_point opened_at = std::chrono::steady_clock::now();
 
   // Work the services thread does: evidence once its window has passed, reports the store
   // refused (retried: a rule's alert is never dropped), camera status for integrators.
@@ -129,17 +155,18 @@ struct Node::Impl {
   }
 
   void cut_evidence(const PendingEvidence& p) {
-    auto camera = cameras.find(p.alert.camera);
+    // The geometry in force now (it may have been changed from the console).
+    const auto camera = engine->camera_config(p.alert.camera);
     const ingest::PacketRing* ring = engine->ring(p.alert.camera);
-    if (camera == cameras.end() || ring == nullptr) return;
+    if (!camera || ring == nullptr) return;
     const double from = p.alert.start_s - config.alerts.evidence_before_s;
     const double to = p.alert.start_s + config.alerts.evidence_after_s;
     evidence::EvidenceRequest request;
     request.alert = p.alert;
     // Stored under the store's id: unique across restarts, unlike the pipeline's.
     request.alert.id = std::to_string(p.alert_id);
-    request.zone = zone_outline(*camera->second, p.alert.zone);
-    request.privacy_masks = camera->second->privacy_masks;
+    request.zone = zone_outline(*camera, p.alert.zone);
+    request.privacy_masks = camera->privacy_masks;
     request.clip = ring->snapshot(from, to);
     request.persons = persons.at(p.alert.camera)->between(from, to);
     const std::int64_t alert_id = p.alert_id;
@@ -195,9 +222,9 @@ struct Node::Impl {
     request.alert.zone = a.zone;
     request.alert.start_s = a.start_s;
     if (a.region.size() == 4) request.alert.region = {a.region[0], a.region[1], a.region[2], a.region[3]};
-    if (auto c = cameras.find(a.camera); c != cameras.end()) {
-      request.zone = zone_outline(*c->second, a.zone);
-      request.privacy_masks = c->second->privacy_masks;
+    if (auto c = engine->camera_config(a.camera)) {
+      request.zone = zone_outline(*c, a.zone);
+      request.privacy_masks = c->privacy_masks;
     }
     request.raw_clip = evidence_root / raw->path;
     request.raw_from_s = raw->from_s;
@@ -316,6 +343,166 @@ struct Node::Impl {
     return out;
   }
 
+  void keep_frame(const CameraId& camera, const Frame& f) {
+    auto it = latest.find(camera);
+    if (it == latest.end()) return;
+    LatestFrame& l = *it->second;
+    std::lock_guard lock(l.mutex);
+    f.bgr.copyTo(l.bgr);
+    l.boxes = l.next_boxes;
+    l.source_width = f.source_width;
+    l.source_height = f.source_height;
+  }
+
+  void keep_boxes(const CameraId& camera, const std::vector<cv::Rect2d>& boxes) {
+    auto it = latest.find(camera);
+    if (it == latest.end()) return;
+    std::lock_guard lock(it->second->mutex);
+    it->second->next_boxes = boxes;
+  }
+
+  Result<std::string> frame_jpeg(const CameraId& id) {
+    auto it = latest.find(id);
+    if (it == latest.end()) return not_found("no camera '" + id + "'");
+    // Only what is analysed now is shown: a stop or the end of a permit hides the wall too.
+    const govern::Permit permit = governance->permit(id);
+    if (!permit.analyse) {
+      return Status(StatusCode::kFailedPrecondition, "not analysed: " + permit.why_not);
+    }
+    cv::Mat image;
+    std::vector<cv::Rect2d> boxes;
+    int source_width = 0;
+    {
+      std::lock_guard lock(it->second->mutex);
+      if (it->second->bgr.empty()) return unavailable("no frame analysed yet");
+      image = it->second->bgr.clone();
+      boxes = it->second->boxes;
+      source_width = it->second->source_width;
+    }
+    // Boxes and masks are in source pixels; the kept frame is the analysis image.
+    const double k = source_width > 0 ? image.cols / static_cast<double>(source_width) : 1.0;
+    for (auto& b : boxes) b = cv::Rect2d(b.x * k, b.y * k, b.width * k, b.height * k);
+    evidence::pixelate_boxes(image, boxes);
+    std::vector<std::vector<Point>> masks;
+    if (auto c = engine->camera_config(id)) masks = c->privacy_masks;
+    for (auto& m : masks) {
+      for (auto& pt : m) pt *= k;
+    }
+    evidence::burn_privacy_masks(image, masks);
+    std::vector<unsigned char> jpeg;
+    if (!cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80})) {
+      return internal_error("cannot encode the frame");
+    }
+    return std::string(jpeg.begin(), jpeg.end());
+  }
+
+  storage::TimeMs wall_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               clock.wall_now().time_since_epoch())
+        .count();
+  }
+
+  Result<nlohmann::json> geometry(const CameraId& id) {
+    auto c = engine->camera_config(id);
+    if (!c) return not_found("no camera '" + id + "'");
+    nlohmann::json j = config::geometry_json(*c);
+    j["camera"] = id;
+    j["source_width"] = nullptr;
+    j["source_height"] = nullptr;
+    if (auto it = latest.find(id); it != latest.end()) {
+      std::lock_guard lock(it->second->mutex);
+      if (it->second->source_width > 0) {
+        j["source_width"] = it->second->source_width;
+        j["source_height"] = it->second->source_height;
+      }
+    }
+    j["updated_ms"] = nullptr;
+    j["updated_by"] = nullptr;
+    auto saved = store->camera_geometries();
+    if (!saved.is_ok()) return saved.status();
+    for (const auto& g : *saved) {
+      if (g.camera != id) continue;
+      j["updated_ms"] = g.updated_ms;
+      j["updated_by"] = g.updated_by;
+    }
+    return j;
+  }
+
+  api::GeometryChange set_geometry(const CameraId& id, const nlohmann::json& geometry,
+                                   const std::string& user, bool dry_run) {
+    api::GeometryChange change;
+    std::lock_guard lock(geometry_mutex);
+    auto current = engine->camera_config(id);
+    if (!current) {
+      change.status = not_found("no camera '" + id + "'");
+      return change;
+    }
+    change.before = config::geometry_json(*current);
+    auto checked = config::with_geometry(*current, geometry.dump());
+    if (!checked.ok()) {
+      for (const auto& e : checked.errors) change.errors.push_back({e.path, e.message});
+      change.status = invalid_argument("the geometry is not valid");
+      return change;
+    }
+    change.after = config::geometry_json(*checked.camera);
+    if (dry_run) return change;
+    change.status = store->write([&](storage::Tx& tx) -> Status {
+      storage::CameraGeometryRecord record{id, change.after.dump(), wall_ms(), user};
+      if (Status s = tx.put_camera_geometry(record); !s.is_ok()) return s;
+      auto j = tx.journal({record.updated_ms, user, "camera.geometry_changed",
+                           {{"camera", id}, {"before", change.before}, {"after", change.after}}});
+      return j.is_ok() ? Status::ok() : j.status();
+    });
+    if (!change.status.is_ok()) return change;
+    // Stored and journaled first: the running camera then follows from its next frame.
+    change.status = engine->update_camera(*checked.camera);
+    return change;
+  }
+
+  nlohmann::json system_json() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const double cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    const auto now = std::chrono::steady_clock::now();
+    double cores_used = 0;
+    {
+      std::lock_guard lock(cpu_mutex);
+      const double dt = std::chrono::duration<double>(now - cpu_last_at).count();
+      // Measured over at least a second between two requests (a single reading says nothing).
+      if (dt >= 1.0) {
+        cpu_cores = (cpu_s - cpu_last_s) / dt;
+        cpu_last_s = cpu_s;
+        cpu_last_at = now;
+      }
+      cores_used = cpu_cores;
+    }
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    long rss_pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      long size = 0;
+      if (std::fscanf(f, "%ld %ld", &size, &rss_pages) != 2) rss_pages = 0;
+      std::fclose(f);
+    }
+    const auto w = writer->counters();
+    std::size_t retrying = 0;
+    {
+      std::lock_guard lock(mutex);
+      retrying = retry.size();
+    }
+    return {{"cpu_cores_used", cores_used},
+            {"cpu_share", cores_used / cores},
+            {"cores", cores},
+            {"cpu_seconds", cpu_s},
+            {"rss_bytes", static_cast<std::int64_t>(rss_pages) * sysconf(_SC_PAGESIZE)},
+            {"uptime_s", std::chrono::duration<double>(now - opened_at).count()},
+            {"evidence_queue", w.queued},
+            {"evidence_written", w.written},
+            {"evidence_dropped", w.dropped + w.failed},
+            {"alerts_reported", reported.load()},
+            {"alerts_retrying", retrying}};
+  }
+
   std::vector<api::CameraView> camera_views() const {
     std::vector<api::CameraView> out;
     for (const auto& s : engine->status()) {
@@ -340,6 +527,24 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   auto store = storage::make_store(n.config.storage);
   if (!store.is_ok()) return store.status();
   n.store = std::move(*store);
+  // Geometry changed from the console replaces the configuration's, as long as it still fits
+  // the configured camera (its rules may have changed since).
+  auto saved_geometry = n.store->camera_geometries();
+  if (!saved_geometry.is_ok()) return saved_geometry.status();
+  for (const auto& g : *saved_geometry) {
+    for (auto& c : n.config.cameras) {
+      if (c.id != g.camera) continue;
+      auto applied = config::with_geometry(c, g.json);
+      if (!applied.ok()) {
+        spdlog::warn("camera {}: the geometry saved from the console no longer fits the "
+                     "configuration, which is used instead: {}",
+                     c.id, applied.error_text("geometry"));
+        continue;
+      }
+      c = std::move(*applied.camera);
+      spdlog::info("camera {}: geometry from the console (changed by {})", c.id, g.updated_by);
+    }
+  }
   auto governance = govern::Governance::open(*n.store, n.clock, n.config.authorizations);
   if (!governance.is_ok()) return governance.status();
   n.governance = std::move(*governance);
@@ -376,6 +581,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
     // Longer than any evidence window, so the clip's persons are all known.
     n.persons[c.id] = std::make_unique<evidence::PersonHistory>(
         n.config.alerts.evidence_before_s + n.config.alerts.evidence_after_s + 10);
+    n.latest[c.id] = std::make_unique<Impl::LatestFrame>();
   }
 
   EngineOptions eo;
@@ -387,7 +593,9 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
   eo.on_persons = [&n](const CameraId& camera, double pts, const std::vector<cv::Rect2d>& boxes) {
     n.persons.at(camera)->add(pts, boxes);
+    n.keep_boxes(camera, boxes);
   };
+  eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };
   n.engine = std::make_unique<Engine>(n.config, std::move(eo));
 
   if (n.publishers->size() > 0) {
@@ -418,7 +626,12 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                       [&n](const storage::EvidenceRecord& r, bool unmasked) {
                         return n.evidence_file(r, unmasked);
                       },
-                      public_cameras};
+                      public_cameras,
+                      [&n](const CameraId& id) { return n.frame_jpeg(id); },
+                      [&n](const CameraId& id) { return n.geometry(id); },
+                      [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
+                           bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
+                      [&n] { return n.system_json(); }};
     n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));

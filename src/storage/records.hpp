@@ -104,6 +104,15 @@ struct AuthorizationRecord {
   bool revoked = false;
 };
 
+/// A camera's geometry as changed from the console: it replaces the configuration's zones,
+/// lines, calibration and privacy masks at every start until changed again.
+struct CameraGeometryRecord {
+  CameraId camera;
+  std::string json;  ///< config::geometry_json's shape
+  TimeMs updated_ms = 0;
+  std::string updated_by;
+};
+
 /// A journal record to append; the store numbers, stamps and chains it.
 struct JournalDraft {
   TimeMs at_ms = 0;

@@ -94,6 +94,15 @@ CREATE TABLE journal (
 CREATE INDEX journal_at ON journal (at_ms);
 CREATE INDEX journal_action ON journal (action);
 )sql",
+      // 2: camera geometry changed from the console (overrides the configuration's).
+      R"sql(
+CREATE TABLE camera_geometry (
+  camera TEXT PRIMARY KEY,
+  json TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

@@ -470,6 +470,21 @@ class SqliteTx final : public Tx {
     return fail(s.run());
   }
 
+  Status put_camera_geometry(const CameraGeometryRecord& g) override {
+    if (g.camera.empty()) return invalid_argument("camera geometry: empty camera");
+    auto st = prepare(
+        "INSERT INTO camera_geometry (camera, json, updated_ms, updated_by) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (camera) DO UPDATE SET json = excluded.json, "
+        "updated_ms = excluded.updated_ms, updated_by = excluded.updated_by");
+    if (!st.is_ok()) return st.status();
+    Stmt& s = **st;
+    s.bind(1, g.camera);
+    s.bind(2, g.json);
+    s.bind(3, g.updated_ms);
+    s.bind(4, g.updated_by);
+    return fail(s.run());
+  }
+
   Result<std::int64_t> delete_journal_before(TimeMs before_ms) override {
     // The anchor is the last record (by seq) stamped before the cutoff; everything before it
     // goes, so what remains is one contiguous chain even if a few stamps are out of order.
@@ -701,6 +716,25 @@ class SqliteStore final : public Store {
     return list<UserRecord>(
         "SELECT name, role, password_hash, disabled, created_ms FROM users ORDER BY name", {},
         read_user);
+  }
+
+  Result<std::vector<CameraGeometryRecord>> camera_geometries() const override {
+    std::lock_guard lock(mu_);
+    auto st = db_->prepare(
+        "SELECT camera, json, updated_ms, updated_by FROM camera_geometry ORDER BY camera");
+    if (!st.is_ok()) return st.status();
+    Stmt& s = **st;
+    std::vector<CameraGeometryRecord> out;
+    while (s.row()) {
+      CameraGeometryRecord g;
+      g.camera = s.text(0);
+      g.json = s.text(1);
+      g.updated_ms = s.i64(2);
+      g.updated_by = s.text(3);
+      out.push_back(std::move(g));
+    }
+    if (!s.status().is_ok()) return s.status();
+    return out;
   }
 
   Result<std::vector<AuthorizationRecord>> authorizations() const override {

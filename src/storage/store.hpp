@@ -38,6 +38,8 @@ class Tx {
   virtual Status put_user(const UserRecord& user) = 0;
   /// Inserts or replaces by reference.
   virtual Status put_authorization(const AuthorizationRecord& authorization) = 0;
+  /// Inserts or replaces by camera.
+  virtual Status put_camera_geometry(const CameraGeometryRecord& geometry) = 0;
   /// Deletes journal records older than `before_ms`, except the newest of them, which stays
   /// as the anchor of the chain that follows. Returns how many were deleted. "Newest" is by
   /// seq: every record before the anchor goes, so what remains is one unbroken chain.
@@ -79,6 +81,8 @@ class Store {
   virtual Result<std::optional<UserRecord>> user(const std::string& name) const = 0;
   virtual Result<std::vector<UserRecord>> users() const = 0;
   virtual Result<std::vector<AuthorizationRecord>> authorizations() const = 0;
+  /// Geometries changed from the console, by camera id.
+  virtual Result<std::vector<CameraGeometryRecord>> camera_geometries() const = 0;
   /// Oldest first.
   virtual Result<std::vector<JournalRecord>> journal(const JournalQuery& query) const = 0;
   /// The newest journal record, if any.

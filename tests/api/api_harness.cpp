@@ -70,6 +70,11 @@ ApiHarness::ApiHarness(HarnessOptions options) {
         return p.parent_path() / ("unmasked-" + p.filename().string());
       },
       .public_cameras = {{"cam-a", "Place de la Gare"}, {"cam-b", "Quai Nord"}},
+      // A real node's frames and geometry are tested in tests/engine/node_test.cpp.
+      .camera_frame = {},
+      .camera_geometry = {},
+      .set_camera_geometry = {},
+      .system = {},
   };
   deps.options.sse_heartbeat_s = options.sse_heartbeat_s;
   deps.options.sse_queue_events = options.sse_queue_events;

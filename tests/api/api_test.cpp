@@ -187,6 +187,7 @@ json sample_body(std::string_view method, std::string_view path, WalkContext& w)
             {"password", "walk-password-1"}};
   }
   if (path == "/api/v1/users/{name}") return {{"disabled", false}};
+  if (path == "/api/v1/cameras/{id}/geometry") return {{"zones", json::array()}};
   return json::object();
 }
 
@@ -207,6 +208,7 @@ int status_of(httplib::Client& c, std::string_view method, const std::string& pa
   }
   auto send = [&]() -> httplib::Result {
     if (method == "POST") return c.Post(path, headers, body.dump(), "application/json");
+    if (method == "PUT") return c.Put(path, headers, body.dump(), "application/json");
     if (method == "PATCH") return c.Patch(path, headers, body.dump(), "application/json");
     if (method == "DELETE") return c.Delete(path, headers);
     return c.Get(path, headers);

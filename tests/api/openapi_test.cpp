@@ -46,7 +46,11 @@ TEST(ApiOpenApi, PublicRoutesAndOnlyThemOptOutOfSecurity) {
   ASSERT_TRUE(spec["security"]) << "routes are authenticated unless they say otherwise";
   for (const auto& r : api::route_table()) {
     const YAML::Node op = spec["paths"][std::string(r.path)][std::string(
-        r.method == "GET" ? "get" : r.method == "POST" ? "post" : r.method == "PATCH" ? "patch" : "delete")];
+        r.method == "GET"     ? "get"
+        : r.method == "POST"  ? "post"
+        : r.method == "PUT"   ? "put"
+        : r.method == "PATCH" ? "patch"
+                              : "delete")];
     ASSERT_TRUE(op) << r.method << " " << r.path;
     const bool opted_out = op["security"] && op["security"].IsSequence() && op["security"].size() == 0;
     EXPECT_EQ(opted_out, r.is_public()) << r.method << " " << r.path;

@@ -7,7 +7,10 @@
 
 #include "engine/engine.hpp"
 #include "engine/scheduler.hpp"
+#include "config/loader.hpp"
 #include "ingest/packet_ring.hpp"
+#include "support/process.hpp"
+#include "synth/scene_cache.hpp"
 
 namespace vigie::engine {
 namespace {
@@ -209,6 +212,83 @@ TEST(EngineTest, AStopTakesEffectWithinOneSecond) {
   EXPECT_FALSE(status[0].analysing);
   EXPECT_EQ(status[0].not_analysed_reason, "stopped by test");
   engine.stop();
+}
+
+TEST(EngineTest, UpdateCameraSwapsTheAnalysisBetweenFramesWithoutLosingOne) {
+  std::atomic<int> seen{0};
+  EngineOptions options;
+  options.workers = 2;
+  options.make_source = [](ingest::SourceOptions, const Clock&) {
+    return std::make_unique<FakeSource>(400);
+  };
+  options.on_frame = [&](const config::CameraConfig&, const Frame&) {
+    ++seen;
+    std::this_thread::sleep_for(200us);
+  };
+  Engine engine(two_cameras(), std::move(options));
+  engine.start();
+  ASSERT_TRUE(eventually([&] { return seen > 20; }));
+  config::CameraConfig changed = *engine.camera_config("a");
+  changed.zones.push_back({"z1", "new zone", {{0, 0}, {100, 0}, {100, 100}}, {}, {}});
+  changed.rules[0].zones = {"z1"};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(engine.update_camera(changed).is_ok());
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_TRUE(eventually([&] { return engine.finished(); }));
+  engine.stop();
+  EXPECT_EQ(seen, 400);
+  EXPECT_EQ(engine.stage_times().frames, 400u) << "frames of replaced analyses still count";
+  ASSERT_TRUE(engine.camera_config("a").has_value());
+  EXPECT_EQ(engine.camera_config("a")->zones.size(), 1u);
+  EXPECT_EQ(engine.update_camera([] {
+              config::CameraConfig c;
+              c.id = "nope";
+              return c;
+            }())
+                .code(),
+            StatusCode::kNotFound);
+  config::CameraConfig off = *engine.camera_config("off");
+  off.name = "renamed while disabled";
+  EXPECT_TRUE(engine.update_camera(off).is_ok());
+  EXPECT_EQ(engine.camera_config("off")->name, "renamed while disabled");
+}
+
+// The rendered intrusion scene: someone enters the camera's zone at 13.4 s. Moving the zone
+// to an empty corner through update_camera, before the first frame, means no alert at all.
+TEST(EngineTest, UpdateCameraAppliesTheNewGeometryToTheAnalysis) {
+  test::TempDir dir{"vigie-engine-update"};
+  ASSERT_TRUE(synth::ensure_scenes({{"intrusion", 1, dir / "scene"}}).is_ok());
+  auto loaded = config::load_camera_file(dir / "scene" / "camera.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error_text("camera.yaml");
+  ASSERT_FALSE(loaded.camera->zones.empty());
+  auto run = [&](bool move_zone) {
+    config::Config config;
+    config.cameras = {*loaded.camera};
+    std::atomic<int> raised{0};
+    EngineOptions options;
+    options.workers = 1;
+    options.pacing = ingest::Pacing::kAsFastAsPossible;
+    options.make_source = ingest::make_source;
+    options.on_alert = [&](const Alert& a, AlertChange change) {
+      if (change == AlertChange::kRaised && a.type == EventType::kIntrusion) ++raised;
+    };
+    Engine engine(config, std::move(options));
+    if (move_zone) {
+      config::CameraConfig moved = config.cameras[0];
+      for (auto& z : moved.zones) z.polygon = {{1, 1}, {12, 1}, {12, 12}, {1, 12}};
+      EXPECT_TRUE(engine.update_camera(moved).is_ok());
+    }
+    engine.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!engine.finished() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    engine.stop();
+    return raised.load();
+  };
+  EXPECT_GE(run(false), 1) << "the configured zone sees the intruder";
+  EXPECT_EQ(run(true), 0) << "the moved zone is what the analysis uses";
 }
 
 TEST(EngineTest, SourceOptionsFollowTheCameraConfiguration) {
