@@ -17,13 +17,20 @@ test_packages=(
   mosquitto mosquitto-clients
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
-  chromium nodejs npm
+  chromium
 )
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
-  test) wanted+=("${test_packages[@]}") ;;
+  test)
+    wanted+=("${test_packages[@]}")
+    # Node.js and npm run the console's browser test. A machine that already has them (from
+    # NodeSource or nvm, say) keeps its own: Debian's packages would conflict with them.
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+      wanted+=(nodejs npm)
+    fi
+    ;;
   *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
 esac
 
