@@ -45,6 +45,11 @@ Engine::Engine(const config::Config& config, EngineOptions options)
   std::size_t workers = options_.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   scheduler_ = std::make_unique<Scheduler>(workers);
+  if (!options_.detection && config.detector && options_.analyse) {
+    auto service = make_detection_service(*config.detector, clock_);
+    if (!service.is_ok()) throw std::invalid_argument(service.status().message());
+    options_.detection = std::move(*service);
+  }
   const std::string version = config::config_version(config);
   for (const auto& camera : cameras_) {
     if (!camera->enabled) continue;
@@ -52,7 +57,8 @@ Engine::Engine(const config::Config& config, EngineOptions options)
     if (options_.analyse) {
       rules::AlertSink sink =
           options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
-      analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink)));
+      analyses_.push_back(std::make_unique<CameraAnalysis>(camera, version, std::move(sink),
+                                                           options_.detection));
       CameraAnalysis* analysis = analyses_.back().get();
       observer = [this, analysis](const config::CameraConfig& c, const Frame& f) {
         if (options_.permit) {

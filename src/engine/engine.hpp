@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "engine/camera_analysis.hpp"
 #include "engine/camera_pipeline.hpp"
+#include "engine/detection_service.hpp"
 #include "engine/scheduler.hpp"
 #include "govern/governance.hpp"
 #include "ingest/source.hpp"
@@ -36,6 +37,10 @@ struct EngineOptions {
   /// be a person, for masking evidence. From worker threads.
   std::function<void(const CameraId&, double pts_s, const std::vector<cv::Rect2d>&)> on_persons;
   const Clock* clock = nullptr;  ///< null: the system clock
+  /// The object detector shared by the cameras. Null: made from the configuration's
+  /// `detector` section when it has one (the constructor throws std::invalid_argument,
+  /// naming the file, when the model does not load); none without it.
+  std::shared_ptr<DetectionService> detection;
 };
 
 /// Source options for one camera, from its configuration.
@@ -62,6 +67,8 @@ class Engine {
   [[nodiscard]] const ingest::PacketRing* ring(const CameraId& camera) const;
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
+  /// The detector in use, or null.
+  [[nodiscard]] const DetectionService* detection() const { return options_.detection.get(); }
 
  private:
   std::vector<std::shared_ptr<const config::CameraConfig>> cameras_;
