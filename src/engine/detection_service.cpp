@@ -12,6 +12,8 @@ namespace {
 /// A region larger than this share of the frame is not worth cropping: the whole frame is
 /// shown instead.
 constexpr double kWholeFrameShare = 0.5;
+/// Crops are shown to the network at most this much enlarged.
+constexpr int kMaxUpscale = 2;
 
 double seconds_of(SteadyTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -67,6 +69,14 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
                 static_cast<int>(std::floor(r.y / to_source)),
                 static_cast<int>(std::ceil(r.width / to_source)) + 1,
                 static_cast<int>(std::ceil(r.height / to_source)) + 1);
+  // Upscaling a crop more than twice makes blur the detector does not recognise: the crop
+  // is widened, around its centre, to at least half the network input.
+  const int min_side = detectors_.front()->input_size() / kMaxUpscale;
+  if (area.width < min_side || area.height < min_side) {
+    const cv::Point centre = (area.tl() + area.br()) / 2;
+    const int w = std::max(area.width, min_side), h = std::max(area.height, min_side);
+    area = cv::Rect(centre.x - w / 2, centre.y - h / 2, w, h);
+  }
   area &= whole;
   if (area.area() <= 0 || area.area() > kWholeFrameShare * whole.area()) area = whole;
   {
@@ -124,6 +134,8 @@ rules::DetectorAnswer DetectionService::run(perceive::Detector& detector, const 
   a.region = job.request.region;
   a.t = job.request.t;
   a.purpose = job.request.purpose;
+  const double input = detector.input_size();
+  a.scale = std::min(input / job.image.cols, input / job.image.rows) / job.to_source;
   for (perceive::Detection& d : found) {
     const double s = job.to_source;
     d.box = {(d.box.x + job.offset.x) * s, (d.box.y + job.offset.y) * s, d.box.width * s,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 namespace vigie::rules {
 namespace {
 
@@ -45,6 +47,13 @@ void DetectorLink::begin_frame(double t) {
 }
 
 void DetectorLink::deliver(DetectorAnswer answer) {
+  spdlog::debug("detector answer {} t={:.1f} region=[{:.0f},{:.0f},{:.0f},{:.0f}] found {}", answer.id,
+                answer.t, answer.region.x, answer.region.y, answer.region.width,
+                answer.region.height, answer.found.size());
+  for (const Detection& d : answer.found) {
+    spdlog::debug("  {} {:.2f} [{:.0f},{:.0f},{:.0f},{:.0f}]", perceive::to_string(d.role), d.score,
+                  d.box.x, d.box.y, d.box.width, d.box.height);
+  }
   if (auto it = waiting_.find(answer.id); it != waiting_.end()) {
     if (auto a = asks_.find(it->second); a != asks_.end() && a->second.sent_id == answer.id) {
       a->second.answer = answer;
@@ -76,7 +85,10 @@ Verdict DetectorLink::judge(const DetectorAnswer& a, const cv::Rect2d& box, Dete
     if (d.role == want) return Verdict::kConfirmed;
     if (d.role == against && against != DetectionRole::kOther) contradicted = true;
   }
-  return contradicted ? Verdict::kContradicted : Verdict::kUnseen;
+  if (contradicted) return Verdict::kContradicted;
+  if (a.scale > 0 && std::max(box.width, box.height) * a.scale < kMinVisibleInputPx)
+    return Verdict::kTooSmall;
+  return Verdict::kUnseen;
 }
 
 Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, DetectionRole want,
@@ -97,7 +109,12 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
     ask.box = box;
     send(key, ask, context_region(box, source_), t);
   }
-  if (ask.answer) return judge(*ask.answer, ask.box, want, against);
+  if (ask.answer) {
+    const Verdict v = judge(*ask.answer, ask.box, want, against);
+    spdlog::debug("detector verdict {} t={:.1f} box=[{:.0f},{:.0f},{:.0f},{:.0f}]: {}", key, t,
+                  ask.box.x, ask.box.y, ask.box.width, ask.box.height, static_cast<int>(v));
+    return v;
+  }
   return t - ask.t_asked >= policy_.confirm_timeout_s ? Verdict::kTimedOut : Verdict::kPending;
 }
 

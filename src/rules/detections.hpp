@@ -40,6 +40,9 @@ struct DetectorAnswer {
   double t = 0;  ///< stream time of the frame the detector looked at
   DetectorPurpose purpose = DetectorPurpose::kConfirm;
   std::vector<Detection> found;
+  /// Network-input pixels per source pixel in this look: how large a candidate appeared to
+  /// the model (0: unknown).
+  double scale = 0;
 };
 
 /// What the detector says about a candidate.
@@ -49,7 +52,13 @@ enum class Verdict {
   kConfirmed,     ///< it sees the wanted role on the candidate
   kContradicted,  ///< it sees the contradicting role there (a person where a bag was expected)
   kUnseen,        ///< it looked and saw neither
+  kTooSmall,      ///< it looked and saw neither, but the candidate was too small for it to
+                  ///< see: not evidence either way, the classical decision stands
 };
+
+/// A candidate shorter than this many network-input pixels is below what these small
+/// detectors find reliably (their finest stride is 8 px): not seeing it says nothing.
+inline constexpr double kMinVisibleInputPx = 32;
 
 struct DetectorPolicy {
   double confirm_timeout_s = 2.0;  ///< unanswered this long: kTimedOut

@@ -42,7 +42,8 @@ class SituationRule : public Rule {
     bool report = true;      ///< false: hold it (pending) or drop it (rejected)
     std::string model_hash;  ///< set when the detector confirmed it
   };
-  /// Without a detector, or unanswered within the timeout: the classical decision (report).
+  /// Without a detector, unanswered within the timeout, or too small for the model to see:
+  /// the classical decision (report).
   /// Pending: hold. Confirmed: report, stamped with the model. Contradicted: drop. Unseen
   /// (the detector looked and saw neither role): drop when `unseen_rejects`, else report.
   static Gate gate(const Scene& scene, const std::string& key, const cv::Rect2d& box,
@@ -50,6 +51,7 @@ class SituationRule : public Rule {
     if (scene.detector == nullptr) return {};
     switch (scene.detector->confirm(key, box, want, against, scene.t)) {
       case Verdict::kTimedOut: return {};
+      case Verdict::kTooSmall: return {};
       case Verdict::kPending: return {false, {}};
       case Verdict::kConfirmed: return {true, scene.detector->model_hash()};
       case Verdict::kContradicted: return {false, {}};
