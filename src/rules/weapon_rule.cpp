@@ -70,7 +70,7 @@ class WeaponRule final : public SituationRule {
   /// Shows the detector the surroundings of each person (hands and what they hold), at
   /// most every `every_s` seconds.
   void scan(const Scene& scene, DetectorLink& link, double every_s) {
-    if (scene.t - last_scan_ < every_s) return;
+    if (scene.t - last_scan_ < every_s - 1e-6) return;  // frame times are not exact
     std::vector<const track::Track*> persons;
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
