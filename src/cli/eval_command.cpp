@@ -108,6 +108,21 @@ Result<std::pair<int, int>> parse_seed_range(const std::string& text) {
 int evaluate(const Options& o) {
   // Per-camera start and end lines would drown the progress bar.
   if (!log_level_override()) spdlog::set_level(spdlog::level::warn);
+  // The detector first: a model that does not load is refused before anything is rendered.
+  engine::ClipRunOptions run_options;
+  if (!o.detector.empty()) {
+    auto d = detector_for(o.detector, o.detector_async);
+    if (!d.is_ok()) {
+      std::fprintf(stderr, "eval: --detector: %s\n", d.status().message().c_str());
+      return 2;
+    }
+    auto service = engine::make_detection_service(*d, SystemClock::instance());
+    if (!service.is_ok()) {
+      std::fprintf(stderr, "eval: %s\n", service.status().message().c_str());
+      return 2;
+    }
+    run_options.detection = std::move(*service);
+  }
   std::vector<fs::path> folders;
   if (!o.synth_seeds.empty()) {
     const auto range = parse_seed_range(o.synth_seeds);
@@ -166,20 +181,6 @@ int evaluate(const Options& o) {
     clips.push_back({std::move(*truth), std::move(*camera)});
   }
 
-  engine::ClipRunOptions run_options;
-  if (!o.detector.empty()) {
-    auto d = detector_for(o.detector, o.detector_async);
-    if (!d.is_ok()) {
-      std::fprintf(stderr, "eval: --detector: %s\n", d.status().message().c_str());
-      return 2;
-    }
-    auto service = engine::make_detection_service(*d, SystemClock::instance());
-    if (!service.is_ok()) {
-      std::fprintf(stderr, "eval: %s\n", service.status().message().c_str());
-      return 2;
-    }
-    run_options.detection = std::move(*service);
-  }
   eval::ProgressBar bar(stderr, static_cast<int>(jobs.size()), !o.quiet);
   run_options.workers = o.workers;
   run_options.on_done = [&](std::size_t done, std::size_t, const std::string& name) {
@@ -194,6 +195,7 @@ int evaluate(const Options& o) {
 
   std::vector<eval::ClipInput> inputs;
   std::uint64_t frames = 0;
+  std::size_t alerts = 0, confirmed = 0;  // confirmed: stamped with the detector's model
   for (std::size_t i = 0; i < clips.size(); ++i) {
     const auto& run = runs[i];
     if (run.health.state == CameraState::kFailed) {
@@ -205,6 +207,8 @@ int evaluate(const Options& o) {
     in.truth = clips[i].truth;
     for (const auto& rec : run.alerts) {
       in.alerts.push_back(eval::clip_alert(rec.alert, rec.end_s));
+      ++alerts;
+      if (!rec.alert.model_hash.empty()) ++confirmed;
     }
     if (clips[i].truth.fps > 0)
       in.duration_s = static_cast<double>(run.health.frames_decoded) / clips[i].truth.fps;
@@ -243,6 +247,8 @@ int evaluate(const Options& o) {
         static_cast<unsigned long long>(d->refused_budget),
         static_cast<unsigned long long>(d->refused_queue),
         static_cast<unsigned long long>(d->dropped_stale));
+    std::printf("  %zu of %zu alerts confirmed by the detector (the others decided classically)\n",
+                confirmed, alerts);
   }
   if (!o.json_file.empty()) {
     std::ofstream(o.json_file) << eval::to_json(*evaluation).dump(2) << "\n";
