@@ -8,6 +8,7 @@
 #include "config/loader.hpp"
 #include "config/to_json.hpp"
 #include "core/redact.hpp"
+#include "perceive/detector.hpp"
 
 namespace vigie::cli {
 namespace {
@@ -51,6 +52,14 @@ int check(const Options& o) {
     return 0;
   }
   const config::Config& c = *r.config;
+  // The model must load, not only exist: the engine would refuse to start otherwise.
+  if (c.detector) {
+    auto d = perceive::make_detector(*c.detector);
+    if (!d.is_ok()) {
+      std::fprintf(stderr, "%s: detector.model: %s\n", o.file.c_str(), d.status().message().c_str());
+      return 2;
+    }
+  }
   std::printf("%s: valid (version %s)\n", o.file.c_str(), config::config_version(c).c_str());
   for (const auto& cam : c.cameras) {
     std::printf("  camera %s%s: %s, %zu zone(s), %zu line(s), %zu rule(s)%s\n", cam.id.c_str(),
@@ -61,6 +70,11 @@ int check(const Options& o) {
       "  %zu authorization(s); storage %s in %s; API on %s:%d; MQTT %s\n", c.authorizations.size(),
       c.storage.backend == config::StorageBackend::kSqlite ? "sqlite" : "postgres",
       c.storage.data_dir.c_str(), c.api.listen.c_str(), c.api.port, c.mqtt.enabled ? "on" : "off");
+  if (c.detector) {
+    std::printf("  detector %s (%s), %.1f inferences/s per camera, %.1f for the node\n",
+                c.detector->model.c_str(), c.detector->kind.c_str(), c.detector->camera_rate_hz,
+                c.detector->global_rate_hz);
+  }
   return 0;
 }
 

@@ -2,12 +2,15 @@
 
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.hpp"
 #include "cli/run_loop.hpp"
 #include "config/loader.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "engine/node.hpp"
+#include "perceive/detector.hpp"
 
 namespace vigie::cli {
 namespace {
@@ -28,6 +31,24 @@ int run(const Options& o) {
     return 2;
   }
   if (!log_level_override()) init_logging(r.config->log_level);
+  if (r.config->detector) {
+    // A model that does not load stops the start, naming the file, before any camera opens.
+    if (auto d = perceive::make_detector(*r.config->detector); !d.is_ok()) {
+      std::fprintf(stderr, "%s: not started: %s\n", o.config_file.c_str(),
+                   d.status().message().c_str());
+      return 2;
+    }
+  } else {
+    for (const auto& c : r.config->cameras) {
+      for (const auto& rule : c.rules) {
+        if (rule.enabled && rule.type == EventType::kWeapon) {
+          spdlog::warn("camera {}: the weapon rule needs a detector model (detector: section); "
+                       "it will not run",
+                       c.id);
+        }
+      }
+    }
+  }
   engine::NodeOptions options;
   options.also_on_alert = print_alerts();
   if (o.fast) options.pacing = ingest::Pacing::kAsFastAsPossible;

@@ -180,6 +180,37 @@ struct AlertsConfig {
   double evidence_before_s = 5.0;  ///< evidence clip: seconds before the alert
   double evidence_after_s = 10.0;  ///< ... and after
 };
+/// Which model classes mean what to vigie. Ids are the model's class indices (COCO by
+/// default); a class in no list is ignored.
+struct DetectorClasses {
+  std::vector<int> person = {0};
+  std::vector<int> bag = {24, 26, 28};     ///< backpack, handbag, suitcase
+  std::vector<int> weapon = {34, 43};      ///< baseball bat, knife (COCO has no firearm)
+  std::vector<int> vehicle = {2, 5, 7};    ///< car, bus, truck
+};
+
+/// The optional object detector: it confirms what classical vision proposes and is the
+/// only way to see weapons. Shared by every camera of the node.
+struct DetectorConfig {
+  bool enabled = true;
+  std::string model;        ///< .onnx, or Darknet .weights; resolved against the config's folder
+  std::string config_file;  ///< Darknet .cfg; empty: the model's path with .cfg
+  std::string kind = "auto";  ///< auto (from the file), yolox, fastestdet or darknet
+  int input_size = 0;         ///< square network input; 0: the model's own
+  double score_threshold = 0;  ///< 0: the model family's own (YOLOX 0.3, FastestDet 0.65, Darknet 0.25)
+  double nms_iou = 0.45;
+  int threads = 1;        ///< OpenCV threads per inference
+  int workers = 1;        ///< inference threads
+  int queue_size = 32;    ///< requests waiting, all cameras together
+  double camera_rate_hz = 2;   ///< inferences per second and camera
+  double global_rate_hz = 10;  ///< inferences per second, whole node
+  double confirm_timeout_s = 2;  ///< unanswered this long: the classical decision stands
+  double recheck_s = 3;          ///< an answer about a candidate is asked again after this
+  double weapon_scan_hz = 0.5;   ///< scans around persons per second and camera (weapon rule)
+  bool sync = false;  ///< answer inside the frame that asks (evaluation: deterministic)
+  DetectorClasses classes;
+};
+
 struct Config {
   std::string log_level = "info";
   std::vector<CameraConfig> cameras;
@@ -189,6 +220,7 @@ struct Config {
   MqttConfig mqtt;
   std::vector<WebhookConfig> webhooks;
   std::vector<Authorization> authorizations;
+  std::optional<DetectorConfig> detector;  ///< absent or disabled: no detector
 };
 
 }  // namespace vigie::config

@@ -87,6 +87,36 @@ void validate_camera(const CameraConfig& c, const std::string& path, const YAML:
   }
 }
 
+/// Model paths start at the configuration's folder; the files must be there (whether they
+/// load is checked when the engine starts, and by check-config).
+void resolve_detector(DetectorConfig& d, const std::filesystem::path& base_dir,
+                      const YAML::Node& root, std::vector<ConfigError>& errors) {
+  const YAML::Node node = root.IsMap() ? YAML::Node(root["detector"]) : YAML::Node();
+  auto line = [&](const char* key) {
+    return node.IsMap() && node[key] ? line_of(node[key]) : line_of(node);
+  };
+  auto resolve = [&](std::string& file) {
+    if (!file.empty() && std::filesystem::path(file).is_relative())
+      file = (base_dir / file).lexically_normal().string();
+  };
+  resolve(d.model);
+  resolve(d.config_file);
+  if (!d.model.empty() && !std::filesystem::is_regular_file(d.model)) {
+    errors.push_back({"detector.model", "'" + d.model + "' is not a readable file", line("model")});
+  }
+  const bool darknet = d.kind == "darknet" ||
+                       (d.kind == "auto" && std::filesystem::path(d.model).extension() == ".weights");
+  if (darknet) {
+    if (d.config_file.empty())
+      d.config_file = std::filesystem::path(d.model).replace_extension(".cfg").string();
+    if (!std::filesystem::is_regular_file(d.config_file)) {
+      errors.push_back({"detector.config",
+                        "'" + d.config_file + "' (the Darknet .cfg) is not a readable file",
+                        line("config")});
+    }
+  }
+}
+
 void validate_node(const Config& c, const YAML::Node& root, std::vector<ConfigError>& errors) {
   std::set<std::string> camera_ids;
   const YAML::Node cameras = root.IsMap() ? YAML::Node(root["cameras"]) : YAML::Node();
@@ -151,6 +181,8 @@ LoadResult parse_config(std::string_view yaml_text, const std::filesystem::path&
     parse_node(s, config);
   }  // the Section reports unknown keys when it goes out of scope
   validate_node(config, *root, context.errors);
+  if (config.detector && !config.detector->enabled) config.detector.reset();
+  if (config.detector) resolve_detector(*config.detector, base_dir, *root, context.errors);
   if (!context.errors.empty()) {
     result.errors = std::move(context.errors);
     return result;

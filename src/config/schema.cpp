@@ -229,6 +229,53 @@ void parse_camera(Section& s, CameraConfig& c) {
          "Record and count alerts without showing them to operators (site tuning).");
 }
 
+void parse_detector(Section& s, DetectorConfig& d) {
+  s.flag("enabled", d.enabled, "Whether the detector is used; false: as if absent.");
+  s.text("model", d.model,
+         "Model file: .onnx (YOLOX, FastestDet) or Darknet .weights (Yolo-Fastest); relative "
+         "paths start at this file's folder.",
+         {.required = true});
+  s.text("config", d.config_file, "Darknet .cfg; empty: the model's path ending in .cfg.");
+  s.choice("kind", d.kind,
+           {{"auto", std::string("auto")},
+            {"yolox", std::string("yolox")},
+            {"fastestdet", std::string("fastestdet")},
+            {"darknet", std::string("darknet")}},
+           "Output decoding: auto picks it from the file (.weights: darknet; .onnx: from the "
+           "output's shape).");
+  s.integer("input_size", d.input_size, 0, 1280,
+            "Square network input in pixels, a multiple of 32; 0: the model's own.");
+  s.number("score_threshold", d.score_threshold, 0, 1,
+           "Smallest detection score kept; 0: the model family's own (YOLOX 0.3, FastestDet "
+           "0.65, Darknet 0.25).");
+  s.number("nms_iou", d.nms_iou, 0.05, 1,
+           "Boxes of one class overlapping more than this are one detection.");
+  s.integer("threads", d.threads, 1, 64, "OpenCV threads per inference.");
+  s.integer("workers", d.workers, 1, 8, "Inference threads shared by every camera.");
+  s.integer("queue_size", d.queue_size, 1, 1024,
+            "Requests waiting for a worker, all cameras together; more are refused.");
+  s.number("camera_rate_hz", d.camera_rate_hz, 0.05, 30,
+           "Inferences per second one camera may ask for.");
+  s.number("global_rate_hz", d.global_rate_hz, 0.1, 1000,
+           "Inferences per second for the whole node.");
+  s.number("confirm_timeout_s", d.confirm_timeout_s, 0, 30,
+           "A candidate unanswered this long is decided as without a detector.");
+  s.number("recheck_s", d.recheck_s, 0.2, 60,
+           "A candidate still there is shown to the detector again after this many seconds.");
+  s.number("weapon_scan_hz", d.weapon_scan_hz, 0.01, 30,
+           "weapon rule: scans around persons per second and camera.");
+  s.flag("sync", d.sync,
+         "Answer in the frame that asks, blocking analysis (evaluation; not for live cameras).");
+  s.section("classes", "Which model class ids mean what (defaults: COCO).", [&](Section& c) {
+    c.integers("person", d.classes.person, 0, 9999, "Class ids of persons.");
+    c.integers("bag", d.classes.bag, 0, 9999, "Class ids of bags (abandoned_object).");
+    c.integers("weapon", d.classes.weapon, 0, 9999, "Class ids of weapons (weapon rule).");
+    c.integers("vehicle", d.classes.vehicle, 0, 9999, "Class ids of vehicles.");
+  });
+  if (s.describing()) return;
+  if (d.input_size % 32 != 0) s.error("input_size", "must be a multiple of 32 (or 0)");
+}
+
 void parse_node(Section& s, Config& c) {
   s.choice("log_level", c.log_level,
            {{"trace", "trace"},
@@ -343,6 +390,9 @@ void parse_node(Section& s, Config& c) {
           }
         }
       });
+  s.optional_section<DetectorConfig>(
+      "detector", c.detector,
+      "Optional object detector model: confirms candidates and sees weapons.", parse_detector);
   s.list<Authorization>(
       "authorizations", c.authorizations,
       "Orders that authorise analysis: which cameras, which events, from when to when.",

@@ -300,6 +300,34 @@ void Section::points(std::string_view key, std::vector<Point>& out, std::size_t 
   out = std::move(pts);
 }
 
+void Section::integers(std::string_view key, std::vector<int>& out, int min, int max,
+                       std::string_view description) {
+  if (describing()) {
+    std::string current;
+    for (int v : out) current += (current.empty() ? "" : ", ") + std::to_string(v);
+    return document(key, "integers", "[" + current + "]",
+                    std::to_string(min) + " .. " + std::to_string(max), description);
+  }
+  const YAML::Node value = take(key);
+  if (!value) return;
+  if (!value.IsSequence()) return error(key, "expected a list, e.g. [0, 2]");
+  std::vector<int> items;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string where = fmt::format("{}[{}]", child_path(key), i);
+    const std::string s = value[i].IsScalar() ? value[i].Scalar() : std::string();
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || end != s.c_str() + s.size() || v < min || v > max) {
+      ctx_.errors.push_back({where,
+                             fmt::format("'{}' is not a whole number in {} .. {}", s, min, max),
+                             vigie::config::line_of(value[i])});
+      return;
+    }
+    items.push_back(static_cast<int>(v));
+  }
+  out = std::move(items);
+}
+
 void Section::texts(std::string_view key, std::vector<std::string>& out,
                     std::string_view description, TextRule rule) {
   if (describing()) return document(key, "texts", "", "list of text", description);

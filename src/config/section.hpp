@@ -77,6 +77,9 @@ class Section {
   /// A list of [x, y] pairs with a count in [min_count, max_count].
   void points(std::string_view key, std::vector<Point>& out, std::size_t min_count,
               std::size_t max_count, std::string_view description, bool required = false);
+  /// A list of whole numbers, each in [min, max].
+  void integers(std::string_view key, std::vector<int>& out, int min, int max,
+                std::string_view description);
   /// A list of strings, each checked by TextRule.
   void texts(std::string_view key, std::vector<std::string>& out, std::string_view description,
              TextRule rule = {});

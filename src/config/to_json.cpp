@@ -136,6 +136,28 @@ nlohmann::json to_json(const Config& c, bool redacted) {
                                    {"end", a.end},
                                    {"controller", a.controller}});
   }
+  if (const auto& d = c.detector) {
+    j["detector"] = {{"model", d->model},
+                     {"config", d->config_file},
+                     {"kind", d->kind},
+                     {"input_size", d->input_size},
+                     {"score_threshold", d->score_threshold},
+                     {"nms_iou", d->nms_iou},
+                     {"threads", d->threads},
+                     {"workers", d->workers},
+                     {"queue_size", d->queue_size},
+                     {"camera_rate_hz", d->camera_rate_hz},
+                     {"global_rate_hz", d->global_rate_hz},
+                     {"confirm_timeout_s", d->confirm_timeout_s},
+                     {"recheck_s", d->recheck_s},
+                     {"weapon_scan_hz", d->weapon_scan_hz},
+                     {"sync", d->sync},
+                     {"classes",
+                      {{"person", d->classes.person},
+                       {"bag", d->classes.bag},
+                       {"weapon", d->classes.weapon},
+                       {"vehicle", d->classes.vehicle}}}};
+  }
   return j;
 }
 

@@ -32,6 +32,7 @@ StageTimes& StageTimes::operator+=(const StageTimes& o) {
   fire_ms += o.fire_ms;
   track_ms += o.track_ms;
   rules_ms += o.rules_ms;
+  detector_wait_ms += o.detector_wait_ms;
   frames += o.frames;
   return *this;
 }
@@ -41,10 +42,12 @@ double StageTimes::total_ms() const {
 }
 
 CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera,
-                               std::string config_version, rules::AlertSink sink)
+                               std::string config_version, rules::AlertSink sink,
+                               std::shared_ptr<DetectionService> detection)
     : camera_(std::move(camera)),
       config_version_(std::move(config_version)),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)),
+      detection_(std::move(detection)) {}
 
 void CameraAnalysis::build(const Frame& frame) {
   const config::CameraConfig& c = *camera_;
@@ -76,7 +79,23 @@ void CameraAnalysis::build(const Frame& frame) {
     copy.wall_start = frame_wall_;
     sink_(copy, change);
   };
-  const rules::RuleContext context{c.id, stamped, config_version_, false};
+  if (detection_) {
+    const config::DetectorConfig& d = detection_->config();
+    const rules::DetectorPolicy policy{d.confirm_timeout_s, d.recheck_s, d.weapon_scan_hz};
+    link_.emplace(policy, detection_->model_hash(),
+                  cv::Size(frame.source_width, frame.source_height),
+                  [this](const rules::DetectorRequest& r) {
+                    if (current_ == nullptr) return false;
+                    const auto started = std::chrono::steady_clock::now();
+                    const bool accepted = detection_->submit(camera_->id, r, current_->bgr, to_source_);
+                    if (detection_->config().sync) {
+                      for (auto& a : detection_->take_answers(camera_->id)) link_->deliver(std::move(a));
+                      times_.detector_wait_ms += ms_since(started);
+                    }
+                    return accepted;
+                  });
+  }
+  const rules::RuleContext context{c.id, stamped, config_version_, detection_ != nullptr};
   for (const auto& r : c.rules) {
     if (!r.enabled) continue;
     auto rule = rules::make_rule(r, geometry_, context);
@@ -171,11 +190,18 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   scene.to_source = to_source_;
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change || masks.warming_up;
+  if (link_) {
+    link_->begin_frame(frame.pts_s);
+    for (auto& a : detection_->take_answers(camera_->id)) link_->deliver(std::move(a));
+    scene.detector = &*link_;
+  }
+  current_ = &frame;
   for (auto& [type, rule] : rules_) {
     // Event types outside the camera's authorization are not evaluated at all.
     if (allowed != nullptr && allowed->count(type) == 0) continue;
     rule->evaluate(scene);
   }
+  current_ = nullptr;
   times_.rules_ms += ms_since(start);
 
   // Everything that may be a person is hidden in stored evidence: tracks, and moving and
@@ -184,6 +210,13 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   for (const auto& t : tracks) persons_.push_back(t.box);
   for (const auto& b : moving) persons_.push_back(b.box);
   for (const auto& b : still) persons_.push_back(b.box);
+  if (link_) {
+    for (const auto& a : link_->fresh()) {
+      for (const auto& d : a.found) {
+        if (d.role == perceive::DetectionRole::kPerson) persons_.push_back(d.box);
+      }
+    }
+  }
   ++times_.frames;
 }
 

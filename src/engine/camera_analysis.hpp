@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "engine/detection_service.hpp"
 #include "core/frame.hpp"
 #include "perceive/background.hpp"
 #include "perceive/blobs.hpp"
@@ -31,6 +32,7 @@ struct StageTimes {
   double fire_ms = 0;
   double track_ms = 0;
   double rules_ms = 0;
+  double detector_wait_ms = 0;  ///< synchronous detector inferences inside analysis
   std::uint64_t frames = 0;
 
   StageTimes& operator+=(const StageTimes& o);
@@ -39,8 +41,10 @@ struct StageTimes {
 
 class CameraAnalysis {
  public:
+  /// `detection`: the node's detector, or null (every rule decides on classical vision, and
+  /// weapon is unavailable).
   CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera, std::string config_version,
-                 rules::AlertSink sink);
+                 rules::AlertSink sink, std::shared_ptr<DetectionService> detection = nullptr);
 
   /// Analyses one frame. `allowed`: the event types that may be evaluated (null: all).
   void process(const Frame& frame, const std::set<EventType>* allowed = nullptr);
@@ -65,6 +69,9 @@ class CameraAnalysis {
   std::shared_ptr<const config::CameraConfig> camera_;
   std::string config_version_;
   rules::AlertSink sink_;
+  std::shared_ptr<DetectionService> detection_;
+  std::optional<rules::DetectorLink> link_;
+  const Frame* current_ = nullptr;  ///< the frame being processed, for detector requests
   std::vector<std::string> unavailable_;
 
   bool built_ = false;

@@ -31,6 +31,7 @@ ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& optio
     engine_options.make_source = ingest::make_source;
     engine_options.pacing = ingest::Pacing::kAsFastAsPossible;
     engine_options.workers = options.workers;
+    engine_options.detection = options.detection;
     engine_options.on_alert = [&](const Alert& a, AlertChange change) {
       const std::size_t clip = std::stoul(a.camera.substr(5));
       std::lock_guard lock(mutex);
@@ -63,6 +64,7 @@ ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& optio
     const auto status = engine.status();
     for (std::size_t k = 0; k < status.size(); ++k) runs[first + k].health = status[k].health;
   }
+  if (options.detection) result.detector = options.detection->stats();
   return result;
 }
 

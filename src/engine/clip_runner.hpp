@@ -10,6 +10,7 @@
 #include "core/alert.hpp"
 #include "core/health.hpp"
 #include "engine/camera_analysis.hpp"
+#include "engine/detection_service.hpp"
 
 namespace vigie::engine {
 
@@ -34,11 +35,14 @@ struct ClipRunOptions {
   std::size_t concurrent = 16;  ///< clips open at once
   /// Called after each clip finishes, with the number done so far (progress bars).
   std::function<void(std::size_t done, std::size_t total, const std::string& name)> on_done;
+  /// The object detector every clip uses; null: none.
+  std::shared_ptr<DetectionService> detection;
 };
 
 struct ClipRuns {
   std::vector<ClipRun> clips;  ///< in the order of the jobs
   StageTimes stages;           ///< analysis cost, summed over all clips
+  std::optional<DetectionStats> detector;  ///< with a detector: what it did
 };
 
 /// Runs every clip to its end.

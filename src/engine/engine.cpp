@@ -46,6 +46,11 @@ Engine::Engine(const config::Config& config, EngineOptions options)
   std::size_t workers = options_.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   scheduler_ = std::make_unique<Scheduler>(workers);
+  if (!options_.detection && config.detector && options_.analyse) {
+    auto service = make_detection_service(*config.detector, clock_);
+    if (!service.is_ok()) throw std::invalid_argument(service.status().message());
+    options_.detection = std::move(*service);
+  }
   const std::string version = config::config_version(config);
   for (const auto& camera : cameras_) {
     if (!camera->enabled) continue;
@@ -55,7 +60,8 @@ Engine::Engine(const config::Config& config, EngineOptions options)
           options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
       auto slot = std::make_unique<AnalysisSlot>();
       slot->camera = camera->id;
-      slot->current = std::make_unique<CameraAnalysis>(camera, version, std::move(sink));
+      slot->current = std::make_unique<CameraAnalysis>(camera, version, std::move(sink),
+                                                       options_.detection);
       AnalysisSlot* s = slot.get();
       analyses_.push_back(std::move(slot));
       observer = [this, s](const config::CameraConfig& c, const Frame& f) {
@@ -170,7 +176,8 @@ Status Engine::update_camera(const config::CameraConfig& camera) {
   if (slot == analyses_.end()) return Status::ok();  // disabled: nothing runs
   rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
   auto next = std::make_unique<CameraAnalysis>(
-      std::make_shared<const config::CameraConfig>(camera), version, std::move(sink));
+      std::make_shared<const config::CameraConfig>(camera), version, std::move(sink),
+      options_.detection);
   std::lock_guard lock((*slot)->mutex);
   (*slot)->pending = std::move(next);
   return Status::ok();

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "engine/camera_analysis.hpp"
 #include "engine/camera_pipeline.hpp"
+#include "engine/detection_service.hpp"
 #include "engine/scheduler.hpp"
 #include "govern/governance.hpp"
 #include "ingest/source.hpp"
@@ -37,6 +38,10 @@ struct EngineOptions {
   /// be a person, for masking evidence. From worker threads.
   std::function<void(const CameraId&, double pts_s, const std::vector<cv::Rect2d>&)> on_persons;
   const Clock* clock = nullptr;  ///< null: the system clock
+  /// The object detector shared by the cameras. Null: made from the configuration's
+  /// `detector` section when it has one (the constructor throws std::invalid_argument,
+  /// naming the file, when the model does not load); none without it.
+  std::shared_ptr<DetectionService> detection;
 };
 
 /// Source options for one camera, from its configuration.
@@ -63,6 +68,8 @@ class Engine {
   [[nodiscard]] const ingest::PacketRing* ring(const CameraId& camera) const;
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
+  /// The detector in use, or null.
+  [[nodiscard]] const DetectionService* detection() const { return options_.detection.get(); }
 
   /// Replaces the analysis of a running camera by one built from `camera` (same id; its
   /// geometry and rules are what changes: the input is not reopened). The new analysis takes

@@ -70,11 +70,19 @@ class AbandonedObjectRule final : public SituationRule {
       spdlog::trace("object {} t={:.1f} x={:.0f} y={:.0f} owner={} unattended_since={:.1f}", o.id,
                     scene.t, o.box.x, o.box.y, o.owner ? static_cast<long>(*o.owner) : -1L,
                     o.unattended_since.value_or(-1));
-      if (has_owner(o) && o.unattended_since &&
-          scene.t - *o.unattended_since >= rule_.unattended_s && o.last_seen == scene.t) {
-        const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);
-        const ZoneGeometry* z = zone_containing(zones, base);
-        report("object-" + std::to_string(o.id), z != nullptr ? z->id : "", scene, 0.8, o.box);
+      if (has_owner(o) && o.unattended_since && o.last_seen == scene.t) {
+        const std::string key = "object-" + std::to_string(o.id);
+        // With a detector: a bag confirms; a person there (curled up, sitting on the ground)
+        // is not an object; nothing seen leaves the classical decision. Asked while the
+        // unattended time runs, so that the answer is there when it ends.
+        const Gate g = is_open(key) ? Gate{}
+                                    : gate(scene, key, o.box, DetectionRole::kBag,
+                                           DetectionRole::kPerson, false);
+        if (scene.t - *o.unattended_since >= rule_.unattended_s && g.report) {
+          const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);
+          const ZoneGeometry* z = zone_containing(zones, base);
+          report(key, z != nullptr ? z->id : "", scene, 0.8, o.box, {}, g.model_hash);
+        }
       }
       ++it;
     }

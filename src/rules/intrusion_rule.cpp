@@ -14,6 +14,8 @@ constexpr double kCrossingHoldS = 1.5;
 /// A side of a line counts only beyond this distance, in standing-person heights: feet,
 /// shadows and box jitter wander around a line without crossing it.
 constexpr double kCrossingMargin = 0.15;
+/// With a detector, a candidate it looked at without seeing a person is not an intruder.
+constexpr bool kUnseenRejects = true;
 
 class IntrusionRule final : public SituationRule {
  public:
@@ -36,10 +38,12 @@ class IntrusionRule final : public SituationRule {
         const double since = it == entered_.end() ? scene.t : it->second;
         still_inside[key] = since;
         const double inside_s = scene.t - since;
-        if (inside_s >= rule_.dwell_s) {
+        // Asked as soon as the track is inside, so that the answer is there by dwell_s.
+        const Gate g = person_gate(scene, t);
+        if (inside_s >= rule_.dwell_s && g.report) {
           // One situation per rule: a person crossing the tripwire into the zone is one alert.
           report("intrusion", z->id, scene, std::min(1.0, 0.6 + 0.1 * inside_s), t.box,
-                 "inside " + z->id);
+                 "inside " + z->id, g.model_hash);
         }
       }
       detect_crossings(scene, t);
@@ -63,10 +67,21 @@ class IntrusionRule final : public SituationRule {
       }
     }
     for (const auto& [line, crossing] : last_crossing_) {
-      if (scene.t - crossing.first <= kCrossingHoldS) {
-        report("intrusion", line, scene, 0.9, crossing.second, "crossed " + line);
-      }
+      if (scene.t - crossing.t > kCrossingHoldS) continue;
+      const Gate g = is_open("intrusion") ? Gate{}
+                                          : gate(scene, track_key(crossing.track),
+                                                 crossing.box, DetectionRole::kPerson,
+                                                 DetectionRole::kOther, kUnseenRejects);
+      if (g.report) report("intrusion", line, scene, 0.9, crossing.box, "crossed " + line, g.model_hash);
     }
+  }
+
+  /// With a detector, only persons intrude: a track it looked at without seeing a person
+  /// there (a shadow, a light, an animal) is dropped.
+  Gate person_gate(const Scene& scene, const track::Track& t) const {
+    if (is_open("intrusion")) return {};
+    return gate(scene, track_key(t.id), t.box, DetectionRole::kPerson,
+                DetectionRole::kOther, kUnseenRejects);
   }
 
   void detect_crossings(const Scene& scene, const track::Track& t) {
@@ -87,14 +102,19 @@ class IntrusionRule final : public SituationRule {
         // pointing to `side`.
         const Point normal = Point(-along.y, along.x) * (side / length);
         if (!l->direction || normal.dot(*l->direction) > 0)
-          last_crossing_[l->id] = {scene.t, t.box};
+          last_crossing_[l->id] = {scene.t, t.box, t.id};
       }
       previous = side;
     }
   }
 
   std::map<std::pair<std::string, track::TrackId>, double> entered_;  ///< entry time
-  std::map<std::string, std::pair<double, cv::Rect2d>> last_crossing_;
+  struct Crossing {
+    double t = 0;
+    cv::Rect2d box;
+    track::TrackId track = 0;
+  };
+  std::map<std::string, Crossing> last_crossing_;
   std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
 };
 

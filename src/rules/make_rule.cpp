@@ -16,6 +16,7 @@ Result<std::unique_ptr<Rule>> make_rule(const config::RuleConfig& rule,
     case EventType::kPersonOnGround: return make_person_on_ground_rule(rule, geometry, context);
     case EventType::kFire: return make_fire_rule(rule, geometry, context);
     case EventType::kWeapon:
+      if (context.detector_available) return make_weapon_rule(rule, geometry, context);
       return Status(StatusCode::kFailedPrecondition,
                     "weapon: unavailable: weapons can only be seen by a detector model, and "
                     "none is configured");

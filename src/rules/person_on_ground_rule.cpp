@@ -18,6 +18,8 @@ constexpr double kLoseAfterS = 1.5;
 /// A fall changes a blob's shape so much that the tracker may start a new track for the
 /// person on the ground; standing people seen this recently at the place vouch for it.
 constexpr double kStandingMemoryS = 3.0;
+/// With a detector, a lying shape it looked at without seeing a person is dropped.
+constexpr bool kUnseenRejects = true;
 
 bool lying_shape(const cv::Rect2d& box, double standing_h, double fraction) {
   return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
@@ -76,11 +78,17 @@ class PersonOnGroundRule final : public SituationRule {
         it = candidates_.erase(it);
         continue;
       }
-      if (scene.t - it->since >= rule_.dwell_s && it->last_support == scene.t &&
-          !someone_standing_over(scene, it->box)) {
-        const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
-        const ZoneGeometry* z = zone_containing(zones, foot);
-        report("down-" + std::to_string(it->id), z != nullptr ? z->id : "", scene, 0.8, it->box);
+      const std::string key = "down-" + std::to_string(it->id);
+      if (it->last_support == scene.t && !someone_standing_over(scene, it->box)) {
+        // Asked while the dwell runs, so that the answer is there when it ends.
+        const Gate g = is_open(key) ? Gate{}
+                                    : gate(scene, key, it->box, DetectionRole::kPerson,
+                                           DetectionRole::kOther, kUnseenRejects);
+        if (scene.t - it->since >= rule_.dwell_s && g.report) {
+          const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
+          const ZoneGeometry* z = zone_containing(zones, foot);
+          report(key, z != nullptr ? z->id : "", scene, 0.8, it->box, {}, g.model_hash);
+        }
       }
       ++it;
     }

@@ -19,6 +19,8 @@ std::unique_ptr<Rule> make_abandoned_object_rule(const config::RuleConfig&, cons
                                                  const RuleContext&);
 std::unique_ptr<Rule> make_person_on_ground_rule(const config::RuleConfig&, const CameraGeometry&,
                                                  const RuleContext&);
+std::unique_ptr<Rule> make_weapon_rule(const config::RuleConfig&, const CameraGeometry&,
+                                       const RuleContext&);
 std::unique_ptr<Rule> make_fire_rule(const config::RuleConfig&, const CameraGeometry&,
                                      const RuleContext&);
 

@@ -13,6 +13,7 @@
 #include "perceive/fire.hpp"
 #include "perceive/flow.hpp"
 #include "perceive/person_scale.hpp"
+#include "rules/detections.hpp"
 #include "track/track.hpp"
 
 namespace vigie::rules {
@@ -31,6 +32,9 @@ struct Scene {
   double to_source = 1.0;               ///< analysis pixels -> source pixels
   const perceive::PersonScale* scale = nullptr;
   bool illumination_change = false;  ///< a global lighting step: masks are empty this frame
+  /// The camera's link to the object detector; null without one (every rule then decides
+  /// on classical vision alone, as always).
+  DetectorLink* detector = nullptr;
 };
 
 /// Expected standing height at `foot`, with a last-resort guess of a fifth of the image.

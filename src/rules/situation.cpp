@@ -30,6 +30,7 @@ void SituationTracker::observe(const std::string& key, const std::string& zone, 
     s.alert->score = std::max(s.alert->score, e.score);
     s.alert->region = e.region;
     if (!e.detail.empty()) s.alert->detail = e.detail;
+    if (!e.model_hash.empty()) s.alert->model_hash = e.model_hash;
     sink_(*s.alert, AlertChange::kUpdated);
     return;
   }
@@ -48,6 +49,7 @@ void SituationTracker::observe(const std::string& key, const std::string& zone, 
   a.detail = e.detail;
   a.params = params_;
   a.config_version = config_version_;
+  a.model_hash = e.model_hash;
   s.alert = a;
   sink_(*s.alert, AlertChange::kRaised);
 }

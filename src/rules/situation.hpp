@@ -24,6 +24,7 @@ struct Evidence {
   double score = 0;
   cv::Rect2d region;
   std::string detail;  ///< shown to the operator; the latest one wins
+  std::string model_hash{};  ///< the detector model that confirmed it; empty: none
 };
 
 /// Receives raised, updated and ended alerts.

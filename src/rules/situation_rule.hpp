@@ -2,6 +2,8 @@
 // Base of the rules: owns the rule's config, the camera geometry and the situation tracker
 // that turns per-frame evidence into alerts with inertia, hysteresis and cooldown.
 
+#include <fmt/format.h>
+
 #include "rules/rule.hpp"
 
 namespace vigie::rules {
@@ -27,9 +29,35 @@ class SituationRule : public Rule {
   virtual void detect(const Scene& scene) = 0;
 
   void report(const std::string& key, const std::string& zone, const Scene& scene, double score,
-              const cv::Rect2d& region, std::string detail = {}) {
+              const cv::Rect2d& region, std::string detail = {}, std::string model_hash = {}) {
     situations_.observe(key, zone, scene.t,
-                        {.score = score, .region = region, .detail = std::move(detail)});
+                        {.score = score,
+                         .region = region,
+                         .detail = std::move(detail),
+                         .model_hash = std::move(model_hash)});
+  }
+
+  /// What the detector's verdict lets a rule do with a candidate (docs/detector.md).
+  struct Gate {
+    bool report = true;      ///< false: hold it (pending) or drop it (rejected)
+    std::string model_hash;  ///< set when the detector confirmed it
+  };
+  /// Without a detector, unanswered within the timeout, or too small for the model to see:
+  /// the classical decision (report).
+  /// Pending: hold. Confirmed: report, stamped with the model. Contradicted: drop. Unseen
+  /// (the detector looked and saw neither role): drop when `unseen_rejects`, else report.
+  static Gate gate(const Scene& scene, const std::string& key, const cv::Rect2d& box,
+                   DetectionRole want, DetectionRole against, bool unseen_rejects) {
+    if (scene.detector == nullptr) return {};
+    switch (scene.detector->confirm(key, box, want, against, scene.t)) {
+      case Verdict::kTimedOut: return {};
+      case Verdict::kTooSmall: return {};
+      case Verdict::kPending: return {false, {}};
+      case Verdict::kConfirmed: return {true, scene.detector->model_hash()};
+      case Verdict::kContradicted: return {false, {}};
+      case Verdict::kUnseen: return {!unseen_rejects, {}};
+    }
+    return {};
   }
 
   /// True while `key` has an alert raised and not ended.
@@ -41,6 +69,11 @@ class SituationRule : public Rule {
  private:
   SituationTracker situations_;
 };
+
+/// The detector's key for a track's candidate.
+inline std::string track_key(track::TrackId id) {
+  return fmt::format("track-{}", id);
+}
 
 /// The zone (of `zones`) containing `p`, or null.
 inline const ZoneGeometry* zone_containing(const std::vector<const ZoneGeometry*>& zones, Point p) {

@@ -50,8 +50,13 @@ class WrongWayRule final : public SituationRule {
         if (against < cos_tol) continue;
         const double metres = ground_distance_m(scene, start->foot, end.foot);
         if (metres / dt < rule_.min_speed_m_s) continue;
+        // With a detector, only persons walk the wrong way: not a shadow, a light or a car.
+        const Gate g = is_open(z->id) ? Gate{}
+                                      : gate(scene, track_key(t.id), t.box,
+                                             DetectionRole::kPerson, DetectionRole::kOther, true);
+        if (!g.report) continue;
         report(z->id, z->id, scene, std::min(1.0, 0.5 + 0.5 * against), t.box,
-               "against the direction");
+               "against the direction", g.model_hash);
       }
       detect_crowd(scene, *z, allowed, cos_tol);
     }

@@ -83,6 +83,23 @@ TEST(CliTest, RunRefusesAnInvalidConfigurationBeforeStartingAnything) {
   EXPECT_THAT(r.err, HasSubstr("not started"));
 }
 
+TEST(CliTest, ADetectorModelThatDoesNotLoadStopsTheStartNamingTheFile) {
+  TempDir dir;
+  test::write_file(dir / "broken.onnx", "not a network");
+  test::write_file(dir / "node.yaml", "detector:\n  model: broken.onnx\n");
+  const std::string model = (dir / "broken.onnx").string();
+  auto r = run_command(vigie("check-config " + (dir / "node.yaml").string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(model));
+  r = run_command(vigie("run --config " + (dir / "node.yaml").string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("not started"));
+  EXPECT_THAT(r.err, HasSubstr(model));
+  r = run_command(vigie("eval --synth-seeds 1 --scenario normal --detector " + model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(model));
+}
+
 TEST(CliTest, CheckConfigSchemaListsKeysWithDescriptions) {
   const auto r = run_command(vigie("check-config --schema"));
   EXPECT_EQ(r.exit_code, 0);

@@ -345,3 +345,49 @@ TEST(RuleConfigTest, TypeSetsDefaultsAndOnlyItsOwnKeys) {
 
 }  // namespace
 }  // namespace vigie::config
+
+namespace vigie::config {
+namespace {
+
+TEST(DetectorConfigTest, AbsentOrDisabledMeansNoDetector) {
+  EXPECT_FALSE(parse("log_level: info\n").config->detector.has_value());
+  const LoadResult r = parse("detector:\n  enabled: false\n  model: missing.onnx\n");
+  ASSERT_TRUE(r.ok()) << r.error_text("test.yaml");
+  EXPECT_FALSE(r.config->detector.has_value());
+}
+
+TEST(DetectorConfigTest, MissingModelFileIsNamedWithItsLine) {
+  const std::string e = errors_of("log_level: info\ndetector:\n  model: models/none.onnx\n");
+  EXPECT_THAT(e, HasSubstr("detector.model: '/base/models/none.onnx' is not a readable file"));
+  EXPECT_THAT(e, HasSubstr("(line 3)"));
+}
+
+TEST(DetectorConfigTest, DarknetNeedsItsCfgBesideTheWeights) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "vigie-det-config";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "m.weights") << "w";
+  const LoadResult no_cfg = parse_config("detector:\n  model: m.weights\n", dir, env_with({}));
+  ASSERT_FALSE(no_cfg.ok());
+  EXPECT_THAT(no_cfg.error_text("t"), HasSubstr("m.cfg' (the Darknet .cfg) is not a readable file"));
+  std::ofstream(dir / "m.cfg") << "[net]\nwidth=320\n";
+  const LoadResult ok = parse_config(
+      "detector:\n  model: m.weights\n  classes: {person: [0], weapon: []}\n", dir, env_with({}));
+  ASSERT_TRUE(ok.ok()) << ok.error_text("t");
+  EXPECT_EQ(ok.config->detector->model, (dir / "m.weights").string());
+  EXPECT_EQ(ok.config->detector->config_file, (dir / "m.cfg").string());
+  EXPECT_TRUE(ok.config->detector->classes.weapon.empty());
+  EXPECT_EQ(ok.config->detector->classes.bag, (std::vector<int>{24, 26, 28}));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DetectorConfigTest, BoundsAndKinds) {
+  EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  input_size: 300\n"),
+              HasSubstr("multiple of 32"));
+  EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  kind: yolov8\n"),
+              HasSubstr("'yolov8' is not one of auto | yolox | fastestdet | darknet"));
+  EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  classes: {person: [x]}\n"),
+              HasSubstr("detector.classes.person[0]"));
+}
+
+}  // namespace
+}  // namespace vigie::config

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -89,12 +90,49 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const perceive::PersonScale scale = person_scale_of(c);
   const CameraGeometry geometry = CameraGeometry::from(c, source);
   std::vector<Raised> raised;
+  std::vector<std::string> hashes;
+  // An optional detector that answers at once with the `detections` active at that time
+  // inside the requested region (`answer: false` makes it never answer).
+  const YAML::Node detector = doc["detector"];
+  const auto detection_specs = timed(doc["detections"]);
+  std::optional<DetectorLink> link;
+  if (detector) {
+    DetectorPolicy policy;
+    if (detector["confirm_timeout_s"]) policy.confirm_timeout_s = detector["confirm_timeout_s"].as<double>();
+    if (detector["recheck_s"]) policy.recheck_s = detector["recheck_s"].as<double>();
+    if (detector["scan_hz"]) policy.scan_hz = detector["scan_hz"].as<double>();
+    const bool answers = !detector["answer"] || detector["answer"].as<bool>();
+    const double input_scale = detector["scale"] ? detector["scale"].as<double>() : 1.0;
+    link.emplace(policy, "case-model", source, [&, answers, input_scale](const DetectorRequest& r) {
+      if (!answers) return true;
+      DetectorAnswer a{r.id, r.region, r.t, r.purpose, {}, input_scale};
+      for (const Timed& s : detection_specs) {
+        if (!s.active(r.t)) continue;
+        const cv::Rect2d box = s.box_at(r.t);
+        if ((box & r.region).area() <= 0) continue;
+        const std::string role = s.node["role"].as<std::string>();
+        Detection d;
+        d.box = box;
+        d.score = s.node["score"] ? s.node["score"].as<float>() : 0.9f;
+        d.role = role == "person"   ? DetectionRole::kPerson
+                 : role == "bag"    ? DetectionRole::kBag
+                 : role == "weapon" ? DetectionRole::kWeapon
+                 : role == "vehicle" ? DetectionRole::kVehicle
+                                     : DetectionRole::kOther;
+        a.found.push_back(d);
+      }
+      link->deliver(std::move(a));
+      return true;
+    });
+  }
   RuleContext context{c.id,
                       [&](const Alert& a, AlertChange change) {
-                        if (change == AlertChange::kRaised)
+                        if (change == AlertChange::kRaised) {
                           raised.push_back({a.type, a.start_s, a.zone});
+                          hashes.push_back(a.model_hash);
+                        }
                       },
-                      "case", false};
+                      "case", link.has_value()};
   auto rule = make_rule(c.rules.at(0), geometry, context);
   ASSERT_TRUE(rule.is_ok()) << rule.status().to_string();
 
@@ -209,6 +247,10 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     scene.foreground = &foreground;
     scene.to_source = to_source;
     scene.scale = &scale;
+    if (link) {
+      link->begin_frame(t);
+      scene.detector = &*link;
+    }
     (*rule)->evaluate(scene);
   }
 
@@ -224,6 +266,10 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     EXPECT_LE(raised[i].start, expect[i]["to"].as<double>()) << file.filename() << " alert " << i;
     if (expect[i]["zone"]) {
       EXPECT_EQ(raised[i].zone, expect[i]["zone"].as<std::string>());
+    }
+    // `confirmed: true`: the detector confirmed it, so the alert names the model.
+    if (expect[i]["confirmed"]) {
+      EXPECT_EQ(!hashes[i].empty(), expect[i]["confirmed"].as<bool>()) << file.filename();
     }
   }
 }
@@ -251,6 +297,13 @@ TEST(RuleFactoryTest, WeaponWithoutDetectorSaysWhy) {
   ASSERT_FALSE(rule.is_ok());
   EXPECT_EQ(rule.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(rule.status().message().find("detector model"), std::string::npos);
+}
+
+TEST(RuleFactoryTest, WeaponWithDetectorIsBuilt) {
+  config::RuleConfig r = config::rule_defaults(EventType::kWeapon);
+  CameraGeometry g;
+  auto rule = make_rule(r, g, {"cam", [](const Alert&, AlertChange) {}, "v", true});
+  EXPECT_TRUE(rule.is_ok()) << rule.status().to_string();
 }
 
 }  // namespace

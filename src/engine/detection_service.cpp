@@ -1,0 +1,198 @@
+#include "engine/detection_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+namespace vigie::engine {
+namespace {
+
+/// A region larger than this share of the frame is not worth cropping: the whole frame is
+/// shown instead.
+constexpr double kWholeFrameShare = 0.5;
+/// Crops are shown to the network at most this much enlarged.
+constexpr int kMaxUpscale = 2;
+
+double seconds_of(SteadyTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+bool RateBudget::take(double t) {
+  if (last_ >= 0 && t > last_) tokens_ = std::min(capacity_, tokens_ + (t - last_) * rate_);
+  if (last_ < 0 || t > last_) last_ = t;
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+DetectionService::DetectionService(std::vector<std::unique_ptr<perceive::Detector>> detectors,
+                                   const config::DetectorConfig& config, const Clock& clock)
+    : config_(config),
+      clock_(clock),
+      detectors_(std::move(detectors)),
+      node_budget_(config.global_rate_hz) {
+  if (detectors_.empty()) throw std::invalid_argument("DetectionService needs a detector");
+  hash_ = detectors_.front()->model_hash();
+  if (config_.sync) return;
+  for (std::size_t i = 0; i < detectors_.size(); ++i) workers_.emplace_back([this, i] { work(i); });
+}
+
+DetectionService::~DetectionService() {
+  stop();
+}
+
+void DetectionService::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+bool DetectionService::submit(const CameraId& camera, const rules::DetectorRequest& request,
+                              const cv::Mat& frame, double to_source) {
+  if (frame.empty()) return false;
+  Job job;
+  job.camera = camera;
+  job.request = request;
+  job.to_source = to_source;
+  const cv::Rect whole(0, 0, frame.cols, frame.rows);
+  const cv::Rect2d& r = request.region;
+  cv::Rect area(static_cast<int>(std::floor(r.x / to_source)),
+                static_cast<int>(std::floor(r.y / to_source)),
+                static_cast<int>(std::ceil(r.width / to_source)) + 1,
+                static_cast<int>(std::ceil(r.height / to_source)) + 1);
+  // Upscaling a crop more than twice makes blur the detector does not recognise: the crop
+  // is widened, around its centre, to at least half the network input.
+  const int min_side = detectors_.front()->input_size() / kMaxUpscale;
+  if (area.width < min_side || area.height < min_side) {
+    const cv::Point centre = (area.tl() + area.br()) / 2;
+    const int w = std::max(area.width, min_side), h = std::max(area.height, min_side);
+    area = cv::Rect(centre.x - w / 2, centre.y - h / 2, w, h);
+  }
+  area &= whole;
+  if (area.area() <= 0 || area.area() > kWholeFrameShare * whole.area()) area = whole;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    // Synchronous mode counts stream time, so that the same clip gives the same answers.
+    const double t = config_.sync ? request.t : seconds_of(clock_.now());
+    auto [budget, fresh] = camera_budget_.try_emplace(camera, config_.camera_rate_hz);
+    (void)fresh;
+    if (!config_.sync && queue_.size() >= static_cast<std::size_t>(config_.queue_size)) {
+      ++stats_.refused_queue;
+      return false;
+    }
+    // The camera's budget first: a camera over its own share must not use the node's.
+    if (!budget->second.take(t) || (!config_.sync && !node_budget_.take(t))) {
+      ++stats_.refused_budget;
+      return false;
+    }
+  }
+  job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
+  job.offset = area.tl();
+  job.queued_at = clock_.now();
+  if (config_.sync) {
+    std::lock_guard sync(sync_mutex_);
+    rules::DetectorAnswer answer = run(*detectors_.front(), job);
+    std::lock_guard lock(mutex_);
+    answers_[camera].push_back(std::move(answer));
+    return true;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::vector<rules::DetectorAnswer> DetectionService::take_answers(const CameraId& camera) {
+  std::lock_guard lock(mutex_);
+  auto it = answers_.find(camera);
+  if (it == answers_.end() || it->second.empty()) return {};
+  std::vector<rules::DetectorAnswer> out = std::move(it->second);
+  it->second.clear();
+  return out;
+}
+
+rules::DetectorAnswer DetectionService::run(perceive::Detector& detector, const Job& job) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<perceive::Detection> found = detector.detect(job.image);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                              started)
+                        .count();
+  rules::DetectorAnswer a;
+  a.id = job.request.id;
+  a.region = job.request.region;
+  a.t = job.request.t;
+  a.purpose = job.request.purpose;
+  const double input = detector.input_size();
+  a.scale = std::min(input / job.image.cols, input / job.image.rows) / job.to_source;
+  for (perceive::Detection& d : found) {
+    const double s = job.to_source;
+    d.box = {(d.box.x + job.offset.x) * s, (d.box.y + job.offset.y) * s, d.box.width * s,
+             d.box.height * s};
+    a.found.push_back(d);
+  }
+  std::lock_guard lock(mutex_);
+  ++stats_.inferences;
+  stats_.inference_ms += ms;
+  return a;
+}
+
+void DetectionService::work(std::size_t index) {
+  perceive::Detector& detector = *detectors_[index];
+  while (true) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      // An answer later than the timeout is useless: the rule has decided without it.
+      if (seconds_between(job.queued_at, clock_.now()) > config_.confirm_timeout_s) {
+        ++stats_.dropped_stale;
+        continue;
+      }
+    }
+    rules::DetectorAnswer answer = run(detector, job);
+    std::lock_guard lock(mutex_);
+    answers_[job.camera].push_back(std::move(answer));
+  }
+}
+
+DetectionStats DetectionService::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::size_t DetectionService::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+Result<std::shared_ptr<DetectionService>> make_detection_service(
+    const config::DetectorConfig& config, const Clock& clock) {
+  std::vector<std::unique_ptr<perceive::Detector>> detectors;
+  const int n = config.sync ? 1 : std::max(1, config.workers);
+  for (int i = 0; i < n; ++i) {
+    auto d = perceive::make_detector(config);
+    if (!d.is_ok()) return d.status();
+    detectors.push_back(std::move(*d));
+  }
+  spdlog::info("detector: {} loaded (sha256 {}), input {} px, {} worker(s){}", config.model,
+               detectors.front()->model_hash(), detectors.front()->input_size(), n,
+               config.sync ? ", synchronous" : "");
+  return std::make_shared<DetectionService>(std::move(detectors), config, clock);
+}
+
+}  // namespace vigie::engine

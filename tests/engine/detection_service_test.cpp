@@ -1,0 +1,202 @@
+// The shared detection service with a fake detector: budgets, the queue's bound, crops and
+// coordinates, synchronous answers. No model needed.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "engine/detection_service.hpp"
+
+namespace vigie::engine {
+namespace {
+
+/// Finds one person covering the middle half of whatever it is shown; can be held, to
+/// keep a worker busy.
+class FakeDetector final : public perceive::Detector {
+ public:
+  std::vector<perceive::Detection> detect(const cv::Mat& bgr, std::optional<cv::Rect>) override {
+    {
+      std::unique_lock lock(mutex_);
+      ++calls_;
+      seen_ = bgr.size();
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return !held_; });
+    }
+    const cv::Rect2d box(bgr.cols / 4.0, bgr.rows / 4.0, bgr.cols / 2.0, bgr.rows / 2.0);
+    return {{box, 0, perceive::DetectionRole::kPerson, 0.9f}};
+  }
+  [[nodiscard]] const std::string& model_hash() const override { return hash_; }
+  [[nodiscard]] perceive::DetectorKind kind() const override { return perceive::DetectorKind::kYolox; }
+  [[nodiscard]] int input_size() const override { return 64; }
+
+  void hold(bool on) {
+    std::lock_guard lock(mutex_);
+    held_ = on;
+    changed_.notify_all();
+  }
+  void wait_calls(int n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] { return calls_ >= n; });
+  }
+  cv::Size seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  int calls_ = 0;
+  cv::Size seen_;
+  std::string hash_ = std::string(64, 'a');
+};
+
+struct Made {
+  std::unique_ptr<DetectionService> service;
+  FakeDetector* fake = nullptr;
+};
+
+Made make(config::DetectorConfig c, const Clock& clock) {
+  auto fake = std::make_unique<FakeDetector>();
+  Made m;
+  m.fake = fake.get();
+  std::vector<std::unique_ptr<perceive::Detector>> detectors;
+  detectors.push_back(std::move(fake));
+  m.service = std::make_unique<DetectionService>(std::move(detectors), c, clock);
+  return m;
+}
+
+rules::DetectorRequest request(std::uint64_t id, double t, cv::Rect2d region = {0, 0, 640, 360}) {
+  return {id, region, t, rules::DetectorPurpose::kConfirm};
+}
+
+const cv::Mat kFrame(180, 320, CV_8UC3, cv::Scalar(50, 60, 70));
+
+TEST(RateBudgetTest, RefillsAtItsRateUpToOneSecond) {
+  RateBudget b(2);
+  EXPECT_TRUE(b.take(0));
+  EXPECT_TRUE(b.take(0));
+  EXPECT_FALSE(b.take(0));
+  EXPECT_FALSE(b.take(0.4));  // 0.8 token
+  EXPECT_TRUE(b.take(0.5));
+  EXPECT_TRUE(b.take(10));  // ten seconds idle still hold only one second's worth
+  EXPECT_TRUE(b.take(10));
+  EXPECT_FALSE(b.take(10));
+}
+
+TEST(DetectionServiceTest, SynchronousAnswersAtOnceInSourcePixels) {
+  config::DetectorConfig c;
+  c.sync = true;
+  c.camera_rate_hz = 5;
+  ManualClock clock;
+  Made m = make(c, clock);
+  // A region of a 640-wide source seen at 320: the crop is widened to at least half the
+  // network input (32 px) and the answer comes back in source pixels.
+  ASSERT_TRUE(m.service->submit("cam", request(1, 0.0, {100, 100, 20, 20}), kFrame, 2.0));
+  const auto answers = m.service->take_answers("cam");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].id, 1u);
+  EXPECT_EQ(m.fake->seen(), cv::Size(32, 32));
+  ASSERT_EQ(answers[0].found.size(), 1u);
+  const cv::Rect2d& box = answers[0].found[0].box;
+  // The crop is 32 × 32 analysis pixels around (55, 55): [39, 39]; the fake's box is its
+  // middle half, [47, 47, 16, 16], i.e. [94, 94, 32, 32] in source pixels.
+  EXPECT_NEAR(box.x, 94, 1e-9);
+  EXPECT_NEAR(box.y, 94, 1e-9);
+  EXPECT_NEAR(box.width, 32, 1e-9);
+  EXPECT_NEAR(answers[0].scale, 64.0 / 32 / 2.0, 1e-9);
+  EXPECT_TRUE(m.service->take_answers("cam").empty());
+  EXPECT_TRUE(m.service->take_answers("other").empty());
+}
+
+TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {
+  config::DetectorConfig c;
+  c.sync = true;
+  c.camera_rate_hz = 2;
+  ManualClock clock;
+  Made m = make(c, clock);
+  int accepted = 0;
+  // Five frames a second for ten seconds, asking every frame: two per second go through.
+  for (int f = 0; f < 50; ++f) accepted += m.service->submit("a", request(f + 1, f * 0.2), kFrame, 2.0);
+  EXPECT_GE(accepted, 20);
+  EXPECT_LE(accepted, 22);  // the first second's burst
+  // Another camera has its own budget.
+  EXPECT_TRUE(m.service->submit("b", request(100, 0.0), kFrame, 2.0));
+  EXPECT_EQ(m.service->stats().refused_budget, static_cast<std::uint64_t>(50 - accepted));
+}
+
+TEST(DetectionServiceTest, NodeBudgetSharedByCameras) {
+  config::DetectorConfig c;
+  c.camera_rate_hz = 10;
+  c.global_rate_hz = 3;
+  ManualClock clock;
+  Made m = make(c, clock);
+  int accepted = 0;
+  for (int cam = 0; cam < 6; ++cam) {
+    accepted += m.service->submit("cam" + std::to_string(cam), request(cam + 1, 0), kFrame, 2.0);
+  }
+  EXPECT_EQ(accepted, 3);
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_TRUE(m.service->submit("cam5", request(10, 1), kFrame, 2.0));
+  m.service->stop();
+}
+
+TEST(DetectionServiceTest, QueueIsBoundedAndNeverBlocksTheCaller) {
+  config::DetectorConfig c;
+  c.queue_size = 2;
+  c.camera_rate_hz = 30;
+  c.global_rate_hz = 1000;
+  c.confirm_timeout_s = 30;
+  ManualClock clock;
+  Made m = make(c, clock);
+  m.fake->hold(true);
+  ASSERT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
+  m.fake->wait_calls(1);  // the worker holds the first request
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(m.service->submit("a", request(2, 0), kFrame, 2.0));
+  EXPECT_TRUE(m.service->submit("a", request(3, 0), kFrame, 2.0));
+  EXPECT_FALSE(m.service->submit("a", request(4, 0), kFrame, 2.0));  // full
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  EXPECT_EQ(m.service->stats().refused_queue, 1u);
+  EXPECT_EQ(m.service->queued(), 2u);
+  m.fake->hold(false);
+  m.fake->wait_calls(3);
+  std::vector<rules::DetectorAnswer> answers;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answers.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& a : m.service->take_answers("a")) answers.push_back(std::move(a));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].id, 1u);
+  EXPECT_EQ(answers[2].id, 3u);
+  m.service->stop();
+}
+
+TEST(DetectionServiceTest, RequestsOlderThanTheTimeoutAreDroppedUnrun) {
+  config::DetectorConfig c;
+  c.camera_rate_hz = 30;
+  c.global_rate_hz = 1000;
+  c.confirm_timeout_s = 1;
+  ManualClock clock;
+  Made m = make(c, clock);
+  m.fake->hold(true);
+  ASSERT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
+  m.fake->wait_calls(1);
+  ASSERT_TRUE(m.service->submit("a", request(2, 0), kFrame, 2.0));
+  clock.advance(std::chrono::seconds(2));  // request 2 has waited too long
+  m.fake->hold(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (m.service->stats().dropped_stale == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(m.service->stats().dropped_stale, 1u);
+  m.service->stop();
+}
+
+}  // namespace
+}  // namespace vigie::engine
