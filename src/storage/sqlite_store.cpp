@@ -16,6 +16,7 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <variant>
 
@@ -326,6 +327,12 @@ void bind_params(Stmt& s, const std::vector<Param>& params) {
       s.bind(++i, std::get<std::string>(p));
     }
   }
+}
+
+/// Appends one filter of a query, with its parameter.
+void add_clause(std::string& sql, std::vector<Param>& params, const char* clause, Param value) {
+  sql += clause;
+  params.push_back(std::move(value));
 }
 
 // ---- transactions -----------------------------------------------------------------------
@@ -643,46 +650,16 @@ class SqliteStore final : public Store {
     } else {
       sql += "calibration = 0";
     }
-    if (q.type) {
-      sql += " AND type = ?";
-      params.emplace_back(std::string(to_string(*q.type)));
-    }
-    if (q.camera) {
-      sql += " AND camera = ?";
-      params.emplace_back(*q.camera);
-    }
-    if (q.state) {
-      sql += " AND state = ?";
-      params.emplace_back(std::string(to_string(*q.state)));
-    }
-    if (q.from_ms) {
-      sql += " AND raised_ms >= ?";
-      params.emplace_back(*q.from_ms);
-    }
-    if (q.to_ms) {
-      sql += " AND raised_ms < ?";
-      params.emplace_back(*q.to_ms);
-    }
-    if (q.before_id) {
-      sql += " AND id < ?";
-      params.emplace_back(*q.before_id);
-    }
+    if (q.type) add_clause(sql, params, " AND type = ?", std::string(to_string(*q.type)));
+    if (q.camera) add_clause(sql, params, " AND camera = ?", *q.camera);
+    if (q.state) add_clause(sql, params, " AND state = ?", std::string(to_string(*q.state)));
+    if (q.from_ms) add_clause(sql, params, " AND raised_ms >= ?", *q.from_ms);
+    if (q.to_ms) add_clause(sql, params, " AND raised_ms < ?", *q.to_ms);
+    if (q.before_id) add_clause(sql, params, " AND id < ?", *q.before_id);
     sql += " ORDER BY id DESC LIMIT ?";
     params.emplace_back(std::int64_t{q.limit});
 
-    std::lock_guard lock(mu_);
-    auto st = db_->prepare(sql);
-    if (!st.is_ok()) return st.status();
-    Stmt& s = **st;
-    bind_params(s, params);
-    std::vector<AlertRecord> out;
-    while (s.row()) {
-      auto a = read_alert(s);
-      if (!a.is_ok()) return a.status();
-      out.push_back(std::move(*a));
-    }
-    if (!s.status().is_ok()) return s.status();
-    return out;
+    return list<AlertRecord>(sql, params, read_alert);
   }
 
   Result<std::vector<CommentRecord>> comments(std::int64_t alert_id) const override {
@@ -773,18 +750,9 @@ class SqliteStore final : public Store {
     if (q.limit <= 0) return invalid_argument("journal query: limit must be positive");
     std::string sql = std::string("SELECT ") + kJournalColumns + " FROM journal WHERE 1 = 1";
     std::vector<Param> params;
-    if (q.from_ms) {
-      sql += " AND at_ms >= ?";
-      params.emplace_back(*q.from_ms);
-    }
-    if (q.to_ms) {
-      sql += " AND at_ms < ?";
-      params.emplace_back(*q.to_ms);
-    }
-    if (q.after_seq) {
-      sql += " AND seq > ?";
-      params.emplace_back(*q.after_seq);
-    }
+    if (q.from_ms) add_clause(sql, params, " AND at_ms >= ?", *q.from_ms);
+    if (q.to_ms) add_clause(sql, params, " AND at_ms < ?", *q.to_ms);
+    if (q.after_seq) add_clause(sql, params, " AND seq > ?", *q.after_seq);
     if (q.action_prefix && !q.action_prefix->empty()) {
       // A range rather than LIKE, so the index on action serves it and '%' or '_' in a
       // prefix mean themselves.
@@ -796,22 +764,11 @@ class SqliteStore final : public Store {
         params.emplace_back(upper);
       }
     }
-    if (q.actor) {
-      sql += " AND actor = ?";
-      params.emplace_back(*q.actor);
-    }
+    if (q.actor) add_clause(sql, params, " AND actor = ?", *q.actor);
     sql += " ORDER BY seq LIMIT ?";
     params.emplace_back(std::int64_t{q.limit});
 
-    std::lock_guard lock(mu_);
-    auto st = db_->prepare(sql);
-    if (!st.is_ok()) return st.status();
-    Stmt& s = **st;
-    bind_params(s, params);
-    std::vector<JournalRecord> out;
-    while (s.row()) out.push_back(read_journal(s));
-    if (!s.status().is_ok()) return s.status();
-    return out;
+    return list<JournalRecord>(sql, params, read_journal);
   }
 
   Result<std::optional<JournalRecord>> journal_head() const override {
@@ -872,7 +829,16 @@ class SqliteStore final : public Store {
     Stmt& s = **st;
     bind_params(s, params);
     std::vector<T> out;
-    while (s.row()) out.push_back(read(s));
+    while (s.row()) {
+      // Readers return a record, or Result<record> when a stored value can be corrupt.
+      if constexpr (std::is_same_v<std::decay_t<decltype(read(s))>, T>) {
+        out.push_back(read(s));
+      } else {
+        auto r = read(s);
+        if (!r.is_ok()) return r.status();
+        out.push_back(std::move(*r));
+      }
+    }
     if (!s.status().is_ok()) return s.status();
     return out;
   }
