@@ -135,7 +135,7 @@ int run_node_in_foreground(const config::Config& given, engine::NodeOptions opti
     const std::string host = config.api.listen == "0.0.0.0" || config.api.listen == "::"
                                  ? "127.0.0.1"
                                  : config.api.listen;
-    std::printf("API and console: %s://%s:%d/\n", tls ? "https" : "http", host.c_str(),
+    std::printf("API: %s://%s:%d/\n", tls ? "https" : "http", host.c_str(),
                 (*node)->api_port());
     if (!config.api.console_dir.empty()) {
       std::printf("console: %s://%s:%d/%s%s%s (files from %s)\n", tls ? "https" : "http",

@@ -131,7 +131,7 @@ TEST(NodeCliTest, SigusrOneStopsAnalysisAndIsJournaled) {
   // Real-time pace: the intrusion at 13.4 s would be seen within the 17 s run if analysis ran.
   const auto config = intrusion_node(dir, true, "{realtime: true}");
   test::Child node(vigie("run --status-interval 0 --duration 17 --config " + config.string()));
-  ASSERT_TRUE(node.wait_for_output("API and console", 30)) << node.err();
+  ASSERT_TRUE(node.wait_for_output("API: http", 30)) << node.err();
   node.signal(SIGUSR1);
   EXPECT_EQ(node.wait(60), 0) << node.err();
   EXPECT_THAT(node.out(), Not(HasSubstr("*** ALERT")));
@@ -151,7 +151,7 @@ TEST(NodeCliTest, StopAndResumeFromTheCommandLineThroughTheApi) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   test::Child node(vigie("run --status-interval 0 --duration 60 --config " + config.string()));
-  ASSERT_TRUE(node.wait_for_output("API and console: http://127.0.0.1:", 30)) << node.err();
+  ASSERT_TRUE(node.wait_for_output("API: http://127.0.0.1:", 30)) << node.err();
   const std::string out = node.out();
   const auto at = out.find("127.0.0.1:") + 10;
   const std::string api = "http://127.0.0.1:" + out.substr(at, out.find('/', at) - at);

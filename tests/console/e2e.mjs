@@ -85,7 +85,7 @@ async function main() {
     const timer = setTimeout(() => reject(new Error(`node did not start: ${output}`)), 20000);
     node.stdout.on('data', (d) => {
       output += d;
-      const m = /API and console: (http:\/\/[^\s]+)/.exec(output);
+      const m = /API: (http:\/\/[^\s]+)/.exec(output);
       if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
     });
     node.on('exit', (code) => reject(new Error(`node exited with ${code}: ${output}`)));
