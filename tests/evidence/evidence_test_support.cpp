@@ -75,7 +75,7 @@ bool write_scene(const std::filesystem::path& path, double seconds) {
   return (*writer)->close().is_ok();
 }
 
-bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring) {
+bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring, cv::Size* size) {
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0) return false;
   ingest::av::InputPtr in(raw);
@@ -85,6 +85,8 @@ bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring) {
   auto info = std::make_shared<ingest::av::StreamInfo>();
   info->codecpar = ingest::av::copy_codecpar(*raw->streams[idx]->codecpar);
   info->time_base = raw->streams[idx]->time_base;
+  info->frame_rate = raw->streams[idx]->avg_frame_rate;
+  if (size != nullptr) *size = {info->codecpar->width, info->codecpar->height};
   ingest::av::PacketPtr pkt = ingest::av::make_packet();
   bool first = true;
   while (av_read_frame(raw, pkt.get()) >= 0) {

@@ -34,8 +34,10 @@ std::vector<Point> zone();
 cv::Mat scene_frame(int index);
 /// Writes `seconds` of the scene as H.264 MP4 (no B-frames, keyframe every 2 s).
 bool write_scene(const std::filesystem::path& path, double seconds);
-/// Demuxes every video packet of `path` into `ring`, as the I/O thread would.
-bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring);
+/// Demuxes every video packet of `path` into `ring`, as the I/O thread would; `size`, when
+/// given, receives the video's size.
+bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring,
+               cv::Size* size = nullptr);
 /// Person boxes at every frame time in [0, seconds).
 std::vector<TimedBoxes> person_track(double seconds);
 

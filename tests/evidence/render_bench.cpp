@@ -11,40 +11,9 @@
 #include <string>
 
 #include "evidence/evidence.hpp"
+#include "evidence/evidence_test_support.hpp"
 
-namespace {
-
-using namespace vigie;
-
-bool fill(const std::string& path, ingest::PacketRing& ring, cv::Size& size) {
-  AVFormatContext* raw = nullptr;
-  if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0) return false;
-  ingest::av::InputPtr in(raw);
-  avformat_find_stream_info(raw, nullptr);
-  const int idx = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (idx < 0) return false;
-  auto info = std::make_shared<ingest::av::StreamInfo>();
-  info->codecpar = ingest::av::copy_codecpar(*raw->streams[idx]->codecpar);
-  info->time_base = raw->streams[idx]->time_base;
-  info->frame_rate = raw->streams[idx]->avg_frame_rate;
-  size = {info->codecpar->width, info->codecpar->height};
-  ingest::av::PacketPtr pkt = ingest::av::make_packet();
-  bool first = true;
-  while (av_read_frame(raw, pkt.get()) >= 0) {
-    if (pkt->stream_index == idx) {
-      if (first) {
-        info->first_pts = ingest::av::packet_ts(*pkt);
-        ring.reset(info);
-        first = false;
-      }
-      ring.push(*pkt);
-    }
-    av_packet_unref(pkt.get());
-  }
-  return !first;
-}
-
-}  // namespace
+using namespace vigie;  // a one-file tool
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -62,7 +31,7 @@ int main(int argc, char** argv) {
   evidence::EvidenceOptions options;
   ingest::PacketRing ring(1e9);
   cv::Size size;
-  if (!fill(argv[1], ring, size)) {
+  if (!evidence::testing::fill_ring(argv[1], ring, &size)) {
     std::fprintf(stderr, "cannot read %s\n", argv[1]);
     return 1;
   }
