@@ -8,10 +8,6 @@
 namespace vigie::alerts {
 namespace {
 
-storage::TimeMs to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 const char* action_of(AlertChange change) {
   switch (change) {
     case AlertChange::kRaised: return "alert.raised";
@@ -69,7 +65,7 @@ AlertService::AlertService(storage::Store& store, const Clock& clock, AlertServi
 Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChange change,
                                                   bool calibration) {
   std::unique_lock lock(mutex_);
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   const double now_s = static_cast<double>(now) / 1000.0;
   auto live = live_.find(alert.id);
 
@@ -103,7 +99,7 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
     copy_observation(alert, record);
     if (record.id == 0) {
       // Raised when the frame that completed the event was taken, when the pipeline knows.
-      const storage::TimeMs frame_ms = to_ms(alert.wall_start);
+      const storage::TimeMs frame_ms = unix_ms(alert.wall_start);
       record.raised_ms = frame_ms > 0 ? std::min(frame_ms, now) : now;
       record.calibration = calibration;
       record.state = storage::AlertState::kNew;
@@ -136,7 +132,7 @@ Result<storage::AlertRecord> AlertService::change(
   std::unique_lock lock(mutex_);
   storage::AlertRecord record;
   storage::JournalRecord journaled;
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   Status s = store_.write([&](storage::Tx& tx) -> Status {
     // Read inside the transaction so two operators' verdicts cannot interleave.
     auto stored = tx.get_alert(id);
@@ -181,7 +177,7 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                               ")");
     }
   }
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   nlohmann::json detail = {{"verdict", verdict.confirmed ? "confirmed" : "dismissed"},
                            {"reason", verdict.reason},
                            {"comment", verdict.comment}};
@@ -233,7 +229,7 @@ Result<storage::CommentRecord> AlertService::comment(std::int64_t id, const std:
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return invalid_argument("empty comment");
   }
-  storage::CommentRecord comment{0, id, user, to_ms(clock_.wall_now()), text};
+  storage::CommentRecord comment{0, id, user, unix_ms(clock_.wall_now()), text};
   auto updated = change(id, user, "alert.commented", {{"text", text}},
                         [&](storage::AlertRecord&) { return Status::ok(); });
   if (!updated.is_ok()) return updated.status();
@@ -251,7 +247,7 @@ Result<storage::CommentRecord> AlertService::comment(std::int64_t id, const std:
 
 Status AlertService::add_evidence(std::int64_t alert_id,
                                   const std::vector<storage::EvidenceRecord>& files) {
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   return store_.write([&](storage::Tx& tx) -> Status {
     for (storage::EvidenceRecord e : files) {
       e.alert_id = alert_id;
@@ -290,7 +286,7 @@ Result<storage::EvidenceRecord> AlertService::view_evidence(std::int64_t alert_i
     return not_found("alert " + std::to_string(alert_id) + " has no evidence " +
                      std::to_string(evidence_id));
   }
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   Status s = store_.write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({now, user, unmasked ? "evidence.viewed_unmasked" : "evidence.viewed",
                          {{"alert", alert_id},

@@ -10,10 +10,6 @@ namespace {
 
 constexpr storage::TimeMs kDayMs = 24LL * 3600 * 1000;
 
-storage::TimeMs to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace
 
 RetentionPolicy RetentionPolicy::from(const config::StorageConfig& storage) {
@@ -25,7 +21,7 @@ RetentionPolicy RetentionPolicy::from(const config::StorageConfig& storage) {
 
 Result<PurgeReport> purge_once(storage::Store& store, const std::filesystem::path& evidence_root,
                                const Clock& clock, const RetentionPolicy& policy) {
-  const storage::TimeMs now = to_ms(clock.wall_now());
+  const storage::TimeMs now = unix_ms(clock.wall_now());
   const int evidence_days = std::clamp(policy.evidence_days, 1, kMaxEvidenceDays);
   const storage::TimeMs evidence_cutoff = now - evidence_days * kDayMs;
   const storage::TimeMs journal_cutoff = now - policy.journal_months * 30 * kDayMs;

@@ -71,10 +71,6 @@ void send_status(Response& res, const Status& s) {
   send_error(res, http_status(s.code()), to_string(s.code()), s.message());
 }
 
-storage::TimeMs to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t v = 0;
   const auto* end = text.data() + text.size();
@@ -107,7 +103,7 @@ Result<std::optional<storage::TimeMs>> time_param(const Request& req, const char
   if (!req.has_param(name)) return std::optional<storage::TimeMs>();
   const std::string text = req.get_param_value(name);
   if (auto ms = parse_int(text)) return std::optional<storage::TimeMs>(*ms);
-  if (auto t = parse_iso8601(text)) return std::optional<storage::TimeMs>(to_ms(*t));
+  if (auto t = parse_iso8601(text)) return std::optional<storage::TimeMs>(unix_ms(*t));
   return invalid_argument(std::string("parameter '") + name +
                           "' must be ISO 8601 with an offset, or milliseconds since 1970");
 }
@@ -274,7 +270,7 @@ struct ApiServer::Impl {
 
   // ---- helpers --------------------------------------------------------------------------
 
-  storage::TimeMs now_ms() const { return to_ms(d.clock.wall_now()); }
+  storage::TimeMs now_ms() const { return unix_ms(d.clock.wall_now()); }
 
   Status journal(const std::string& actor, const std::string& action, Json detail) {
     storage::JournalDraft draft;
@@ -720,7 +716,7 @@ struct ApiServer::Impl {
         return send_error(res, 400, "invalid_argument",
                           std::string("field '") + key + "' must be ISO 8601 with an offset");
       }
-      (std::string_view(key) == "start" ? a.start_ms : a.end_ms) = to_ms(*t);
+      (std::string_view(key) == "start" ? a.start_ms : a.end_ms) = unix_ms(*t);
     }
     auto controller = string_field(*body, "controller", false, 512);
     if (!controller) return send_status(res, controller.status());

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "core/clock.hpp"
 #include "config/config.hpp"
 #include "core/iso_time.hpp"
 #include "storage/journal_chain.hpp"
@@ -50,10 +51,6 @@ storage::JournalQuery page_after(std::int64_t after, std::optional<TimeMs> from 
 std::filesystem::path db_path(const Options& o) {
   if (!o.db.empty()) return o.db;
   return std::filesystem::path(o.data_dir) / "vigie.db";
-}
-
-TimeMs to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 std::string iso(TimeMs ms) {
@@ -219,8 +216,8 @@ int export_range(const Options& o) {
                  "2026-03-01T00:00:00Z\n");
     return 2;
   }
-  const TimeMs from_ms = to_ms(*from);
-  const TimeMs to_ms_ = to_ms(*to);
+  const TimeMs from_ms = unix_ms(*from);
+  const TimeMs to_ms_ = unix_ms(*to);
   if (from_ms >= to_ms_) {
     std::fprintf(stderr, "journal export: --from must be before --to\n");
     return 2;
@@ -245,7 +242,7 @@ int export_range(const Options& o) {
 
   // The access is on record before any record leaves the database. Its record is also the
   // head the export is tied to: nothing after it is exported.
-  const TimeMs now = to_ms(std::chrono::system_clock::now());
+  const TimeMs now = unix_ms(std::chrono::system_clock::now());
   JournalRecord access;
   const Status journaled = store->write([&](storage::Tx& tx) -> Status {
     auto r = tx.journal({now,

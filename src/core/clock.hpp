@@ -3,6 +3,7 @@
 // tested without sleeping.
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 
@@ -45,6 +46,11 @@ class ManualClock final : public Clock {
   std::chrono::system_clock::time_point wall_{std::chrono::system_clock::time_point{} +
                                               std::chrono::hours(24 * 365 * 56)};
 };
+
+/// Milliseconds since the Unix epoch: how records store wall-clock times.
+inline std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 /// Seconds between two steady times, as a double.
 inline double seconds_between(SteadyTime from, SteadyTime to) {

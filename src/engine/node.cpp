@@ -35,10 +35,6 @@ namespace {
 // Rendered unmasked views are short-lived copies: deleted after this long.
 constexpr double kUnmaskedKeepS = 600;
 
-const char* evidence_kind_name(evidence::EvidenceKind kind) {
-  return std::string_view(evidence::to_string(kind)).data();
-}
-
 nlohmann::json status_json(const CameraStatus& s) {
   return {{"camera", s.id},
           {"name", s.name},
@@ -182,7 +178,7 @@ struct Node::Impl {
       std::vector<storage::EvidenceRecord> records;
       for (const auto& f : *files) {
         storage::EvidenceRecord r;
-        r.kind = evidence_kind_name(f.kind);
+        r.kind = std::string(evidence::to_string(f.kind));
         r.masked = f.masked;
         r.path = fs::relative(f.path, evidence_root).generic_string();
         r.sha256 = f.sha256;
@@ -397,9 +393,7 @@ struct Node::Impl {
   }
 
   storage::TimeMs wall_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               clock.wall_now().time_since_epoch())
-        .count();
+    return unix_ms(clock.wall_now());
   }
 
   Result<nlohmann::json> geometry(const CameraId& id) {
@@ -662,9 +656,7 @@ Status Node::start() {
   if (auto starts = n.store->journal(last_start); starts.is_ok() && !starts->empty()) {
     previous = starts->back().detail.value("config_version", "");
   }
-  const storage::TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  n.clock.wall_now().time_since_epoch())
-                                  .count();
+  const storage::TimeMs now = n.wall_ms();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     if (!previous.empty() && previous != version) {
       auto c = tx.journal({now, "config", "config.changed",
@@ -707,10 +699,7 @@ void Node::stop() {
   if (n.api) n.api->stop();
   n.retention->stop();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
-    auto j = tx.journal({std::chrono::duration_cast<std::chrono::milliseconds>(
-                             n.clock.wall_now().time_since_epoch())
-                             .count(),
-                         "system", "node.stopped", nlohmann::json::object()});
+    auto j = tx.journal({n.wall_ms(), "system", "node.stopped", nlohmann::json::object()});
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());

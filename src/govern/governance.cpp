@@ -7,10 +7,6 @@
 namespace vigie::govern {
 namespace {
 
-storage::TimeMs to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::string iso(storage::TimeMs ms) {
   return format_iso8601(std::chrono::system_clock::time_point{std::chrono::milliseconds(ms)});
 }
@@ -61,8 +57,8 @@ Result<std::unique_ptr<Governance>> Governance::open(
     if (!start || !end) {
       return invalid_argument("authorization '" + c.reference + "': start and end must be ISO 8601 times with an offset");
     }
-    a.start_ms = to_ms(*start);
-    a.end_ms = to_ms(*end);
+    a.start_ms = unix_ms(*start);
+    a.end_ms = unix_ms(*end);
     if (Status s = check_authorization(a); !s.is_ok()) return s;
     from_config.push_back(std::move(a));
   }
@@ -71,7 +67,7 @@ Result<std::unique_ptr<Governance>> Governance::open(
   if (!stored.is_ok()) return stored.status();
   // The configuration is the source of truth for its own references: store what changed,
   // journaled, so an evaluator sees every authorization the node ran under.
-  const storage::TimeMs now = to_ms(clock.wall_now());
+  const storage::TimeMs now = unix_ms(clock.wall_now());
   Status s = store.write([&](storage::Tx& tx) -> Status {
     for (const auto& a : from_config) {
       auto same = std::find_if(stored->begin(), stored->end(), [&](const auto& b) {
@@ -116,7 +112,7 @@ Result<std::unique_ptr<Governance>> Governance::open(
 }
 
 Permit Governance::permit(const CameraId& camera) const {
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   std::lock_guard lock(mutex_);
   Permit p;
   if (global_.stopped) {
@@ -140,7 +136,7 @@ Permit Governance::permit(const CameraId& camera) const {
 
 Status Governance::stop(const std::string& user, const CameraId& camera,
                         const std::string& reason) {
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   Status journaled;
   {
     std::lock_guard lock(mutex_);
@@ -162,7 +158,7 @@ Status Governance::stop(const std::string& user, const CameraId& camera,
 }
 
 Status Governance::resume(const std::string& user, const CameraId& camera) {
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   {
     std::lock_guard lock(mutex_);
     const bool stopped = camera.empty() ? global_.stopped
@@ -200,7 +196,7 @@ Status Governance::authorize(const std::string& user, storage::AuthorizationReco
   a.origin = "api";
   a.revoked = false;
   if (Status s = check_authorization(a); !s.is_ok()) return s;
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   {
     std::lock_guard lock(mutex_);
     Status s = store_.write([&](storage::Tx& tx) -> Status {
@@ -222,7 +218,7 @@ Status Governance::authorize(const std::string& user, storage::AuthorizationReco
 }
 
 Status Governance::revoke(const std::string& user, const std::string& reference) {
-  const storage::TimeMs now = to_ms(clock_.wall_now());
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
   {
     std::lock_guard lock(mutex_);
     auto it = std::find_if(authorizations_.begin(), authorizations_.end(),

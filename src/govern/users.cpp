@@ -18,9 +18,7 @@ void init_sodium() {
 }
 
 storage::TimeMs now_ms(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock.wall_now().time_since_epoch())
-      .count();
+  return unix_ms(clock.wall_now());
 }
 
 Status check_password(const std::string& password) {

@@ -63,9 +63,7 @@ std::uint64_t HealthTracker::session() const {
 
 void HealthTracker::frame_decoded() {
   ++counters_.frames_decoded;
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wall_now().time_since_epoch())
-          .count();
+  const auto ms = unix_ms(clock_.wall_now());
   counters_.last_frame_unix_ms.store(ms);
 }
 
