@@ -5,6 +5,7 @@
 // (tall and narrow) is not lying; excluded zones (benches) are ignored.
 
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,10 @@ constexpr double kLoseAfterS = 1.5;
 /// A fall changes a blob's shape so much that the tracker may start a new track for the
 /// person on the ground; standing people seen this recently at the place vouch for it.
 constexpr double kStandingMemoryS = 3.0;
+/// How far from a standing person's feet, in their heights, a part of their fallen body lies.
+constexpr double kFallReach = 1.0;
+/// A person-high shape moving this fast (m/s) is someone walking, whatever its outline.
+constexpr double kWalkingSpeedMS = 0.6;
 /// With a detector, a lying shape it looked at without seeing a person is dropped.
 constexpr bool kUnseenRejects = true;
 
@@ -49,25 +54,34 @@ class PersonOnGroundRule final : public SituationRule {
       return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
     };
     std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
+    std::set<track::TrackId> vouched;
+    for (const track::Track& t : scene.tracks) {
+      if (vouched_.contains(t.id)) vouched.insert(t.id);
+    }
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
-      // Standing, or at least upright: a walker dressed like the ground shows only a torso.
-      if (t.box.height >= 0.4 * expected && t.box.height >= 1.2 * t.box.width) {
+      const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
+      // Standing, or at least upright (a walker dressed like the ground shows only a torso),
+      // or walking: a walker's shadow or swinging arms can make the shape wide.
+      if (t.box.height >= 0.4 * expected &&
+          (t.box.height >= 1.2 * t.box.width || speed >= kWalkingSpeedMS)) {
         standing_.emplace_back(scene.t, t.box);
       }
       if (!allowed(t.foot)) continue;
       // Something that was person-tall: the track itself, or a standing person just there.
-      if (t.max_height_px < 0.6 * expected && !stood_here(t.box, expected)) continue;
+      // Once vouched for, a track stays a person: the standing memory is short.
+      if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched.insert(t.id);
+      if (!vouched.contains(t.id)) continue;
       const double standing = std::max(t.max_height_px, 0.8 * expected);
       spdlog::trace(
           "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
           scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
       if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
-      const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
       if (speed > rule_.max_ground_speed_m_s) continue;
       support(t.box, scene.t, true);
     }
+    vouched_ = std::move(vouched);
     for (const perceive::Blob& b : scene.static_objects) {
       if (!allowed(b.foot)) continue;
       const double expected = person_height_at(scene, b.foot);
@@ -94,11 +108,13 @@ class PersonOnGroundRule final : public SituationRule {
     }
   }
 
+  /// A body that falls lies within one body length of where the feet stood; what is seen of
+  /// it may be a part only (legs dressed like the ground vanish), anywhere along that length.
   bool stood_here(const cv::Rect2d& box, double expected) const {
     const Point centre(box.x + box.width / 2, box.y + box.height / 2);
     for (const auto& [t, b] : standing_) {
       const Point foot(b.x + b.width / 2, b.y + b.height);
-      if (cv::norm(foot - centre) <= 0.8 * expected) return true;
+      if (cv::norm(foot - centre) <= kFallReach * expected) return true;
     }
     return false;
   }
@@ -131,7 +147,8 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   std::vector<Candidate> candidates_;
-  std::vector<std::pair<double, cv::Rect2d>> standing_;  ///< recent standing people (t, box)
+  std::vector<std::pair<double, cv::Rect2d>> standing_;
+  std::set<track::TrackId> vouched_;  ///< live tracks known to be people  ///< recent standing people (t, box)
   int next_id_ = 1;
 };
 
