@@ -19,6 +19,17 @@ constexpr double kForgetAfterS = 15.0;
 /// Attendance must last this long to reset the unattended time: a passer-by brushing past
 /// the object, or merging with it for a frame, does not.
 constexpr double kAttendedForS = 2.0;
+/// A left object reaches the static map only once the fast background has absorbed it, a few
+/// seconds after it was put down, when its owner may already be walking away: people who
+/// stopped there this recently are still candidates for owner.
+constexpr double kOwnerMemoryS = 6.0;
+/// Slower than this (m/s), a track has stopped, as someone putting something down does.
+constexpr double kStoppedSpeedMS = 0.5;
+/// ... for this long (s): putting something down takes a moment; a stride's jitter does not.
+constexpr double kStoppedForS = 1.0;
+/// Within this many pixels of the image border a shape is cut by the frame: its size is
+/// unknown, and people walk in and out there.
+constexpr double kBorderPx = 3.0;
 
 enum class StaticKind { kObject, kPerson, kOther };
 
@@ -47,6 +58,7 @@ class AbandonedObjectRule final : public SituationRule {
 
   void detect(const Scene& scene) override {
     const auto zones = geometry_.zones_for(rule_);
+    remember_stops(scene);
     std::vector<const perceive::Blob*> people_still;
     for (const perceive::Blob& b : scene.static_objects) {
       const double h = person_height_at(scene, b.foot);
@@ -56,6 +68,7 @@ class AbandonedObjectRule final : public SituationRule {
                     static_cast<int>(kind));
       if (kind == StaticKind::kPerson) people_still.push_back(&b);
       if (kind != StaticKind::kObject) continue;
+      if (touches_border(b.box, scene.source_size)) continue;
       if (!rule_.zones.empty() && zone_containing(zones, b.foot) == nullptr) continue;
       StaticObject& o = match(b, scene);
       o.last_seen = scene.t;
@@ -112,8 +125,31 @@ class AbandonedObjectRule final : public SituationRule {
         o.owner = t.id;
       }
     }
+    // Else whoever stopped there shortly before, most recent first.
+    for (auto it = stops_.rbegin(); it != stops_.rend() && !o.owner; ++it) {
+      if (ground_distance_m(scene, it->foot, b.foot) <= rule_.owner_distance_m) o.owner = it->id;
+    }
     objects_.push_back(o);
     return objects_.back();
+  }
+
+  void remember_stops(const Scene& scene) {
+    std::erase_if(stops_, [&](const Stop& s) { return scene.t - s.t > kOwnerMemoryS; });
+    std::map<track::TrackId, double> slow_since;
+    for (const track::Track& t : scene.tracks) {
+      if (t.state == track::TrackState::kTentative) continue;
+      if (ground_speed_m_s(scene, t) > kStoppedSpeedMS) continue;
+      const auto it = slow_since_.find(t.id);
+      const double since = it == slow_since_.end() ? scene.t : it->second;
+      slow_since[t.id] = since;
+      if (scene.t - since >= kStoppedForS) stops_.push_back({scene.t, t.foot, t.id});
+    }
+    slow_since_ = std::move(slow_since);
+  }
+
+  static bool touches_border(const cv::Rect2d& box, cv::Size image) {
+    return box.x <= kBorderPx || box.y <= kBorderPx || box.x + box.width >= image.width - kBorderPx ||
+           box.y + box.height >= image.height - kBorderPx;
   }
 
   /// An object counts only if someone was there when it appeared: things that appear alone
@@ -149,6 +185,13 @@ class AbandonedObjectRule final : public SituationRule {
     }
   }
 
+  struct Stop {
+    double t = 0;
+    Point foot;
+    track::TrackId id = 0;
+  };
+  std::vector<Stop> stops_;
+  std::map<track::TrackId, double> slow_since_;  ///< live tracks slow since  ///< where tracks stood still recently, oldest first
   std::vector<StaticObject> objects_;
   int next_id_ = 1;
 };

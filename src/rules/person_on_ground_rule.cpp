@@ -61,7 +61,7 @@ class PersonOnGroundRule final : public SituationRule {
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
-      const double speed = t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / expected * 1.7);
+      const double speed = ground_speed_m_s(scene, t);
       // Standing, or at least upright (a walker dressed like the ground shows only a torso),
       // or walking: a walker's shadow or swinging arms can make the shape wide.
       if (t.box.height >= 0.4 * expected &&

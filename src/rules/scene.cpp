@@ -12,6 +12,11 @@ double person_height_at(const Scene& scene, Point foot) {
   return std::max(20.0, scene.source_size.height / 5.0);
 }
 
+double ground_speed_m_s(const Scene& scene, const track::Track& t) {
+  return t.ground_speed_m_s.value_or(cv::norm(t.velocity_px_s) / person_height_at(scene, t.foot) *
+                                     1.7);
+}
+
 double ground_distance_m(const Scene& scene, Point a, Point b) {
   if (scene.scale != nullptr && scene.scale->ground()) {
     const Point ga = scene.scale->ground()->to_ground(a);

@@ -41,6 +41,8 @@ struct Scene {
 double person_height_at(const Scene& scene, Point foot);
 /// Metres between two image points on the ground (calibrated), else via person heights.
 double ground_distance_m(const Scene& scene, Point a, Point b);
+/// A track's speed on the ground (calibrated), else in person heights of 1.7 m per second.
+double ground_speed_m_s(const Scene& scene, const track::Track& t);
 
 /// Share of `box` (source pixels) that is foreground (moving or static); 0 without a mask.
 double foreground_share(const Scene& scene, const cv::Rect2d& box);
