@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "rules/rules_impl.hpp"
 
@@ -32,8 +33,15 @@ class IntrusionRule final : public SituationRule {
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
       if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
       for (const ZoneGeometry* z : zones) {
-        if (!polygon_contains(z->polygon, t.foot)) continue;
         const auto key = std::make_pair(z->id, t.id);
+        if (!polygon_contains(z->polygon, t.foot)) {
+          seen_outside_.insert(key);
+          continue;
+        }
+        // A shape that starts inside the zone, wider than tall, is light on the ground (a
+        // cloud's shadow drifting over gravel) more often than a person: people walk in, or
+        // show upright when the tracker picks them up again there.
+        if (!seen_outside_.contains(key) && t.box.width > t.box.height) continue;
         const auto it = entered_.find(key);
         const double since = it == entered_.end() ? scene.t : it->second;
         still_inside[key] = since;
@@ -51,10 +59,12 @@ class IntrusionRule final : public SituationRule {
     entered_ = std::move(still_inside);
     // Sides are kept per live track only: ids never come back, and the map must not grow
     // with every person who ever walked past.
-    std::erase_if(sides_, [&](const auto& entry) {
+    const auto gone = [&](track::TrackId id) {
       return std::none_of(scene.tracks.begin(), scene.tracks.end(),
-                          [&](const track::Track& t) { return t.id == entry.first.second; });
-    });
+                          [&](const track::Track& t) { return t.id == id; });
+    };
+    std::erase_if(sides_, [&](const auto& entry) { return gone(entry.first.second); });
+    std::erase_if(seen_outside_, [&](const auto& key) { return gone(key.second); });
     // A person who stops inside fades from the moving foreground; the static map keeps them,
     // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
     // shadow is not an intruder).
@@ -116,6 +126,7 @@ class IntrusionRule final : public SituationRule {
   };
   std::map<std::string, Crossing> last_crossing_;
   std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
+  std::set<std::pair<std::string, track::TrackId>> seen_outside_;  ///< (zone, track) seen outside
 };
 
 }  // namespace
