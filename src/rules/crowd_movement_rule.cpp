@@ -14,6 +14,11 @@ namespace {
 
 /// Time constant of the baseline: what "usual" means for this zone.
 constexpr double kBaselineS = 30.0;
+/// Share of the starting thresholds that keeps a movement under way going.
+constexpr double kHoldFactor = 0.5;
+/// Image area of one person's silhouette, as a share of height²: a walker's bounding box is
+/// about 0.35 h wide, and the body fills about two thirds of it.
+constexpr double kSilhouetteBoxShare = 0.25;
 
 class CrowdMovementRule final : public SituationRule {
  public:
@@ -24,6 +29,7 @@ class CrowdMovementRule final : public SituationRule {
     double fast = 0;
     double divergence = 0;
     double last_t = -1;
+    bool moving = false;  ///< a movement was seen on the zone's previous frame
   };
 
   void detect(const Scene& scene) override {
@@ -38,7 +44,7 @@ class CrowdMovementRule final : public SituationRule {
              const std::vector<Point>& polygon, const ZoneGeometry* z) {
     if (flow_index >= scene.flows.size()) return;
     const perceive::ZoneFlow& f = scene.flows[flow_index];
-    int people = 0;
+    double people = 0;
     cv::Rect2d region;
     for (const track::Track& t : scene.tracks) {
       if (t.state == track::TrackState::kTentative) continue;
@@ -46,27 +52,35 @@ class CrowdMovementRule final : public SituationRule {
       ++people;
       region = region.area() > 0 ? (region | t.box) : t.box;
     }
-    if (region.area() <= 0)
-      region = polygon.empty()
-                   ? cv::Rect2d(0, 0, geometry_.source_size.width, geometry_.source_size.height)
-                   : bounding_box(polygon);
+    const std::vector<Point> area = polygon.empty() ? image_polygon() : polygon;
+    if (region.area() <= 0) region = bounding_box(area);
+    // People moving together merge into a few blobs and tracks; the moving area, in
+    // silhouettes at the zone's middle, counts them better.
+    const cv::Rect2d box = bounding_box(area);
+    const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height / 2});
+    people = std::max(people, f.moving_fraction * std::abs(signed_area(area)) /
+                                  (kSilhouetteBoxShare * h * h));
     Baseline& b = baselines_[zone];
     spdlog::trace(
-        "crowd {} t={:.1f} people={} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) "
+        "crowd {} t={:.1f} people={:.1f} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) "
         "moving={:.2f} speed={:.2f}",
         zone, scene.t, people, f.fast_fraction, b.fast, f.divergence, b.divergence,
         f.moving_fraction, f.mean_speed);
-    const bool crowd = people >= rule_.min_crowd_persons;
+    // Hysteresis: a movement under way goes on at half the thresholds that started it, as
+    // the running crowd thins out, slows and leaves the zone.
+    const double k = b.moving ? kHoldFactor : 1.0;
+    const bool crowd = people >= k * rule_.min_crowd_persons;
     // Spreading out or closing in at a stroll is a crowd forming or leaving; it is a
     // movement of the crowd only when brisk (half of running speed, where metres are known).
-    const bool brisk = !f.metric || f.mean_speed >= 0.5 * rule_.running_speed_m_s;
-    const bool rush =
-        crowd && f.fast_fraction >= rule_.rush_fraction && f.fast_fraction >= 2 * b.fast + 0.1;
-    const bool dispersal = crowd && brisk && f.divergence >= rule_.dispersal_divergence &&
+    const bool brisk = !f.metric || f.mean_speed >= k * 0.5 * rule_.running_speed_m_s;
+    const bool rush = crowd && f.fast_fraction >= k * rule_.rush_fraction &&
+                      f.fast_fraction >= 2 * b.fast + 0.1;
+    const bool dispersal = crowd && brisk && f.divergence >= k * rule_.dispersal_divergence &&
                            f.divergence >= 2 * std::max(0.0, b.divergence) + 0.05;
-    const bool surge = crowd && brisk && f.divergence <= -rule_.dispersal_divergence &&
+    const bool surge = crowd && brisk && f.divergence <= -k * rule_.dispersal_divergence &&
                        f.divergence <= 2 * std::min(0.0, b.divergence) - 0.05;
-    if (rush || dispersal || surge) {
+    b.moving = rush || dispersal || surge;
+    if (b.moving) {
       const double score = std::min(1.0, 0.5 + f.fast_fraction + std::abs(f.divergence));
       report(zone.empty() ? "image" : zone, zone, scene, score, region,
              rush ? "rush" : (dispersal ? "dispersal" : "surge"));
@@ -78,6 +92,11 @@ class CrowdMovementRule final : public SituationRule {
     b.fast += (f.fast_fraction - b.fast) * a;
     b.divergence += (f.divergence - b.divergence) * a;
     b.last_t = scene.t;
+  }
+
+  std::vector<Point> image_polygon() const {
+    const double w = geometry_.source_size.width, h = geometry_.source_size.height;
+    return {{0, 0}, {w, 0}, {w, h}, {0, h}};
   }
 
   std::map<std::string, Baseline> baselines_;
