@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "rules/rules_impl.hpp"
 
 namespace vigie::rules {
@@ -11,6 +13,9 @@ namespace {
 
 /// The displacement must be covered within this time: slower drifting is not walking.
 constexpr double kWindowS = 6.0;
+/// ... and over at least this time: a box that jumps as two walkers merge or part moves its
+/// feet by metres in a frame or two, where the ground is foreshortened.
+constexpr double kMinStretchS = 1.0;
 /// A crowd, for the flow variant: share of the zone's pixels moving.
 constexpr double kCrowdMovingFraction = 0.15;
 
@@ -34,6 +39,7 @@ class WrongWayRule final : public SituationRule {
         const track::TrajectoryPoint* start = nullptr;
         for (auto it = t.trajectory.rbegin(); it != t.trajectory.rend(); ++it) {
           if (end.t_s - it->t_s > kWindowS) break;
+          if (end.t_s - it->t_s < kMinStretchS) continue;
           if (ground_distance_m(scene, it->foot, end.foot) >= rule_.min_displacement_m) {
             start = &*it;
             break;
@@ -49,6 +55,10 @@ class WrongWayRule final : public SituationRule {
         const double against = -move.dot(allowed) / moved_px;
         if (against < cos_tol) continue;
         const double metres = ground_distance_m(scene, start->foot, end.foot);
+        spdlog::trace("wrong_way {} t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] {:.1f} m in "
+                      "{:.1f} s against={:.2f} points={}",
+                      z->id, scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, metres,
+                      dt, against, t.trajectory.size());
         if (metres / dt < rule_.min_speed_m_s) continue;
         // With a detector, only persons walk the wrong way: not a shadow, a light or a car.
         const Gate g = is_open(z->id) ? Gate{}
