@@ -17,7 +17,9 @@ struct FireConfig {
   double min_shape_change = 0.08;  ///< mean 1 - IoU of consecutive masks: flames dance
   double min_flicker = 0.035;      ///< mean |luma change| / luma inside the region per frame
   double min_fill = 0.25;          ///< flame pixels / box: thin lines (paint, rails) are not flames
-  double max_drift = 1.0;     ///< base movement over the window, in region heights: fires stay put
+  /// Base movement over the window, in region heights: fires stay put (they drift under 0.1);
+  /// a walker in a flame-coloured coat moves by most of a height in a few seconds.
+  double max_drift = 0.4;
   double min_presence = 0.8;  ///< share of recent frames present: blinking lights fail
   double history_s = 4.0;     ///< window of the statistics
   int smoke_max_chroma = 28;  ///< smoke: max(R,G,B) - min(R,G,B) at most this
