@@ -148,7 +148,8 @@ class AbandonedObjectRule final : public SituationRule {
   }
 
   static bool touches_border(const cv::Rect2d& box, cv::Size image) {
-    return box.x <= kBorderPx || box.y <= kBorderPx || box.x + box.width >= image.width - kBorderPx ||
+    return box.x <= kBorderPx || box.y <= kBorderPx ||
+           box.x + box.width >= image.width - kBorderPx ||
            box.y + box.height >= image.height - kBorderPx;
   }
 
@@ -190,8 +191,8 @@ class AbandonedObjectRule final : public SituationRule {
     Point foot;
     track::TrackId id = 0;
   };
-  std::vector<Stop> stops_;
-  std::map<track::TrackId, double> slow_since_;  ///< live tracks slow since  ///< where tracks stood still recently, oldest first
+  std::vector<Stop> stops_;  ///< where tracks stood still recently, oldest first
+  std::map<track::TrackId, double> slow_since_;  ///< live tracks below the stopped speed, since
   std::vector<StaticObject> objects_;
   int next_id_ = 1;
 };

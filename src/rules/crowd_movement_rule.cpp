@@ -58,8 +58,8 @@ class CrowdMovementRule final : public SituationRule {
     // silhouettes at the zone's middle, counts them better.
     const cv::Rect2d box = bounding_box(area);
     const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height / 2});
-    people = std::max(people, f.moving_fraction * std::abs(signed_area(area)) /
-                                  (kSilhouetteBoxShare * h * h));
+    people = std::max(
+        people, f.moving_fraction * std::abs(signed_area(area)) / (kSilhouetteBoxShare * h * h));
     Baseline& b = baselines_[zone];
     spdlog::trace(
         "crowd {} t={:.1f} people={:.1f} fast={:.2f} (base {:.2f}) div={:.3f} (base {:.3f}) "
@@ -73,8 +73,8 @@ class CrowdMovementRule final : public SituationRule {
     // Spreading out or closing in at a stroll is a crowd forming or leaving; it is a
     // movement of the crowd only when brisk (half of running speed, where metres are known).
     const bool brisk = !f.metric || f.mean_speed >= k * 0.5 * rule_.running_speed_m_s;
-    const bool rush = crowd && f.fast_fraction >= k * rule_.rush_fraction &&
-                      f.fast_fraction >= 2 * b.fast + 0.1;
+    const bool rush =
+        crowd && f.fast_fraction >= k * rule_.rush_fraction && f.fast_fraction >= 2 * b.fast + 0.1;
     const bool dispersal = crowd && brisk && f.divergence >= k * rule_.dispersal_divergence &&
                            f.divergence >= 2 * std::max(0.0, b.divergence) + 0.05;
     const bool surge = crowd && brisk && f.divergence <= -k * rule_.dispersal_divergence &&

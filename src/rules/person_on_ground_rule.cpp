@@ -4,6 +4,7 @@
 // static map keeps the same shape at the same place, and the situation goes on. Sitting
 // (tall and narrow) is not lying; excluded zones (benches) are ignored.
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -54,10 +55,11 @@ class PersonOnGroundRule final : public SituationRule {
       return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
     };
     std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
-    std::set<track::TrackId> vouched;
-    for (const track::Track& t : scene.tracks) {
-      if (vouched_.contains(t.id)) vouched.insert(t.id);
-    }
+    // Ids never come back: only live tracks are kept.
+    std::erase_if(vouched_, [&](track::TrackId id) {
+      return std::none_of(scene.tracks.begin(), scene.tracks.end(),
+                          [&](const track::Track& t) { return t.id == id; });
+    });
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
@@ -71,8 +73,8 @@ class PersonOnGroundRule final : public SituationRule {
       if (!allowed(t.foot)) continue;
       // Something that was person-tall: the track itself, or a standing person just there.
       // Once vouched for, a track stays a person: the standing memory is short.
-      if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched.insert(t.id);
-      if (!vouched.contains(t.id)) continue;
+      if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);
+      if (!vouched_.contains(t.id)) continue;
       const double standing = std::max(t.max_height_px, 0.8 * expected);
       spdlog::trace(
           "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
@@ -81,7 +83,6 @@ class PersonOnGroundRule final : public SituationRule {
       if (speed > rule_.max_ground_speed_m_s) continue;
       support(t.box, scene.t, true);
     }
-    vouched_ = std::move(vouched);
     for (const perceive::Blob& b : scene.static_objects) {
       if (!allowed(b.foot)) continue;
       const double expected = person_height_at(scene, b.foot);
@@ -147,8 +148,8 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   std::vector<Candidate> candidates_;
-  std::vector<std::pair<double, cv::Rect2d>> standing_;
-  std::set<track::TrackId> vouched_;  ///< live tracks known to be people  ///< recent standing people (t, box)
+  std::vector<std::pair<double, cv::Rect2d>> standing_;  ///< recent standing people (t, box)
+  std::set<track::TrackId> vouched_;                     ///< live tracks known to be people
   int next_id_ = 1;
 };
 

@@ -55,10 +55,11 @@ class WrongWayRule final : public SituationRule {
         const double against = -move.dot(allowed) / moved_px;
         if (against < cos_tol) continue;
         const double metres = ground_distance_m(scene, start->foot, end.foot);
-        spdlog::trace("wrong_way {} t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] {:.1f} m in "
-                      "{:.1f} s against={:.2f} points={}",
-                      z->id, scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, metres,
-                      dt, against, t.trajectory.size());
+        spdlog::trace(
+            "wrong_way {} t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] {:.1f} m in "
+            "{:.1f} s against={:.2f} points={}",
+            z->id, scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, metres, dt, against,
+            t.trajectory.size());
         if (metres / dt < rule_.min_speed_m_s) continue;
         // With a detector, only persons walk the wrong way: not a shadow, a light or a car.
         const Gate g = is_open(z->id) ? Gate{}
