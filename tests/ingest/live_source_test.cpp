@@ -142,8 +142,14 @@ TEST_F(LiveSourceTest, ReconnectsAfterServerRestartWhileAnotherCameraKeepsItsRat
   ASSERT_TRUE(a.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 10s))
       << a.health().reason << " / " << states.history();
   EXPECT_LT(Steady::now() - restarted, 10s);
-  EXPECT_TRUE(states.saw_in_order(
-      {CameraState::kLive, CameraState::kStalled, CameraState::kConnecting, CameraState::kLive}))
+  // The recorder samples the state every 2 ms on its own thread: give it time to see the
+  // state this thread has just seen.
+  EXPECT_TRUE(testing::poll_until(
+      [&] {
+        return states.saw_in_order({CameraState::kLive, CameraState::kStalled,
+                                    CameraState::kConnecting, CameraState::kLive});
+      },
+      1s))
       << states.history();
   EXPECT_GE(a.health().reconnects, 1u);
   EXPECT_EQ(a.health().decode_errors, 0u);  // the new connection starts at a keyframe
