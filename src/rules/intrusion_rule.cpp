@@ -32,16 +32,13 @@ class IntrusionRule final : public SituationRule {
       if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
       if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
+      if (t.box.height >= t.box.width) upright_.insert(t.id);
       for (const ZoneGeometry* z : zones) {
         const auto key = std::make_pair(z->id, t.id);
-        if (!polygon_contains(z->polygon, t.foot)) {
-          seen_outside_.insert(key);
-          continue;
-        }
-        // A shape that starts inside the zone, wider than tall, is light on the ground (a
-        // cloud's shadow drifting over gravel) more often than a person: people walk in, or
-        // show upright when the tracker picks them up again there.
-        if (!seen_outside_.contains(key) && t.box.width > t.box.height) continue;
+        if (!polygon_contains(z->polygon, t.foot)) continue;
+        // A shape that has never been taller than wide is light on the ground (a cloud's
+        // shadow drifting over gravel) more often than a person: a walker shows upright.
+        if (!upright_.contains(t.id)) continue;
         const auto it = entered_.find(key);
         const double since = it == entered_.end() ? scene.t : it->second;
         still_inside[key] = since;
@@ -64,7 +61,7 @@ class IntrusionRule final : public SituationRule {
                           [&](const track::Track& t) { return t.id == id; });
     };
     std::erase_if(sides_, [&](const auto& entry) { return gone(entry.first.second); });
-    std::erase_if(seen_outside_, [&](const auto& key) { return gone(key.second); });
+    std::erase_if(upright_, gone);
     // A person who stops inside fades from the moving foreground; the static map keeps them,
     // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
     // shadow is not an intruder).
@@ -126,7 +123,7 @@ class IntrusionRule final : public SituationRule {
   };
   std::map<std::string, Crossing> last_crossing_;
   std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
-  std::set<std::pair<std::string, track::TrackId>> seen_outside_;  ///< (zone, track) seen outside
+  std::set<track::TrackId> upright_;  ///< live tracks seen taller than wide
 };
 
 }  // namespace
