@@ -108,7 +108,8 @@ class IntrusionRule final : public SituationRule {
         // Crossed from `previous` to `side`: the motion across the line is along the normal
         // pointing to `side`.
         const Point normal = Point(-along.y, along.x) * (side / length);
-        if (!l->direction || normal.dot(*l->direction) > 0)
+        // Light on the ground crosses lines as it crosses zones: only an upright shape counts.
+        if ((!l->direction || normal.dot(*l->direction) > 0) && upright_.contains(t.id))
           last_crossing_[l->id] = {scene.t, t.box, t.id};
       }
       previous = side;
