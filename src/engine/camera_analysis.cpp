@@ -149,7 +149,7 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   }
   // What the area measures (density) count: moving foreground, and the static shapes that
   // are real.
-  cv::Mat foreground = masks.moving.clone();
+  cv::Mat foreground = masks.moving_area.clone();
   for (const auto& b : still) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.static_fg(r);

@@ -211,6 +211,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   }
   if (warming || out.illumination_change) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.moving_area = out.moving;
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
@@ -218,6 +219,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::morphologyEx(fast_fg, fast_open, cv::MORPH_OPEN, kernel_);
   // Closing joins a person's parts into one blob for tracking; area measures use fast_open.
   cv::morphologyEx(fast_open, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
+  out.moving_area = fast_open;
   // The slow model's foreground keeps a sprinkle of single pixels where compression noise
   // exceeds its tight variances; a median removes them and keeps solid shapes.
   cv::Mat slow_clean;

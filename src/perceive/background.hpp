@@ -28,6 +28,9 @@ struct BackgroundConfig {
 /// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
 struct ForegroundMasks {
   cv::Mat moving;     ///< foreground of the fast model, cleaned (shadows and speckle removed)
+  /// The same before the closing that joins a person's parts into one blob: closing also
+  /// fills the gaps between people walking side by side, which areas must not count.
+  cv::Mat moving_area;
   cv::Mat static_fg;  ///< foreground in the slow model, background in the fast one
   /// The slow model's background image, when this frame needed it (empty otherwise); reuse
   /// it rather than asking the model again.

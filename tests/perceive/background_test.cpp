@@ -53,6 +53,27 @@ TEST(DualBackgroundTest, MovingPersonIsForegroundInTheFastModel) {
   EXPECT_LT(m.moving_fraction, 0.1);
 }
 
+TEST(DualBackgroundTest, AreaMaskKeepsTheGapBetweenPeopleWalkingSideBySide) {
+  std::mt19937 rng(3);
+  DualBackground bg({}, kFps);
+  for (int i = 0; i < 20; ++i) bg.apply(street(rng));
+  ForegroundMasks m;
+  int x = 0;
+  for (int i = 0; i < 10; ++i) {
+    cv::Mat f = street(rng);
+    x = 40 + i * 12;
+    person(f, x, 150, 60);       // 20 px wide, from x - 10
+    person(f, x + 23, 150, 60);  // 3 px of street between the two
+    m = bg.apply(f);
+  }
+  const cv::Rect gap(x + 10, 100, 3, 40);
+  // Blobs for tracking join the two; area measures (density) must not count the street.
+  EXPECT_GT(cv::countNonZero(m.moving(gap)), 0.8 * gap.area());
+  EXPECT_LT(cv::countNonZero(m.moving_area(gap)), 0.2 * gap.area());
+  const cv::Rect body(x - 8, 100, 16, 40);
+  EXPECT_GT(cv::countNonZero(m.moving_area(body)), 0.8 * body.area());
+}
+
 TEST(DualBackgroundTest, LeftObjectBecomesStaticForegroundThenStaysThere) {
   std::mt19937 rng(2);
   DualBackground bg({.fast_absorb_s = 2.0, .slow_absorb_s = 60.0}, kFps);
