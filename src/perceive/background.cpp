@@ -152,7 +152,24 @@ bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& ma
     cv::magnitude(gx, gy, magnitude);
     return cv::mean(magnitude, outline)[0];
   };
-  return edge_energy(background) > 2.0 * edge_energy(frame);
+  if (edge_energy(background) > 2.0 * edge_energy(frame)) return true;
+  // A ghost is the ground coming back: inside the shape the frame looks like the ground just
+  // around it, and only the background differs. An object differs from its surroundings.
+  cv::Mat shape = mask(r) != 0, ring;
+  cv::dilate(shape, ring, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+  ring &= ~shape;
+  if (cv::countNonZero(ring) < 8 || cv::countNonZero(shape) < 4) return false;
+  const cv::Scalar inside = cv::mean(frame(r), shape);
+  const cv::Scalar around = cv::mean(frame(r), ring);
+  const cv::Scalar learned = cv::mean(background(r), shape);
+  double to_ground = 0, to_background = 0;
+  for (int c = 0; c < 3; ++c) {
+    to_ground = std::max(to_ground, std::abs(inside[c] - around[c]));
+    to_background = std::max(to_background, std::abs(inside[c] - learned[c]));
+  }
+  // In levels of 0-255: the frame inside within 8 of its surroundings (noise, the ground's
+  // texture), the learned background at least four times farther.
+  return to_ground < 8.0 && to_background > 4.0 * to_ground;
 }
 
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed) {

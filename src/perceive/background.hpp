@@ -58,7 +58,9 @@ bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::M
 
 /// True when the static shape in `mask` within `box` (analysis pixels) is a ghost: something
 /// the slow background had learned (a person standing there when the camera started) that
-/// has since gone. An object's outline is in the frame; a ghost's is in the background.
+/// has since gone. An object's outline is in the frame, a ghost's in the background; and
+/// where the ghost's outline is too soft to tell, the frame inside it looks like the ground
+/// around it while the background does not.
 bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& mask,
               const cv::Rect& box);
 

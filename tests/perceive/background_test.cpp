@@ -90,6 +90,36 @@ TEST(DualBackgroundTest, LeftObjectBecomesStaticForegroundThenStaysThere) {
   EXPECT_LT(cv::countNonZero(m.static_fg), 2 * bag.area()) << "nothing else is static";
 }
 
+/// A dark shape with soft edges (a person's blur at analysis size) drawn on `img`.
+void soft_shape(cv::Mat& img, const cv::Rect& r) {
+  cv::Mat shape = cv::Mat::zeros(img.size(), CV_8U);
+  cv::ellipse(shape, (r.tl() + r.br()) / 2, r.size() / 2, 0, 0, 360, cv::Scalar(255), cv::FILLED);
+  cv::GaussianBlur(shape, shape, {0, 0}, 7.0);
+  for (int y = 0; y < img.rows; ++y) {
+    for (int x = 0; x < img.cols; ++x) {
+      const double a = shape.at<uchar>(y, x) / 255.0;
+      auto& p = img.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) p[c] = static_cast<uchar>((1 - a) * p[c] + a * 35);
+    }
+  }
+}
+
+TEST(GhostTest, GroundComingBackIsAGhostAndAnObjectIsNot) {
+  std::mt19937 rng(5);
+  const cv::Mat ground = street(rng);
+  cv::Mat with_shape = ground.clone();
+  const cv::Rect where(150, 100, 16, 24);
+  soft_shape(with_shape, where);
+  cv::Mat mask = cv::Mat::zeros(ground.size(), CV_8U);
+  cv::ellipse(mask, (where.tl() + where.br()) / 2, where.size() / 2, 0, 0, 360, cv::Scalar(255),
+              cv::FILLED);
+  // The background learned the shape, the frame shows the ground again: a ghost, although
+  // its soft outline is no sharper in the background than the tiles are in the frame.
+  EXPECT_TRUE(is_ghost(ground, with_shape, mask, where));
+  // The shape is in the frame and not in the background: an object left there.
+  EXPECT_FALSE(is_ghost(with_shape, ground, mask, where));
+}
+
 TEST(DualBackgroundTest, SuddenGlobalLightingChangeIsNotForeground) {
   std::mt19937 rng(3);
   DualBackground bg({}, kFps);
