@@ -86,7 +86,11 @@ class PersonOnGroundRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       if (!allowed(b.foot)) continue;
       const double expected = person_height_at(scene, b.foot);
-      if (lying_shape(b.box, expected, rule_.lying_height_fraction)) support(b.box, scene.t, false);
+      if (lying_shape(b.box, expected, rule_.lying_height_fraction)) {
+        support(b.box, scene.t, false);
+      } else if (b.box.height <= rule_.lying_height_fraction * expected) {
+        keep_up(b.box, scene.t);
+      }
     }
     for (auto it = candidates_.begin(); it != candidates_.end();) {
       if (scene.t - it->last_support > kLoseAfterS) {
@@ -145,6 +149,14 @@ class PersonOnGroundRule final : public SituationRule {
       }
     }
     if (from_track) candidates_.push_back({next_id_++, box, t, t});
+  }
+
+  /// A body lying still shows in the static map in pieces (a median and an opening cut its
+  /// thinnest parts): a low piece lying on a candidate keeps it, though alone it is no shape.
+  void keep_up(const cv::Rect2d& piece, double t) {
+    for (Candidate& c : candidates_) {
+      if ((c.box & piece).area() >= 0.5 * piece.area()) c.last_support = t;
+    }
   }
 
   std::vector<Candidate> candidates_;
