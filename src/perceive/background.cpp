@@ -228,7 +228,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   }
   if (warming || out.illumination_change) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
-    out.moving_area = out.moving;
+    out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
