@@ -90,11 +90,17 @@ TEST(DualBackgroundTest, LeftObjectBecomesStaticForegroundThenStaysThere) {
   EXPECT_LT(cv::countNonZero(m.static_fg), 2 * bag.area()) << "nothing else is static";
 }
 
-/// A dark shape with soft edges (a person's blur at analysis size) drawn on `img`.
-void soft_shape(cv::Mat& img, const cv::Rect& r) {
-  cv::Mat shape = cv::Mat::zeros(img.size(), CV_8U);
-  cv::ellipse(shape, (r.tl() + r.br()) / 2, r.size() / 2, 0, 0, 360, cv::Scalar(255), cv::FILLED);
-  cv::GaussianBlur(shape, shape, {0, 0}, 7.0);
+/// The ellipse inscribed in `r`, as a mask of `size`.
+cv::Mat ellipse_mask(cv::Size size, const cv::Rect& r) {
+  cv::Mat mask = cv::Mat::zeros(size, CV_8U);
+  cv::ellipse(mask, (r.tl() + r.br()) / 2, r.size() / 2, 0, 0, 360, cv::Scalar(255), cv::FILLED);
+  return mask;
+}
+
+/// `mask` drawn dark on `img` with soft edges (a person's blur at analysis size).
+void soft_shape(cv::Mat& img, const cv::Mat& mask) {
+  cv::Mat shape;
+  cv::GaussianBlur(mask, shape, {0, 0}, 7.0);
   for (int y = 0; y < img.rows; ++y) {
     for (int x = 0; x < img.cols; ++x) {
       const double a = shape.at<uchar>(y, x) / 255.0;
@@ -107,12 +113,10 @@ void soft_shape(cv::Mat& img, const cv::Rect& r) {
 TEST(GhostTest, GroundComingBackIsAGhostAndAnObjectIsNot) {
   std::mt19937 rng(5);
   const cv::Mat ground = street(rng);
-  cv::Mat with_shape = ground.clone();
   const cv::Rect where(150, 100, 16, 24);
-  soft_shape(with_shape, where);
-  cv::Mat mask = cv::Mat::zeros(ground.size(), CV_8U);
-  cv::ellipse(mask, (where.tl() + where.br()) / 2, where.size() / 2, 0, 0, 360, cv::Scalar(255),
-              cv::FILLED);
+  const cv::Mat mask = ellipse_mask(ground.size(), where);
+  cv::Mat with_shape = ground.clone();
+  soft_shape(with_shape, mask);
   // The background learned the shape, the frame shows the ground again: a ghost, although
   // its soft outline is no sharper in the background than the tiles are in the frame.
   EXPECT_TRUE(is_ghost(ground, with_shape, mask, where));
