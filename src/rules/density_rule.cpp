@@ -5,9 +5,16 @@
 // n = -(R / a) ln(1 - c), where each pixel is weighted by the expected silhouette area a at
 // its place so near and far people count alike. Standing crowds stay counted: the foreground
 // used includes the static map.
+//
+// With a detector, the zone's people are also counted from time to time. Each detection is a
+// person, so the count is a floor under the area estimate; and at low coverage, where people
+// seldom hide each other, the detector sees each one and its count replaces the estimate,
+// which there is most easily swayed by shadows, bags and stray foreground.
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <opencv2/imgproc.hpp>
@@ -22,6 +29,9 @@ constexpr double kSilhouetteAreaPerHeight2 = 0.19;
 /// The body region reaches this fraction of a person's height above the zone: legs and torso,
 /// which pack solid in a crowd, not heads and shoulders, which leave gaps.
 constexpr double kBodyFraction = 0.6;
+/// Below this coverage of the body region silhouettes seldom overlap (about one person per
+/// m² at the defaults): a detector's count is the count.
+constexpr double kCountableCoverage = 0.3;
 
 class DensityRule final : public SituationRule {
  public:
@@ -33,6 +43,11 @@ class DensityRule final : public SituationRule {
     double capacity = 0;  ///< sum of weight: silhouettes that tile the body region once
     double area_m2 = 0;
     bool alerting = false;
+    cv::Rect2d count_region;  ///< source pixels: the zone and the bodies standing in it
+    std::optional<std::uint64_t> count_request;
+    double count_asked_t = -1e9;
+    std::optional<int> count;  ///< persons the detector saw standing in the zone
+    double count_t = 0;        ///< when
   };
 
   /// Coverage above this is treated as this: beyond it the model only amplifies noise.
@@ -46,20 +61,58 @@ class DensityRule final : public SituationRule {
       cv::Mat fg;
       scene.foreground->convertTo(fg, CV_32F, 1.0 / 255.0);
       const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
-      const double persons = -m.capacity * std::log(1.0 - coverage);
+      const double estimate = -m.capacity * std::log(1.0 - coverage);
+      double persons = estimate;
+      if (scene.detector != nullptr)
+        persons = refine(scene, *scene.detector, *z, m, coverage, estimate);
+      const bool counted = persons != estimate;
       const double density = persons / m.area_m2;
       spdlog::trace(
-          "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f}", z->id,
-          scene.t, coverage, persons, m.area_m2, density);
+          "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f} "
+          "count={}",
+          z->id, scene.t, coverage, persons, m.area_m2, density, m.count.value_or(-1));
       // Hysteresis: alert above the alert level, stay until below the level halfway down to
       // the warning level.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
       m.alerting = density >= rule_.alert_per_m2 || (m.alerting && density >= stay);
       if (m.alerting) {
         report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),
-               bounding_box(z->polygon));
+               bounding_box(z->polygon),
+               fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density, persons,
+                           m.area_m2, counted ? ", detector count" : ""),
+               counted ? scene.detector->model_hash() : std::string());
       }
     }
+  }
+
+  /// The detector's part: asks for a count of the zone every recheck_s while anyone may be
+  /// there, and returns the persons to use, given the area estimate.
+  static double refine(const Scene& scene, DetectorLink& link, const ZoneGeometry& z, ZoneModel& m,
+                       double coverage, double estimate) {
+    const DetectorPolicy& policy = link.policy();
+    const bool anyone = estimate >= 0.5 || m.count.value_or(0) > 0;
+    // Asked before fresh() is read: in synchronous mode the answer comes back at once.
+    if (anyone && scene.t - m.count_asked_t >= policy.recheck_s) {
+      if (auto id = link.scan(m.count_region, scene.t)) {
+        m.count_request = id;
+        m.count_asked_t = scene.t;
+      }
+    }
+    for (const DetectorAnswer& a : link.fresh()) {
+      if (a.id != m.count_request) continue;
+      // Feet in the zone: someone standing behind it shows above it, not in it.
+      m.count =
+          static_cast<int>(std::count_if(a.found.begin(), a.found.end(), [&](const Detection& d) {
+            return d.role == DetectionRole::kPerson &&
+                   polygon_contains(z.polygon, {d.box.x + d.box.width / 2, d.box.y + d.box.height});
+          }));
+      m.count_t = a.t;
+    }
+    if (!m.count || scene.t - m.count_t > policy.recheck_s + policy.confirm_timeout_s) {
+      return estimate;
+    }
+    if (coverage < kCountableCoverage) return *m.count;
+    return std::max(estimate, static_cast<double>(*m.count));
   }
 
   ZoneModel& model(const Scene& scene, const ZoneGeometry& z) {
@@ -85,6 +138,11 @@ class DensityRule final : public SituationRule {
       }
     }
     m.capacity = cv::sum(m.weight)[0];
+    // Whole persons, feet in the zone: up to a person's height above its far edge.
+    const cv::Rect2d b = bounding_box(z.polygon);
+    const double top_h = person_height_at(scene, {b.x + b.width / 2, b.y});
+    m.count_region = cv::Rect2d(b.x, b.y - top_h, b.width, b.height + top_h) &
+                     cv::Rect2d(0, 0, scene.source_size.width, scene.source_size.height);
     if (scene.scale != nullptr && scene.scale->ground()) {
       std::vector<Point> ground;
       for (const Point& p : z.polygon) ground.push_back(scene.scale->ground()->to_ground(p));
@@ -92,7 +150,6 @@ class DensityRule final : public SituationRule {
     } else {
       // Uncalibrated: metres from the expected person height at the zone's centre; rough
       // where the ground is strongly foreshortened, which calibration fixes.
-      const cv::Rect2d b = bounding_box(z.polygon);
       const double ppm = person_height_at(scene, {b.x + b.width / 2, b.y + b.height / 2}) / 1.7;
       m.area_m2 = std::abs(signed_area(z.polygon)) / (ppm * ppm);
     }

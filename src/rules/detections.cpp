@@ -118,9 +118,10 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
   return t - ask.t_asked >= policy_.confirm_timeout_s ? Verdict::kTimedOut : Verdict::kPending;
 }
 
-bool DetectorLink::scan(const cv::Rect2d& region, double t) {
+std::optional<std::uint64_t> DetectorLink::scan(const cv::Rect2d& region, double t) {
   DetectorRequest r{next_id_++, region, t, DetectorPurpose::kScan};
-  return submit_ && submit_(r);
+  if (!submit_ || !submit_(r)) return std::nullopt;
+  return r.id;
 }
 
 }  // namespace vigie::rules

@@ -90,8 +90,9 @@ class DetectorLink {
   /// the new one arrives).
   Verdict confirm(const std::string& key, const cv::Rect2d& box, DetectionRole want,
                   DetectionRole against, double t);
-  /// Asks the detector to look at `region` (weapon scans); the answer comes through fresh().
-  bool scan(const cv::Rect2d& region, double t);
+  /// Asks the detector to look at `region` (weapon scans, people counts); the answer comes
+  /// through fresh() with the id returned here. Nothing when the service refused.
+  std::optional<std::uint64_t> scan(const cv::Rect2d& region, double t);
 
   [[nodiscard]] const DetectorPolicy& policy() const { return policy_; }
   [[nodiscard]] const std::string& model_hash() const { return model_hash_; }

@@ -83,7 +83,7 @@ class WeaponRule final : public SituationRule {
     if (persons.size() > kMaxScansPerFrame) persons.resize(kMaxScansPerFrame);
     bool sent = false;
     for (const track::Track* t : persons) {
-      sent = link.scan(context_region(t->box, scene.source_size), scene.t) || sent;
+      sent = link.scan(context_region(t->box, scene.source_size), scene.t).has_value() || sent;
     }
     if (sent) last_scan_ = scene.t;
   }
