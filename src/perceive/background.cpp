@@ -81,9 +81,18 @@ cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background) {
   cv::Mat denom;
   cv::sqrt(cv::max(var_i.mul(var_b), 1e-3), denom);
   const cv::Mat ncc = cov / denom;
-  // Textured: the pattern survives the change of light.
+  // Textured: the pattern survives the change of light. Where the light itself varies within
+  // the window (the mottled edge of a cloud's shadow) the correlation drops, but the ratio of
+  // frame to background stays smooth; an object puts its own detail in the ratio (6 % rms,
+  // as structure_changed() asks of a whole shape).
   const cv::Mat textured = (var_b > 25.0) & (var_i > 25.0);
-  cv::Mat same_pattern = textured & (ncc > 0.6);
+  const cv::Mat ratio_px = (i + 1.0) / (b + 1.0);
+  cv::Mat ratio_smooth, detail;
+  cv::GaussianBlur(ratio_px, ratio_smooth, {0, 0}, 3.0);
+  cv::divide(ratio_px - ratio_smooth, ratio_smooth, detail);
+  cv::boxFilter(detail.mul(detail), detail, CV_32F, window);
+  const cv::Mat smooth_light = detail < 0.06 * 0.06;
+  cv::Mat same_pattern = textured & ((ncc > 0.6) | smooth_light);
   // Flat: a moderate change of level that keeps the colour's hue (a shadow or a lamp's pool
   // on plain ground); a coloured coat on grey paving changes the hue.
   const cv::Mat ratio = (mi + 1.0) / (mb + 1.0);

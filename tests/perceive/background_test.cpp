@@ -1,3 +1,4 @@
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -122,6 +123,44 @@ TEST(GhostTest, GroundComingBackIsAGhostAndAnObjectIsNot) {
   EXPECT_TRUE(is_ghost(ground, with_shape, mask, where));
   // The shape is in the frame and not in the background: an object left there.
   EXPECT_FALSE(is_ghost(with_shape, ground, mask, where));
+}
+
+/// Fine random texture (gravel, worn paving) around grey 110, standard deviation about 10.
+cv::Mat gravel(std::uint32_t seed, cv::Size size) {
+  cv::theRNG().state = seed;
+  cv::Mat noise(size, CV_32FC1), gray;
+  cv::randn(noise, 110, 40);
+  cv::GaussianBlur(noise, noise, {0, 0}, 1.0);
+  noise.convertTo(gray, CV_8U);
+  cv::Mat bgr;
+  cv::cvtColor(gray, bgr, cv::COLOR_GRAY2BGR);
+  return bgr;
+}
+
+TEST(LightingTest, MottledShadeOnTexturedGroundIsLightAndATexturedObjectIsNot) {
+  const cv::Mat ground = gravel(1, {320, 180});
+  // The dappled edge of a cloud's shadow: the light changes within a few pixels, which
+  // scrambles the texture's correlation window by window but not the ratio's smoothness.
+  cv::Mat shaded = ground.clone();
+  for (int y = 0; y < shaded.rows; ++y) {
+    for (int x = 0; x < shaded.cols; ++x) {
+      const double g = 0.72 + 0.2 * std::sin(x * 2 * CV_PI / 24) * std::sin(y * 2 * CV_PI / 28);
+      auto& p = shaded.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) p[c] = cv::saturate_cast<uchar>(p[c] * g);
+    }
+  }
+  const cv::Rect inner(10, 10, 300, 160);
+  const double light =
+      cv::countNonZero(lighting_only(shaded, ground)(inner)) / static_cast<double>(inner.area());
+  EXPECT_GE(light, 0.9);
+  // A patterned coat on the same ground: as textured, but its own pattern, not the ground's.
+  cv::Mat with_object = ground.clone();
+  const cv::Rect coat(140, 70, 40, 40);
+  gravel(2, coat.size()).copyTo(with_object(coat));
+  const cv::Rect coat_inside(coat.x + 4, coat.y + 4, coat.width - 8, coat.height - 8);
+  const double object_light = cv::countNonZero(lighting_only(with_object, ground)(coat_inside)) /
+                              static_cast<double>(coat_inside.area());
+  EXPECT_LE(object_light, 0.1);
 }
 
 TEST(DualBackgroundTest, SuddenGlobalLightingChangeIsNotForeground) {
