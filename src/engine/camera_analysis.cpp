@@ -147,12 +147,14 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
       return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
     });
   }
-  // What the area measures (density) count: moving foreground, and the static shapes that
-  // are real.
+  // What the area measures (density) count: moving foreground, and where a static shape is
+  // real, everything the slow model holds there. Not the static map itself: inside a crowd
+  // standing still, bodies sway and the fast model flickers on them, which punches holes in
+  // the map and made a gathering crowd read thin for seconds.
   cv::Mat foreground = masks.moving_area.clone();
   for (const auto& b : still) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
-    foreground(r) |= masks.static_fg(r);
+    foreground(r) |= masks.slow_area(r);
   }
   times_.blobs_ms += ms_since(start);
 

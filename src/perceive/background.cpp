@@ -239,6 +239,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
     out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.slow_area = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
   cv::Mat fast_open;
@@ -250,6 +251,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   // exceeds its tight variances; a median removes them and keeps solid shapes.
   cv::Mat slow_clean;
   cv::medianBlur(slow_fg, slow_clean, 5);
+  out.slow_area = slow_clean;
   out.static_fg = slow_clean & ~fast_fg;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
   return out;

@@ -32,6 +32,9 @@ struct ForegroundMasks {
   /// fills the gaps between people walking side by side, which areas must not count.
   cv::Mat moving_area;
   cv::Mat static_fg;  ///< foreground in the slow model, background in the fast one
+  /// The slow model's foreground, lighting removed and cleaned of single pixels: solid over
+  /// a crowd standing still, where the static map is holed by the fast model's flicker.
+  cv::Mat slow_area;
   /// The slow model's background image, when this frame needed it (empty otherwise); reuse
   /// it rather than asking the model again.
   cv::Mat slow_background;

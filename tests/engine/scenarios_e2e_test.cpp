@@ -28,8 +28,6 @@ constexpr int kLastSeed = 5;
 /// reason, so the gap stays visible in every test run until it is closed.
 const std::map<std::pair<std::string, int>, std::string> kKnownGaps = {
     {{"normal", 1}, "two people chatting fade into a low, wide shape read as a person down"},
-    {{"dense_crowd", 3},
-     "the standing crowd's static map is speckled: the estimate stays under 4 /m² until too late"},
 };
 
 struct Outcome {

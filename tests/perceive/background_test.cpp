@@ -91,6 +91,30 @@ TEST(DualBackgroundTest, LeftObjectBecomesStaticForegroundThenStaysThere) {
   EXPECT_LT(cv::countNonZero(m.static_fg), 2 * bag.area()) << "nothing else is static";
 }
 
+TEST(DualBackgroundTest, CrowdStandingStillIsSolidInTheSlowAreaThoughFlickerHolesTheStaticMap) {
+  std::mt19937 rng(4);
+  DualBackground bg({.fast_absorb_s = 2.0, .slow_absorb_s = 60.0}, kFps);
+  for (int i = 0; i < 20; ++i) bg.apply(street(rng));
+  // People standing packed, still but for small movements here and there (a head turns, a
+  // hand moves) that the fast model sees as specks of foreground.
+  const cv::Rect crowd(100, 90, 112, 60);
+  std::uniform_int_distribution<int> px(crowd.x, crowd.x + crowd.width - 3);
+  std::uniform_int_distribution<int> py(crowd.y, crowd.y + crowd.height - 3);
+  ForegroundMasks m;
+  for (int i = 0; i < static_cast<int>(15 * kFps); ++i) {
+    cv::Mat f = street(rng);
+    cv::rectangle(f, crowd, cv::Scalar(40, 40, 150), cv::FILLED);
+    for (int k = 0; k < 150; ++k)
+      cv::rectangle(f, cv::Rect(px(rng), py(rng), 2, 2), cv::Scalar(200, 190, 60), cv::FILLED);
+    m = bg.apply(f);
+  }
+  const cv::Rect inner(crowd.x + 3, crowd.y + 3, crowd.width - 6, crowd.height - 6);
+  const double solid = cv::countNonZero(m.slow_area(inner)) / double(inner.area());
+  const double mapped = cv::countNonZero(m.static_fg(inner)) / double(inner.area());
+  EXPECT_GT(solid, 0.95) << "the slow model holds the whole crowd";
+  EXPECT_LT(mapped, solid - 0.05) << "the fast model's specks hole the static map";
+}
+
 /// The ellipse inscribed in `r`, as a mask of `size`.
 cv::Mat ellipse_mask(cv::Size size, const cv::Rect& r) {
   cv::Mat mask = cv::Mat::zeros(size, CV_8U);
