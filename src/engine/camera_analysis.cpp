@@ -130,6 +130,12 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   auto start = std::chrono::steady_clock::now();
   const perceive::ForegroundMasks masks = background_->apply(frame.bgr);
   times_.background_ms += ms_since(start);
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("masks t={:.1f} moving={:.3f} static_px={} lighting_change={} warming={}",
+                  frame.pts_s, masks.moving_fraction,
+                  masks.static_fg.empty() ? 0 : cv::countNonZero(masks.static_fg),
+                  masks.illumination_change, masks.warming_up);
+  }
 
   start = std::chrono::steady_clock::now();
   const perceive::BlobConfig blob_config;

@@ -56,10 +56,7 @@ class IntrusionRule final : public SituationRule {
     entered_ = std::move(still_inside);
     // Sides are kept per live track only: ids never come back, and the map must not grow
     // with every person who ever walked past.
-    const auto gone = [&](track::TrackId id) {
-      return std::none_of(scene.tracks.begin(), scene.tracks.end(),
-                          [&](const track::Track& t) { return t.id == id; });
-    };
+    const auto gone = [&](track::TrackId id) { return is_gone(scene, id); };
     std::erase_if(sides_, [&](const auto& entry) { return gone(entry.first.second); });
     std::erase_if(upright_, gone);
     // A person who stops inside fades from the moving foreground; the static map keeps them,

@@ -55,11 +55,7 @@ class PersonOnGroundRule final : public SituationRule {
       return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
     };
     std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
-    // Ids never come back: only live tracks are kept.
-    std::erase_if(vouched_, [&](track::TrackId id) {
-      return std::none_of(scene.tracks.begin(), scene.tracks.end(),
-                          [&](const track::Track& t) { return t.id == id; });
-    });
+    std::erase_if(vouched_, [&](track::TrackId id) { return is_gone(scene, id); });
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);

@@ -98,4 +98,9 @@ bool is_reliable(const track::Track& t) {
          (t.state == track::TrackState::kLost && t.misses <= 2);
 }
 
+bool is_gone(const Scene& scene, track::TrackId id) {
+  return std::none_of(scene.tracks.begin(), scene.tracks.end(),
+                      [&](const track::Track& t) { return t.id == id; });
+}
+
 }  // namespace vigie::rules

@@ -81,4 +81,8 @@ perceive::PersonScale person_scale_of(const config::CameraConfig& camera);
 /// A track the rules may trust: confirmed, or lost for at most a frame or two.
 bool is_reliable(const track::Track& t);
 
+/// True when no track of this frame has the id. Ids never come back, so what a rule keeps
+/// per track can be forgotten once its track is gone.
+bool is_gone(const Scene& scene, track::TrackId id);
+
 }  // namespace vigie::rules
