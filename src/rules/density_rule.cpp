@@ -65,15 +65,14 @@ class DensityRule final : public SituationRule {
       scene.foreground->convertTo(fg, CV_32F, 1.0 / 255.0);
       const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
       const double estimate = -m.capacity * std::log(1.0 - coverage);
-      double persons = estimate;
+      Persons persons{estimate, false};
       if (scene.detector != nullptr)
         persons = refine(scene, *scene.detector, *z, m, coverage, estimate);
-      const bool counted = persons != estimate;
-      const double density = persons / m.area_m2;
+      const double density = persons.n / m.area_m2;
       spdlog::trace(
           "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f} "
           "count={}",
-          z->id, scene.t, coverage, persons, m.area_m2, density, m.count.value_or(-1));
+          z->id, scene.t, coverage, persons.n, m.area_m2, density, m.count.value_or(-1));
       // Hysteresis: alert above the alert level, stay until below the level halfway down to
       // the warning level.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
@@ -81,17 +80,22 @@ class DensityRule final : public SituationRule {
       if (m.alerting) {
         report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),
                bounding_box(z->polygon),
-               fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density, persons,
-                           m.area_m2, counted ? ", detector count" : ""),
-               counted ? scene.detector->model_hash() : std::string());
+               fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density,
+                           persons.n, m.area_m2, persons.counted ? ", detector count" : ""),
+               persons.counted ? scene.detector->model_hash() : std::string());
       }
     }
   }
 
+  struct Persons {
+    double n = 0;
+    bool counted = false;  ///< n came from the detector's count
+  };
+
   /// The detector's part: asks for a count of the zone every recheck_s while anyone may be
   /// there, and returns the persons to use, given the area estimate.
-  static double refine(const Scene& scene, DetectorLink& link, const ZoneGeometry& z, ZoneModel& m,
-                       double coverage, double estimate) {
+  static Persons refine(const Scene& scene, DetectorLink& link, const ZoneGeometry& z, ZoneModel& m,
+                        double coverage, double estimate) {
     const DetectorPolicy& policy = link.policy();
     const bool anyone = estimate >= 0.5 || m.count.value_or(0) > 0;
     // Asked before fresh() is read: in synchronous mode the answer comes back at once.
@@ -112,10 +116,11 @@ class DensityRule final : public SituationRule {
       m.count_t = a.t;
     }
     if (!m.count || scene.t - m.count_t > policy.recheck_s + policy.confirm_timeout_s) {
-      return estimate;
+      return {estimate, false};
     }
-    if (coverage < kCountableCoverage) return *m.count;
-    return std::max(estimate, static_cast<double>(*m.count));
+    const auto count = static_cast<double>(*m.count);
+    if (coverage < kCountableCoverage) return {count, true};
+    return count > estimate ? Persons{count, true} : Persons{estimate, false};
   }
 
   ZoneModel& model(const Scene& scene, const ZoneGeometry& z) {
