@@ -15,6 +15,8 @@ constexpr double kCrossingHoldS = 1.5;
 /// A side of a line counts only beyond this distance, in standing-person heights: feet,
 /// shadows and box jitter wander around a line without crossing it.
 constexpr double kCrossingMargin = 0.15;
+/// A track unmeasured for longer than this forgets which side of each line it was on.
+constexpr double kForgetSideAfterS = 1.0;
 /// With a detector, a candidate it looked at without seeing a person is not an intruder.
 constexpr bool kUnseenRejects = true;
 
@@ -59,6 +61,7 @@ class IntrusionRule final : public SituationRule {
     const auto gone = [&](track::TrackId id) { return is_gone(scene, id); };
     std::erase_if(sides_, [&](const auto& entry) { return gone(entry.first.second); });
     std::erase_if(upright_, gone);
+    std::erase_if(last_measured_, [&](const auto& entry) { return gone(entry.first); });
     // A person who stops inside fades from the moving foreground; the static map keeps them,
     // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
     // shadow is not an intruder).
@@ -90,6 +93,13 @@ class IntrusionRule final : public SituationRule {
 
   void detect_crossings(const Scene& scene, const track::Track& t) {
     if (!t.measurement_index) return;
+    // A track lost for a while may come back on someone else (the tracker's gate widens
+    // as it coasts): the side it was on before is forgotten, or the jump would cross lines.
+    auto [seen, fresh] = last_measured_.try_emplace(t.id, scene.t);
+    if (!fresh && scene.t - seen->second > kForgetSideAfterS) {
+      std::erase_if(sides_, [&](const auto& entry) { return entry.first.second == t.id; });
+    }
+    seen->second = scene.t;
     const double margin = kCrossingMargin * person_height_at(scene, t.foot);
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
       const Point along = l->b - l->a;
@@ -122,6 +132,7 @@ class IntrusionRule final : public SituationRule {
   std::map<std::string, Crossing> last_crossing_;
   std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
   std::set<track::TrackId> upright_;  ///< live tracks seen taller than wide
+  std::map<track::TrackId, double> last_measured_;  ///< live tracks: last frame with a blob
 };
 
 }  // namespace

@@ -154,12 +154,17 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       const int id = s.node["id"].as<int>();
       track::Track tr;
       tr.id = static_cast<track::TrackId>(id);
-      tr.state = track::TrackState::kConfirmed;
+      // `measured: false`: the tracker coasts the track through these frames, unmatched.
+      const bool measured = !s.node["measured"] || s.node["measured"].as<bool>();
+      tr.state = measured ? track::TrackState::kConfirmed : track::TrackState::kLost;
       tr.box = s.box_at(t);
       tr.foot = foot_of(tr.box);
       const cv::Rect2d before = s.box_at(t - 1.0 / fps);
       tr.velocity_px_s = (tr.foot - foot_of(before)) * fps;
-      tr.measurement_index = 0;
+      if (measured)
+        tr.measurement_index = 0;
+      else
+        tr.misses = static_cast<int>((t - s.from()) * fps) + 1;
       auto& traj = trajectories[id];
       traj.push_back({t, tr.foot});
       while (!traj.empty() && t - traj.front().t_s > 10.0) traj.pop_front();
