@@ -2,7 +2,8 @@
 // lying_height_fraction of its standing height, wider than tall) and stays nearly still for
 // dwell_s. When the person lies still long enough to fade into the fast background, the
 // static map keeps the same shape at the same place, and the situation goes on. Sitting
-// (tall and narrow) is not lying; excluded zones (benches) are ignored.
+// (tall and narrow) is not lying; excluded zones (benches) are ignored; nor are the feet and
+// shadow of someone standing whose legs look like the ground.
 
 #include <algorithm>
 #include <map>
@@ -42,6 +43,7 @@ class PersonOnGroundRule final : public SituationRule {
     cv::Rect2d box;
     double since = 0;
     double last_support = 0;
+    bool feet = false;  ///< seen under someone standing: their feet and shadow, not a body
   };
 
   void detect(const Scene& scene) override {
@@ -94,7 +96,10 @@ class PersonOnGroundRule final : public SituationRule {
         continue;
       }
       const std::string key = "down-" + std::to_string(it->id);
-      if (it->last_support == scene.t && !someone_standing_over(scene, it->box)) {
+      // Once seen under someone standing, a shape stays their feet: the body above fades
+      // into the background while the feet and shadow stay, which alone look like a body.
+      if (it->last_support == scene.t && stands_on(scene, it->box)) it->feet = true;
+      if (it->last_support == scene.t && !it->feet && !someone_standing_over(scene, it->box)) {
         // Asked while the dwell runs, so that the answer is there when it ends.
         const Gate g = is_open(key) ? Gate{}
                                     : gate(scene, key, it->box, DetectionRole::kPerson,
@@ -130,6 +135,21 @@ class PersonOnGroundRule final : public SituationRule {
     // People standing still are tall shapes in the static map.
     for (const perceive::Blob& b : scene.static_objects) {
       if ((b.box & box).area() > 0 && b.box.height >= 0.6 * h) return true;
+    }
+    return false;
+  }
+
+  /// An upright body standing still just above the shape, cut off from its own feet and
+  /// shadow (legs dressed like the ground), which then lie as a low, wide shape of their own.
+  static bool stands_on(const Scene& scene, const cv::Rect2d& box) {
+    const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+    for (const track::Track& t : scene.tracks) {
+      if (!is_reliable(t) || ground_speed_m_s(scene, t) >= kWalkingSpeedMS) continue;
+      const double bottom = t.box.y + t.box.height;
+      const bool upright = t.box.height >= 0.4 * h && t.box.height >= 1.2 * t.box.width;
+      const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
+      const bool over = t.box.x < box.x + box.width && box.x < t.box.x + t.box.width;
+      if (upright && on_top && over) return true;
     }
     return false;
   }
