@@ -26,8 +26,8 @@ namespace {
 
 /// Foreground area one standing adult leaves, as a fraction of height²: about 0.66 m² at
 /// 1.7 m, a fifth above the bare silhouette, for the margin the background models' cleaning
-/// adds around a body (measured on the development scenes: at 0.19 h² gatherings read a
-/// quarter to a half too many people).
+/// adds around a body. Fitted on the development scenes: with the bare 0.19 h², gatherings
+/// read up to half again as many people as there were.
 constexpr double kSilhouetteAreaPerHeight2 = 0.23;
 /// The body region reaches this fraction of a person's height above the zone: legs and torso,
 /// which pack solid in a crowd, not heads and shoulders, which leave gaps.
