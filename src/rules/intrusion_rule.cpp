@@ -61,7 +61,6 @@ class IntrusionRule final : public SituationRule {
     const auto gone = [&](track::TrackId id) { return is_gone(scene, id); };
     std::erase_if(sides_, [&](const auto& entry) { return gone(entry.first.second); });
     std::erase_if(upright_, gone);
-    std::erase_if(last_measured_, [&](const auto& entry) { return gone(entry.first); });
     // A person who stops inside fades from the moving foreground; the static map keeps them,
     // so an intrusion under way goes on (it never starts from a static shape: a parcel or a
     // shadow is not an intruder).
@@ -95,11 +94,12 @@ class IntrusionRule final : public SituationRule {
     if (!t.measurement_index) return;
     // A track lost for a while may come back on someone else (the tracker's gate widens
     // as it coasts): the side it was on before is forgotten, or the jump would cross lines.
-    auto [seen, fresh] = last_measured_.try_emplace(t.id, scene.t);
-    if (!fresh && scene.t - seen->second > kForgetSideAfterS) {
+    // The trajectory has a point per measured frame; the one before this frame's is when
+    // the track was last measured (tracks end after max_coast_s, well within trajectory_s).
+    const auto& path = t.trajectory;
+    if (path.size() >= 2 && scene.t - path[path.size() - 2].t_s > kForgetSideAfterS) {
       std::erase_if(sides_, [&](const auto& entry) { return entry.first.second == t.id; });
     }
-    seen->second = scene.t;
     const double margin = kCrossingMargin * person_height_at(scene, t.foot);
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
       const Point along = l->b - l->a;
@@ -132,7 +132,6 @@ class IntrusionRule final : public SituationRule {
   std::map<std::string, Crossing> last_crossing_;
   std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
   std::set<track::TrackId> upright_;  ///< live tracks seen taller than wide
-  std::map<track::TrackId, double> last_measured_;  ///< live tracks: last frame with a blob
 };
 
 }  // namespace

@@ -166,7 +166,7 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       else
         tr.misses = static_cast<int>((t - s.from()) * fps) + 1;
       auto& traj = trajectories[id];
-      traj.push_back({t, tr.foot});
+      if (measured) traj.push_back({t, tr.foot});  // as the tracker: measured frames only
       while (!traj.empty() && t - traj.front().t_s > 10.0) traj.pop_front();
       tr.trajectory = traj;
       tr.hits = static_cast<int>(traj.size());
