@@ -15,16 +15,21 @@ constexpr double kWholeFrameShare = 0.5;
 /// Crops are shown to the network at most this much enlarged.
 constexpr int kMaxUpscale = 2;
 
+/// A count only refines an estimate the rule already has; a confirmation may hold an alert.
+bool low_priority(const rules::DetectorRequest& r) {
+  return r.purpose == rules::DetectorPurpose::kCount;
+}
+
 double seconds_of(SteadyTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
 }  // namespace
 
-bool RateBudget::take(double t) {
+bool RateBudget::take(double t, double keep) {
   if (last_ >= 0 && t > last_) tokens_ = std::min(capacity_, tokens_ + (t - last_) * rate_);
   if (last_ < 0 || t > last_) last_ = t;
-  if (tokens_ < 1.0) return false;
+  if (tokens_ < std::min(capacity_, 1.0 + keep)) return false;
   tokens_ -= 1.0;
   return true;
 }
@@ -86,12 +91,16 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     const double t = config_.sync ? request.t : seconds_of(clock_.now());
     auto [budget, fresh] = camera_budget_.try_emplace(camera, config_.camera_rate_hz);
     (void)fresh;
-    if (!config_.sync && queue_.size() >= static_cast<std::size_t>(config_.queue_size)) {
+    const bool low = low_priority(request);
+    const auto room = static_cast<std::size_t>(low ? config_.queue_size / 2 : config_.queue_size);
+    if (!config_.sync && queue_.size() >= room) {
       ++stats_.refused_queue;
       return false;
     }
-    // The camera's budget first: a camera over its own share must not use the node's.
-    if (!budget->second.take(t) || (!config_.sync && !node_budget_.take(t))) {
+    // The camera's budget first: a camera over its own share must not use the node's. A
+    // low-priority request leaves one token for the questions an alert may wait on.
+    const double keep = low ? 1.0 : 0.0;
+    if (!budget->second.take(t, keep) || (!config_.sync && !node_budget_.take(t, keep))) {
       ++stats_.refused_budget;
       return false;
     }
@@ -156,8 +165,12 @@ void DetectionService::work(std::size_t index) {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      // The oldest request of the highest priority waiting.
+      auto next = std::find_if(queue_.begin(), queue_.end(),
+                               [](const Job& j) { return !low_priority(j.request); });
+      if (next == queue_.end()) next = queue_.begin();
+      job = std::move(*next);
+      queue_.erase(next);
       // An answer later than the timeout is useless: the rule has decided without it.
       if (seconds_between(job.queued_at, clock_.now()) > config_.confirm_timeout_s) {
         ++stats_.dropped_stale;

@@ -6,6 +6,8 @@
 // frame with take_answers(). In synchronous mode (evaluation) submit() runs the model on the
 // caller's thread and the answer is ready when it returns, so results do not depend on
 // timing; the per-camera budget then counts stream time, and the node budget is not applied.
+// People counts go last: they never take a budget's last token nor a place in the queue's
+// second half, and a worker runs every other waiting request before them.
 
 #include <atomic>
 #include <condition_variable>
@@ -37,8 +39,10 @@ struct DetectionStats {
 class RateBudget {
  public:
   explicit RateBudget(double rate) : rate_(rate), capacity_(std::max(1.0, rate)), tokens_(capacity_) {}
-  /// Takes one token at time `t` (seconds, any origin that only increases); false if none.
-  bool take(double t);
+  /// Takes one token at time `t` (seconds, any origin that only increases), leaving at least
+  /// `keep` tokens (or from a full bucket, when it holds fewer than 1 + keep); false when it
+  /// cannot.
+  bool take(double t, double keep = 0);
 
  private:
   double rate_;

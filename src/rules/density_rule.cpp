@@ -100,7 +100,7 @@ class DensityRule final : public SituationRule {
     const bool anyone = estimate >= 0.5 || m.count.value_or(0) > 0;
     // Asked before fresh() is read: in synchronous mode the answer comes back at once.
     if (anyone && scene.t - m.count_asked_t >= policy.recheck_s) {
-      if (auto id = link.scan(m.count_region, scene.t)) {
+      if (auto id = link.scan(m.count_region, scene.t, DetectorPurpose::kCount)) {
         m.count_request = id;
         m.count_asked_t = scene.t;
       }

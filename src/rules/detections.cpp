@@ -118,8 +118,9 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
   return t - ask.t_asked >= policy_.confirm_timeout_s ? Verdict::kTimedOut : Verdict::kPending;
 }
 
-std::optional<std::uint64_t> DetectorLink::scan(const cv::Rect2d& region, double t) {
-  DetectorRequest r{next_id_++, region, t, DetectorPurpose::kScan};
+std::optional<std::uint64_t> DetectorLink::scan(const cv::Rect2d& region, double t,
+                                                DetectorPurpose purpose) {
+  DetectorRequest r{next_id_++, region, t, purpose};
   if (!submit_ || !submit_(r)) return std::nullopt;
   return r.id;
 }

@@ -22,8 +22,14 @@ namespace vigie::rules {
 using perceive::Detection;
 using perceive::DetectionRole;
 
-/// Why a region is shown to the detector.
-enum class DetectorPurpose { kConfirm, kScan };
+/// Why a region is shown to the detector. A count only refines an estimate the rule already
+/// has, so it goes last: it never takes the camera's last token or the queue's second half
+/// (engine/detection_service.hpp), which stay for the questions an alert may wait on.
+enum class DetectorPurpose {
+  kConfirm,  ///< is this candidate what the rule thinks?
+  kScan,     ///< what is around this person? (weapons)
+  kCount,    ///< how many people are here? (density)
+};
 
 /// One question to the detector: what is in `region` of the frame at `t`?
 struct DetectorRequest {
@@ -92,7 +98,8 @@ class DetectorLink {
                   DetectionRole against, double t);
   /// Asks the detector to look at `region` (weapon scans, people counts); the answer comes
   /// through fresh() with the id returned here. Nothing when the service refused.
-  std::optional<std::uint64_t> scan(const cv::Rect2d& region, double t);
+  std::optional<std::uint64_t> scan(const cv::Rect2d& region, double t,
+                                    DetectorPurpose purpose = DetectorPurpose::kScan);
 
   [[nodiscard]] const DetectorPolicy& policy() const { return policy_; }
   [[nodiscard]] const std::string& model_hash() const { return model_hash_; }

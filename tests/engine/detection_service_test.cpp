@@ -74,6 +74,22 @@ rules::DetectorRequest request(std::uint64_t id, double t, cv::Rect2d region = {
   return {id, region, t, rules::DetectorPurpose::kConfirm};
 }
 
+rules::DetectorRequest count_request(std::uint64_t id, double t) {
+  return {id, {0, 0, 640, 360}, t, rules::DetectorPurpose::kCount};
+}
+
+/// Collects `n` answers of `camera` (waiting at most ten seconds), in arrival order.
+std::vector<rules::DetectorAnswer> answers_of(DetectionService& service, const CameraId& camera,
+                                              std::size_t n) {
+  std::vector<rules::DetectorAnswer> answers;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answers.size() < n && std::chrono::steady_clock::now() < deadline) {
+    for (auto& a : service.take_answers(camera)) answers.push_back(std::move(a));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return answers;
+}
+
 const cv::Mat kFrame(180, 320, CV_8UC3, cv::Scalar(50, 60, 70));
 
 TEST(RateBudgetTest, RefillsAtItsRateUpToOneSecond) {
@@ -86,6 +102,20 @@ TEST(RateBudgetTest, RefillsAtItsRateUpToOneSecond) {
   EXPECT_TRUE(b.take(10));  // ten seconds idle still hold only one second's worth
   EXPECT_TRUE(b.take(10));
   EXPECT_FALSE(b.take(10));
+}
+
+TEST(RateBudgetTest, KeepLeavesTokensForOthers) {
+  RateBudget b(2);
+  EXPECT_TRUE(b.take(0, 1));   // 2 -> 1
+  EXPECT_FALSE(b.take(0, 1));  // would leave none
+  EXPECT_TRUE(b.take(0));      // the kept token
+  EXPECT_FALSE(b.take(0.4, 1));
+  EXPECT_TRUE(b.take(1.0, 1));  // full again
+  // A bucket of one second's worth under two tokens can still be taken from when full.
+  RateBudget slow(0.5);
+  EXPECT_TRUE(slow.take(0, 1));
+  EXPECT_FALSE(slow.take(1, 1));
+  EXPECT_TRUE(slow.take(2, 1));
 }
 
 TEST(DetectionServiceTest, SynchronousAnswersAtOnceInSourcePixels) {
@@ -129,6 +159,19 @@ TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {
   EXPECT_EQ(m.service->stats().refused_budget, static_cast<std::uint64_t>(50 - accepted));
 }
 
+TEST(DetectionServiceTest, CountsNeverTakeTheCamerasLastToken) {
+  config::DetectorConfig c;
+  c.sync = true;
+  c.camera_rate_hz = 2;
+  ManualClock clock;
+  Made m = make(c, clock);
+  EXPECT_TRUE(m.service->submit("a", count_request(1, 0), kFrame, 2.0));
+  EXPECT_FALSE(m.service->submit("a", count_request(2, 0), kFrame, 2.0));
+  EXPECT_TRUE(m.service->submit("a", request(3, 0), kFrame, 2.0));  // kept for it
+  EXPECT_FALSE(m.service->submit("a", request(4, 0), kFrame, 2.0));
+  EXPECT_EQ(m.service->stats().refused_budget, 2u);
+}
+
 TEST(DetectionServiceTest, NodeBudgetSharedByCameras) {
   config::DetectorConfig c;
   c.camera_rate_hz = 10;
@@ -164,16 +207,36 @@ TEST(DetectionServiceTest, QueueIsBoundedAndNeverBlocksTheCaller) {
   EXPECT_EQ(m.service->stats().refused_queue, 1u);
   EXPECT_EQ(m.service->queued(), 2u);
   m.fake->hold(false);
-  m.fake->wait_calls(3);
-  std::vector<rules::DetectorAnswer> answers;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (answers.size() < 3 && std::chrono::steady_clock::now() < deadline) {
-    for (auto& a : m.service->take_answers("a")) answers.push_back(std::move(a));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  const auto answers = answers_of(*m.service, "a", 3);
   ASSERT_EQ(answers.size(), 3u);
   EXPECT_EQ(answers[0].id, 1u);
   EXPECT_EQ(answers[2].id, 3u);
+  m.service->stop();
+}
+
+TEST(DetectionServiceTest, CountsWaitBehindOtherRequestsAndKeepHalfTheQueueFree) {
+  config::DetectorConfig c;
+  c.queue_size = 4;
+  c.camera_rate_hz = 30;
+  c.global_rate_hz = 1000;
+  c.confirm_timeout_s = 30;
+  ManualClock clock;
+  Made m = make(c, clock);
+  m.fake->hold(true);
+  ASSERT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
+  m.fake->wait_calls(1);  // the worker holds the first request
+  EXPECT_TRUE(m.service->submit("a", count_request(2, 0), kFrame, 2.0));
+  EXPECT_TRUE(m.service->submit("a", count_request(3, 0), kFrame, 2.0));
+  EXPECT_FALSE(m.service->submit("a", count_request(4, 0), kFrame, 2.0));  // half full
+  EXPECT_TRUE(m.service->submit("a", request(5, 0), kFrame, 2.0));
+  EXPECT_TRUE(m.service->submit("a", request(6, 0), kFrame, 2.0));
+  EXPECT_FALSE(m.service->submit("a", request(7, 0), kFrame, 2.0));  // full
+  EXPECT_EQ(m.service->stats().refused_queue, 2u);
+  m.fake->hold(false);
+  const auto answers = answers_of(*m.service, "a", 5);
+  std::vector<std::uint64_t> order;
+  for (const auto& a : answers) order.push_back(a.id);
+  EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 5, 6, 2, 3}));
   m.service->stop();
 }
 
