@@ -31,12 +31,23 @@ constexpr double kStoppedForS = 1.0;
 /// unknown, and people walk in and out there.
 constexpr double kBorderPx = 3.0;
 
+/// A static shape this wide (in standing heights at its place) is a person lying across.
+constexpr double kLyingWidth = 0.6;
+/// A shape holding this share of a known object's box...
+constexpr double kShadowHoldsObject = 0.8;
+/// ... and rising at most this much (standing heights) above it is the object in its shadow,
+constexpr double kShadowRiseOverObject = 0.2;
+/// ... once the object was seen on its own this long (s).
+constexpr double kKnownObjectS = 5.0;
+/// Sightings further apart than this (s) count as this much: the object was hidden between.
+constexpr double kMaxGapS = 1.0;
+
 enum class StaticKind { kObject, kPerson, kOther };
 
 /// Bags are small next to a standing person at the same place; people are not.
 StaticKind classify(const perceive::Blob& b, double person_h) {
   if (b.box.height >= 0.45 * person_h) return StaticKind::kPerson;  // standing or sitting
-  if (b.box.width >= 0.6 * person_h) return StaticKind::kPerson;    // lying
+  if (b.box.width >= kLyingWidth * person_h) return StaticKind::kPerson;
   if (b.box.height < 0.08 * person_h || b.box.width < 0.08 * person_h) return StaticKind::kOther;
   return StaticKind::kObject;
 }
@@ -51,6 +62,7 @@ class AbandonedObjectRule final : public SituationRule {
     cv::Rect2d box;
     double first_seen = 0;
     double last_seen = 0;
+    double alone_s = 0;  ///< how long it has been seen as an object on its own
     std::optional<track::TrackId> owner;
     std::optional<double> unattended_since;
     std::optional<double> attended_since;
@@ -66,11 +78,15 @@ class AbandonedObjectRule final : public SituationRule {
       spdlog::trace("static t={:.1f} box=[{:.0f},{:.0f},{:.0f},{:.0f}] person_h={:.0f} kind={}",
                     scene.t, b.box.x, b.box.y, b.box.width, b.box.height, h,
                     static_cast<int>(kind));
-      if (kind == StaticKind::kPerson) people_still.push_back(&b);
+      if (kind == StaticKind::kPerson) {
+        people_still.push_back(&b);
+        keep_seen_in_shadow(b, h, scene.t);
+      }
       if (kind != StaticKind::kObject) continue;
       if (touches_border(b.box, scene.source_size)) continue;
       if (!rule_.zones.empty() && zone_containing(zones, b.foot) == nullptr) continue;
       StaticObject& o = match(b, scene);
+      if (o.last_seen > 0) o.alone_s += std::min(scene.t - o.last_seen, kMaxGapS);
       o.last_seen = scene.t;
     }
     for (auto it = objects_.begin(); it != objects_.end();) {
@@ -98,6 +114,22 @@ class AbandonedObjectRule final : public SituationRule {
         }
       }
       ++it;
+    }
+  }
+
+  /// When the light hardens, an object's own shadow (and the tip of a bench's it lies by)
+  /// stands out of the slow background and joins it into one shape, often too wide for a
+  /// bag. A shape that holds an object seen on its own for a while, rises little above it
+  /// and adds less than a person lying across to its width is that object in its shadow:
+  /// still seen, its box kept. Someone sitting or standing by it rises above it; someone
+  /// lying by it is wider; a scrap of clutter that a passer-by's shape holds is not known.
+  void keep_seen_in_shadow(const perceive::Blob& b, double person_h, double t) {
+    for (StaticObject& o : objects_) {
+      if (o.alone_s < kKnownObjectS) continue;
+      if ((o.box & b.box).area() < kShadowHoldsObject * o.box.area()) continue;
+      if (b.box.y < o.box.y - kShadowRiseOverObject * person_h) continue;
+      if (b.box.width - o.box.width >= kLyingWidth * person_h) continue;
+      o.last_seen = t;
     }
   }
 
