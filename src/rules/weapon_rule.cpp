@@ -39,20 +39,22 @@ class WeaponRule final : public SituationRule {
     // Scans first: in synchronous mode their answers arrive before fresh() is read.
     const bool seen = std::any_of(looks_.begin(), looks_.end(), [](const Look& l) { return l.weapon; });
     scan(scene, link, seen ? 0.0 : period);
-    // What the detector saw in this frame, whoever asked: one look per frame.
-    if (!link.fresh().empty()) {
-      Look look;
-      look.t = scene.t;
-      for (const DetectorAnswer& a : link.fresh()) {
-        for (const Detection& d : a.found) {
-          if (d.role != DetectionRole::kWeapon || d.score < rule_.min_confidence) continue;
-          const Point foot(d.box.x + d.box.width / 2, d.box.y + d.box.height);
-          if (!rule_.zones.empty() && zone_containing(zones, foot) == nullptr) continue;
-          if (d.score > look.score) {
-            look = {scene.t, true, d.box, d.score};
-          }
-        }
+    // What the detector saw in this frame, whoever asked: one look per frame. A people count
+    // looks at a whole zone, where a knife is a few pixels: one that saw no weapon says
+    // nothing about anyone's hands, and would only dilute the window.
+    Look look;
+    look.t = scene.t;
+    bool looked = false;
+    for (const DetectorAnswer& a : link.fresh()) {
+      looked = looked || a.purpose != DetectorPurpose::kCount;
+      for (const Detection& d : a.found) {
+        if (d.role != DetectionRole::kWeapon || d.score < rule_.min_confidence) continue;
+        const Point foot(d.box.x + d.box.width / 2, d.box.y + d.box.height);
+        if (!rule_.zones.empty() && zone_containing(zones, foot) == nullptr) continue;
+        if (d.score > look.score) look = {scene.t, true, d.box, d.score};
       }
+    }
+    if (looked || look.weapon) {
       looks_.push_back(look);
       while (looks_.size() > static_cast<std::size_t>(rule_.window_frames)) looks_.pop_front();
     }
