@@ -27,9 +27,6 @@ constexpr double kOwnerMemoryS = 6.0;
 constexpr double kStoppedSpeedMS = 0.5;
 /// ... for this long (s): putting something down takes a moment; a stride's jitter does not.
 constexpr double kStoppedForS = 1.0;
-/// Within this many pixels of the image border a shape is cut by the frame: its size is
-/// unknown, and people walk in and out there.
-constexpr double kBorderPx = 3.0;
 
 /// A static shape this wide (in standing heights at its place) is a person lying across.
 constexpr double kLyingWidth = 0.6;
@@ -177,12 +174,6 @@ class AbandonedObjectRule final : public SituationRule {
       if (scene.t - since >= kStoppedForS) stops_.push_back({scene.t, t.foot, t.id});
     }
     slow_since_ = std::move(slow_since);
-  }
-
-  static bool touches_border(const cv::Rect2d& box, cv::Size image) {
-    return box.x <= kBorderPx || box.y <= kBorderPx ||
-           box.x + box.width >= image.width - kBorderPx ||
-           box.y + box.height >= image.height - kBorderPx;
   }
 
   /// An object counts only if someone was there when it appeared: things that appear alone

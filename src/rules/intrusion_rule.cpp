@@ -15,7 +15,8 @@ constexpr double kCrossingHoldS = 1.5;
 /// A side of a line counts only beyond this distance, in standing-person heights: feet,
 /// shadows and box jitter wander around a line without crossing it.
 constexpr double kCrossingMargin = 0.15;
-/// A track unmeasured for longer than this forgets which side of each line it was on.
+/// A track unmeasured for longer than this forgets which side of each line it was on, and
+/// whether it was ever upright.
 constexpr double kForgetSideAfterS = 1.0;
 /// With a detector, a candidate it looked at without seeing a person is not an intruder.
 constexpr bool kUnseenRejects = true;
@@ -29,12 +30,16 @@ class IntrusionRule final : public SituationRule {
     const auto zones = geometry_.zones_for(rule_);
     std::map<std::pair<std::string, track::TrackId>, double> still_inside;
     for (const track::Track& t : scene.tracks) {
+      if (came_back(t, scene.t, kForgetSideAfterS)) forget(t.id);
       if (!is_reliable(t)) continue;
       const double person = person_height_at(scene, t.foot);
       if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
       if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
-      if (t.box.height >= t.box.width) upright_.insert(t.id);
+      // Cut by the frame, a wide shape (a cloud's shadow coming into view) can look upright.
+      if (t.box.height >= t.box.width && !touches_border(t.box, scene.source_size)) {
+        upright_.insert(t.id);
+      }
       for (const ZoneGeometry* z : zones) {
         const auto key = std::make_pair(z->id, t.id);
         if (!polygon_contains(z->polygon, t.foot)) continue;
@@ -92,14 +97,6 @@ class IntrusionRule final : public SituationRule {
 
   void detect_crossings(const Scene& scene, const track::Track& t) {
     if (!t.measurement_index) return;
-    // A track lost for a while may come back on someone else (the tracker's gate widens
-    // as it coasts): the side it was on before is forgotten, or the jump would cross lines.
-    // The trajectory has a point per measured frame; the one before this frame's is when
-    // the track was last measured (tracks end after max_coast_s, well within trajectory_s).
-    const auto& path = t.trajectory;
-    if (path.size() >= 2 && scene.t - path[path.size() - 2].t_s > kForgetSideAfterS) {
-      std::erase_if(sides_, [&](const auto& entry) { return entry.first.second == t.id; });
-    }
     const double margin = kCrossingMargin * person_height_at(scene, t.foot);
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
       const Point along = l->b - l->a;
@@ -121,6 +118,13 @@ class IntrusionRule final : public SituationRule {
       }
       previous = side;
     }
+  }
+
+  /// A track lost for a while may come back on someone else: the side of each line it was
+  /// on (or the jump would cross lines) and whether it showed upright are forgotten.
+  void forget(track::TrackId id) {
+    std::erase_if(sides_, [&](const auto& entry) { return entry.first.second == id; });
+    upright_.erase(id);
   }
 
   std::map<std::pair<std::string, track::TrackId>, double> entered_;  ///< entry time

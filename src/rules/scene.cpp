@@ -98,6 +98,20 @@ bool is_reliable(const track::Track& t) {
          (t.state == track::TrackState::kLost && t.misses <= 2);
 }
 
+bool came_back(const track::Track& t, double t_s, double gap_s) {
+  // The trajectory has a point per measured frame; the one before this frame's is when the
+  // track was last measured (tracks end after max_coast_s, well within trajectory_s).
+  const auto& path = t.trajectory;
+  return t.measurement_index.has_value() && path.size() >= 2 &&
+         t_s - path[path.size() - 2].t_s > gap_s;
+}
+
+bool touches_border(const cv::Rect2d& box, cv::Size image) {
+  constexpr double kBorderPx = 3.0;
+  return box.x <= kBorderPx || box.y <= kBorderPx || box.x + box.width >= image.width - kBorderPx ||
+         box.y + box.height >= image.height - kBorderPx;
+}
+
 bool is_gone(const Scene& scene, track::TrackId id) {
   return std::none_of(scene.tracks.begin(), scene.tracks.end(),
                       [&](const track::Track& t) { return t.id == id; });

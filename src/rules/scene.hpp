@@ -81,6 +81,15 @@ perceive::PersonScale person_scale_of(const config::CameraConfig& camera);
 /// A track the rules may trust: confirmed, or lost for at most a frame or two.
 bool is_reliable(const track::Track& t);
 
+/// True when the track was measured this frame after more than `gap_s` unmeasured. The
+/// tracker's gate widens while a track coasts, so it may have brought the track back on
+/// someone (or something) else: what a rule learnt of it before is better forgotten.
+bool came_back(const track::Track& t, double t_s, double gap_s);
+
+/// True when `box` (source pixels) reaches within a few pixels of the image border: the
+/// frame cuts it, so its size and shape say nothing, and people walk in and out there.
+bool touches_border(const cv::Rect2d& box, cv::Size image);
+
 /// True when no track of this frame has the id. Ids never come back, so what a rule keeps
 /// per track can be forgotten once its track is gone.
 bool is_gone(const Scene& scene, track::TrackId id);
