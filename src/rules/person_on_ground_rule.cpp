@@ -23,6 +23,8 @@ constexpr double kLoseAfterS = 1.5;
 constexpr double kStandingMemoryS = 3.0;
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
+/// A body lying across the view is at most this long, in standing heights at its place.
+constexpr double kBodyLength = 1.2;
 /// A person-high shape moving this fast (m/s) is someone walking, whatever its outline.
 constexpr double kWalkingSpeedMS = 0.6;
 /// With a detector, a lying shape it looked at without seeing a person is dropped.
@@ -78,14 +80,19 @@ class PersonOnGroundRule final : public SituationRule {
           "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
           scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
       if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
-      if (speed > rule_.max_ground_speed_m_s) continue;
-      support(t.box, scene.t, true);
+      if (speed > rule_.max_ground_speed_m_s) {
+        // A still body fading into the background shrinks unevenly, which moves its box's
+        // foot as if it walked: lying within a candidate, it keeps it (and starts none).
+        keep_up(t.box, scene.t);
+        continue;
+      }
+      support(scene, t.box, expected, true);
     }
     for (const perceive::Blob& b : scene.static_objects) {
       if (!allowed(b.foot)) continue;
       const double expected = person_height_at(scene, b.foot);
       if (lying_shape(b.box, expected, rule_.lying_height_fraction)) {
-        support(b.box, scene.t, false);
+        support(scene, b.box, expected, false);
       } else if (b.box.height <= rule_.lying_height_fraction * expected) {
         keep_up(b.box, scene.t);
       }
@@ -155,16 +162,36 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   /// A lying shape supports the candidate at its place; only a track can start one, since a
-  /// static shape alone may be a bench or a parcel.
-  void support(const cv::Rect2d& box, double t, bool from_track) {
+  /// static shape alone may be a bench or a parcel. A body lying still fades into the fast
+  /// background unevenly and splits into pieces, each tracked on its own: a piece lying
+  /// mostly within the candidate supports it and leaves its box (the whole body) as it is.
+  void support(const Scene& scene, const cv::Rect2d& box, double expected, bool from_track) {
+    const double t = scene.t;
     for (Candidate& c : candidates_) {
-      if (iou(c.box, box) >= 0.2) {
-        c.box = box;
+      const double shared = (c.box & box).area();
+      if (iou(c.box, box) >= 0.2 || shared >= 0.5 * box.area()) {
+        if (box.area() >= 0.5 * c.box.area()) c.box = box;
         c.last_support = t;
         return;
       }
     }
+    for (Candidate& c : candidates_) {
+      if (!same_body(c.box, box, expected) || someone_standing_over(scene, box)) continue;
+      c.box |= box;
+      c.last_support = t;
+      return;
+    }
     if (from_track) candidates_.push_back({next_id_++, box, t, t});
+  }
+
+  /// Two lying shapes side by side on the same ground line, together no longer than a body,
+  /// are pieces of one body (unless people rise above the new one: their legs): what the fast
+  /// background, the tracker and the static map keep of a body lying still differs from frame to
+  /// frame and from one end of it to the other.
+  static bool same_body(const cv::Rect2d& a, const cv::Rect2d& b, double expected) {
+    const double rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+    const double span = std::max(a.x + a.width, b.x + b.width) - std::min(a.x, b.x);
+    return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
   }
 
   /// A body lying still shows in the static map in pieces (a median and an opening cut its
