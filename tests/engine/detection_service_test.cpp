@@ -188,17 +188,24 @@ TEST(DetectionServiceTest, NodeBudgetSharedByCameras) {
   m.service->stop();
 }
 
-TEST(DetectionServiceTest, QueueIsBoundedAndNeverBlocksTheCaller) {
+/// A service with a queue of `queue_size`, budgets that never refuse, and its worker held
+/// on request 1 of camera "a": what is submitted next waits in the queue.
+Made held_on_first_request(int queue_size, const Clock& clock) {
   config::DetectorConfig c;
-  c.queue_size = 2;
+  c.queue_size = queue_size;
   c.camera_rate_hz = 30;
   c.global_rate_hz = 1000;
   c.confirm_timeout_s = 30;
-  ManualClock clock;
   Made m = make(c, clock);
   m.fake->hold(true);
-  ASSERT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
-  m.fake->wait_calls(1);  // the worker holds the first request
+  EXPECT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
+  m.fake->wait_calls(1);
+  return m;
+}
+
+TEST(DetectionServiceTest, QueueIsBoundedAndNeverBlocksTheCaller) {
+  ManualClock clock;
+  Made m = held_on_first_request(2, clock);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(m.service->submit("a", request(2, 0), kFrame, 2.0));
   EXPECT_TRUE(m.service->submit("a", request(3, 0), kFrame, 2.0));
@@ -215,16 +222,8 @@ TEST(DetectionServiceTest, QueueIsBoundedAndNeverBlocksTheCaller) {
 }
 
 TEST(DetectionServiceTest, CountsWaitBehindOtherRequestsAndKeepHalfTheQueueFree) {
-  config::DetectorConfig c;
-  c.queue_size = 4;
-  c.camera_rate_hz = 30;
-  c.global_rate_hz = 1000;
-  c.confirm_timeout_s = 30;
   ManualClock clock;
-  Made m = make(c, clock);
-  m.fake->hold(true);
-  ASSERT_TRUE(m.service->submit("a", request(1, 0), kFrame, 2.0));
-  m.fake->wait_calls(1);  // the worker holds the first request
+  Made m = held_on_first_request(4, clock);
   EXPECT_TRUE(m.service->submit("a", count_request(2, 0), kFrame, 2.0));
   EXPECT_TRUE(m.service->submit("a", count_request(3, 0), kFrame, 2.0));
   EXPECT_FALSE(m.service->submit("a", count_request(4, 0), kFrame, 2.0));  // half full
