@@ -141,6 +141,7 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   const perceive::BlobConfig blob_config;
   auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
   auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
+  std::vector<perceive::Blob> not_light;  // static shapes, ghosts included
   // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
@@ -149,16 +150,20 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
     const cv::Mat slow_background =
         masks.slow_background.empty() ? background_->slow_background() : masks.slow_background;
     drop_lighting(frame.bgr, slow_background, still);
+    not_light = still;
     std::erase_if(still, [&](const perceive::Blob& b) {
       return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
     });
   }
   // What the area measures (density) count: moving foreground, and where a static shape is
-  // real, everything the slow model holds there. Not the static map itself: inside a crowd
-  // standing still, bodies sway and the fast model flickers on them, which punches holes in
-  // the map and made a gathering crowd read thin for seconds.
+  // not light, everything the slow model holds there. Not the static map itself: inside a
+  // crowd standing still, bodies sway and the fast model flickers on them, which punches
+  // holes in the map and made a gathering crowd read thin for seconds. Ghosts count too: a
+  // group standing still inside a crowd looks like the people around it, as ground coming
+  // back looks like the ground around it, and the ghost test dropped it every few frames; a
+  // true ghost adds one person's area at most, until the slow model relearns the ground.
   cv::Mat foreground = masks.moving_area.clone();
-  for (const auto& b : still) {
+  for (const auto& b : not_light) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.slow_area(r);
   }
