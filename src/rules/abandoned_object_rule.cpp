@@ -86,6 +86,7 @@ class AbandonedObjectRule final : public SituationRule {
       if (o.last_seen > 0) o.alone_s += std::min(scene.t - o.last_seen, kMaxGapS);
       o.last_seen = scene.t;
     }
+    std::map<track::TrackId, Left> left;
     for (auto it = objects_.begin(); it != objects_.end();) {
       StaticObject& o = *it;
       if (scene.t - o.last_seen > kForgetAfterS) {
@@ -97,21 +98,37 @@ class AbandonedObjectRule final : public SituationRule {
                     scene.t, o.box.x, o.box.y, o.owner ? static_cast<long>(*o.owner) : -1L,
                     o.unattended_since.value_or(-1));
       if (has_owner(o) && o.unattended_since && o.last_seen == scene.t) {
-        const std::string key = "object-" + std::to_string(o.id);
         // With a detector: a bag confirms; a person there (curled up, sitting on the ground)
         // is not an object; nothing seen leaves the classical decision. Asked while the
         // unattended time runs, so that the answer is there when it ends.
-        const Gate g = is_open(key) ? Gate{}
-                                    : gate(scene, key, o.box, DetectionRole::kBag,
-                                           DetectionRole::kPerson, false);
+        const Gate g = is_open(situation_key(*o.owner))
+                           ? Gate{}
+                           : gate(scene, "object-" + std::to_string(o.id), o.box,
+                                  DetectionRole::kBag, DetectionRole::kPerson, false);
         if (scene.t - *o.unattended_since >= rule_.unattended_s && g.report) {
-          const Point base(o.box.x + o.box.width / 2, o.box.y + o.box.height);
-          const ZoneGeometry* z = zone_containing(zones, base);
-          report(key, z != nullptr ? z->id : "", scene, 0.8, o.box, {}, g.model_hash);
+          Left& l = left[*o.owner];
+          l.box = l.box.area() > 0 ? (l.box | o.box) : o.box;
+          if (!g.model_hash.empty()) l.model_hash = g.model_hash;
         }
       }
       ++it;
     }
+    // One situation per owner: a bag and the piece of its shadow the static map holds apart,
+    // or two bags put down together, are one alert over all they left.
+    for (const auto& [owner, l] : left) {
+      const Point base(l.box.x + l.box.width / 2, l.box.y + l.box.height);
+      const ZoneGeometry* z = zone_containing(zones, base);
+      report(situation_key(owner), z != nullptr ? z->id : "", scene, 0.8, l.box, {}, l.model_hash);
+    }
+  }
+
+  struct Left {
+    cv::Rect2d box;  ///< around every object the owner left unattended long enough
+    std::string model_hash;
+  };
+
+  static std::string situation_key(track::TrackId owner) {
+    return "left-by-" + std::to_string(owner);
   }
 
   /// When the light hardens, an object's own shadow (and the tip of a bench's it lies by)
