@@ -1,5 +1,6 @@
 #include "engine/camera_analysis.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -141,18 +142,18 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   const perceive::BlobConfig blob_config;
   auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
   auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
-  std::vector<perceive::Blob> not_light;  // static shapes, ghosts included
   // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
   if (!moving.empty()) drop_lighting(frame.bgr, background_->fast_background(), moving);
+  auto ghosts = still.end();
   if (!still.empty()) {
     const cv::Mat slow_background =
         masks.slow_background.empty() ? background_->slow_background() : masks.slow_background;
     drop_lighting(frame.bgr, slow_background, still);
-    not_light = still;
-    std::erase_if(still, [&](const perceive::Blob& b) {
-      return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
+    // Ghosts go last: the area measures below count them, the rules do not.
+    ghosts = std::stable_partition(still.begin(), still.end(), [&](const perceive::Blob& b) {
+      return !perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
     });
   }
   // What the area measures (density) count: moving foreground, and where a static shape is
@@ -163,10 +164,11 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   // back looks like the ground around it, and the ghost test dropped it every few frames; a
   // true ghost adds one person's area at most, until the slow model relearns the ground.
   cv::Mat foreground = masks.moving_area.clone();
-  for (const auto& b : not_light) {
+  for (const auto& b : still) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.slow_area(r);
   }
+  still.erase(ghosts, still.end());
   times_.blobs_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();

@@ -17,7 +17,7 @@ constexpr double kCrossingHoldS = 1.5;
 constexpr double kCrossingMargin = 0.15;
 /// A track unmeasured for longer than this forgets which side of each line it was on, and
 /// whether it was ever upright.
-constexpr double kForgetSideAfterS = 1.0;
+constexpr double kForgetAfterLossS = 1.0;
 /// With a detector, a candidate it looked at without seeing a person is not an intruder.
 constexpr bool kUnseenRejects = true;
 
@@ -30,7 +30,7 @@ class IntrusionRule final : public SituationRule {
     const auto zones = geometry_.zones_for(rule_);
     std::map<std::pair<std::string, track::TrackId>, double> still_inside;
     for (const track::Track& t : scene.tracks) {
-      if (came_back(t, scene.t, kForgetSideAfterS)) forget(t.id);
+      if (came_back(t, scene.t, kForgetAfterLossS)) forget(t.id);
       if (!is_reliable(t)) continue;
       const double person = person_height_at(scene, t.foot);
       if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person

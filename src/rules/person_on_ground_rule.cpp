@@ -170,8 +170,7 @@ class PersonOnGroundRule final : public SituationRule {
   void support(const Scene& scene, const cv::Rect2d& box, double expected, bool from_track) {
     const double t = scene.t;
     for (Candidate& c : candidates_) {
-      const double shared = (c.box & box).area();
-      if (iou(c.box, box) >= 0.2 || shared >= 0.5 * box.area()) {
+      if (iou(c.box, box) >= 0.2 || lies_within(box, c.box)) {
         if (box.area() >= 0.5 * c.box.area()) c.box = box;
         c.last_support = t;
         return;
@@ -196,11 +195,16 @@ class PersonOnGroundRule final : public SituationRule {
     return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
   }
 
+  /// A piece lies mostly within a candidate when at least half of it is inside its box.
+  static bool lies_within(const cv::Rect2d& piece, const cv::Rect2d& candidate) {
+    return (candidate & piece).area() >= 0.5 * piece.area();
+  }
+
   /// A body lying still shows in the static map in pieces (a median and an opening cut its
   /// thinnest parts): a low piece lying on a candidate keeps it, though alone it is no shape.
   void keep_up(const cv::Rect2d& piece, double t) {
     for (Candidate& c : candidates_) {
-      if ((c.box & piece).area() >= 0.5 * piece.area()) c.last_support = t;
+      if (lies_within(piece, c.box)) c.last_support = t;
     }
   }
 
