@@ -16,6 +16,11 @@ constexpr double kWindowS = 6.0;
 /// ... and over at least this time: a box that jumps as two walkers merge or part moves its
 /// feet by metres in a frame or two, where the ground is foreshortened.
 constexpr double kMinStretchS = 1.0;
+/// ... and keep a person's proportions: the box's height against the standing height
+/// expected at its feet may change by this factor at most. When a walker merges with
+/// someone nearer the camera the feet jump down while the head stays; the box grows far
+/// more than perspective allows.
+constexpr double kMaxScaleChange = 1.5;
 /// A crowd, for the flow variant: share of the zone's pixels moving.
 constexpr double kCrowdMovingFraction = 0.15;
 
@@ -45,7 +50,7 @@ class WrongWayRule final : public SituationRule {
             break;
           }
         }
-        if (start == nullptr) continue;
+        if (start == nullptr || !keeps_proportions(scene, *start, end)) continue;
         const Point move = end.foot - start->foot;
         const double dt = end.t_s - start->t_s;
         const double moved_px = cv::norm(move);
@@ -71,6 +76,14 @@ class WrongWayRule final : public SituationRule {
       }
       detect_crowd(scene, *z, allowed, cos_tol);
     }
+  }
+
+  static bool keeps_proportions(const Scene& scene, const track::TrajectoryPoint& a,
+                                const track::TrajectoryPoint& b) {
+    const double scale_a = a.height_px / person_height_at(scene, a.foot);
+    const double scale_b = b.height_px / person_height_at(scene, b.foot);
+    if (scale_a <= 0 || scale_b <= 0) return false;
+    return std::max(scale_a, scale_b) <= kMaxScaleChange * std::min(scale_a, scale_b);
   }
 
   void detect_crowd(const Scene& scene, const ZoneGeometry& z, Point allowed, double cos_tol) {

@@ -45,6 +45,9 @@ std::string_view to_string(TrackState state);
 struct TrajectoryPoint {
   double t_s = 0.0;
   Point foot;
+  /// Filtered box height then, pixels: a box that grows or shrinks out of proportion
+  /// with its move is blobs merging or parting, not one object walking.
+  double height_px = 0.0;
 };
 
 /// The tracker's public view of one object. Updated in place by Tracker::update().

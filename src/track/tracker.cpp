@@ -236,7 +236,7 @@ const std::vector<Track>& Tracker::update(double t_s, std::span<const Measuremen
     refresh_output(t, filters_[i], t_s);
     if (!t.measurement_index) continue;
     t.max_height_px = std::max(t.max_height_px, t.box.height);
-    t.trajectory.push_back({t_s, t.foot});
+    t.trajectory.push_back({t_s, t.foot, t.box.height});
     while (!t.trajectory.empty() &&
            (t.trajectory.front().t_s < t_s - c.trajectory_s ||
             t.trajectory.size() > static_cast<std::size_t>(c.max_trajectory_points))) {
