@@ -106,6 +106,11 @@ bool came_back(const track::Track& t, double t_s, double gap_s) {
          t_s - path[path.size() - 2].t_s > gap_s;
 }
 
+cv::Rect2d measured_box(const Scene& scene, const track::Track& t) {
+  if (!t.measurement_index || *t.measurement_index >= scene.moving.size()) return t.box;
+  return scene.moving[*t.measurement_index].box;
+}
+
 bool touches_border(const cv::Rect2d& box, cv::Size image) {
   constexpr double kBorderPx = 3.0;
   return box.x <= kBorderPx || box.y <= kBorderPx || box.x + box.width >= image.width - kBorderPx ||

@@ -86,6 +86,11 @@ bool is_reliable(const track::Track& t);
 /// someone (or something) else: what a rule learnt of it before is better forgotten.
 bool came_back(const track::Track& t, double t_s, double gap_s);
 
+/// The box of the blob measured for `t` this frame; the filtered box when the track coasted.
+/// The filter lags a shape that grows: one coming into view is cut by the frame some frames
+/// before its filtered box reaches the border.
+cv::Rect2d measured_box(const Scene& scene, const track::Track& t);
+
 /// True when `box` (source pixels) reaches within a few pixels of the image border: the
 /// frame cuts it, so its size and shape say nothing, and people walk in and out there.
 bool touches_border(const cv::Rect2d& box, cv::Size image);

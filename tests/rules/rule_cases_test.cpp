@@ -149,6 +149,7 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   for (int frame = 0; frame * (1.0 / fps) <= duration + 1e-9; ++frame) {
     const double t = frame / fps;
     std::vector<track::Track> tracks;
+    std::vector<perceive::Blob> moving;
     for (const Timed& s : track_specs) {
       if (!s.active(t)) continue;
       const int id = s.node["id"].as<int>();
@@ -161,12 +162,24 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       tr.foot = foot_of(tr.box);
       const cv::Rect2d before = s.box_at(t - 1.0 / fps);
       tr.velocity_px_s = (tr.foot - foot_of(before)) * fps;
-      if (measured)
-        tr.measurement_index = 0;
-      else
+      if (measured) {
+        // The blob measured this frame: the filtered box unless the spec gives its own
+        // (`blob`, moving to `to_blob`), as when the filter lags a growing shape.
+        perceive::Blob b;
+        b.box = tr.box;
+        if (s.node["blob"]) {
+          Timed blob{YAML::Clone(s.node)};
+          blob.node["box"] = s.node["blob"];
+          blob.node["to_box"] = s.node["to_blob"] ? s.node["to_blob"] : s.node["blob"];
+          b.box = blob.box_at(t);
+        }
+        b.foot = foot_of(b.box);
+        tr.measurement_index = moving.size();
+        moving.push_back(b);
+      } else
         tr.misses = static_cast<int>((t - s.from()) * fps) + 1;
       auto& traj = trajectories[id];
-      if (measured) traj.push_back({t, tr.foot});  // as the tracker: measured frames only
+      if (measured) traj.push_back({t, tr.foot, tr.box.height});  // as the tracker: measured frames only
       while (!traj.empty() && t - traj.front().t_s > 10.0) traj.pop_front();
       tr.trajectory = traj;
       tr.hits = static_cast<int>(traj.size());
@@ -246,6 +259,7 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     scene.t = t;
     scene.source_size = source;
     scene.tracks = tracks;
+    scene.moving = moving;
     scene.static_objects = still;
     scene.flows = flows;
     scene.fire = fire;
