@@ -179,7 +179,8 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       } else
         tr.misses = static_cast<int>((t - s.from()) * fps) + 1;
       auto& traj = trajectories[id];
-      if (measured) traj.push_back({t, tr.foot, tr.box.height});  // as the tracker: measured frames only
+      if (measured)
+        traj.push_back({t, tr.foot, tr.box.height});  // as the tracker: measured frames only
       while (!traj.empty() && t - traj.front().t_s > 10.0) traj.pop_front();
       tr.trajectory = traj;
       tr.hits = static_cast<int>(traj.size());
