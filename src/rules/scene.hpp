@@ -23,7 +23,9 @@ struct Scene {
   double t = 0;  ///< stream seconds
   cv::Size source_size;
   std::span<const track::Track> tracks;
-  std::span<const perceive::Blob> moving;          ///< moving foreground blobs
+  /// Moving foreground blobs, in the order they were given to the tracker: a track's
+  /// measurement_index points into this.
+  std::span<const perceive::Blob> moving;
   std::span<const perceive::Blob> static_objects;  ///< blobs of the static-foreground map
   /// Flow per camera zone, in the camera's zone order, then one for the whole image.
   std::span<const perceive::ZoneFlow> flows;

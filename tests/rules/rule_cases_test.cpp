@@ -32,10 +32,11 @@ struct Timed {
   double from() const { return node["from"] ? node["from"].as<double>() : 0.0; }
   double to() const { return node["to"] ? node["to"].as<double>() : 1e9; }
   bool active(double t) const { return t >= from() - 1e-9 && t <= to() + 1e-9; }
-  cv::Rect2d box_at(double t) const {
-    const cv::Rect2d a = rect(node["box"]);
-    if (!node["to_box"]) return a;
-    const cv::Rect2d b = rect(node["to_box"]);
+  /// The box `key` at `t`, moving linearly to `to_key` when the spec has it.
+  cv::Rect2d box_at(double t, const char* key = "box", const char* to_key = "to_box") const {
+    const cv::Rect2d a = rect(node[key]);
+    if (!node[to_key]) return a;
+    const cv::Rect2d b = rect(node[to_key]);
     const double span = std::max(1e-9, to() - from());
     const double k = std::clamp((t - from()) / span, 0.0, 1.0);
     return {a.x + (b.x - a.x) * k, a.y + (b.y - a.y) * k, a.width + (b.width - a.width) * k,
@@ -166,13 +167,7 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
         // The blob measured this frame: the filtered box unless the spec gives its own
         // (`blob`, moving to `to_blob`), as when the filter lags a growing shape.
         perceive::Blob b;
-        b.box = tr.box;
-        if (s.node["blob"]) {
-          Timed blob{YAML::Clone(s.node)};
-          blob.node["box"] = s.node["blob"];
-          blob.node["to_box"] = s.node["to_blob"] ? s.node["to_blob"] : s.node["blob"];
-          b.box = blob.box_at(t);
-        }
+        b.box = s.node["blob"] ? s.box_at(t, "blob", "to_blob") : tr.box;
         b.foot = foot_of(b.box);
         tr.measurement_index = moving.size();
         moving.push_back(b);
