@@ -38,6 +38,10 @@ constexpr double kShadowRiseOverObject = 0.2;
 constexpr double kKnownObjectS = 5.0;
 /// Sightings further apart than this (s) count as this much: the object was hidden between.
 constexpr double kMaxGapS = 1.0;
+/// What lies within this gap (standing heights at its place) of something already reported
+/// left is part of it, whoever the static map credits it to: the owner is a guess from
+/// who stopped nearby, and a bag's shadow piece may be given a passer-by who paused there.
+constexpr double kBesideLeftGap = 0.25;
 
 enum class StaticKind { kObject, kPerson, kOther };
 
@@ -115,11 +119,26 @@ class AbandonedObjectRule final : public SituationRule {
     }
     // One situation per owner: a bag and the piece of its shadow the static map holds apart,
     // or two bags put down together, are one alert over all they left.
+    std::erase_if(reported_, [&](const auto& entry) { return !is_open(entry.first); });
     for (const auto& [owner, l] : left) {
       const Point base(l.box.x + l.box.width / 2, l.box.y + l.box.height);
       const ZoneGeometry* z = zone_containing(zones, base);
-      report(situation_key(owner), z != nullptr ? z->id : "", scene, 0.8, l.box, {}, l.model_hash);
+      const std::string key =
+          beside_reported(l.box, person_height_at(scene, base)).value_or(situation_key(owner));
+      cv::Rect2d& region = reported_[key];
+      region = region.area() > 0 ? (region | l.box) : l.box;
+      report(key, z != nullptr ? z->id : "", scene, 0.8, region, {}, l.model_hash);
     }
+  }
+
+  /// The open situation whose region lies within kBesideLeftGap of `box`, if any.
+  std::optional<std::string> beside_reported(const cv::Rect2d& box, double person_h) const {
+    const double gap = kBesideLeftGap * person_h;
+    const cv::Rect2d near(box.x - gap, box.y - gap, box.width + 2 * gap, box.height + 2 * gap);
+    for (const auto& [key, region] : reported_) {
+      if ((near & region).area() > 0) return key;
+    }
+    return std::nullopt;
   }
 
   struct Left {
@@ -234,6 +253,7 @@ class AbandonedObjectRule final : public SituationRule {
   std::vector<Stop> stops_;  ///< where tracks stood still recently, oldest first
   std::map<track::TrackId, double> slow_since_;  ///< live tracks below the stopped speed, since
   std::vector<StaticObject> objects_;
+  std::map<std::string, cv::Rect2d> reported_;  ///< open situations, with all they cover
   int next_id_ = 1;
 };
 
