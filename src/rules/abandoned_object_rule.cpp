@@ -118,7 +118,8 @@ class AbandonedObjectRule final : public SituationRule {
       ++it;
     }
     // One situation per owner: a bag and the piece of its shadow the static map holds apart,
-    // or two bags put down together, are one alert over all they left.
+    // or two bags put down together, are one alert over all they left; and what lies against
+    // a situation already reported joins it, whoever it is credited to.
     std::erase_if(reported_, [&](const auto& entry) { return !is_open(entry.first); });
     for (const auto& [owner, l] : left) {
       const Point base(l.box.x + l.box.width / 2, l.box.y + l.box.height);
@@ -253,7 +254,9 @@ class AbandonedObjectRule final : public SituationRule {
   std::vector<Stop> stops_;  ///< where tracks stood still recently, oldest first
   std::map<track::TrackId, double> slow_since_;  ///< live tracks below the stopped speed, since
   std::vector<StaticObject> objects_;
-  std::map<std::string, cv::Rect2d> reported_;  ///< open situations, with all they cover
+  /// Situations open, or reported earlier this frame, with all they cover; the others are
+  /// dropped at the next frame's reports.
+  std::map<std::string, cv::Rect2d> reported_;
   int next_id_ = 1;
 };
 
