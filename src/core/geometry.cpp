@@ -83,6 +83,10 @@ cv::Rect2d bounding_box(const std::vector<Point>& points) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
+void include(cv::Rect2d& region, const cv::Rect2d& box) {
+  region = region.area() > 0 ? (region | box) : box;
+}
+
 double iou(const cv::Rect2d& a, const cv::Rect2d& b) {
   const double inter = (a & b).area();
   const double uni = a.area() + b.area() - inter;

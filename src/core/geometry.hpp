@@ -23,6 +23,9 @@ bool polygon_contains(const std::vector<Point>& polygon, Point p);
 
 /// Smallest axis-aligned box holding every point (empty box for no points).
 cv::Rect2d bounding_box(const std::vector<Point>& points);
+/// Grows `region` to hold `box` too. An empty region becomes `box`: OpenCV's union would
+/// also stretch it to the empty box's corner at the origin.
+void include(cv::Rect2d& region, const cv::Rect2d& box);
 /// Intersection over union of two boxes (0 when either is empty).
 double iou(const cv::Rect2d& a, const cv::Rect2d& b);
 

@@ -111,7 +111,7 @@ class AbandonedObjectRule final : public SituationRule {
                                   DetectionRole::kBag, DetectionRole::kPerson, false);
         if (scene.t - *o.unattended_since >= rule_.unattended_s && g.report) {
           Left& l = left[*o.owner];
-          l.box = l.box.area() > 0 ? (l.box | o.box) : o.box;
+          include(l.box, o.box);
           if (!g.model_hash.empty()) l.model_hash = g.model_hash;
         }
       }
@@ -127,7 +127,7 @@ class AbandonedObjectRule final : public SituationRule {
       const std::string key =
           beside_reported(l.box, person_height_at(scene, base)).value_or(situation_key(owner));
       cv::Rect2d& region = reported_[key];
-      region = region.area() > 0 ? (region | l.box) : l.box;
+      include(region, l.box);
       report(key, z != nullptr ? z->id : "", scene, 0.8, region, {}, l.model_hash);
     }
   }

@@ -50,7 +50,7 @@ class CrowdMovementRule final : public SituationRule {
       if (t.state == track::TrackState::kTentative) continue;
       if (z != nullptr && !polygon_contains(polygon, t.foot)) continue;
       ++people;
-      region = region.area() > 0 ? (region | t.box) : t.box;
+      include(region, t.box);
     }
     const std::vector<Point> area = polygon.empty() ? image_polygon() : polygon;
     if (region.area() <= 0) region = bounding_box(area);

@@ -38,6 +38,14 @@ TEST(GeometryTest, PolygonsAndSegments) {
   EXPECT_FALSE(segments_intersect({0, 0}, {1, 0}, {0, 1}, {1, 1}));
 }
 
+TEST(GeometryTest, IncludeGrowsARegionAndAnEmptyOneTakesTheBox) {
+  cv::Rect2d region;
+  include(region, {100, 50, 10, 20});
+  EXPECT_EQ(region, cv::Rect2d(100, 50, 10, 20)) << "not stretched to the origin";
+  include(region, {130, 40, 5, 5});
+  EXPECT_EQ(region, cv::Rect2d(100, 40, 35, 30));
+}
+
 TEST(GeometryTest, HomographyMapsCorrespondencesBothWays) {
   const std::vector<Point> image{{100, 300}, {540, 300}, {420, 100}, {220, 100}};
   const std::vector<Point> ground{{0, 0}, {10, 0}, {10, 20}, {0, 20}};
