@@ -32,9 +32,15 @@ constexpr double kWalkingSpeedMS = 0.6;
 /// yolox_nano confirmed none of the falls, and dropping the unseen lost a third of them).
 constexpr bool kUnseenRejects = false;
 
-bool lying_shape(const cv::Rect2d& box, double standing_h, double fraction) {
+/// A body lying across the view with its shadow spans at most this many standing heights at
+/// its place; a longer low shape is something else (the edge of a cloud's shadow, a queue).
+constexpr double kMaxLyingLength = 2.0;
+
+/// Low and wide for someone `standing_h` tall (their tallest height seen), and no longer than
+/// a body where a person stands `expected` tall.
+bool lying_shape(const cv::Rect2d& box, double standing_h, double expected, double fraction) {
   return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
-         box.width >= 0.35 * standing_h;
+         box.width >= 0.35 * standing_h && box.width <= kMaxLyingLength * expected;
 }
 
 class PersonOnGroundRule final : public SituationRule {
@@ -73,6 +79,11 @@ class PersonOnGroundRule final : public SituationRule {
         standing_.emplace_back(scene.t, t.box);
       }
       if (!allowed(t.foot)) continue;
+      // The frame cuts a shape at its border: its outline says nothing of a posture.
+      if (touches_border(t.box, scene.source_size) ||
+          touches_border(measured_box(scene, t), scene.source_size)) {
+        continue;
+      }
       // Something that was person-tall: the track itself, or a standing person just there.
       // Once vouched for, a track stays a person: the standing memory is short.
       if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);
@@ -81,7 +92,7 @@ class PersonOnGroundRule final : public SituationRule {
       spdlog::trace(
           "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
           scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
-      if (!lying_shape(t.box, standing, rule_.lying_height_fraction)) continue;
+      if (!lying_shape(t.box, standing, expected, rule_.lying_height_fraction)) continue;
       if (speed > rule_.max_ground_speed_m_s) {
         // A still body fading into the background shrinks unevenly, which moves its box's
         // foot as if it walked: lying within a candidate, it keeps it (and starts none).
@@ -93,7 +104,7 @@ class PersonOnGroundRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       if (!allowed(b.foot)) continue;
       const double expected = person_height_at(scene, b.foot);
-      if (lying_shape(b.box, expected, rule_.lying_height_fraction)) {
+      if (lying_shape(b.box, expected, expected, rule_.lying_height_fraction)) {
         support(scene, b.box, expected, false);
       } else if (b.box.height <= rule_.lying_height_fraction * expected) {
         keep_up(b.box, scene.t);
@@ -159,6 +170,15 @@ class PersonOnGroundRule final : public SituationRule {
       const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
       const bool over = t.box.x < box.x + box.width && box.x < t.box.x + t.box.width;
       if (upright && on_top && over) return true;
+    }
+    // Once the torso has faded into the fast background too, the static map holds the whole
+    // person standing: an upright shape rising well above the candidate and reaching down
+    // into it, its feet and shadow included.
+    for (const perceive::Blob& b : scene.static_objects) {
+      const bool upright = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
+      const bool reaches_in = b.box.y + b.box.height >= box.y + 0.5 * box.height;
+      const bool over = b.box.x < box.x + box.width && box.x < b.box.x + b.box.width;
+      if (upright && reaches_in && over) return true;
     }
     return false;
   }
