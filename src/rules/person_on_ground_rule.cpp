@@ -68,6 +68,7 @@ class PersonOnGroundRule final : public SituationRule {
     };
     std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
     std::erase_if(vouched_, [&](track::TrackId id) { return is_gone(scene, id); });
+    std::erase_if(tallest_, [&](const auto& e) { return is_gone(scene, e.first); });
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
@@ -88,7 +89,13 @@ class PersonOnGroundRule final : public SituationRule {
       // Once vouched for, a track stays a person: the standing memory is short.
       if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);
       if (!vouched_.contains(t.id)) continue;
-      const double standing = std::max(t.max_height_px, 0.8 * expected);
+      // How tall this one stands here: their tallest height relative to the expected height
+      // where it was seen. The tallest height in pixels alone would make someone who walked
+      // up close and sat down far from the camera look as low as a body lying.
+      double& tallest = tallest_[t.id];
+      if (t.box.height >= 0.6 * expected && !touches_border(t.box, scene.source_size))
+        tallest = std::max(tallest, t.box.height / expected);
+      const double standing = std::max(tallest, 0.8) * expected;
       spdlog::trace(
           "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
           scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
@@ -231,6 +238,7 @@ class PersonOnGroundRule final : public SituationRule {
   std::vector<Candidate> candidates_;
   std::vector<std::pair<double, cv::Rect2d>> standing_;  ///< recent standing people (t, box)
   std::set<track::TrackId> vouched_;                     ///< live tracks known to be people
+  std::map<track::TrackId, double> tallest_;  ///< live tracks: tallest height / expected height
   int next_id_ = 1;
 };
 
