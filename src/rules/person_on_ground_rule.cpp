@@ -36,8 +36,8 @@ constexpr bool kUnseenRejects = false;
 /// its place; a longer low shape is something else (the edge of a cloud's shadow, a queue).
 constexpr double kMaxLyingLength = 2.0;
 
-/// Low and wide for someone `standing_h` tall (their tallest height seen), and no longer than
-/// a body where a person stands `expected` tall.
+/// Low and wide for someone who stands `standing_h` tall at the place, and no longer than a
+/// body where a person is expected to stand `expected` tall.
 bool lying_shape(const cv::Rect2d& box, double standing_h, double expected, double fraction) {
   return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
          box.width >= 0.35 * standing_h && box.width <= kMaxLyingLength * expected;
@@ -73,6 +73,12 @@ class PersonOnGroundRule final : public SituationRule {
       if (!is_reliable(t)) continue;
       const double expected = person_height_at(scene, t.foot);
       const double speed = ground_speed_m_s(scene, t);
+      // How tall this one stands: their tallest height relative to the height expected where
+      // it was seen. The tallest height in pixels alone would make someone who walked up close
+      // and sat down farther away look as low as a body lying.
+      double& tallest = tallest_[t.id];
+      if (t.box.height >= 0.6 * expected && !touches_border(t.box, scene.source_size))
+        tallest = std::max(tallest, t.box.height / expected);
       // Standing, or at least upright (a walker dressed like the ground shows only a torso),
       // or walking: a walker's shadow or swinging arms can make the shape wide.
       if (t.box.height >= 0.4 * expected &&
@@ -89,16 +95,11 @@ class PersonOnGroundRule final : public SituationRule {
       // Once vouched for, a track stays a person: the standing memory is short.
       if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);
       if (!vouched_.contains(t.id)) continue;
-      // How tall this one stands here: their tallest height relative to the expected height
-      // where it was seen. The tallest height in pixels alone would make someone who walked
-      // up close and sat down far from the camera look as low as a body lying.
-      double& tallest = tallest_[t.id];
-      if (t.box.height >= 0.6 * expected && !touches_border(t.box, scene.source_size))
-        tallest = std::max(tallest, t.box.height / expected);
       const double standing = std::max(tallest, 0.8) * expected;
       spdlog::trace(
-          "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] max_h={:.0f} expected={:.0f}",
-          scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, t.max_height_px, expected);
+          "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] standing={:.0f} "
+          "expected={:.0f}",
+          scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, standing, expected);
       if (!lying_shape(t.box, standing, expected, rule_.lying_height_fraction)) continue;
       if (speed > rule_.max_ground_speed_m_s) {
         // A still body fading into the background shrinks unevenly, which moves its box's
