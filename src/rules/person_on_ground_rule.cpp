@@ -171,13 +171,16 @@ class PersonOnGroundRule final : public SituationRule {
   /// shadow (legs dressed like the ground), which then lie as a low, wide shape of their own.
   static bool stands_on(const Scene& scene, const cv::Rect2d& box) {
     const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+    // Some column of `other` is a column of the candidate's.
+    auto over = [&](const cv::Rect2d& other) {
+      return other.x < box.x + box.width && box.x < other.x + other.width;
+    };
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t) || ground_speed_m_s(scene, t) >= kWalkingSpeedMS) continue;
       const double bottom = t.box.y + t.box.height;
       const bool upright = t.box.height >= 0.4 * h && t.box.height >= 1.2 * t.box.width;
       const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
-      const bool over = t.box.x < box.x + box.width && box.x < t.box.x + t.box.width;
-      if (upright && on_top && over) return true;
+      if (upright && on_top && over(t.box)) return true;
     }
     // Once the torso has faded into the fast background too, the static map holds the whole
     // person standing: an upright shape rising well above the candidate and reaching down
@@ -185,8 +188,7 @@ class PersonOnGroundRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       const bool upright = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
       const bool reaches_in = b.box.y + b.box.height >= box.y + 0.5 * box.height;
-      const bool over = b.box.x < box.x + box.width && box.x < b.box.x + b.box.width;
-      if (upright && reaches_in && over) return true;
+      if (upright && reaches_in && over(b.box)) return true;
     }
     return false;
   }
