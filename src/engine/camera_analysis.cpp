@@ -146,16 +146,6 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
   if (!moving.empty()) drop_lighting(frame.bgr, background_->fast_background(), moving);
-  auto ghosts = still.end();
-  if (!still.empty()) {
-    const cv::Mat slow_background =
-        masks.slow_background.empty() ? background_->slow_background() : masks.slow_background;
-    drop_lighting(frame.bgr, slow_background, still);
-    // Ghosts go last: the area measures below count them, the rules do not.
-    ghosts = std::stable_partition(still.begin(), still.end(), [&](const perceive::Blob& b) {
-      return !perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
-    });
-  }
   // What the area measures (density) count: moving foreground, and where a static shape is
   // not light, everything the slow model holds there. Not the static map itself: inside a
   // crowd standing still, bodies sway and the fast model flickers on them, which punches
@@ -163,12 +153,24 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   // group standing still inside a crowd looks like the people around it, as ground coming
   // back looks like the ground around it, and the ghost test dropped it every few frames; a
   // true ghost adds one person's area at most, until the slow model relearns the ground.
+  // The shapes come from the strict static map: with shapes the light merely passed over,
+  // a crowd under a cloud's shadow read denser than it was, and raised density early.
+  cv::Mat slow_background = masks.slow_background;
+  auto still_area = perceive::find_blobs(masks.static_strict, to_source_, *scale_, blob_config);
+  if (!still.empty() || !still_area.empty()) {
+    if (slow_background.empty()) slow_background = background_->slow_background();
+    drop_lighting(frame.bgr, slow_background, still);
+    drop_lighting(frame.bgr, slow_background, still_area);
+  }
   cv::Mat foreground = masks.moving_area.clone();
-  for (const auto& b : still) {
+  for (const auto& b : still_area) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.slow_area(r);
   }
-  still.erase(ghosts, still.end());
+  // Ghosts (the slow model learned someone who has since left) are no object for the rules.
+  std::erase_if(still, [&](const perceive::Blob& b) {
+    return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
+  });
   times_.blobs_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();

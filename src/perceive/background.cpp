@@ -22,6 +22,12 @@ cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int h
   return m;
 }
 
+/// `r` grown by `margin` on every side, within an image of `size`.
+cv::Rect pad(const cv::Rect& r, int margin, cv::Size size) {
+  return cv::Rect(r.x - margin, r.y - margin, r.width + 2 * margin, r.height + 2 * margin) &
+         cv::Rect({0, 0}, size);
+}
+
 }  // namespace
 
 DualBackground::DualBackground(const BackgroundConfig& config, double fps)
@@ -239,6 +245,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
     out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.static_strict = cv::Mat::zeros(bgr.size(), CV_8U);
     out.slow_area = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
@@ -252,7 +259,20 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::Mat slow_clean;
   cv::medianBlur(slow_fg, slow_clean, 5);
   out.slow_area = slow_clean;
-  out.static_fg = slow_clean & ~fast_fg;
+  out.static_strict = slow_clean & ~fast_fg;
+  cv::morphologyEx(out.static_strict, out.static_strict, cv::MORPH_OPEN, kernel_);
+  // Under a passing cloud the fast model flags all the light changed, a parcel or a body
+  // lying still included, and would cut them out of the static map just when the light
+  // changes over them; where the frame differs from the fast background only by light,
+  // nothing moved.
+  cv::Mat moved = fast_fg;
+  const cv::Mat held = slow_clean & fast_fg;
+  if (cv::countNonZero(held) > 0) {
+    const cv::Rect r = pad(cv::boundingRect(held), 8, frame.size());
+    moved = fast_fg.clone();
+    moved(r) &= ~lighting_only(frame(r), fast_background()(r));
+  }
+  out.static_fg = slow_clean & ~moved;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
   return out;
 }

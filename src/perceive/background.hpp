@@ -31,7 +31,12 @@ struct ForegroundMasks {
   /// The same before the closing that joins a person's parts into one blob: closing also
   /// fills the gaps between people walking side by side, which areas must not count.
   cv::Mat moving_area;
-  cv::Mat static_fg;  ///< foreground in the slow model, background in the fast one
+  /// Foreground in the slow model, and background in the fast one or differing from it
+  /// only by light: what stopped and stays, a cloud's shadow passing over it or not.
+  cv::Mat static_fg;
+  /// Foreground in the slow model and background in the fast one, light or not: the area
+  /// measures' gate (see CameraAnalysis::process).
+  cv::Mat static_strict;
   /// The slow model's foreground, lighting removed and cleaned of single pixels: solid over
   /// a crowd standing still, where the static map is holed by the fast model's flicker.
   cv::Mat slow_area;
