@@ -145,7 +145,12 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
-  if (!moving.empty()) drop_lighting(frame.bgr, background_->fast_background(), moving);
+  if (!moving.empty()) {
+    drop_lighting(
+        frame.bgr,
+        masks.fast_background.empty() ? background_->fast_background() : masks.fast_background,
+        moving);
+  }
   // What the area measures (density) count: moving foreground, and where a static shape is
   // not light, everything the slow model holds there. Not the static map itself: inside a
   // crowd standing still, bodies sway and the fast model flickers on them, which punches
@@ -155,15 +160,19 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   // true ghost adds one person's area at most, until the slow model relearns the ground.
   // The shapes come from the strict static map: with shapes the light merely passed over,
   // a crowd under a cloud's shadow read denser than it was, and raised density early.
+  const bool one_static_map = masks.static_strict.data == masks.static_fg.data;
+  std::vector<perceive::Blob> strict_still;
+  if (!one_static_map) {
+    strict_still = perceive::find_blobs(masks.static_strict, to_source_, *scale_, blob_config);
+  }
   cv::Mat slow_background = masks.slow_background;
-  auto still_area = perceive::find_blobs(masks.static_strict, to_source_, *scale_, blob_config);
-  if (!still.empty() || !still_area.empty()) {
+  if (!still.empty() || !strict_still.empty()) {
     if (slow_background.empty()) slow_background = background_->slow_background();
     drop_lighting(frame.bgr, slow_background, still);
-    drop_lighting(frame.bgr, slow_background, still_area);
+    drop_lighting(frame.bgr, slow_background, strict_still);
   }
   cv::Mat foreground = masks.moving_area.clone();
-  for (const auto& b : still_area) {
+  for (const auto& b : one_static_map ? still : strict_still) {
     const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
     foreground(r) |= masks.slow_area(r);
   }

@@ -245,7 +245,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
     out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
-    out.static_strict = cv::Mat::zeros(bgr.size(), CV_8U);
+    out.static_strict = out.static_fg;
     out.slow_area = cv::Mat::zeros(bgr.size(), CV_8U);
     return out;
   }
@@ -259,8 +259,6 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::Mat slow_clean;
   cv::medianBlur(slow_fg, slow_clean, 5);
   out.slow_area = slow_clean;
-  out.static_strict = slow_clean & ~fast_fg;
-  cv::morphologyEx(out.static_strict, out.static_strict, cv::MORPH_OPEN, kernel_);
   // Under a passing cloud the fast model flags all the light changed, a parcel or a body
   // lying still included, and would cut them out of the static map just when the light
   // changes over them; where the frame differs from the fast background only by light,
@@ -270,10 +268,17 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   if (cv::countNonZero(held) > 0) {
     const cv::Rect r = pad(cv::boundingRect(held), 8, frame.size());
     moved = fast_fg.clone();
-    moved(r) &= ~lighting_only(frame(r), fast_background()(r));
+    out.fast_background = fast_background();
+    moved(r) &= ~lighting_only(frame(r), out.fast_background(r));
   }
   out.static_fg = slow_clean & ~moved;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
+  if (moved.data == fast_fg.data) {
+    out.static_strict = out.static_fg;  // nothing was exempted: the same map
+  } else {
+    out.static_strict = slow_clean & ~fast_fg;
+    cv::morphologyEx(out.static_strict, out.static_strict, cv::MORPH_OPEN, kernel_);
+  }
   return out;
 }
 

@@ -35,14 +35,16 @@ struct ForegroundMasks {
   /// only by light: what stopped and stays, a cloud's shadow passing over it or not.
   cv::Mat static_fg;
   /// Foreground in the slow model and background in the fast one, light or not: the area
-  /// measures' gate (see CameraAnalysis::process).
+  /// measures' gate (see CameraAnalysis::process). Shares static_fg's pixels when the two
+  /// are the same.
   cv::Mat static_strict;
   /// The slow model's foreground, lighting removed and cleaned of single pixels: solid over
   /// a crowd standing still, where the static map is holed by the fast model's flicker.
   cv::Mat slow_area;
-  /// The slow model's background image, when this frame needed it (empty otherwise); reuse
-  /// it rather than asking the model again.
+  /// The slow and fast models' background images, when this frame needed them (empty
+  /// otherwise); reuse them rather than asking the models again.
   cv::Mat slow_background;
+  cv::Mat fast_background;
   double moving_fraction = 0.0;
   bool illumination_change = false;  ///< this frame's change was global; masks are empty
   bool warming_up = false;
