@@ -22,12 +22,6 @@ cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int h
   return m;
 }
 
-/// `r` grown by `margin` on every side, within an image of `size`.
-cv::Rect pad(const cv::Rect& r, int margin, cv::Size size) {
-  return cv::Rect(r.x - margin, r.y - margin, r.width + 2 * margin, r.height + 2 * margin) &
-         cv::Rect({0, 0}, size);
-}
-
 }  // namespace
 
 DualBackground::DualBackground(const BackgroundConfig& config, double fps)
@@ -266,7 +260,9 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   cv::Mat moved = fast_fg;
   const cv::Mat held = slow_clean & fast_fg;
   if (cv::countNonZero(held) > 0) {
-    const cv::Rect r = pad(cv::boundingRect(held), 8, frame.size());
+    // The held pixels' box, 8 px larger on every side: the light test looks at 7 × 7 windows.
+    const cv::Rect r = (cv::boundingRect(held) - cv::Point(8, 8) + cv::Size(16, 16)) &
+                       cv::Rect({0, 0}, frame.size());
     moved = fast_fg.clone();
     out.fast_background = fast_background();
     moved(r) &= ~lighting_only(frame(r), out.fast_background(r));
