@@ -228,10 +228,15 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.slow_background = slow_background();
     slow_fg &= ~lighting_only(frame, out.slow_background);
   }
+  // The fast background image, read from the model at most once per frame and handed on.
+  const auto fast_image = [&]() -> const cv::Mat& {
+    if (out.fast_background.empty()) out.fast_background = fast_background();
+    return out.fast_background;
+  };
   out.moving_fraction = cv::countNonZero(fast_fg) / static_cast<double>(fast_fg.total());
   out.warming_up = warming;
   if (!warming && out.moving_fraction > config_.illumination_change_fraction &&
-      uniform_change(frame, fast_background(), fast_fg)) {
+      uniform_change(frame, fast_image(), fast_fg)) {
     out.illumination_change = true;
     relearn_frames_ = static_cast<int>(std::ceil(fps_ * 1.5));
   }
@@ -264,8 +269,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     const cv::Rect r = (cv::boundingRect(held) - cv::Point(8, 8) + cv::Size(16, 16)) &
                        cv::Rect({0, 0}, frame.size());
     moved = fast_fg.clone();
-    out.fast_background = fast_background();
-    moved(r) &= ~lighting_only(frame(r), out.fast_background(r));
+    moved(r) &= ~lighting_only(frame(r), fast_image()(r));
   }
   out.static_fg = slow_clean & ~moved;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
