@@ -38,8 +38,9 @@ struct ForegroundMasks {
   /// measures' gate (see CameraAnalysis::process). Shares static_fg's pixels when the two
   /// are the same.
   cv::Mat static_strict;
-  /// The slow model's foreground, lighting removed and cleaned of single pixels: solid over
-  /// a crowd standing still, where the static map is holed by the fast model's flicker.
+  /// The slow model's foreground, with what it took for shadow, lighting removed and cleaned
+  /// of single pixels: solid over a crowd standing still, dark clothes included, where the
+  /// static map is holed by the fast model's flicker.
   cv::Mat slow_area;
   /// The slow and fast models' background images, when this frame needed them (empty
   /// otherwise); reuse them rather than asking the models again.
