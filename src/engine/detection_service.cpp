@@ -24,6 +24,20 @@ double seconds_of(SteadyTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
+/// A box found in a region shown turned (`turned`: the size the detector saw), in the
+/// region's own pixels.
+cv::Rect2d unturned(const cv::Rect2d& b, cv::Size turned, rules::Turn turn) {
+  switch (turn) {
+    case rules::Turn::kNone: return b;
+    // The region's bottom-left corner was shown top-left, its left edge on top.
+    case rules::Turn::kClockwise: return {b.y, turned.width - b.x - b.width, b.height, b.width};
+    // Its top-right corner was shown top-left, its right edge on top.
+    case rules::Turn::kCounterClockwise:
+      return {turned.height - b.y - b.height, b.x, b.height, b.width};
+  }
+  return b;
+}
+
 }  // namespace
 
 bool RateBudget::take(double t, double keep) {
@@ -106,6 +120,9 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     }
   }
   job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
+  if (request.turn == rules::Turn::kClockwise) cv::rotate(job.image, job.image, cv::ROTATE_90_CLOCKWISE);
+  if (request.turn == rules::Turn::kCounterClockwise)
+    cv::rotate(job.image, job.image, cv::ROTATE_90_COUNTERCLOCKWISE);
   job.offset = area.tl();
   job.queued_at = clock_.now();
   if (config_.sync) {
@@ -146,6 +163,7 @@ rules::DetectorAnswer DetectionService::run(perceive::Detector& detector, const 
   const double input = detector.input_size();
   a.scale = std::min(input / job.image.cols, input / job.image.rows) / job.to_source;
   for (perceive::Detection& d : found) {
+    d.box = unturned(d.box, job.image.size(), job.request.turn);
     const double s = job.to_source;
     d.box = {(d.box.x + job.offset.x) * s, (d.box.y + job.offset.y) * s, d.box.width * s,
              d.box.height * s};

@@ -64,8 +64,9 @@ void DetectorLink::deliver(DetectorAnswer answer) {
   fresh_.push_back(std::move(answer));
 }
 
-bool DetectorLink::send(const std::string& key, Ask& ask, const cv::Rect2d& region, double t) {
-  DetectorRequest r{next_id_++, region, t, DetectorPurpose::kConfirm};
+bool DetectorLink::send(const std::string& key, Ask& ask, const cv::Rect2d& region, double t,
+                        Turn turn) {
+  DetectorRequest r{next_id_++, region, t, DetectorPurpose::kConfirm, turn};
   ask.sent_id = r.id;
   waiting_[r.id] = key;
   if (!submit_ || !submit_(r)) {
@@ -92,7 +93,7 @@ Verdict DetectorLink::judge(const DetectorAnswer& a, const cv::Rect2d& box, Dete
 }
 
 Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, DetectionRole want,
-                              DetectionRole against, double t) {
+                              DetectionRole against, double t, Turn turn) {
   auto [it, fresh] = asks_.try_emplace(key);
   Ask& ask = it->second;
   ask.last_used = t;
@@ -107,7 +108,7 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
       ask.t_asked = t;
     }
     ask.box = box;
-    send(key, ask, context_region(box, source_), t);
+    send(key, ask, context_region(box, source_), t, turn);
   }
   if (ask.answer) {
     const Verdict v = judge(*ask.answer, ask.box, want, against);
@@ -116,6 +117,18 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
     return v;
   }
   return t - ask.t_asked >= policy_.confirm_timeout_s ? Verdict::kTimedOut : Verdict::kPending;
+}
+
+Verdict DetectorLink::confirm_lying(const std::string& key, const cv::Rect2d& box,
+                                    DetectionRole want, DetectionRole against, double t) {
+  const Verdict a = confirm(key + "/turned-left", box, want, against, t, Turn::kCounterClockwise);
+  const Verdict b = confirm(key + "/turned-right", box, want, against, t, Turn::kClockwise);
+  const auto either = [&](Verdict v) { return a == v || b == v; };
+  for (Verdict v : {Verdict::kConfirmed, Verdict::kPending, Verdict::kContradicted,
+                    Verdict::kTimedOut, Verdict::kUnseen}) {
+    if (either(v)) return v;
+  }
+  return Verdict::kTooSmall;
 }
 
 std::optional<std::uint64_t> DetectorLink::scan(const cv::Rect2d& region, double t,

@@ -31,12 +31,21 @@ enum class DetectorPurpose {
   kCount,    ///< how many people are here? (density)
 };
 
+/// How the region is shown to the detector. Models trained on people standing seldom see
+/// someone lying across the view; turned a quarter, the body stands up in the picture.
+enum class Turn {
+  kNone,
+  kClockwise,         ///< the region's left edge becomes the top
+  kCounterClockwise,  ///< the region's right edge becomes the top
+};
+
 /// One question to the detector: what is in `region` of the frame at `t`?
 struct DetectorRequest {
   std::uint64_t id = 0;
   cv::Rect2d region;  ///< source pixels; the service crops it (or takes the whole frame)
   double t = 0;       ///< stream time of the frame
   DetectorPurpose purpose = DetectorPurpose::kConfirm;
+  Turn turn = Turn::kNone;  ///< the answer's boxes are in source pixels all the same
 };
 
 /// The answer: every detection in the request's region, in source pixels.
@@ -95,7 +104,14 @@ class DetectorLink {
   /// when no answer about the key is newer than recheck_s (an older answer still counts until
   /// the new one arrives).
   Verdict confirm(const std::string& key, const cv::Rect2d& box, DetectionRole want,
-                  DetectionRole against, double t);
+                  DetectionRole against, double t, Turn turn = Turn::kNone);
+  /// As confirm(), for someone lying across the view: the region is shown turned a quarter
+  /// each way (the head may lie on either side), and the two looks give one verdict: the
+  /// first of confirmed, pending, contradicted, timed out, unseen and too small that either
+  /// look gives. One look seeing the person is enough; one look unanswered leaves the
+  /// classical decision, as one unanswered question does.
+  Verdict confirm_lying(const std::string& key, const cv::Rect2d& box, DetectionRole want,
+                        DetectionRole against, double t);
   /// Asks the detector to look at `region` (weapon scans, people counts); the answer comes
   /// through fresh() with the id returned here. Nothing when the service refused.
   std::optional<std::uint64_t> scan(const cv::Rect2d& region, double t,
@@ -112,7 +128,7 @@ class DetectorLink {
     std::uint64_t sent_id = 0;  ///< 0: not accepted by the service yet
     std::optional<DetectorAnswer> answer;
   };
-  bool send(const std::string& key, Ask& ask, const cv::Rect2d& region, double t);
+  bool send(const std::string& key, Ask& ask, const cv::Rect2d& region, double t, Turn turn);
   static Verdict judge(const DetectorAnswer& a, const cv::Rect2d& box, DetectionRole want,
                        DetectionRole against);
 

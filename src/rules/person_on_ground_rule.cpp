@@ -28,8 +28,9 @@ constexpr double kBodyLength = 1.2;
 /// A person-high shape moving this fast (m/s) is someone walking, whatever its outline.
 constexpr double kWalkingSpeedMS = 0.6;
 /// With a detector, a lying shape it looked at without seeing a person is still reported:
-/// models trained on upright people seldom see someone lying down (on the development seeds
-/// yolox_nano confirmed none of the falls, and dropping the unseen lost a third of them).
+/// models trained on upright people seldom see someone lying down, even shown turned a
+/// quarter (DetectorLink::confirm_lying), and at analysis size the body is small for them
+/// (dropping the unseen lost a third of the development falls with yolox_nano).
 constexpr bool kUnseenRejects = false;
 
 /// A body lying across the view with its shadow spans at most this many standing heights at
@@ -131,7 +132,7 @@ class PersonOnGroundRule final : public SituationRule {
         // Asked while the dwell runs, so that the answer is there when it ends.
         const Gate g = is_open(key) ? Gate{}
                                     : gate(scene, key, it->box, DetectionRole::kPerson,
-                                           DetectionRole::kOther, kUnseenRejects);
+                                           DetectionRole::kOther, kUnseenRejects, true);
         if (scene.t - it->since >= rule_.dwell_s && g.report) {
           const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
           const ZoneGeometry* z = zone_containing(zones, foot);

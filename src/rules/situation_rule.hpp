@@ -46,10 +46,14 @@ class SituationRule : public Rule {
   /// the classical decision (report).
   /// Pending: hold. Confirmed: report, stamped with the model. Contradicted: drop. Unseen
   /// (the detector looked and saw neither role): drop when `unseen_rejects`, else report.
+  /// `lying`: the candidate is someone lying across the view (DetectorLink::confirm_lying).
   static Gate gate(const Scene& scene, const std::string& key, const cv::Rect2d& box,
-                   DetectionRole want, DetectionRole against, bool unseen_rejects) {
+                   DetectionRole want, DetectionRole against, bool unseen_rejects,
+                   bool lying = false) {
     if (scene.detector == nullptr) return {};
-    switch (scene.detector->confirm(key, box, want, against, scene.t)) {
+    DetectorLink& link = *scene.detector;
+    switch (lying ? link.confirm_lying(key, box, want, against, scene.t)
+                  : link.confirm(key, box, want, against, scene.t)) {
       case Verdict::kTimedOut: return {};
       case Verdict::kTooSmall: return {};
       case Verdict::kPending: return {false, {}};

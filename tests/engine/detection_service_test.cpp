@@ -7,14 +7,15 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
 
 #include "engine/detection_service.hpp"
 
 namespace vigie::engine {
 namespace {
 
-/// Finds one person covering the middle half of whatever it is shown; can be held, to
-/// keep a worker busy.
+/// Finds one person: the white pixels of whatever it is shown, else its middle half; can be
+/// held, to keep a worker busy.
 class FakeDetector final : public perceive::Detector {
  public:
   std::vector<perceive::Detection> detect(const cv::Mat& bgr, std::optional<cv::Rect>) override {
@@ -25,7 +26,12 @@ class FakeDetector final : public perceive::Detector {
       changed_.notify_all();
       changed_.wait(lock, [&] { return !held_; });
     }
-    const cv::Rect2d box(bgr.cols / 4.0, bgr.rows / 4.0, bgr.cols / 2.0, bgr.rows / 2.0);
+    cv::Mat white;
+    cv::inRange(bgr, cv::Scalar(250, 250, 250), cv::Scalar(255, 255, 255), white);
+    const cv::Rect2d box = cv::countNonZero(white) > 0
+                               ? cv::Rect2d(cv::boundingRect(white))
+                               : cv::Rect2d(bgr.cols / 4.0, bgr.rows / 4.0, bgr.cols / 2.0,
+                                            bgr.rows / 2.0);
     return {{box, 0, perceive::DetectionRole::kPerson, 0.9f}};
   }
   [[nodiscard]] const std::string& model_hash() const override { return hash_; }
@@ -141,6 +147,34 @@ TEST(DetectionServiceTest, SynchronousAnswersAtOnceInSourcePixels) {
   EXPECT_NEAR(answers[0].scale, 64.0 / 32 / 2.0, 1e-9);
   EXPECT_TRUE(m.service->take_answers("cam").empty());
   EXPECT_TRUE(m.service->take_answers("other").empty());
+}
+
+TEST(DetectionServiceTest, TurnedLooksShowTheRegionTurnedAndAnswerInSourcePixels) {
+  config::DetectorConfig c;
+  c.sync = true;
+  c.camera_rate_hz = 5;
+  ManualClock clock;
+  Made m = make(c, clock);
+  // Someone lying across the view, white, nearer the region's left end: (120, 100, 24, 8) in
+  // analysis pixels, (240, 200, 48, 16) in those of the 640-wide source.
+  cv::Mat frame = kFrame.clone();
+  cv::rectangle(frame, cv::Rect(120, 100, 24, 8), cv::Scalar(255, 255, 255), cv::FILLED);
+  const cv::Rect2d region(220, 170, 160, 64);  // cropped as 81 × 33 analysis pixels
+  std::uint64_t id = 1;
+  for (rules::Turn turn : {rules::Turn::kClockwise, rules::Turn::kCounterClockwise}) {
+    rules::DetectorRequest r = request(id++, 0.0, region);
+    r.turn = turn;
+    ASSERT_TRUE(m.service->submit("cam", r, frame, 2.0));
+    EXPECT_EQ(m.fake->seen(), cv::Size(33, 81)) << "the region stands up";
+    const auto answers = m.service->take_answers("cam");
+    ASSERT_EQ(answers.size(), 1u);
+    ASSERT_EQ(answers[0].found.size(), 1u);
+    const cv::Rect2d& box = answers[0].found[0].box;
+    EXPECT_NEAR(box.x, 240, 1e-9) << static_cast<int>(turn);
+    EXPECT_NEAR(box.y, 200, 1e-9) << static_cast<int>(turn);
+    EXPECT_NEAR(box.width, 48, 1e-9) << static_cast<int>(turn);
+    EXPECT_NEAR(box.height, 16, 1e-9) << static_cast<int>(turn);
+  }
 }
 
 TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {

@@ -1,6 +1,7 @@
 // The detector's pieces on synthetic tensors (always run), and each shared model loading and
 // finding persons in rendered synthetic frames (skipped without ../shared/models).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -205,6 +206,59 @@ TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
   // A floor, not a benchmark: the model loads, decodes and finds persons where they are.
   // FastestDet at its own threshold (0.65) finds about a third of them on these scenes.
   EXPECT_GE(found * 4, persons) << GetParam() << ": found " << found << " of " << persons;
+}
+
+/// Whether `detections` hold a person covering at least half of `box` (or the reverse).
+bool sees_person(const std::vector<Detection>& detections, const cv::Rect2d& box) {
+  return std::any_of(detections.begin(), detections.end(), [&](const Detection& d) {
+    const double inter = (d.box & box).area();
+    return d.role == DetectionRole::kPerson && inter / std::min(d.box.area(), box.area()) >= 0.5;
+  });
+}
+
+TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
+  const fs::path model = kModels / GetParam();
+  if (!fs::exists(model)) GTEST_SKIP() << model << " absent (models are read from ../shared)";
+  config::DetectorConfig c;
+  c.model = model.string();
+  auto d = make_detector(c);
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  // Falls of several seeds, a few seconds after: the region around each person lying, at
+  // least half the network input wide, about as the detection service crops it, shown as it is
+  // and turned a quarter each way.
+  int lying = 0, upright = 0, turned = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    auto scene = synth::Scene::create("person_fall", seed);
+    ASSERT_TRUE(scene.is_ok());
+    for (int frame : {350, 500}) {
+      cv::Mat bgr;
+      const synth::FrameTruth truth = (*scene)->render(frame, bgr);
+      for (const auto& p : truth.persons) {
+        if (p.pose != synth::Pose::kLie) continue;
+        ++lying;
+        const int side = std::max({(*d)->input_size() / 2, static_cast<int>(2 * p.box.width)});
+        const cv::Point centre(static_cast<int>(p.box.x + p.box.width / 2),
+                               static_cast<int>(p.box.y + p.box.height / 2));
+        const cv::Rect area =
+            cv::Rect(centre.x - side / 2, centre.y - side / 2, side, side) & cv::Rect({}, bgr.size());
+        const cv::Mat crop = bgr(area);
+        const cv::Rect2d body(p.box.x - area.x, p.box.y - area.y, p.box.width, p.box.height);
+        // The body as it appears in the crop turned clockwise, and counter-clockwise.
+        const cv::Rect2d cw(crop.rows - body.y - body.height, body.x, body.height, body.width);
+        const cv::Rect2d ccw(body.y, crop.cols - body.x - body.width, body.height, body.width);
+        cv::Mat left, right;
+        cv::rotate(crop, right, cv::ROTATE_90_CLOCKWISE);
+        cv::rotate(crop, left, cv::ROTATE_90_COUNTERCLOCKWISE);
+        upright += sees_person((*d)->detect(crop), body);
+        turned += sees_person((*d)->detect(right), cw) || sees_person((*d)->detect(left), ccw);
+      }
+    }
+  }
+  ASSERT_GT(lying, 10) << "the falls should show people lying";
+  std::printf("%s: of %d people lying, %d seen as they lie, %d turned a quarter\n", GetParam(),
+              lying, upright, turned);
+  EXPECT_GT(turned, upright) << GetParam();
+  EXPECT_GT(turned, 0) << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, SharedModelTest,

@@ -111,6 +111,13 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
         if (!s.active(r.t)) continue;
         const cv::Rect2d box = s.box_at(r.t);
         if ((box & r.region).area() <= 0) continue;
+        if (s.node["turned"]) {
+          const std::string turned = s.node["turned"].as<std::string>();
+          EXPECT_TRUE(turned == "clockwise" || turned == "counter_clockwise")
+              << "turned: " << turned << " (clockwise or counter_clockwise)";
+          if (r.turn != (turned == "clockwise" ? Turn::kClockwise : Turn::kCounterClockwise))
+            continue;
+        }
         const std::string role = s.node["role"].as<std::string>();
         Detection d;
         d.box = box;
