@@ -120,7 +120,8 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     }
   }
   job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
-  if (request.turn == rules::Turn::kClockwise) cv::rotate(job.image, job.image, cv::ROTATE_90_CLOCKWISE);
+  if (request.turn == rules::Turn::kClockwise)
+    cv::rotate(job.image, job.image, cv::ROTATE_90_CLOCKWISE);
   if (request.turn == rules::Turn::kCounterClockwise)
     cv::rotate(job.image, job.image, cv::ROTATE_90_COUNTERCLOCKWISE);
   job.offset = area.tl();

@@ -28,10 +28,9 @@ class FakeDetector final : public perceive::Detector {
     }
     cv::Mat white;
     cv::inRange(bgr, cv::Scalar(250, 250, 250), cv::Scalar(255, 255, 255), white);
-    const cv::Rect2d box = cv::countNonZero(white) > 0
-                               ? cv::Rect2d(cv::boundingRect(white))
-                               : cv::Rect2d(bgr.cols / 4.0, bgr.rows / 4.0, bgr.cols / 2.0,
-                                            bgr.rows / 2.0);
+    const cv::Rect2d box = cv::countNonZero(white) > 0 ? cv::Rect2d(cv::boundingRect(white))
+                                                       : cv::Rect2d(bgr.cols / 4.0, bgr.rows / 4.0,
+                                                                    bgr.cols / 2.0, bgr.rows / 2.0);
     return {{box, 0, perceive::DetectionRole::kPerson, 0.9f}};
   }
   [[nodiscard]] const std::string& model_hash() const override { return hash_; }

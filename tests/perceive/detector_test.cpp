@@ -239,8 +239,8 @@ TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
         const int side = std::max({(*d)->input_size() / 2, static_cast<int>(2 * p.box.width)});
         const cv::Point centre(static_cast<int>(p.box.x + p.box.width / 2),
                                static_cast<int>(p.box.y + p.box.height / 2));
-        const cv::Rect area =
-            cv::Rect(centre.x - side / 2, centre.y - side / 2, side, side) & cv::Rect({}, bgr.size());
+        const cv::Rect area = cv::Rect(centre.x - side / 2, centre.y - side / 2, side, side) &
+                              cv::Rect({}, bgr.size());
         const cv::Mat crop = bgr(area);
         const cv::Rect2d body(p.box.x - area.x, p.box.y - area.y, p.box.width, p.box.height);
         // The body as it appears in the crop turned clockwise, and counter-clockwise.
