@@ -75,6 +75,14 @@ Made make(config::DetectorConfig c, const Clock& clock) {
   return m;
 }
 
+/// A service answering at once (in stream time), each camera allowed `camera_rate_hz`.
+Made synchronous(double camera_rate_hz, const Clock& clock) {
+  config::DetectorConfig c;
+  c.sync = true;
+  c.camera_rate_hz = camera_rate_hz;
+  return make(c, clock);
+}
+
 rules::DetectorRequest request(std::uint64_t id, double t, cv::Rect2d region = {0, 0, 640, 360}) {
   return {id, region, t, rules::DetectorPurpose::kConfirm};
 }
@@ -124,11 +132,8 @@ TEST(RateBudgetTest, KeepLeavesTokensForOthers) {
 }
 
 TEST(DetectionServiceTest, SynchronousAnswersAtOnceInSourcePixels) {
-  config::DetectorConfig c;
-  c.sync = true;
-  c.camera_rate_hz = 5;
   ManualClock clock;
-  Made m = make(c, clock);
+  Made m = synchronous(5, clock);
   // A region of a 640-wide source seen at 320: the crop is widened to at least half the
   // network input (32 px) and the answer comes back in source pixels.
   ASSERT_TRUE(m.service->submit("cam", request(1, 0.0, {100, 100, 20, 20}), kFrame, 2.0));
@@ -149,11 +154,8 @@ TEST(DetectionServiceTest, SynchronousAnswersAtOnceInSourcePixels) {
 }
 
 TEST(DetectionServiceTest, TurnedLooksShowTheRegionTurnedAndAnswerInSourcePixels) {
-  config::DetectorConfig c;
-  c.sync = true;
-  c.camera_rate_hz = 5;
   ManualClock clock;
-  Made m = make(c, clock);
+  Made m = synchronous(5, clock);
   // Someone lying across the view, white, nearer the region's left end: (120, 100, 24, 8) in
   // analysis pixels, (240, 200, 48, 16) in those of the 640-wide source.
   cv::Mat frame = kFrame.clone();
@@ -177,11 +179,8 @@ TEST(DetectionServiceTest, TurnedLooksShowTheRegionTurnedAndAnswerInSourcePixels
 }
 
 TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {
-  config::DetectorConfig c;
-  c.sync = true;
-  c.camera_rate_hz = 2;
   ManualClock clock;
-  Made m = make(c, clock);
+  Made m = synchronous(2, clock);
   int accepted = 0;
   // Five frames a second for ten seconds, asking every frame: two per second go through.
   for (int f = 0; f < 50; ++f) accepted += m.service->submit("a", request(f + 1, f * 0.2), kFrame, 2.0);
@@ -193,11 +192,8 @@ TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {
 }
 
 TEST(DetectionServiceTest, CountsNeverTakeTheCamerasLastToken) {
-  config::DetectorConfig c;
-  c.sync = true;
-  c.camera_rate_hz = 2;
   ManualClock clock;
-  Made m = make(c, clock);
+  Made m = synchronous(2, clock);
   EXPECT_TRUE(m.service->submit("a", count_request(1, 0), kFrame, 2.0));
   EXPECT_FALSE(m.service->submit("a", count_request(2, 0), kFrame, 2.0));
   EXPECT_TRUE(m.service->submit("a", request(3, 0), kFrame, 2.0));  // kept for it

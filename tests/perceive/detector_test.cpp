@@ -149,7 +149,20 @@ TEST(DetectorFactoryTest, Sha256OfAFile) {
 
 const fs::path kModels = fs::path(VIGIE_SHARED_DIR) / "models";
 
-class SharedModelTest : public ::testing::TestWithParam<const char*> {};
+/// Loads the shared model named by the parameter, or skips without it.
+class SharedModelTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    const fs::path model = kModels / GetParam();
+    if (!fs::exists(model)) GTEST_SKIP() << model << " absent (models are read from ../shared)";
+    config::DetectorConfig c;
+    c.model = model.string();
+    auto d = make_detector(c);
+    ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+    detector_ = std::move(d.value());
+  }
+  std::unique_ptr<Detector> detector_;
+};
 
 /// Persons of a rendered synthetic frame, at the source size (640 × 360), that are at least
 /// 40 px tall: what a small detector can be expected to find.
@@ -170,13 +183,8 @@ Rendered render(const char* scenario, std::uint64_t seed, int frame) {
 }
 
 TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
-  const fs::path model = kModels / GetParam();
-  if (!fs::exists(model)) GTEST_SKIP() << model << " absent (models are read from ../shared)";
-  config::DetectorConfig c;
-  c.model = model.string();
-  auto d = make_detector(c);
-  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
-  EXPECT_EQ((*d)->model_hash().size(), 64u);
+  Detector* d = detector_.get();
+  EXPECT_EQ(d->model_hash().size(), 64u);
   // Several scenes, seeds and moments: a model is expected to find most sizeable persons,
   // not every one in one tuned picture.
   int persons = 0, found = 0;
@@ -185,7 +193,7 @@ TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
       for (int frame : {150, 300}) {
         const Rendered r = render(scenario, seed, frame);
         if (r.bgr.empty()) continue;
-        const auto detections = (*d)->detect(r.bgr);
+        const auto detections = d->detect(r.bgr);
         for (const auto& p : r.persons) {
           ++persons;
           for (const auto& det : detections) {
@@ -217,12 +225,7 @@ bool sees_person(const std::vector<Detection>& detections, const cv::Rect2d& box
 }
 
 TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
-  const fs::path model = kModels / GetParam();
-  if (!fs::exists(model)) GTEST_SKIP() << model << " absent (models are read from ../shared)";
-  config::DetectorConfig c;
-  c.model = model.string();
-  auto d = make_detector(c);
-  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  Detector* d = detector_.get();
   // Falls of several seeds, a few seconds after: the region around each person lying, at
   // least half the network input wide, about as the detection service crops it, shown as it is
   // and turned a quarter each way.
@@ -236,7 +239,7 @@ TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
       for (const auto& p : truth.persons) {
         if (p.pose != synth::Pose::kLie) continue;
         ++lying;
-        const int side = std::max({(*d)->input_size() / 2, static_cast<int>(2 * p.box.width)});
+        const int side = std::max({d->input_size() / 2, static_cast<int>(2 * p.box.width)});
         const cv::Point centre(static_cast<int>(p.box.x + p.box.width / 2),
                                static_cast<int>(p.box.y + p.box.height / 2));
         const cv::Rect area = cv::Rect(centre.x - side / 2, centre.y - side / 2, side, side) &
@@ -249,8 +252,8 @@ TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
         cv::Mat left, right;
         cv::rotate(crop, right, cv::ROTATE_90_CLOCKWISE);
         cv::rotate(crop, left, cv::ROTATE_90_COUNTERCLOCKWISE);
-        upright += sees_person((*d)->detect(crop), body);
-        turned += sees_person((*d)->detect(right), cw) || sees_person((*d)->detect(left), ccw);
+        upright += sees_person(d->detect(crop), body);
+        turned += sees_person(d->detect(right), cw) || sees_person(d->detect(left), ccw);
       }
     }
   }
