@@ -120,10 +120,11 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     }
   }
   job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
-  if (request.turn == rules::Turn::kClockwise)
-    cv::rotate(job.image, job.image, cv::ROTATE_90_CLOCKWISE);
-  if (request.turn == rules::Turn::kCounterClockwise)
-    cv::rotate(job.image, job.image, cv::ROTATE_90_COUNTERCLOCKWISE);
+  if (request.turn != rules::Turn::kNone) {
+    cv::rotate(job.image, job.image,
+               request.turn == rules::Turn::kClockwise ? cv::ROTATE_90_CLOCKWISE
+                                                       : cv::ROTATE_90_COUNTERCLOCKWISE);
+  }
   job.offset = area.tl();
   job.queued_at = clock_.now();
   if (config_.sync) {

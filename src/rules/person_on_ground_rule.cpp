@@ -132,7 +132,7 @@ class PersonOnGroundRule final : public SituationRule {
         // Asked while the dwell runs, so that the answer is there when it ends.
         const Gate g = is_open(key) ? Gate{}
                                     : gate(scene, key, it->box, DetectionRole::kPerson,
-                                           DetectionRole::kOther, kUnseenRejects, true);
+                                           DetectionRole::kOther, kUnseenRejects, /*lying=*/true);
         if (scene.t - it->since >= rule_.dwell_s && g.report) {
           const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
           const ZoneGeometry* z = zone_containing(zones, foot);
