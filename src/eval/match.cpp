@@ -9,7 +9,7 @@
 namespace vigie::eval {
 
 ClipAlert clip_alert(const Alert& raised, double end_s) {
-  return {raised.type, raised.start_s, end_s, raised.region, raised.score};
+  return {raised.type, raised.start_s, end_s, raised.region, raised.score, raised.model_hash};
 }
 
 Status MatchOptions::validate() const {

@@ -2,6 +2,7 @@
 // Matching the alerts raised on one clip against its ground truth. Rules in docs/eval.md.
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <opencv2/core/types.hpp>
@@ -22,6 +23,8 @@ struct ClipAlert {
   cv::Rect2d region;
   /// Detector or rule confidence, 0..1; reported, not used by matching.
   double score = 0.0;
+  /// SHA-256 of the detector model that confirmed it; empty when decided classically.
+  std::string model_hash;
 };
 
 /// The alert as matching sees it: as raised (type, start, region, score), ended at end_s.

@@ -275,12 +275,14 @@ std::string format_table(const Evaluation& ev) {
 }
 
 ordered_json alert_to_json(const ClipAlert& a) {
-  return ordered_json{
+  ordered_json out{
       {"type", std::string(to_string(a.type))},
       {"start", a.start_s},
       {"end", a.end_s},
       {"region", ordered_json::array({a.region.x, a.region.y, a.region.width, a.region.height})},
       {"score", a.score}};
+  if (!a.model_hash.empty()) out["model"] = a.model_hash;
+  return out;
 }
 
 Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_view source) {
@@ -315,6 +317,10 @@ Result<std::vector<ClipAlert>> alerts_from_json(const json& array, std::string_v
     }
     alert.region = cv::Rect2d((*r)[0].get<double>(), (*r)[1].get<double>(), (*r)[2].get<double>(),
                               (*r)[3].get<double>());
+    if (a.contains("model")) {
+      if (!a["model"].is_string()) return bad("model", "must be a string (a model's SHA-256)");
+      alert.model_hash = a["model"].get<std::string>();
+    }
     out.push_back(alert);
   }
   return out;

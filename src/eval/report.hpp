@@ -22,7 +22,8 @@ std::string format_table(const Evaluation& evaluation);
 /// keep the documented order.
 nlohmann::ordered_json to_json(const Evaluation& evaluation);
 
-/// One alert as written in the JSON: {"type", "start", "end", "region": [x,y,w,h], "score"}.
+/// One alert as written in the JSON: {"type", "start", "end", "region": [x,y,w,h], "score"},
+/// and "model" (the confirming detector model's SHA-256) when a detector confirmed it.
 nlohmann::ordered_json alert_to_json(const ClipAlert& alert);
 
 /// Reads alerts written by alert_to_json() (a JSON array, e.g. a parsed report's

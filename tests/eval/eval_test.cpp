@@ -25,7 +25,7 @@ TruthEvent truth(EventType type, double start, double end, cv::Rect2d region = {
 
 ClipAlert alert(EventType type, double start, cv::Rect2d region = {110, 110, 20, 20},
                 double score = 0.9) {
-  return ClipAlert{type, start, start + 1.0, region, score};
+  return ClipAlert{type, start, start + 1.0, region, score, {}};
 }
 
 ClipInput clip(std::vector<TruthEvent> events, std::vector<ClipAlert> alerts,
@@ -379,6 +379,7 @@ Evaluation sample_evaluation() {
   clips.push_back(clip({truth(kFire, 10, 20)},
                        {alert(kFire, 21), alert(kFire, 21.5), alert(kFire, 12, {0, 0, 10, 10})},
                        1800, "a<b"));
+  clips[0].alerts[1].model_hash = std::string(64, 'e');  // confirmed by a detector
   clips.push_back(clip({}, {alert(kIntrusion, 2)}, 1800, "negative"));
   Result<Evaluation> ev = evaluate(std::move(clips));
   EXPECT_TRUE(ev.is_ok());
@@ -422,6 +423,8 @@ TEST(ReportTest, JsonStructureAndValues) {
   EXPECT_DOUBLE_EQ(c0["alerts"][2]["start"].get<double>(), 12.0);
   EXPECT_EQ(c0["alerts"][2]["region"], json::array({0.0, 0.0, 10.0, 10.0}));
   EXPECT_DOUBLE_EQ(c0["alerts"][2]["score"].get<double>(), 0.9);
+  EXPECT_EQ(c0["alerts"][1]["model"], std::string(64, 'e'));
+  EXPECT_FALSE(c0["alerts"][2].contains("model")) << "decided classically";
   EXPECT_EQ(c0["matched"], json::parse(R"([{"truth": 0, "alert": 0}, {"truth": 0, "alert": 1}])"));
   EXPECT_TRUE(doc["clips"][1]["matched"].empty());
 }
@@ -440,6 +443,7 @@ TEST(ReportTest, AlertsRoundTripAndReMatchTheSame) {
       EXPECT_DOUBLE_EQ((*alerts)[a].end_s, ev.clips[c].alerts[a].end_s);
       EXPECT_EQ((*alerts)[a].region, ev.clips[c].alerts[a].region);
       EXPECT_DOUBLE_EQ((*alerts)[a].score, ev.clips[c].alerts[a].score);
+      EXPECT_EQ((*alerts)[a].model_hash, ev.clips[c].alerts[a].model_hash);
     }
     const ClipMatch again = match_clip(ev.clips[c].truth.events, *alerts);
     json matched = json::array();
@@ -454,6 +458,13 @@ TEST(ReportTest, AlertsRoundTripAndReMatchTheSame) {
   ASSERT_FALSE(bad.is_ok());
   EXPECT_EQ(bad.status().message(),
             "alerts.json: [0].type: 'smoke' is not one of the eight event types");
+  const Result<std::vector<ClipAlert>> bad_model =
+      alerts_from_json(json::parse(R"([{"type": "fire", "start": 0, "end": 1, "region": [0,0,1,1],
+                                         "score": 1, "model": 7}])"),
+                       "alerts.json");
+  ASSERT_FALSE(bad_model.is_ok());
+  EXPECT_EQ(bad_model.status().message(),
+            "alerts.json: [0].model: must be a string (a model's SHA-256)");
 }
 
 TEST(ReportTest, TableShowsDashesNotNaN) {
