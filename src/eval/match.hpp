@@ -27,7 +27,8 @@ struct ClipAlert {
   std::string model_hash;
 };
 
-/// The alert as matching sees it: as raised (type, start, region, score), ended at end_s.
+/// The alert as matching sees it: as raised (type, start, region, score, confirming model),
+/// ended at end_s.
 ClipAlert clip_alert(const Alert& raised, double end_s);
 
 /// Tolerances of the matching. Validated by validate().

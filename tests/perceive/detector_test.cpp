@@ -182,6 +182,14 @@ Rendered render(const char* scenario, std::uint64_t seed, int frame) {
   return r;
 }
 
+/// Whether `detections` hold a person covering at least half of `box` (or the reverse).
+bool sees_person(const std::vector<Detection>& detections, const cv::Rect2d& box) {
+  return std::any_of(detections.begin(), detections.end(), [&](const Detection& d) {
+    const double inter = (d.box & box).area();
+    return d.role == DetectionRole::kPerson && inter / std::min(d.box.area(), box.area()) >= 0.5;
+  });
+}
+
 TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
   Detector* d = detector_.get();
   EXPECT_EQ(d->model_hash().size(), 64u);
@@ -196,14 +204,7 @@ TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
         const auto detections = d->detect(r.bgr);
         for (const auto& p : r.persons) {
           ++persons;
-          for (const auto& det : detections) {
-            if (det.role != DetectionRole::kPerson) continue;
-            const double inter = (det.box & p).area();
-            if (inter / std::min(det.box.area(), p.area()) >= 0.5) {
-              ++found;
-              break;
-            }
-          }
+          found += sees_person(detections, p);
         }
       }
     }
@@ -214,14 +215,6 @@ TEST_P(SharedModelTest, LoadsAndFindsPersonsInRenderedFrames) {
   // A floor, not a benchmark: the model loads, decodes and finds persons where they are.
   // FastestDet at its own threshold (0.65) finds about a third of them on these scenes.
   EXPECT_GE(found * 4, persons) << GetParam() << ": found " << found << " of " << persons;
-}
-
-/// Whether `detections` hold a person covering at least half of `box` (or the reverse).
-bool sees_person(const std::vector<Detection>& detections, const cv::Rect2d& box) {
-  return std::any_of(detections.begin(), detections.end(), [&](const Detection& d) {
-    const double inter = (d.box & box).area();
-    return d.role == DetectionRole::kPerson && inter / std::min(d.box.area(), box.area()) >= 0.5;
-  });
 }
 
 TEST_P(SharedModelTest, SeesSomeoneLyingDownBetterTurnedAQuarter) {
