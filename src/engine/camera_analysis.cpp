@@ -88,7 +88,8 @@ void CameraAnalysis::build(const Frame& frame) {
                   [this](const rules::DetectorRequest& r) {
                     if (current_ == nullptr) return false;
                     const auto started = std::chrono::steady_clock::now();
-                    const bool accepted = detection_->submit(camera_->id, r, current_->bgr, to_source_);
+                    const bool accepted = detection_->submit(camera_->id, r, current_->bgr,
+                                                             to_source_, current_->source.get());
                     if (detection_->config().sync) {
                       for (auto& a : detection_->take_answers(camera_->id)) link_->deliver(std::move(a));
                       times_.detector_wait_ms += ms_since(started);

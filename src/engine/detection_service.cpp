@@ -38,6 +38,26 @@ cv::Rect2d unturned(const cv::Rect2d& b, cv::Size turned, rules::Turn turn) {
   return b;
 }
 
+/// The part of a picture of `picture` size to show for `region` (source pixels; the picture
+/// has `scale` source pixels per pixel): the region, widened around its centre to at least
+/// `min_side` picture pixels (upscaling a small crop more than twice makes blur the
+/// detector does not recognise), or the whole picture when that is most of it anyway.
+cv::Rect crop_area(const cv::Rect2d& region, cv::Size picture, double scale, int min_side) {
+  const cv::Rect whole({0, 0}, picture);
+  cv::Rect area(static_cast<int>(std::floor(region.x / scale)),
+                static_cast<int>(std::floor(region.y / scale)),
+                static_cast<int>(std::ceil(region.width / scale)) + 1,
+                static_cast<int>(std::ceil(region.height / scale)) + 1);
+  if (area.width < min_side || area.height < min_side) {
+    const cv::Point centre = (area.tl() + area.br()) / 2;
+    const int w = std::max(area.width, min_side), h = std::max(area.height, min_side);
+    area = cv::Rect(centre.x - w / 2, centre.y - h / 2, w, h);
+  }
+  area &= whole;
+  if (area.area() <= 0 || area.area() > kWholeFrameShare * whole.area()) area = whole;
+  return area;
+}
+
 }  // namespace
 
 bool RateBudget::take(double t, double keep) {
@@ -76,28 +96,12 @@ void DetectionService::stop() {
 }
 
 bool DetectionService::submit(const CameraId& camera, const rules::DetectorRequest& request,
-                              const cv::Mat& frame, double to_source) {
+                              const cv::Mat& frame, double to_source, const SourcePicture* source) {
   if (frame.empty()) return false;
   Job job;
   job.camera = camera;
   job.request = request;
-  job.to_source = to_source;
-  const cv::Rect whole(0, 0, frame.cols, frame.rows);
-  const cv::Rect2d& r = request.region;
-  cv::Rect area(static_cast<int>(std::floor(r.x / to_source)),
-                static_cast<int>(std::floor(r.y / to_source)),
-                static_cast<int>(std::ceil(r.width / to_source)) + 1,
-                static_cast<int>(std::ceil(r.height / to_source)) + 1);
-  // Upscaling a crop more than twice makes blur the detector does not recognise: the crop
-  // is widened, around its centre, to at least half the network input.
-  const int min_side = detectors_.front()->input_size() / kMaxUpscale;
-  if (area.width < min_side || area.height < min_side) {
-    const cv::Point centre = (area.tl() + area.br()) / 2;
-    const int w = std::max(area.width, min_side), h = std::max(area.height, min_side);
-    area = cv::Rect(centre.x - w / 2, centre.y - h / 2, w, h);
-  }
-  area &= whole;
-  if (area.area() <= 0 || area.area() > kWholeFrameShare * whole.area()) area = whole;
+  const int input = detectors_.front()->input_size();
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
@@ -119,13 +123,27 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
       return false;
     }
   }
-  job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
+  if (source != nullptr) {
+    // At most the network's input size: the detector would shrink a larger crop anyway.
+    const cv::Rect area = crop_area(request.region, source->size(), 1.0, input / kMaxUpscale);
+    const double fit =
+        std::min(1.0, static_cast<double>(input) / std::max(area.width, area.height));
+    const cv::Size size(std::max(1, static_cast<int>(std::lround(area.width * fit))),
+                        std::max(1, static_cast<int>(std::lround(area.height * fit))));
+    job.image = source->region(area, size);
+    job.shown = area;
+  }
+  if (job.image.empty()) {  // no source picture, or it could not be read
+    const cv::Rect area = crop_area(request.region, frame.size(), to_source, input / kMaxUpscale);
+    job.image = frame(area).clone();  // the decoder may reuse the frame's buffer
+    job.shown = cv::Rect2d(area.x * to_source, area.y * to_source, area.width * to_source,
+                           area.height * to_source);
+  }
   if (request.turn != rules::Turn::kNone) {
     cv::rotate(job.image, job.image,
                request.turn == rules::Turn::kClockwise ? cv::ROTATE_90_CLOCKWISE
                                                        : cv::ROTATE_90_COUNTERCLOCKWISE);
   }
-  job.offset = area.tl();
   job.queued_at = clock_.now();
   if (config_.sync) {
     std::lock_guard sync(sync_mutex_);
@@ -163,11 +181,13 @@ rules::DetectorAnswer DetectionService::run(perceive::Detector& detector, const 
   a.t = job.request.t;
   a.purpose = job.request.purpose;
   const double input = detector.input_size();
-  a.scale = std::min(input / job.image.cols, input / job.image.rows) / job.to_source;
+  // Source pixels per pixel of the image shown (turning swaps its sides, not its scale).
+  const double s =
+      job.shown.width / (job.request.turn == rules::Turn::kNone ? job.image.cols : job.image.rows);
+  a.scale = std::min(input / job.image.cols, input / job.image.rows) / s;
   for (perceive::Detection& d : found) {
     d.box = unturned(d.box, job.image.size(), job.request.turn);
-    const double s = job.to_source;
-    d.box = {(d.box.x + job.offset.x) * s, (d.box.y + job.offset.y) * s, d.box.width * s,
+    d.box = {job.shown.x + d.box.x * s, job.shown.y + d.box.y * s, d.box.width * s,
              d.box.height * s};
     a.found.push_back(d);
   }

@@ -61,10 +61,12 @@ class DetectionService {
   DetectionService& operator=(const DetectionService&) = delete;
 
   /// Queues `request` for `camera` on `frame` (the analysis image; the region is copied).
+  /// With `source` (the picture `frame` was scaled from), the region is read from it at up
+  /// to source resolution instead: a person far away has a few times more pixels there.
   /// Never blocks on inference (except in synchronous mode). False when refused.
   /// Thread: any; one camera's calls come from one thread at a time.
   bool submit(const CameraId& camera, const rules::DetectorRequest& request, const cv::Mat& frame,
-              double to_source);
+              double to_source, const SourcePicture* source = nullptr);
   /// Answers ready for `camera`, oldest first. Thread: any.
   std::vector<rules::DetectorAnswer> take_answers(const CameraId& camera);
 
@@ -80,9 +82,8 @@ class DetectionService {
   struct Job {
     CameraId camera;
     rules::DetectorRequest request;
-    cv::Mat image;      ///< the region, copied
-    cv::Point offset;   ///< of the region in the analysis image
-    double to_source = 1;
+    cv::Mat image;     ///< the region, copied, turned as the request asks
+    cv::Rect2d shown;  ///< what `image` shows, in source pixels
     SteadyTime queued_at;
   };
   rules::DetectorAnswer run(perceive::Detector& detector, const Job& job);

@@ -87,4 +87,32 @@ Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
   return Status::ok();
 }
 
+AvSourcePicture::AvSourcePicture(const AVFrame& frame) : frame_(av_frame_clone(&frame)) {}
+
+cv::Mat AvSourcePicture::region(const cv::Rect& area, cv::Size size) const {
+  if (!frame_ || size.width <= 0 || size.height <= 0 || area.width <= 0 || area.height <= 0 ||
+      (area & cv::Rect(0, 0, frame_->width, frame_->height)) != area) {
+    return {};
+  }
+  // A second reference, cropped: libav moves the plane pointers for each pixel format's
+  // subsampling, so nothing is copied before the scaler reads the region.
+  av::FramePtr crop(av_frame_clone(frame_.get()));
+  if (!crop) return {};
+  crop->crop_left = static_cast<size_t>(area.x);
+  crop->crop_top = static_cast<size_t>(area.y);
+  crop->crop_right = static_cast<size_t>(frame_->width - area.x - area.width);
+  crop->crop_bottom = static_cast<size_t>(frame_->height - area.y - area.height);
+  if (av_frame_apply_cropping(crop.get(), AV_FRAME_CROP_UNALIGNED) < 0) return {};
+  // A context per call: regions are read a few times a second at most, from any thread.
+  av::SwsPtr sws(sws_getContext(crop->width, crop->height, static_cast<AVPixelFormat>(crop->format),
+                                size.width, size.height, AV_PIX_FMT_BGR24, SWS_AREA, nullptr,
+                                nullptr, nullptr));
+  if (!sws) return {};
+  cv::Mat out(size, CV_8UC3);
+  uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(out.step[0]), 0, 0, 0};
+  sws_scale(sws.get(), crop->data, crop->linesize, 0, crop->height, dst, dst_stride);
+  return out;
+}
+
 }  // namespace vigie::ingest

@@ -6,6 +6,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/frame.hpp"
 #include "core/status.hpp"
 #include "ingest/libav.hpp"
 
@@ -54,6 +55,19 @@ class BgrScaler {
 
  private:
   av::SwsPtr sws_;
+};
+
+/// A decoded frame kept by reference (its buffers are shared, not copied), read region by
+/// region: the detector's crops at source resolution.
+class AvSourcePicture final : public SourcePicture {
+ public:
+  /// Takes a new reference to `frame`'s buffers; the decoder goes on with fresh ones.
+  explicit AvSourcePicture(const AVFrame& frame);
+  [[nodiscard]] cv::Size size() const override { return {frame_->width, frame_->height}; }
+  [[nodiscard]] cv::Mat region(const cv::Rect& area, cv::Size size) const override;
+
+ private:
+  av::FramePtr frame_;
 };
 
 }  // namespace vigie::ingest

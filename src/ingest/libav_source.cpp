@@ -293,6 +293,7 @@ bool LibavSource::on_frame(const AVFrame& frame, Frame& out) {
   out.index = next_index_++;
   out.source_width = frame.width;
   out.source_height = frame.height;
+  out.source = std::make_shared<AvSourcePicture>(frame);
   ++health_.counters().frames_analysed;
   return true;
 }

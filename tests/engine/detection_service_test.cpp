@@ -178,6 +178,71 @@ TEST(DetectionServiceTest, TurnedLooksShowTheRegionTurnedAndAnswerInSourcePixels
   }
 }
 
+/// A source picture held in memory; `readable` false: every region fails to read.
+class PictureInMemory final : public SourcePicture {
+ public:
+  explicit PictureInMemory(cv::Mat bgr, bool readable = true)
+      : bgr_(std::move(bgr)), readable_(readable) {}
+  [[nodiscard]] cv::Size size() const override { return bgr_.size(); }
+  [[nodiscard]] cv::Mat region(const cv::Rect& area, cv::Size size) const override {
+    if (!readable_) return {};
+    cv::Mat out;
+    cv::resize(bgr_(area), out, size, 0, 0, cv::INTER_AREA);
+    return out;
+  }
+
+ private:
+  cv::Mat bgr_;
+  bool readable_;
+};
+
+TEST(DetectionServiceTest, RegionsAreReadFromTheSourcePictureAtItsResolution) {
+  ManualClock clock;
+  Made m = synchronous(50, clock);
+  // A white mark of 3 × 3 source pixels, which the 320-wide analysis image has lost.
+  cv::Mat picture(360, 640, CV_8UC3, cv::Scalar(50, 60, 70));
+  cv::rectangle(picture, cv::Rect(301, 151, 3, 3), cv::Scalar(255, 255, 255), cv::FILLED);
+  const PictureInMemory source(picture);
+  std::uint64_t id = 1;
+  for (rules::Turn turn : {rules::Turn::kNone, rules::Turn::kClockwise}) {
+    rules::DetectorRequest r = request(id++, 0.0, {280, 130, 40, 40});
+    r.turn = turn;
+    ASSERT_TRUE(m.service->submit("cam", r, kFrame, 2.0, &source));
+    EXPECT_EQ(m.fake->seen(), cv::Size(41, 41)) << "source pixels, not analysis ones";
+    const auto answers = m.service->take_answers("cam");
+    ASSERT_EQ(answers.size(), 1u);
+    ASSERT_EQ(answers[0].found.size(), 1u);
+    EXPECT_NEAR(answers[0].scale, 64.0 / 41, 1e-9);
+    const cv::Rect2d& box = answers[0].found[0].box;
+    EXPECT_NEAR(box.x, 301, 1e-9) << static_cast<int>(turn);
+    EXPECT_NEAR(box.y, 151, 1e-9) << static_cast<int>(turn);
+    EXPECT_NEAR(box.width, 3, 1e-9) << static_cast<int>(turn);
+  }
+  // A region larger than the network's input is read already shrunk to it; a mark large
+  // enough to stay white there comes back where it is.
+  cv::Mat large_mark = picture.clone();
+  cv::rectangle(large_mark, cv::Rect(300, 148, 16, 16), cv::Scalar(255, 255, 255), cv::FILLED);
+  const PictureInMemory shrunk(large_mark);
+  ASSERT_TRUE(
+      m.service->submit("cam", request(id++, 0.0, {160, 60, 256, 128}), kFrame, 2.0, &shrunk));
+  EXPECT_EQ(m.fake->seen(), cv::Size(64, 32));
+  auto answers = m.service->take_answers("cam");
+  ASSERT_EQ(answers.size(), 1u);
+  ASSERT_EQ(answers[0].found.size(), 1u);
+  EXPECT_NEAR(answers[0].found[0].box.x, 300, 5.0);
+  EXPECT_NEAR(answers[0].found[0].box.y, 148, 5.0);
+  EXPECT_NEAR(answers[0].found[0].box.width, 16, 8.0);
+  // A picture that cannot be read: the analysis image is cropped as before.
+  const PictureInMemory unreadable(picture, /*readable=*/false);
+  ASSERT_TRUE(
+      m.service->submit("cam", request(id++, 0.0, {280, 130, 40, 40}), kFrame, 2.0, &unreadable));
+  EXPECT_EQ(m.fake->seen(), cv::Size(32, 32));
+  answers = m.service->take_answers("cam");
+  ASSERT_EQ(answers.size(), 1u);
+  ASSERT_EQ(answers[0].found.size(), 1u);
+  EXPECT_GT(std::abs(answers[0].found[0].box.x - 301), 3.0) << "the mark is not in that image";
+}
+
 TEST(DetectionServiceTest, PerCameraBudgetInStreamTimeWhenSynchronous) {
   ManualClock clock;
   Made m = synchronous(2, clock);

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <random>
 
+#include <opencv2/core.hpp>
+
 #include "ingest_test_support.hpp"
 
 namespace vigie::ingest {
@@ -79,6 +81,47 @@ TEST(FileSourceTest, SamplesByTimestampAndKeepsAspectRatio) {
   EXPECT_EQ(frames[0].height, 180);
   EXPECT_EQ(d.health().frames_decoded, 250u);
   EXPECT_EQ(d.health().frames_analysed, 50u);
+}
+
+/// The first analysed frame of `path`, read through the real Source.
+Frame first_frame(const std::string& path, int analysis_width) {
+  SourceOptions o = file_options(path);
+  o.analysis_width = analysis_width;
+  auto source = make_source(o, SystemClock::instance());
+  source->start([] {});
+  Frame f;
+  testing::poll_until([&] { return source->step(f) == StepResult::kFrame; }, 10s);
+  source->stop();
+  return f;
+}
+
+double mean_difference(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat d;
+  cv::absdiff(a, b, d);
+  const cv::Scalar m = cv::mean(d);
+  return (m[0] + m[1] + m[2]) / 3.0;
+}
+
+TEST(FileSourceTest, KeepsTheSourcePictureForRegionsAtFullResolution) {
+  const std::string path = clip("f640x360_10s.mp4", 640, 360, 25, 10, 25);
+  const Frame f = first_frame(path, 320);
+  const Frame full = first_frame(path, 640);  // the same picture, converted whole
+  ASSERT_FALSE(f.bgr.empty());
+  ASSERT_FALSE(full.bgr.empty());
+  ASSERT_NE(f.source, nullptr);
+  EXPECT_EQ(f.source->size(), cv::Size(640, 360));
+  // A region at odd coordinates, at source size: the same pixels as the whole conversion.
+  const cv::Rect area(101, 57, 120, 75);
+  const cv::Mat region = f.source->region(area, area.size());
+  ASSERT_EQ(region.size(), area.size());
+  EXPECT_LT(mean_difference(region, full.bgr(area)), 3.0);
+  // The whole picture shrunk to the analysis size: the analysis image.
+  EXPECT_LT(mean_difference(f.source->region({0, 0, 640, 360}, f.bgr.size()), f.bgr), 3.0);
+  // And not just any picture: a region elsewhere differs.
+  EXPECT_GT(mean_difference(region, full.bgr(area + cv::Point(200, 100))), 10.0);
+  // Outside the picture, or empty: nothing.
+  EXPECT_TRUE(f.source->region({600, 300, 80, 80}, {80, 80}).empty());
+  EXPECT_TRUE(f.source->region({0, 0, 0, 10}, {10, 10}).empty());
 }
 
 TEST(FileSourceTest, RealtimePacingPlaysAtStreamSpeed) {
