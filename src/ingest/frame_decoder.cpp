@@ -5,6 +5,21 @@
 
 namespace vigie::ingest {
 
+namespace {
+
+/// Runs `sws` (set up for `frame` and `size`, BGR24 out) into a new continuous Mat. Some
+/// converters write in blocks that pass a row's end by a few bytes: the rows are padded and
+/// a spare row follows, then the picture is copied out.
+cv::Mat to_bgr(SwsContext& sws, const AVFrame& frame, cv::Size size) {
+  cv::Mat padded(size.height + 1, size.width + 16, CV_8UC3);
+  uint8_t* dst[4] = {padded.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(padded.step[0]), 0, 0, 0};
+  sws_scale(&sws, frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
+  return padded(cv::Rect({0, 0}, size)).clone();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FrameDecoder>> FrameDecoder::open(
     std::shared_ptr<const av::StreamInfo> stream, const DecoderTuning& tuning) {
   const AVCodecParameters& par = *stream->codecpar;
@@ -80,10 +95,7 @@ Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
                                   nullptr));
   if (!sws_) return internal_error("cannot create a scaler for this frame format");
   // A fresh Mat each frame: analysis may keep the previous one.
-  out = cv::Mat(size, CV_8UC3);
-  uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
-  int dst_stride[4] = {static_cast<int>(out.step[0]), 0, 0, 0};
-  sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
+  out = to_bgr(*sws_, frame, size);
   return Status::ok();
 }
 
@@ -108,11 +120,7 @@ cv::Mat AvSourcePicture::region(const cv::Rect& area, cv::Size size) const {
                                 size.width, size.height, AV_PIX_FMT_BGR24, SWS_AREA, nullptr,
                                 nullptr, nullptr));
   if (!sws) return {};
-  cv::Mat out(size, CV_8UC3);
-  uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
-  int dst_stride[4] = {static_cast<int>(out.step[0]), 0, 0, 0};
-  sws_scale(sws.get(), crop->data, crop->linesize, 0, crop->height, dst, dst_stride);
-  return out;
+  return to_bgr(*sws, *crop, size);
 }
 
 }  // namespace vigie::ingest

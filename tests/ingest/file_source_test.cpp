@@ -119,6 +119,14 @@ TEST(FileSourceTest, KeepsTheSourcePictureForRegionsAtFullResolution) {
   EXPECT_LT(mean_difference(f.source->region({0, 0, 640, 360}, f.bgr.size()), f.bgr), 3.0);
   // And not just any picture: a region elsewhere differs.
   EXPECT_GT(mean_difference(region, full.bgr(area + cv::Point(200, 100))), 10.0);
+  // Every output size, odd ones included (the scaler writes in blocks past a row's end).
+  for (int w = 1; w <= 200; w += 5) {
+    for (int h = 1; h <= 180; h += 9) {
+      const cv::Mat small = f.source->region({33 + w % 2, 21 + h % 3, w, h}, {w, h});
+      ASSERT_EQ(small.size(), cv::Size(w, h));
+      ASSERT_TRUE(small.isContinuous());
+    }
+  }
   // Outside the picture, or empty: nothing.
   EXPECT_TRUE(f.source->region({600, 300, 80, 80}, {80, 80}).empty());
   EXPECT_TRUE(f.source->region({0, 0, 0, 10}, {10, 10}).empty());
