@@ -204,15 +204,17 @@ TEST(DetectionServiceTest, RegionsAreReadFromTheSourcePictureAtItsResolution) {
   cv::rectangle(picture, cv::Rect(301, 151, 3, 3), cv::Scalar(255, 255, 255), cv::FILLED);
   const PictureInMemory source(picture);
   std::uint64_t id = 1;
-  for (rules::Turn turn : {rules::Turn::kNone, rules::Turn::kClockwise}) {
+  // An upright look keeps the analysis crop's field (32 analysis pixels, 64 source ones);
+  // a turned one is shown closer, widened only to 32 source pixels.
+  for (auto [turn, side] : {std::pair{rules::Turn::kNone, 64}, {rules::Turn::kClockwise, 41}}) {
     rules::DetectorRequest r = request(id++, 0.0, {280, 130, 40, 40});
     r.turn = turn;
     ASSERT_TRUE(m.service->submit("cam", r, kFrame, 2.0, &source));
-    EXPECT_EQ(m.fake->seen(), cv::Size(41, 41)) << "source pixels, not analysis ones";
+    EXPECT_EQ(m.fake->seen(), cv::Size(side, side)) << static_cast<int>(turn);
     const auto answers = m.service->take_answers("cam");
     ASSERT_EQ(answers.size(), 1u);
     ASSERT_EQ(answers[0].found.size(), 1u);
-    EXPECT_NEAR(answers[0].scale, 64.0 / 41, 1e-9);
+    EXPECT_NEAR(answers[0].scale, 64.0 / side, 1e-9);
     const cv::Rect2d& box = answers[0].found[0].box;
     EXPECT_NEAR(box.x, 301, 1e-9) << static_cast<int>(turn);
     EXPECT_NEAR(box.y, 151, 1e-9) << static_cast<int>(turn);
