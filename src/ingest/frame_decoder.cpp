@@ -101,6 +101,11 @@ Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
 
 AvSourcePicture::AvSourcePicture(const AVFrame& frame) : frame_(av_frame_clone(&frame)) {}
 
+cv::Size AvSourcePicture::size() const {
+  // No reference when libav could not allocate one: an empty picture, every region refused.
+  return frame_ ? cv::Size(frame_->width, frame_->height) : cv::Size();
+}
+
 cv::Mat AvSourcePicture::region(const cv::Rect& area, cv::Size size) const {
   if (!frame_ || size.width <= 0 || size.height <= 0 || area.width <= 0 || area.height <= 0 ||
       (area & cv::Rect(0, 0, frame_->width, frame_->height)) != area) {

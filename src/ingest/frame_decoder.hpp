@@ -63,7 +63,7 @@ class AvSourcePicture final : public SourcePicture {
  public:
   /// Takes a new reference to `frame`'s buffers; the decoder goes on with fresh ones.
   explicit AvSourcePicture(const AVFrame& frame);
-  [[nodiscard]] cv::Size size() const override { return {frame_->width, frame_->height}; }
+  [[nodiscard]] cv::Size size() const override;
   [[nodiscard]] cv::Mat region(const cv::Rect& area, cv::Size size) const override;
 
  private:
