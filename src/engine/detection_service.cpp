@@ -124,7 +124,6 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     }
   }
   if (source != nullptr) {
-    // At most the network's input size: the detector would shrink a larger crop anyway.
     // Upright candidates keep the field the analysis image would give (at least half the
     // network input in analysis pixels), only sharper: shown closer, walkers were missed
     // more often. A look turned for someone lying is shown closer, at up to 2x the source:
@@ -132,6 +131,7 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
     const double field = request.turn == rules::Turn::kNone ? to_source : 1.0;
     const int min_side = static_cast<int>(std::lround(input / kMaxUpscale * field));
     const cv::Rect area = crop_area(request.region, source->size(), 1.0, min_side);
+    // Read at most at the network's input size: the detector would shrink it anyway.
     const double fit =
         std::min(1.0, static_cast<double>(input) / std::max(area.width, area.height));
     const cv::Size size(std::max(1, static_cast<int>(std::lround(area.width * fit))),
