@@ -1,10 +1,14 @@
 // vigie bench alerts: end-to-end alert latency under load. N cameras play rendered intrusion
 // scenes at real-time pace through a whole node; a live-push (SSE) client and an MQTT client
 // note when each new alert reaches them; the latency of an alert is that moment minus the
-// wall time of the frame that completed it (the alert's raised_ms).
+// wall time of the frame that completed it (the alert's raised_ms). With --detector the node
+// runs the model as in production (asynchronous, default budgets) and the run also reports
+// what it cost: inferences, the share of the process's CPU time spent in them, requests the
+// budgets refused, and the process's memory.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +32,7 @@
 #include "config/loader.hpp"
 #include "core/iso_time.hpp"
 #include "engine/node.hpp"
+#include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
 
 namespace vigie::cli {
@@ -39,6 +44,8 @@ struct Options {
   double duration_s = 90;
   std::string dir = "var/bench";
   int mqtt_port = 0;
+  std::vector<std::string> scenarios = {"intrusion"};
+  std::string detector;  ///< model file; empty: no detector
 };
 
 std::int64_t now_ms() {
@@ -53,8 +60,17 @@ class Arrivals {
   void note(const nlohmann::json& alert) {
     const std::int64_t at = now_ms();
     std::lock_guard lock(mutex_);
-    latency_ms_.try_emplace(alert.value("id", std::int64_t{0}),
-                            static_cast<double>(at - alert.value("raised_ms", at)));
+    const auto id = alert.value("id", std::int64_t{0});
+    if (!latency_ms_.try_emplace(id, static_cast<double>(at - alert.value("raised_ms", at))).second)
+      return;
+    auto& [raised, confirmed] = by_type_[alert.value("type", std::string("?"))];
+    ++raised;
+    if (!alert.value("model_hash", std::string()).empty()) ++confirmed;
+  }
+  /// Alerts raised and, of them, confirmed by the detector, per event type.
+  std::map<std::string, std::pair<int, int>> by_type() const {
+    std::lock_guard lock(mutex_);
+    return by_type_;
   }
   std::vector<double> sorted() const {
     std::lock_guard lock(mutex_);
@@ -67,6 +83,7 @@ class Arrivals {
  private:
   mutable std::mutex mutex_;
   std::map<std::int64_t, double> latency_ms_;
+  std::map<std::string, std::pair<int, int>> by_type_;
 };
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -84,6 +101,34 @@ void report(const char* what, const Arrivals& arrivals) {
   std::printf("  %-10s %3zu alerts  p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms\n", what, v.size(),
               percentile(v, 0.5), percentile(v, 0.99), v.back());
 }
+
+// The process's CPU time and memory at one moment.
+struct Usage {
+  double wall_ms = 0;
+  double cpu_ms = 0;  ///< user and system, every thread
+  long resident_kib = 0;
+  long peak_resident_kib = 0;
+
+  static Usage now() {
+    Usage u;
+    u.wall_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count()) /
+                1000.0;
+    rusage r{};
+    ::getrusage(RUSAGE_SELF, &r);
+    const auto ms = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
+    };
+    u.cpu_ms = ms(r.ru_utime) + ms(r.ru_stime);
+    u.peak_resident_kib = r.ru_maxrss;
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) u.resident_kib = std::atol(line.c_str() + 6);
+    }
+    return u;
+  }
+};
 
 // A loopback port that was free a moment ago.
 int free_port() {
@@ -105,9 +150,11 @@ int bench_alerts(const Options& o) {
   const fs::path root = fs::absolute(o.dir);
   std::vector<synth::SceneRequest> scenes;
   for (int i = 0; i < o.streams; ++i) {
-    // One seed per camera, so intrusions happen at different times, as on a real site.
-    scenes.push_back({"intrusion", static_cast<std::uint64_t>(i + 1),
-                      root / "scenes" / ("intrusion-" + std::to_string(i + 1))});
+    // Cameras take the scenarios in turn, one seed per camera, so that events happen at
+    // different times, as on a real site.
+    const std::string& scenario = o.scenarios[static_cast<std::size_t>(i) % o.scenarios.size()];
+    scenes.push_back({scenario, static_cast<std::uint64_t>(i + 1),
+                      root / "scenes" / (scenario + "-" + std::to_string(i + 1))});
   }
   if (Status s = synth::ensure_scenes(scenes); !s.is_ok()) {
     std::fprintf(stderr, "bench: %s\n", s.to_string().c_str());
@@ -116,7 +163,7 @@ int bench_alerts(const Options& o) {
   config::Config config;
   config::Authorization order;
   order.reference = "BENCH (not a prefectoral order)";
-  order.event_types = {EventType::kIntrusion};
+  order.event_types.assign(kAllEventTypes.begin(), kAllEventTypes.end());
   order.start = format_iso8601(std::chrono::system_clock::now() - std::chrono::hours(1));
   order.end = format_iso8601(std::chrono::system_clock::now() + std::chrono::hours(2));
   order.controller = "bench";
@@ -136,6 +183,10 @@ int bench_alerts(const Options& o) {
   const fs::path data = root / ("data-" + std::to_string(::getpid()));
   config.storage.data_dir = data.string();
   config.api.port = 0;
+  if (!o.detector.empty()) {
+    config.detector.emplace();
+    config.detector->model = fs::absolute(o.detector).string();
+  }
 
   // A broker of our own unless one is given.
   pid_t broker = -1;
@@ -229,7 +280,14 @@ int bench_alerts(const Options& o) {
   std::printf("bench: %d cameras at real-time pace for %.0f s (API port %d, MQTT port %d)\n",
               o.streams, o.duration_s, (*node)->api_port(), mqtt_port);
   std::fflush(stdout);
+  const Usage before = Usage::now();
+  const engine::DetectionService* detection = (*node)->engine().detection();
+  const engine::DetectionStats detected_before =
+      detection != nullptr ? detection->stats() : engine::DetectionStats{};
   std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_s));
+  const Usage after = Usage::now();
+  const engine::DetectionStats detected =
+      detection != nullptr ? detection->stats() : engine::DetectionStats{};
   const auto statuses = (*node)->engine().status();
   double fps = 0;
   double analysis_ms = 0;
@@ -261,6 +319,32 @@ int bench_alerts(const Options& o) {
               "dropped\n",
               fps, statuses.empty() ? 0.0 : analysis_ms / static_cast<double>(statuses.size()),
               static_cast<unsigned long long>(dropped));
+  std::printf("alerts raised (confirmed by the detector):");
+  for (const auto& [type, counts] : sse.by_type()) {
+    std::printf(" %s %d (%d)", type.c_str(), counts.first, counts.second);
+  }
+  std::printf("\n");
+  const double cpu_ms = after.cpu_ms - before.cpu_ms;
+  const double wall_ms = after.wall_ms - before.wall_ms;
+  std::printf("process: %.2f cores of CPU time, resident memory %.0f MiB (peak %.0f MiB)\n",
+              wall_ms > 0 ? cpu_ms / wall_ms : 0.0,
+              static_cast<double>(after.resident_kib) / 1024.0,
+              static_cast<double>(after.peak_resident_kib) / 1024.0);
+  if (detection != nullptr) {
+    const auto inferences = detected.inferences - detected_before.inferences;
+    const double inference_ms = detected.inference_ms - detected_before.inference_ms;
+    std::printf(
+        "detector: %llu inferences (%.1f/s), %.1f ms each, %.0f %% of the process's CPU "
+        "time; refused %llu by the budgets, %llu by the full queue; %llu waited too "
+        "long and were not run\n",
+        static_cast<unsigned long long>(inferences),
+        static_cast<double>(inferences) * 1000.0 / wall_ms,
+        inferences > 0 ? inference_ms / static_cast<double>(inferences) : 0.0,
+        cpu_ms > 0 ? 100.0 * inference_ms / cpu_ms : 0.0,
+        static_cast<unsigned long long>(detected.refused_budget - detected_before.refused_budget),
+        static_cast<unsigned long long>(detected.refused_queue - detected_before.refused_queue),
+        static_cast<unsigned long long>(detected.dropped_stale - detected_before.dropped_stale));
+  }
   return 0;
 }
 
@@ -283,6 +367,19 @@ Command add_bench_command(CLI::App& app) {
       ->capture_default_str();
   alerts->add_option("--mqtt-port", opts->mqtt_port,
                      "Port of a broker on 127.0.0.1 (default: start mosquitto on a free port)");
+  std::vector<std::string> names;
+  for (std::string_view n : synth::scenario_names()) names.emplace_back(n);
+  alerts
+      ->add_option("--scenarios", opts->scenarios,
+                   "Rendered scenarios the cameras play, taken in turn (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(names))
+      ->capture_default_str();
+  alerts
+      ->add_option("--detector", opts->detector,
+                   "Object detector model (.onnx, or Darknet .weights beside its .cfg), run "
+                   "asynchronously with the default budgets; also reports its cost")
+      ->check(CLI::ExistingFile);
   return {bench, [opts] { return bench_alerts(*opts); }};
 }
 
