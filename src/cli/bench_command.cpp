@@ -1,10 +1,10 @@
-// vigie bench alerts: end-to-end alert latency under load. N cameras play rendered intrusion
-// scenes at real-time pace through a whole node; a live-push (SSE) client and an MQTT client
-// note when each new alert reaches them; the latency of an alert is that moment minus the
-// wall time of the frame that completed it (the alert's raised_ms). With --detector the node
-// runs the model as in production (asynchronous, default budgets) and the run also reports
-// what it cost: inferences, the share of the process's CPU time spent in them, requests the
-// budgets refused, and the process's memory.
+// vigie bench alerts: end-to-end alert latency under load. N cameras play rendered scenes
+// (intrusions unless --scenarios says otherwise) at real-time pace through a whole node; a
+// live-push (SSE) client and an MQTT client note when each new alert reaches them; the
+// latency of an alert is that moment minus the wall time of the frame that completed it (the
+// alert's raised_ms). With --detector the node runs the model as in production (asynchronous,
+// default budgets) and the run also reports what it cost: inferences, the share of the
+// process's CPU time spent in them, requests the budgets refused, and the process's memory.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -356,8 +356,9 @@ Command add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   CLI::App* alerts = bench->add_subcommand(
       "alerts",
-      "End-to-end alert latency: cameras play rendered intrusion scenes at real-time pace; "
-      "prints p50/p99 from the completing frame to the live push and to MQTT.");
+      "End-to-end alert latency: cameras play rendered scenes at real-time pace; prints "
+      "p50/p99 from the completing frame to the live push and to MQTT, alerts per type, and "
+      "the process's CPU and memory.");
   alerts->add_option("--streams", opts->streams, "Cameras")->check(CLI::Range(1, 500))
       ->capture_default_str();
   alerts->add_option("--duration", opts->duration_s, "Seconds to run")
