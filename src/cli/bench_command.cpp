@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +30,7 @@
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "core/iso_time.hpp"
+#include "core/process_usage.hpp"
 #include "engine/node.hpp"
 #include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
@@ -102,31 +102,17 @@ void report(const char* what, const Arrivals& arrivals) {
               percentile(v, 0.5), percentile(v, 0.99), v.back());
 }
 
-// The process's CPU time and memory at one moment.
+// The process's usage at one moment, with the wall clock it was read at.
 struct Usage {
   double wall_ms = 0;
-  double cpu_ms = 0;  ///< user and system, every thread
-  long resident_kib = 0;
-  long peak_resident_kib = 0;
+  ProcessUsage process;
 
   static Usage now() {
-    Usage u;
-    u.wall_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count()) /
-                1000.0;
-    rusage r{};
-    ::getrusage(RUSAGE_SELF, &r);
-    const auto ms = [](const timeval& t) {
-      return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
-    };
-    u.cpu_ms = ms(r.ru_utime) + ms(r.ru_stime);
-    u.peak_resident_kib = r.ru_maxrss;
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) u.resident_kib = std::atol(line.c_str() + 6);
-    }
-    return u;
+    return {static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now().time_since_epoch())
+                                    .count()) /
+                1000.0,
+            read_process_usage()};
   }
 };
 
@@ -324,12 +310,12 @@ int bench_alerts(const Options& o) {
     std::printf(" %s %d (%d)", type.c_str(), counts.first, counts.second);
   }
   std::printf("\n");
-  const double cpu_ms = after.cpu_ms - before.cpu_ms;
+  const double cpu_ms = (after.process.cpu_s - before.process.cpu_s) * 1000.0;
   const double wall_ms = after.wall_ms - before.wall_ms;
   std::printf("process: %.2f cores of CPU time, resident memory %.0f MiB (peak %.0f MiB)\n",
               wall_ms > 0 ? cpu_ms / wall_ms : 0.0,
-              static_cast<double>(after.resident_kib) / 1024.0,
-              static_cast<double>(after.peak_resident_kib) / 1024.0);
+              static_cast<double>(after.process.resident_bytes) / (1024.0 * 1024.0),
+              static_cast<double>(after.process.peak_resident_bytes) / (1024.0 * 1024.0));
   if (detection != nullptr) {
     const auto inferences = detected.inferences - detected_before.inferences;
     const double inference_ms = detected.inference_ms - detected_before.inference_ms;

@@ -8,7 +8,6 @@
 #include <random>
 #include <thread>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -17,12 +16,12 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/retention.hpp"
-#include "config/loader.hpp"
 #include "api/api_server.hpp"
 #include "api/views.hpp"
 #include "config/loader.hpp"
 #include "config/to_json.hpp"
 #include "core/log.hpp"
+#include "core/process_usage.hpp"
 #include "evidence/evidence_writer.hpp"
 #include "evidence/overlay.hpp"
 #include "evidence/person_history.hpp"
@@ -454,10 +453,8 @@ struct Node::Impl {
   }
 
   nlohmann::json system_json() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    const double cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    const ProcessUsage usage = read_process_usage();
+    const double cpu_s = usage.cpu_s;
     const auto now = std::chrono::steady_clock::now();
     double cores_used = 0;
     {
@@ -472,12 +469,6 @@ struct Node::Impl {
       cores_used = cpu_cores;
     }
     const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-    long rss_pages = 0;
-    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-      long size = 0;
-      if (std::fscanf(f, "%ld %ld", &size, &rss_pages) != 2) rss_pages = 0;
-      std::fclose(f);
-    }
     const auto w = writer->counters();
     std::size_t retrying = 0;
     {
@@ -488,7 +479,7 @@ struct Node::Impl {
             {"cpu_share", cores_used / cores},
             {"cores", cores},
             {"cpu_seconds", cpu_s},
-            {"rss_bytes", static_cast<std::int64_t>(rss_pages) * sysconf(_SC_PAGESIZE)},
+            {"rss_bytes", usage.resident_bytes},
             {"uptime_s", std::chrono::duration<double>(now - opened_at).count()},
             {"evidence_queue", w.queued},
             {"evidence_written", w.written},
