@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace vigie {
@@ -23,6 +24,8 @@ ProcessUsage read_process_usage() {
     }
     std::fclose(f);
   }
+  // The kernel updates the peak lazily, so it can read a little below the current figure.
+  u.peak_resident_bytes = std::max(u.peak_resident_bytes, u.resident_bytes);
   return u;
 }
 

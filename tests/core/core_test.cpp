@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/event_type.hpp"
 #include "core/geometry.hpp"
 #include "core/iso_time.hpp"
 #include "core/log.hpp"
+#include "core/process_usage.hpp"
 #include "core/redact.hpp"
 #include "core/status.hpp"
 
@@ -90,6 +93,19 @@ TEST(ThrottledLogTest, FoldsRepeatsWithinAnInterval) {
   clock.advance(Seconds(1.1));
   EXPECT_TRUE(log.warn("decode error"));
   EXPECT_EQ(log.total(), 4u);
+}
+
+TEST(ProcessUsageTest, CountsCpuTimeAndResidentMemory) {
+  const ProcessUsage before = read_process_usage();
+  // Touch 64 MiB and spin: both must show.
+  std::vector<char> block(64 << 20);
+  for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+  volatile double sink = 0;
+  for (int i = 0; i < 20'000'000; ++i) sink = sink + i * 1e-9;
+  const ProcessUsage after = read_process_usage();
+  EXPECT_GT(after.cpu_s, before.cpu_s);
+  EXPECT_GE(after.resident_bytes, before.resident_bytes + (48 << 20));
+  EXPECT_GE(after.peak_resident_bytes, after.resident_bytes);
 }
 
 }  // namespace
