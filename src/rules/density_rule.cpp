@@ -45,7 +45,6 @@ class DensityRule final : public SituationRule {
     cv::Mat weight;       ///< CV_32F at analysis size: persons per pixel in the body region
     double capacity = 0;  ///< sum of weight: silhouettes that tile the body region once
     double area_m2 = 0;
-    bool alerting = false;
     cv::Rect2d count_region;  ///< source pixels: the zone and the bodies standing in it
     std::optional<std::uint64_t> count_request;
     double count_asked_t = -1e9;
@@ -73,11 +72,12 @@ class DensityRule final : public SituationRule {
           "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f} "
           "count={}",
           z->id, scene.t, coverage, persons.n, m.area_m2, density, m.count.value_or(-1));
-      // Hysteresis: alert above the alert level, stay until below the level halfway down to
-      // the warning level.
+      // Hysteresis: an alert is raised once the density has stayed above the alert level
+      // for the inertia, and stays until the density falls below the level halfway down to
+      // the warning level. Before the alert, only the alert level counts: a reading that
+      // touched it once and hovered below would otherwise raise an alert after the inertia.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
-      m.alerting = density >= rule_.alert_per_m2 || (m.alerting && density >= stay);
-      if (m.alerting) {
+      if (density >= (is_open(z->id) ? stay : rule_.alert_per_m2)) {
         report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),
                bounding_box(z->polygon),
                fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density,
