@@ -16,8 +16,11 @@
 namespace vigie::rules {
 namespace {
 
-/// A candidate not supported by a track or a static shape for this long is dropped.
-constexpr double kLoseAfterS = 1.5;
+/// A candidate not supported by a track or a static shape for this long is dropped. A body
+/// lying still fades out of the fast model's foreground, and so out of its track, before the
+/// static map holds it: about the fast background's absorption time (3 s), unevenly, and
+/// sooner where a cloud's shadow passing over it cuts it into pieces.
+constexpr double kLoseAfterS = 3.0;
 /// A fall changes a blob's shape so much that the tracker may start a new track for the
 /// person on the ground; standing people seen this recently at the place vouch for it.
 constexpr double kStandingMemoryS = 3.0;
