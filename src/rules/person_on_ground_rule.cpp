@@ -24,6 +24,9 @@ constexpr double kLoseAfterS = 3.0;
 /// A fall changes a blob's shape so much that the tracker may start a new track for the
 /// person on the ground; standing people seen this recently at the place vouch for it.
 constexpr double kStandingMemoryS = 3.0;
+/// Someone stands over a shape when seen there this long: two walkers crossing just behind a
+/// body merge, for a frame or two, into one slow upright shape on top of it.
+constexpr double kStandingOverS = 1.0;
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
 /// A body lying across the view is at most this long, in standing heights at its place.
@@ -58,6 +61,7 @@ class PersonOnGroundRule final : public SituationRule {
     double since = 0;
     double last_support = 0;
     bool feet = false;  ///< seen under someone standing: their feet and shadow, not a body
+    double stood_on_since = -1;  ///< since when someone stands on it, if they do
   };
 
   void detect(const Scene& scene) override {
@@ -130,8 +134,17 @@ class PersonOnGroundRule final : public SituationRule {
       const std::string key = "down-" + std::to_string(it->id);
       // Once seen under someone standing, a shape stays their feet: the body above fades
       // into the background while the feet and shadow stay, which alone look like a body.
-      if (it->last_support == scene.t && stands_on(scene, it->box)) it->feet = true;
-      if (it->last_support == scene.t && !it->feet && !someone_standing_over(scene, it->box)) {
+      // Until the standing is sure, the shape raises nothing either.
+      if (it->last_support == scene.t && !it->feet) {
+        if (!stands_on(scene, it->box)) {
+          it->stood_on_since = -1;
+        } else if (it->stood_on_since < 0) {
+          it->stood_on_since = scene.t;
+        }
+        it->feet = it->stood_on_since >= 0 && scene.t - it->stood_on_since >= kStandingOverS;
+      }
+      if (it->last_support == scene.t && !it->feet && it->stood_on_since < 0 &&
+          !someone_standing_over(scene, it->box)) {
         // Asked while the dwell runs, so that the answer is there when it ends.
         const Gate g = is_open(key) ? Gate{}
                                     : gate(scene, key, it->box, DetectionRole::kPerson,
