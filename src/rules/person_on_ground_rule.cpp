@@ -26,7 +26,7 @@ constexpr double kLoseAfterS = 3.0;
 constexpr double kStandingMemoryS = 3.0;
 /// Someone stands over a shape when seen there this long: two walkers crossing just behind a
 /// body merge, for a frame or two, into one slow upright shape on top of it.
-constexpr double kStandingOverS = 1.0;
+constexpr double kStandingOverS = 0.5;
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
 /// A body lying across the view is at most this long, in standing heights at its place.
