@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "perceive/background.hpp"
 #include "rules/rules_impl.hpp"
 
 namespace vigie::rules {
@@ -18,9 +19,9 @@ namespace {
 
 /// A candidate not supported by a track or a static shape for this long is dropped. A body
 /// lying still fades out of the fast model's foreground, and so out of its track, before the
-/// static map holds it: about the fast background's absorption time (3 s), unevenly, and
-/// sooner where a cloud's shadow passing over it cuts it into pieces.
-constexpr double kLoseAfterS = 3.0;
+/// static map holds it: about the fast background's absorption time, unevenly, and sooner
+/// where a cloud's shadow passing over it cuts it into pieces.
+constexpr double kLoseAfterS = perceive::BackgroundConfig{}.fast_absorb_s;
 /// A fall changes a blob's shape so much that the tracker may start a new track for the
 /// person on the ground; standing people seen this recently at the place vouch for it.
 constexpr double kStandingMemoryS = 3.0;
@@ -135,7 +136,8 @@ class PersonOnGroundRule final : public SituationRule {
       // Once seen under someone standing, a shape stays their feet: the body above fades
       // into the background while the feet and shadow stay, which alone look like a body.
       // Until the standing is sure, the shape raises nothing either.
-      if (it->last_support == scene.t && !it->feet) {
+      const bool supported = it->last_support == scene.t;
+      if (supported && !it->feet) {
         if (!stands_on(scene, it->box)) {
           it->stood_on_since = -1;
         } else if (it->stood_on_since < 0) {
@@ -143,7 +145,7 @@ class PersonOnGroundRule final : public SituationRule {
         }
         it->feet = it->stood_on_since >= 0 && scene.t - it->stood_on_since >= kStandingOverS;
       }
-      if (it->last_support == scene.t && !it->feet && it->stood_on_since < 0 &&
+      if (supported && !it->feet && it->stood_on_since < 0 &&
           !someone_standing_over(scene, it->box)) {
         // Asked while the dwell runs, so that the answer is there when it ends.
         const Gate g = is_open(key) ? Gate{}
