@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -63,6 +64,9 @@ class PersonOnGroundRule final : public SituationRule {
     double last_support = 0;
     bool feet = false;  ///< seen under someone standing: their feet and shadow, not a body
     double stood_on_since = -1;  ///< since when someone stands on it, if they do
+    /// The track last seen standing on it, if a track was: a passer-by who paused over a body
+    /// and walks on leaves the body behind, while a torso fading where it stands does not.
+    std::optional<track::TrackId> stander = std::nullopt;
   };
 
   void detect(const Scene& scene) override {
@@ -135,14 +139,26 @@ class PersonOnGroundRule final : public SituationRule {
       const std::string key = "down-" + std::to_string(it->id);
       // Once seen under someone standing, a shape stays their feet: the body above fades
       // into the background while the feet and shadow stay, which alone look like a body.
-      // Until the standing is sure, the shape raises nothing either.
+      // Until the standing is sure, the shape raises nothing either. Only someone seen
+      // walking off it undoes that: the low shape left behind is not their feet, and its
+      // dwell starts again.
       const bool supported = it->last_support == scene.t;
+      if (it->feet && it->stander && walked_off(scene, *it->stander, it->box)) {
+        it->feet = false;
+        it->stood_on_since = -1;
+        it->stander.reset();
+        it->since = scene.t;
+        spdlog::trace("ground t={:.1f} candidate {}: whoever stood on it walked off", scene.t,
+                      it->id);
+      }
       if (supported && !it->feet) {
-        if (!stands_on(scene, it->box)) {
+        const Standing standing = stands_on(scene, it->box);
+        if (!standing.seen) {
           it->stood_on_since = -1;
         } else if (it->stood_on_since < 0) {
           it->stood_on_since = scene.t;
         }
+        if (standing.seen) it->stander = standing.track;
         it->feet = it->stood_on_since >= 0 && scene.t - it->stood_on_since >= kStandingOverS;
       }
       if (supported && !it->feet && it->stood_on_since < 0 &&
@@ -176,7 +192,7 @@ class PersonOnGroundRule final : public SituationRule {
   /// remnant (legs, two people side by side); the whole foreground above it says whether
   /// bodies still rise there.
   static bool someone_standing_over(const Scene& scene, const cv::Rect2d& box) {
-    const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+    const double h = standing_height_at(scene, box);
     const cv::Rect2d above(box.x, box.y - 0.6 * h, box.width, 0.5 * h);
     if (foreground_share(scene, above) > 0.3) return true;
     // People standing still are tall shapes in the static map.
@@ -186,20 +202,19 @@ class PersonOnGroundRule final : public SituationRule {
     return false;
   }
 
-  /// An upright body standing still just above the shape, cut off from its own feet and
-  /// shadow (legs dressed like the ground), which then lie as a low, wide shape of their own.
-  static bool stands_on(const Scene& scene, const cv::Rect2d& box) {
-    const double h = person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
-    // Some column of `other` is a column of the candidate's.
-    auto over = [&](const cv::Rect2d& other) {
-      return other.x < box.x + box.width && box.x < other.x + other.width;
-    };
+  struct Standing {
+    bool seen = false;
+    std::optional<track::TrackId> track;  ///< the track standing there, if one is
+  };
+
+  /// Someone stands on the candidate: an upright body standing still just above the shape,
+  /// cut off from its own feet and shadow (legs dressed like the ground), which then lie as a
+  /// low, wide shape of their own.
+  static Standing stands_on(const Scene& scene, const cv::Rect2d& box) {
+    const double h = standing_height_at(scene, box);
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t) || ground_speed_m_s(scene, t) >= kWalkingSpeedMS) continue;
-      const double bottom = t.box.y + t.box.height;
-      const bool upright = t.box.height >= 0.4 * h && t.box.height >= 1.2 * t.box.width;
-      const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
-      if (upright && on_top && over(t.box)) return true;
+      if (upright_on(t.box, box, h)) return {true, t.id};
     }
     // Once the torso has faded into the fast background too, the static map holds the whole
     // person standing: an upright shape rising well above the candidate and reaching down
@@ -207,9 +222,37 @@ class PersonOnGroundRule final : public SituationRule {
     for (const perceive::Blob& b : scene.static_objects) {
       const bool upright = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
       const bool reaches_in = b.box.y + b.box.height >= box.y + 0.5 * box.height;
-      if (upright && reaches_in && over(b.box)) return true;
+      if (upright && reaches_in && shares_columns(b.box, box)) return {true, std::nullopt};
     }
-    return false;
+    return {};
+  }
+
+  /// The track `id`, once standing on the candidate, now walks and is no longer over it.
+  static bool walked_off(const Scene& scene, track::TrackId id, const cv::Rect2d& box) {
+    const double h = standing_height_at(scene, box);
+    return std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
+      return t.id == id && is_reliable(t) && ground_speed_m_s(scene, t) >= kWalkingSpeedMS &&
+             !upright_on(t.box, box, h, /*any_height=*/true);
+    });
+  }
+
+  /// `other` is an upright body whose bottom lies on the candidate's far part or just behind
+  /// it, over some of its columns; with `any_height`, any body there, upright or not.
+  static bool upright_on(const cv::Rect2d& other, const cv::Rect2d& box, double h,
+                         bool any_height = false) {
+    const double bottom = other.y + other.height;
+    const bool upright = other.height >= 0.4 * h && other.height >= 1.2 * other.width;
+    const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
+    return (any_height || upright) && on_top && shares_columns(other, box);
+  }
+
+  static bool shares_columns(const cv::Rect2d& a, const cv::Rect2d& b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width;
+  }
+
+  /// The height expected of someone standing at the candidate's foot.
+  static double standing_height_at(const Scene& scene, const cv::Rect2d& box) {
+    return person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
   }
 
   /// A lying shape supports the candidate at its place; only a track can start one, since a
