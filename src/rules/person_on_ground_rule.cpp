@@ -214,7 +214,7 @@ class PersonOnGroundRule final : public SituationRule {
     const double h = standing_height_at(scene, box);
     for (const track::Track& t : scene.tracks) {
       if (!is_reliable(t) || ground_speed_m_s(scene, t) >= kWalkingSpeedMS) continue;
-      if (upright_on(t.box, box, h)) return {true, t.id};
+      if (upright(t.box, h) && rests_on(t.box, box, h)) return {true, t.id};
     }
     // Once the torso has faded into the fast background too, the static map holds the whole
     // person standing: an upright shape rising well above the candidate and reaching down
@@ -232,18 +232,21 @@ class PersonOnGroundRule final : public SituationRule {
     const double h = standing_height_at(scene, box);
     return std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
       return t.id == id && is_reliable(t) && ground_speed_m_s(scene, t) >= kWalkingSpeedMS &&
-             !upright_on(t.box, box, h, /*any_height=*/true);
+             !rests_on(t.box, box, h);
     });
   }
 
-  /// `other` is an upright body whose bottom lies on the candidate's far part or just behind
-  /// it, over some of its columns; with `any_height`, any body there, upright or not.
-  static bool upright_on(const cv::Rect2d& other, const cv::Rect2d& box, double h,
-                         bool any_height = false) {
+  /// Upright for someone `h` tall: tall enough, and taller than wide.
+  static bool upright(const cv::Rect2d& b, double h) {
+    return b.height >= 0.4 * h && b.height >= 1.2 * b.width;
+  }
+
+  /// `other`'s bottom lies on the candidate's far part or just behind it, over some of its
+  /// columns, for someone `h` tall.
+  static bool rests_on(const cv::Rect2d& other, const cv::Rect2d& box, double h) {
     const double bottom = other.y + other.height;
-    const bool upright = other.height >= 0.4 * h && other.height >= 1.2 * other.width;
-    const bool on_top = bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h;
-    return (any_height || upright) && on_top && shares_columns(other, box);
+    return bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h &&
+           shares_columns(other, box);
   }
 
   static bool shares_columns(const cv::Rect2d& a, const cv::Rect2d& b) {
