@@ -220,9 +220,9 @@ class PersonOnGroundRule final : public SituationRule {
     // person standing: an upright shape rising well above the candidate and reaching down
     // into it, its feet and shadow included.
     for (const perceive::Blob& b : scene.static_objects) {
-      const bool upright = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
+      const bool rises_above = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
       const bool reaches_in = b.box.y + b.box.height >= box.y + 0.5 * box.height;
-      if (upright && reaches_in && shares_columns(b.box, box)) return {true, std::nullopt};
+      if (rises_above && reaches_in && shares_columns(b.box, box)) return {true, std::nullopt};
     }
     return {};
   }
