@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "rules/rules_impl.hpp"
@@ -102,22 +103,24 @@ class IntrusionRule final : public SituationRule {
     for (const LineGeometry* l : geometry_.lines_for(rule_)) {
       const Point along = l->b - l->a;
       const double length = cv::norm(along);
-      // Only along the segment itself: passing beyond its ends is not crossing it.
-      const double u = (t.foot - l->a).dot(along) / (length * length);
-      if (u < 0 || u > 1) continue;
+      LineSide& s = sides_[{l->id, t.id}];
+      // A crossing is a step through the segment itself: feet that pass round one of its
+      // ends are on both sides of its course without ever having crossed it.
+      if (s.last_foot && segments_intersect(*s.last_foot, t.foot, l->a, l->b)) s.through = true;
+      s.last_foot = t.foot;
       const double signed_distance = along.cross(t.foot - l->a) / length;
       const int side = signed_distance > margin ? 1 : (signed_distance < -margin ? -1 : 0);
       if (side == 0) continue;
-      int& previous = sides_[{l->id, t.id}];
-      if (previous != 0 && previous != side) {
-        // Crossed from `previous` to `side`: the motion across the line is along the normal
+      if (s.side != 0 && s.side != side && s.through) {
+        // Crossed from `s.side` to `side`: the motion across the line is along the normal
         // pointing to `side`.
         const Point normal = Point(-along.y, along.x) * (side / length);
         // Light on the ground crosses lines as it crosses zones: only an upright shape counts.
         if ((!l->direction || normal.dot(*l->direction) > 0) && upright_.contains(t.id))
           last_crossing_[l->id] = {scene.t, t.box, t.id};
       }
-      previous = side;
+      s.side = side;
+      s.through = false;
     }
   }
 
@@ -135,7 +138,13 @@ class IntrusionRule final : public SituationRule {
     track::TrackId track = 0;
   };
   std::map<std::string, Crossing> last_crossing_;
-  std::map<std::pair<std::string, track::TrackId>, int> sides_;  ///< last side beyond the margin
+  /// Where a track stands with respect to a line.
+  struct LineSide {
+    int side = 0;                    ///< last side beyond the margin, -1 or 1; 0 before any
+    bool through = false;            ///< a step went through the segment since that side was seen
+    std::optional<Point> last_foot;  ///< foot at the latest measured frame
+  };
+  std::map<std::pair<std::string, track::TrackId>, LineSide> sides_;
   std::set<track::TrackId> upright_;  ///< live tracks seen taller than wide
 };
 
