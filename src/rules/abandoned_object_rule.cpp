@@ -34,7 +34,8 @@ constexpr double kLyingWidth = 0.6;
 constexpr double kShadowHoldsObject = 0.8;
 /// ... and rising at most this much (standing heights) above it is the object in its shadow,
 constexpr double kShadowRiseOverObject = 0.2;
-/// ... once the object was seen on its own this long (s).
+/// ... once the object is known: seen on its own this long (s). Only a known object is
+/// reported left.
 constexpr double kKnownObjectS = 5.0;
 /// Sightings further apart than this (s) count as this much: the object was hidden between.
 constexpr double kMaxGapS = 1.0;
@@ -101,7 +102,11 @@ class AbandonedObjectRule final : public SituationRule {
       spdlog::trace("object {} t={:.1f} x={:.0f} y={:.0f} owner={} unattended_since={:.1f}", o.id,
                     scene.t, o.box.x, o.box.y, o.owner ? static_cast<long>(*o.owner) : -1L,
                     o.unattended_since.value_or(-1));
-      if (has_owner(o) && o.unattended_since && o.last_seen == scene.t) {
+      // A shape seen on its own for only a frame now and then (passers-by pausing on the
+      // same spot, light on the paving) is no object left there, however long ago it first
+      // showed: it must have been seen long enough to be known.
+      if (has_owner(o) && o.unattended_since && o.last_seen == scene.t &&
+          o.alone_s >= kKnownObjectS) {
         // With a detector: a bag confirms; a person there (curled up, sitting on the ground)
         // is not an object; nothing seen leaves the classical decision. Asked while the
         // unattended time runs, so that the answer is there when it ends.
