@@ -38,8 +38,7 @@ class IntrusionRule final : public SituationRule {
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
       if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
       // Cut by the frame, a wide shape (a cloud's shadow coming into view) can look upright.
-      if (t.box.height >= t.box.width && !touches_border(t.box, scene.source_size) &&
-          !touches_border(measured_box(scene, t), scene.source_size)) {
+      if (t.box.height >= t.box.width && !cut_by_frame(scene, t)) {
         upright_.insert(t.id);
       }
       for (const ZoneGeometry* z : zones) {

@@ -100,10 +100,7 @@ class PersonOnGroundRule final : public SituationRule {
       }
       if (!allowed(t.foot)) continue;
       // The frame cuts a shape at its border: its outline says nothing of a posture.
-      if (touches_border(t.box, scene.source_size) ||
-          touches_border(measured_box(scene, t), scene.source_size)) {
-        continue;
-      }
+      if (cut_by_frame(scene, t)) continue;
       // Something that was person-tall: the track itself, or a standing person just there.
       // Once vouched for, a track stays a person: the standing memory is short.
       if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);

@@ -117,6 +117,11 @@ bool touches_border(const cv::Rect2d& box, cv::Size image) {
          box.y + box.height >= image.height - kBorderPx;
 }
 
+bool cut_by_frame(const Scene& scene, const track::Track& t) {
+  return touches_border(t.box, scene.source_size) ||
+         touches_border(measured_box(scene, t), scene.source_size);
+}
+
 bool is_gone(const Scene& scene, track::TrackId id) {
   return std::none_of(scene.tracks.begin(), scene.tracks.end(),
                       [&](const track::Track& t) { return t.id == id; });

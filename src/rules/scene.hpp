@@ -96,6 +96,9 @@ cv::Rect2d measured_box(const Scene& scene, const track::Track& t);
 /// True when `box` (source pixels) reaches within a few pixels of the image border: the
 /// frame cuts it, so its size and shape say nothing, and people walk in and out there.
 bool touches_border(const cv::Rect2d& box, cv::Size image);
+/// True when the frame cuts the track's shape: its filtered box or this frame's measured one
+/// touches the border. Such a shape's outline and motion are the frame's, not the object's.
+bool cut_by_frame(const Scene& scene, const track::Track& t);
 
 /// True when no track of this frame has the id. Ids never come back, so what a rule keeps
 /// per track can be forgotten once its track is gone.

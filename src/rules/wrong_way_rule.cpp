@@ -41,10 +41,7 @@ class WrongWayRule final : public SituationRule {
         // A shape the frame cuts moves as the frame reveals it, not as it walks: a walker at
         // the edge of the view joined to a cloud's shadow coming in beside them was a box
         // whose feet ran down the walkway.
-        if (touches_border(t.box, scene.source_size) ||
-            touches_border(measured_box(scene, t), scene.source_size)) {
-          continue;
-        }
+        if (cut_by_frame(scene, t)) continue;
         // The most recent stretch of min_displacement_m: where the person is heading now,
         // not where they came from (a walker turning into the zone).
         const track::TrajectoryPoint& end = t.trajectory.back();
