@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <set>
 
 #include "rules/rules_impl.hpp"
@@ -103,10 +102,12 @@ class IntrusionRule final : public SituationRule {
       const Point along = l->b - l->a;
       const double length = cv::norm(along);
       LineSide& s = sides_[{l->id, t.id}];
-      // A crossing is a step through the segment itself: feet that pass round one of its
+      // A crossing is a step through the segment itself, from the previous measured foot
+      // (the trajectory's last but one point) to this one: feet that pass round one of its
       // ends are on both sides of its course without ever having crossed it.
-      if (s.last_foot && segments_intersect(*s.last_foot, t.foot, l->a, l->b)) s.through = true;
-      s.last_foot = t.foot;
+      const auto& path = t.trajectory;
+      if (path.size() >= 2 && segments_intersect(path[path.size() - 2].foot, t.foot, l->a, l->b))
+        s.through = true;
       const double signed_distance = along.cross(t.foot - l->a) / length;
       const int side = signed_distance > margin ? 1 : (signed_distance < -margin ? -1 : 0);
       if (side == 0) continue;
@@ -139,9 +140,8 @@ class IntrusionRule final : public SituationRule {
   std::map<std::string, Crossing> last_crossing_;
   /// Where a track stands with respect to a line.
   struct LineSide {
-    int side = 0;                    ///< last side beyond the margin, -1 or 1; 0 before any
-    bool through = false;            ///< a step went through the segment since that side was seen
-    std::optional<Point> last_foot;  ///< foot at the latest measured frame
+    int side = 0;          ///< last side beyond the margin, -1 or 1; 0 before any
+    bool through = false;  ///< a step went through the segment since that side was seen
   };
   std::map<std::pair<std::string, track::TrackId>, LineSide> sides_;
   std::set<track::TrackId> upright_;  ///< live tracks seen taller than wide

@@ -94,8 +94,8 @@ class PersonOnGroundRule final : public SituationRule {
         tallest = std::max(tallest, t.box.height / expected);
       // Standing, or at least upright (a walker dressed like the ground shows only a torso),
       // or walking: a walker's shadow or swinging arms can make the shape wide.
-      if (t.box.height >= 0.4 * expected &&
-          (t.box.height >= 1.2 * t.box.width || speed >= kWalkingSpeedMS)) {
+      if (upright(t.box, expected) ||
+          (t.box.height >= 0.4 * expected && speed >= kWalkingSpeedMS)) {
         standing_.emplace_back(scene.t, t.box);
       }
       if (!allowed(t.foot)) continue;
