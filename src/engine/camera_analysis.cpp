@@ -173,10 +173,24 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
     drop_lighting(frame.bgr, slow_background, strict_still);
   }
   cv::Mat foreground = masks.moving_area.clone();
+  const cv::Rect image(0, 0, foreground.cols, foreground.rows);
+  std::vector<cv::Rect> static_places;
   for (const auto& b : one_static_map ? still : strict_still) {
-    const cv::Rect r = to_analysis(b.box) & cv::Rect(0, 0, foreground.cols, foreground.rows);
-    foreground(r) |= masks.slow_area(r);
+    static_places.push_back(to_analysis(b.box) & image);
+    foreground(static_places.back()) |= masks.slow_area(static_places.back());
   }
+  // The same, with the places where static shapes were in the last seconds: someone who has
+  // just stopped in a forming crowd falls in and out of the static map as they sway, until
+  // the fast model has absorbed them. What the slow model holds there now still counts, so
+  // they stay counted; someone who has left is no longer in the slow model's foreground.
+  std::erase_if(recent_static_,
+                [&](const auto& place) { return frame.pts_s - place.second > kRecentStaticS; });
+  cv::Mat foreground_held = foreground;
+  if (!recent_static_.empty()) {
+    foreground_held = foreground.clone();
+    for (const auto& [r, t] : recent_static_) foreground_held(r) |= masks.slow_area(r);
+  }
+  for (const cv::Rect& r : static_places) recent_static_.emplace_back(r, frame.pts_s);
   // Ghosts (the slow model learned someone who has since left) are no object for the rules.
   std::erase_if(still, [&](const perceive::Blob& b) {
     return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
@@ -214,6 +228,7 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   scene.flows = flows;
   scene.fire = fire;
   scene.foreground = &foreground;
+  scene.foreground_held = &foreground_held;
   scene.to_source = to_source_;
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change || masks.warming_up;

@@ -87,6 +87,10 @@ class CameraAnalysis {
   std::vector<cv::Rect2d> persons_;
   std::chrono::system_clock::time_point frame_wall_;
   StageTimes times_;
+  /// Places (analysis pixels) of the static shapes the area measures counted, and when.
+  std::vector<std::pair<cv::Rect, double>> recent_static_;
+  /// How long a static shape's place stays counted after it was last seen.
+  static constexpr double kRecentStaticS = 2.0;
 };
 
 }  // namespace vigie::engine

@@ -4,7 +4,9 @@
 // coverage model of randomly placed silhouettes, c = 1 - exp(-n a / R), is inverted instead:
 // n = -(R / a) ln(1 - c), where each pixel is weighted by the expected silhouette area a at
 // its place so near and far people count alike. Standing crowds stay counted: the foreground
-// used includes what the slow model holds where a static shape is.
+// used includes what the slow model holds where a static shape is, or was in the last
+// seconds (the held reading); the strict reading, without those recent places, confirms an
+// alert before it is raised (docs/rules.md).
 //
 // With a detector, the zone's people are also counted from time to time. Each detection is a
 // person, so the count is a floor under the area estimate; and at low coverage, where people
@@ -13,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -50,41 +53,73 @@ class DensityRule final : public SituationRule {
     double count_asked_t = -1e9;
     std::optional<int> count;  ///< persons the detector saw standing in the zone
     double count_t = 0;        ///< when
+    /// The strict reading's frames of the last kStrictConfirmS: time, at the alert level.
+    std::deque<std::pair<double, bool>> strict_recent;
   };
 
+  /// Before an alert, the strict reading confirms the held one over this many seconds.
+  static constexpr double kStrictConfirmS = 2.0;
   /// Coverage above this is treated as this: beyond it the model only amplifies noise.
   static constexpr double kMaxCoverage = 0.97;
 
   void detect(const Scene& scene) override {
     if (scene.foreground == nullptr || scene.foreground->empty()) return;
+    const cv::Mat& held_fg =
+        scene.foreground_held != nullptr ? *scene.foreground_held : *scene.foreground;
     for (const ZoneGeometry* z : geometry_.zones_for(rule_)) {
       ZoneModel& m = model(scene, *z);
       if (m.area_m2 <= 0 || m.capacity <= 0) continue;
-      cv::Mat fg;
-      scene.foreground->convertTo(fg, CV_32F, 1.0 / 255.0);
-      const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
-      const double estimate = -m.capacity * std::log(1.0 - coverage);
-      Persons persons{estimate, false};
+      const Reading strict = read(m, *scene.foreground);
+      const Reading held = &held_fg == scene.foreground ? strict : read(m, held_fg);
+      std::optional<int> count;
       if (scene.detector != nullptr)
-        persons = refine(scene, *scene.detector, *z, m, coverage, estimate);
+        count = recount(scene, *scene.detector, *z, m, strict.estimate);
+      const Persons persons = with_count(held, count);
       const double density = persons.n / m.area_m2;
+      const double strict_density = with_count(strict, count).n / m.area_m2;
       spdlog::trace(
           "density {} t={:.1f} coverage={:.2f} persons={:.1f} area={:.1f} m2 density={:.2f} "
-          "count={}",
-          z->id, scene.t, coverage, persons.n, m.area_m2, density, m.count.value_or(-1));
+          "strict={:.2f} count={}",
+          z->id, scene.t, held.coverage, persons.n, m.area_m2, density, strict_density,
+          count.value_or(-1));
+      // The strict reading's recent frames: at the alert level or not.
+      m.strict_recent.emplace_back(scene.t, strict_density >= rule_.alert_per_m2);
+      while (scene.t - m.strict_recent.front().first > kStrictConfirmS + 1e-6)
+        m.strict_recent.pop_front();
+      const auto at_level = std::count_if(m.strict_recent.begin(), m.strict_recent.end(),
+                                          [](const auto& f) { return f.second; });
+      const bool strict_holds = 2 * static_cast<std::size_t>(at_level) >= m.strict_recent.size();
       // Hysteresis: an alert is raised once the density has stayed above the alert level
       // for the inertia, and stays until the density falls below the level halfway down to
       // the warning level. Before the alert, only the alert level counts: a reading that
       // touched it once and hovered below would otherwise raise an alert after the inertia.
+      // The density read with recent static places held reads a forming crowd whole, but
+      // where people are tall in the image compared with the zone's depth it can fill the
+      // body region before the crowd is there; so the alert is raised only while the strict
+      // reading, which lags a forming crowd but does not run ahead of it, is at the alert
+      // level in at least half the frames of the last kStrictConfirmS.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
       if (density >= (is_open(z->id) ? stay : rule_.alert_per_m2)) {
         report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),
                bounding_box(z->polygon),
                fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density,
                            persons.n, m.area_m2, persons.counted ? ", detector count" : ""),
-               persons.counted ? scene.detector->model_hash() : std::string());
+               persons.counted ? scene.detector->model_hash() : std::string(), strict_holds);
       }
     }
+  }
+
+  /// One area estimate of the zone's people.
+  struct Reading {
+    double coverage = 0;  ///< of the body region, weighted, capped at kMaxCoverage
+    double estimate = 0;  ///< persons
+  };
+
+  static Reading read(const ZoneModel& m, const cv::Mat& foreground) {
+    cv::Mat fg;
+    foreground.convertTo(fg, CV_32F, 1.0 / 255.0);
+    const double coverage = std::min(kMaxCoverage, fg.dot(m.weight) / m.capacity);
+    return {coverage, -m.capacity * std::log(1.0 - coverage)};
   }
 
   struct Persons {
@@ -92,10 +127,18 @@ class DensityRule final : public SituationRule {
     bool counted = false;  ///< n came from the detector's count
   };
 
+  /// The persons to use, given an area reading and the detector's latest count (if any).
+  static Persons with_count(const Reading& r, std::optional<int> count) {
+    if (!count) return {r.estimate, false};
+    const auto n = static_cast<double>(*count);
+    if (r.coverage < kCountableCoverage) return {n, true};
+    return n > r.estimate ? Persons{n, true} : Persons{r.estimate, false};
+  }
+
   /// The detector's part: asks for a count of the zone every recheck_s while anyone may be
-  /// there, and returns the persons to use, given the area estimate.
-  static Persons refine(const Scene& scene, DetectorLink& link, const ZoneGeometry& z, ZoneModel& m,
-                        double coverage, double estimate) {
+  /// there, and returns its latest count while it is fresh.
+  static std::optional<int> recount(const Scene& scene, DetectorLink& link, const ZoneGeometry& z,
+                                    ZoneModel& m, double estimate) {
     const DetectorPolicy& policy = link.policy();
     const bool anyone = estimate >= 0.5 || m.count.value_or(0) > 0;
     // Asked before fresh() is read: in synchronous mode the answer comes back at once.
@@ -115,12 +158,8 @@ class DensityRule final : public SituationRule {
           }));
       m.count_t = a.t;
     }
-    if (!m.count || scene.t - m.count_t > policy.recheck_s + policy.confirm_timeout_s) {
-      return {estimate, false};
-    }
-    const auto count = static_cast<double>(*m.count);
-    if (coverage < kCountableCoverage) return {count, true};
-    return count > estimate ? Persons{count, true} : Persons{estimate, false};
+    if (!m.count || scene.t - m.count_t > policy.recheck_s + policy.confirm_timeout_s) return {};
+    return m.count;
   }
 
   ZoneModel& model(const Scene& scene, const ZoneGeometry& z) {

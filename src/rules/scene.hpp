@@ -31,6 +31,9 @@ struct Scene {
   std::span<const perceive::ZoneFlow> flows;
   std::span<const perceive::FireCandidate> fire;
   const cv::Mat* foreground = nullptr;  ///< moving or static foreground, analysis size
+  /// The same, with what the slow model holds where static shapes were in the last seconds:
+  /// people who have just stopped stay counted while they sway. Null: `foreground`.
+  const cv::Mat* foreground_held = nullptr;
   double to_source = 1.0;               ///< analysis pixels -> source pixels
   const perceive::PersonScale* scale = nullptr;
   bool illumination_change = false;  ///< a global lighting step: masks are empty this frame

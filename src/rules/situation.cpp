@@ -34,7 +34,7 @@ void SituationTracker::observe(const std::string& key, const std::string& zone, 
     sink_(*s.alert, AlertChange::kUpdated);
     return;
   }
-  if (t - s.first_true < config_.inertia_s) return;
+  if (!e.may_raise || t - s.first_true < config_.inertia_s) return;
   if (auto cd = cooldown_until_.find(key); cd != cooldown_until_.end() && t < cd->second) return;
   Alert a;
   a.id = fmt::format("{}-{}-{}", camera_, to_string(type_), ++sequence_);

@@ -23,8 +23,11 @@ struct HygieneConfig {
 struct Evidence {
   double score = 0;
   cv::Rect2d region;
-  std::string detail;  ///< shown to the operator; the latest one wins
+  std::string detail{};      ///< shown to the operator; the latest one wins
   std::string model_hash{};  ///< the detector model that confirmed it; empty: none
+  /// False: the condition holds and its inertia runs, but no alert may be raised on this
+  /// frame, as something the rule asks for besides it has yet to hold.
+  bool may_raise = true;
 };
 
 /// Receives raised, updated and ended alerts.

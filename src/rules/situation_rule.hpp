@@ -28,13 +28,17 @@ class SituationRule : public Rule {
   /// Reports, through report(), every situation whose condition holds in this frame.
   virtual void detect(const Scene& scene) = 0;
 
+  /// `may_raise`: false while something besides the condition has yet to hold before an
+  /// alert (Evidence::may_raise).
   void report(const std::string& key, const std::string& zone, const Scene& scene, double score,
-              const cv::Rect2d& region, std::string detail = {}, std::string model_hash = {}) {
+              const cv::Rect2d& region, std::string detail = {}, std::string model_hash = {},
+              bool may_raise = true) {
     situations_.observe(key, zone, scene.t,
                         {.score = score,
                          .region = region,
                          .detail = std::move(detail),
-                         .model_hash = std::move(model_hash)});
+                         .model_hash = std::move(model_hash),
+                         .may_raise = may_raise});
   }
 
   /// What the detector's verdict lets a rule do with a candidate (docs/detector.md).

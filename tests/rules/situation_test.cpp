@@ -44,6 +44,22 @@ TEST(SituationTrackerTest, InertiaThenOneAlertUpdatedNotRepeated) {
   EXPECT_NEAR(a.start_s, 1.0, 0.21);
 }
 
+TEST(SituationTrackerTest, HeldBackWhileItMayNotRaiseWithoutRestartingTheInertia) {
+  Recorder r;
+  SituationTracker s({.inertia_s = 1.0, .clear_s = 2.0, .cooldown_s = 10.0}, EventType::kDensity,
+                     "cam", r.sink());
+  // The condition holds from 0 s; what else the rule asks for holds only from 3 s.
+  for (double t = 0; t < 5; t += 0.2) {
+    s.observe("z", "z", t, {.score = 0.8, .region = {1, 2, 3, 4}, .may_raise = t >= 3.0 - 1e-9});
+    s.end_frame(t);
+    if (t < 2.9) {
+      ASSERT_EQ(r.count(AlertChange::kRaised), 0) << "held back at " << t;
+    }
+  }
+  ASSERT_EQ(r.count(AlertChange::kRaised), 1);
+  EXPECT_NEAR(r.events.front().first.start_s, 3.0, 0.01) << "the inertia ran meanwhile";
+}
+
 TEST(SituationTrackerTest, ShortGapsDoNotSplitASituation) {
   Recorder r;
   SituationTracker s({.inertia_s = 0.4, .clear_s = 2.0, .cooldown_s = 10.0}, EventType::kFire,
