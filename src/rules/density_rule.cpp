@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <map>
 #include <optional>
 
@@ -53,12 +52,13 @@ class DensityRule final : public SituationRule {
     double count_asked_t = -1e9;
     std::optional<int> count;  ///< persons the detector saw standing in the zone
     double count_t = 0;        ///< when
-    /// The strict reading's frames of the last kStrictConfirmS: time, at the alert level.
-    std::deque<std::pair<double, bool>> strict_recent;
+    double strict_since = 0;   ///< since when the strict reading is at the alert level
+    double strict_last = -1e9;  ///< when it last was
   };
 
-  /// Before an alert, the strict reading confirms the held one over this many seconds.
-  static constexpr double kStrictConfirmS = 2.0;
+  /// Before an alert, the strict reading must have stayed at the alert level for this share
+  /// of the inertia the held reading stays there.
+  static constexpr double kStrictShareOfInertia = 0.5;
   /// Coverage above this is treated as this: beyond it the model only amplifies noise.
   static constexpr double kMaxCoverage = 0.97;
 
@@ -82,13 +82,14 @@ class DensityRule final : public SituationRule {
           "strict={:.2f} count={}",
           z->id, scene.t, held.coverage, persons.n, m.area_m2, density, strict_density,
           count.value_or(-1));
-      // The strict reading's recent frames: at the alert level or not.
-      m.strict_recent.emplace_back(scene.t, strict_density >= rule_.alert_per_m2);
-      while (scene.t - m.strict_recent.front().first > kStrictConfirmS + 1e-6)
-        m.strict_recent.pop_front();
-      const auto at_level = std::count_if(m.strict_recent.begin(), m.strict_recent.end(),
-                                          [](const auto& f) { return f.second; });
-      const bool strict_holds = 2 * static_cast<std::size_t>(at_level) >= m.strict_recent.size();
+      // Since when the strict reading is at the alert level, gaps the inertia tolerates aside.
+      const double gap = inertia_gap_s(rule_.inertia_s);
+      if (strict_density >= rule_.alert_per_m2) {
+        if (scene.t - m.strict_last >= gap) m.strict_since = scene.t;
+        m.strict_last = scene.t;
+      }
+      const bool strict_holds = strict_density >= rule_.alert_per_m2 &&
+                                scene.t - m.strict_since >= kStrictShareOfInertia * rule_.inertia_s;
       // Hysteresis: an alert is raised once the density has stayed above the alert level
       // for the inertia, and stays until the density falls below the level halfway down to
       // the warning level. Before the alert, only the alert level counts: a reading that
@@ -96,8 +97,8 @@ class DensityRule final : public SituationRule {
       // The density read with recent static places held reads a forming crowd whole, but
       // where people are tall in the image compared with the zone's depth it can fill the
       // body region before the crowd is there; so the alert is raised only while the strict
-      // reading, which lags a forming crowd but does not run ahead of it, is at the alert
-      // level in at least half the frames of the last kStrictConfirmS.
+      // reading, which lags a forming crowd but does not run ahead of it, has also stayed
+      // at the alert level for half the inertia.
       const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
       if (density >= (is_open(z->id) ? stay : rule_.alert_per_m2)) {
         report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),

@@ -62,10 +62,10 @@ void SituationTracker::end_frame(double t) {
       ++it;
       continue;
     }
-    // Before an alert the condition must hold throughout the inertia, gaps shorter than a
-    // quarter of it (at least 0.5 s: two frames at 5 fps) aside, or a flickering estimate
-    // would add up to an alert; after it, clear_s decides when the situation is over.
-    const double grace = s.alert ? config_.clear_s : std::max(0.5, config_.inertia_s / 4);
+    // Before an alert the condition must hold throughout the inertia, short gaps aside, or a
+    // flickering estimate would add up to an alert; after it, clear_s decides when the
+    // situation is over.
+    const double grace = s.alert ? config_.clear_s : inertia_gap_s(config_.inertia_s);
     if (t - s.last_true < grace) {
       ++it;
       continue;

@@ -4,6 +4,7 @@
 // the situation ends only after the condition has been false for a while (hysteresis),
 // and the same zone and type stay quiet for a cooldown after an alert.
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -18,6 +19,12 @@ struct HygieneConfig {
   double clear_s = 3.0;      ///< ... and is false this long before the situation ends
   double cooldown_s = 30.0;  ///< after an end, no new alert for the same key before this
 };
+
+/// Before an alert, gaps in the condition shorter than this do not restart the inertia: a
+/// quarter of it, and at least 0.5 s (two frames at 5 fps).
+inline double inertia_gap_s(double inertia_s) {
+  return std::max(0.5, inertia_s / 4);
+}
 
 /// One rule's evidence for one frame about one situation key.
 struct Evidence {
