@@ -82,7 +82,8 @@ class DensityRule final : public SituationRule {
           "strict={:.2f} count={}",
           z->id, scene.t, held.coverage, persons.n, m.area_m2, density, strict_density,
           count.value_or(-1));
-      // Since when the strict reading is at the alert level, gaps the inertia tolerates aside.
+      // Since when the strict reading is at the alert level: a gap as long as the inertia's
+      // tolerance restarts it when the reading comes back.
       const double gap = inertia_gap_s(rule_.inertia_s);
       if (strict_density >= rule_.alert_per_m2) {
         if (scene.t - m.strict_last >= gap) m.strict_since = scene.t;

@@ -250,7 +250,6 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     }
     cv::Mat foreground = cv::Mat::zeros(source.height / 2, source.width / 2, CV_8U);
     cv::Mat foreground_held = foreground.clone();
-    bool any_held = false;
     for (const Timed& s : fg_specs) {
       if (!s.active(t)) continue;
       const cv::Rect2d b = s.box_at(t);
@@ -258,7 +257,6 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
                        static_cast<int>(b.width / to_source),
                        static_cast<int>(b.height / to_source));
       const bool held_only = s.node["held"] && s.node["held"].as<bool>();
-      any_held = any_held || held_only;
       if (!held_only) cv::rectangle(foreground, r, 255, cv::FILLED);
       cv::rectangle(foreground_held, r, 255, cv::FILLED);
     }
@@ -271,7 +269,7 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
     scene.flows = flows;
     scene.fire = fire;
     scene.foreground = &foreground;
-    if (any_held) scene.foreground_held = &foreground_held;
+    scene.foreground_held = &foreground_held;
     scene.to_source = to_source;
     scene.scale = &scale;
     if (link) {
