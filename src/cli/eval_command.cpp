@@ -13,6 +13,7 @@
 #include "config/loader.hpp"
 #include "engine/clip_runner.hpp"
 #include "eval/metrics.hpp"
+#include "eval/privacy_leaks.hpp"
 #include "eval/progress.hpp"
 #include "eval/report.hpp"
 #include "eval/truth.hpp"
@@ -183,6 +184,8 @@ int evaluate(const Options& o) {
 
   eval::ProgressBar bar(stderr, static_cast<int>(jobs.size()), !o.quiet);
   run_options.workers = o.workers;
+  run_options.keep_privacy = std::any_of(clips.begin(), clips.end(),
+                                         [](const Clip& c) { return !c.truth.persons.empty(); });
   run_options.on_done = [&](std::size_t done, std::size_t, const std::string& name) {
     bar.update(static_cast<int>(done), name);
   };
@@ -215,6 +218,20 @@ int evaluate(const Options& o) {
     frames += run.health.frames_analysed;
     inputs.push_back(std::move(in));
   }
+  // The leak measure, on clips whose truth has every person's box.
+  std::vector<eval::PrivacyCheck> privacy;
+  const config::AlertsConfig alert_defaults;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    if (clips[i].truth.persons.empty()) continue;
+    eval::PrivacyCheckInput in;
+    in.clip = clips[i].camera.name;
+    in.truth = &clips[i].truth;
+    in.history = &runs[i].privacy;
+    for (const auto& rec : runs[i].alerts) in.alerts.push_back(rec.alert);
+    in.evidence.clip_before_s = alert_defaults.evidence_before_s;
+    in.evidence.clip_after_s = alert_defaults.evidence_after_s;
+    privacy.push_back(eval::check_privacy(in));
+  }
   auto evaluation = eval::evaluate(std::move(inputs));
   if (!evaluation.is_ok()) {
     std::fprintf(stderr, "eval: %s\n", evaluation.status().message().c_str());
@@ -223,6 +240,7 @@ int evaluate(const Options& o) {
   std::fputs(eval::format_table(*evaluation).c_str(), stdout);
   std::printf("%zu clips, %.2f camera-hours, %llu frames analysed in %.1f s\n", clips.size(),
               evaluation->camera_hours, static_cast<unsigned long long>(frames), wall);
+  if (!privacy.empty()) std::fputs(eval::format_privacy(privacy).c_str(), stdout);
   if (const auto& st = all.stages; st.frames > 0) {
     const double n = static_cast<double>(st.frames);
     std::printf(
@@ -251,9 +269,14 @@ int evaluate(const Options& o) {
                 confirmed, alerts);
   }
   if (!o.json_file.empty()) {
-    std::ofstream(o.json_file) << eval::to_json(*evaluation).dump(2) << "\n";
+    nlohmann::ordered_json report = eval::to_json(*evaluation);
+    if (!privacy.empty()) report["privacy"] = eval::privacy_to_json(privacy);
+    std::ofstream(o.json_file) << report.dump(2) << "\n";
   }
-  if (!o.html_file.empty()) std::ofstream(o.html_file) << eval::render_html(*evaluation);
+  if (!o.html_file.empty()) {
+    std::ofstream(o.html_file) << eval::render_html(*evaluation, "vigie evaluation",
+                                                    privacy.empty() ? nullptr : &privacy);
+  }
   return 0;
 }
 

@@ -124,6 +124,52 @@ void CameraAnalysis::drop_lighting(const cv::Mat& frame, const cv::Mat& backgrou
   });
 }
 
+void CameraAnalysis::update_privacy(const Frame& frame, const perceive::ForegroundMasks& masks,
+                                    const std::vector<track::Track>& tracks,
+                                    const std::vector<perceive::Blob>& moving,
+                                    const std::vector<perceive::Blob>& still) {
+  // The privacy map hides every region that changed; the boxes add what the analysis took
+  // for a person or an object, since a box reaches parts of a body the masks missed.
+  std::vector<cv::Rect> boxes;
+  privacy_.persons.clear();
+  auto believed_person = [&](const cv::Rect2d& box) {
+    privacy_.persons.push_back(box);
+    boxes.push_back(to_analysis(box));
+  };
+  for (const auto& t : tracks) {
+    // A track that walked is someone: inside an alert's subject it is still hidden. A
+    // flame's flicker or a bag's shape is tracked too, but does not travel.
+    const bool walked = t.trajectory.size() >= 2 &&
+                        cv::norm(t.trajectory.back().foot - t.trajectory.front().foot) >
+                            0.5 * t.box.height;
+    if (walked) {
+      believed_person(t.box);
+    } else {
+      boxes.push_back(to_analysis(t.box));
+    }
+  }
+  for (const auto& b : moving) boxes.push_back(to_analysis(b.box));
+  for (const auto& b : still) boxes.push_back(to_analysis(b.box));
+  if (link_) {
+    for (const auto& a : link_->fresh()) {
+      for (const auto& d : a.found) {
+        if (d.role == perceive::DetectionRole::kPerson) believed_person(d.box);
+      }
+    }
+  }
+  const perceive::PrivacyRegions regions = privacy_map_.update(frame.bgr, masks, boxes, frame.pts_s);
+  privacy_.pts_s = frame.pts_s;
+  privacy_.boxes.clear();
+  if (regions.whole_frame) {
+    privacy_.boxes.emplace_back(0, 0, frame.source_width, frame.source_height);
+    return;
+  }
+  for (const cv::Rect& r : regions.regions) {
+    privacy_.boxes.emplace_back(r.x * to_source_, r.y * to_source_, r.width * to_source_,
+                                r.height * to_source_);
+  }
+}
+
 void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allowed) {
   if (!built_) build(frame);
   frame_wall_ = frame.wall;
@@ -246,19 +292,7 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   current_ = nullptr;
   times_.rules_ms += ms_since(start);
 
-  // Everything that may be a person is hidden in stored evidence: tracks, and moving and
-  // static shapes (a person sitting still is a static shape). Hiding too much is the safe side.
-  persons_.clear();
-  for (const auto& t : tracks) persons_.push_back(t.box);
-  for (const auto& b : moving) persons_.push_back(b.box);
-  for (const auto& b : still) persons_.push_back(b.box);
-  if (link_) {
-    for (const auto& a : link_->fresh()) {
-      for (const auto& d : a.found) {
-        if (d.role == perceive::DetectionRole::kPerson) persons_.push_back(d.box);
-      }
-    }
-  }
+  update_privacy(frame, masks, tracks, moving, still);
   ++times_.frames;
 }
 

@@ -11,13 +11,15 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "engine/detection_service.hpp"
 #include "core/frame.hpp"
+#include "engine/detection_service.hpp"
+#include "evidence/person_history.hpp"
 #include "perceive/background.hpp"
 #include "perceive/blobs.hpp"
 #include "perceive/fire.hpp"
 #include "perceive/flow.hpp"
 #include "perceive/person_scale.hpp"
+#include "perceive/privacy_map.hpp"
 #include "rules/rule.hpp"
 #include "track/tracker.hpp"
 
@@ -48,9 +50,9 @@ class CameraAnalysis {
 
   /// Analyses one frame. `allowed`: the event types that may be evaluated (null: all).
   void process(const Frame& frame, const std::set<EventType>* allowed = nullptr);
-  /// Boxes (source pixels) of everything that may be a person in the last processed frame,
-  /// for pixelating stored evidence.
-  [[nodiscard]] const std::vector<cv::Rect2d>& person_boxes() const { return persons_; }
+  /// What to hide in the last processed frame (source pixels): every region that may hold a
+  /// person, for the images that leave the node (evidence, the camera wall).
+  [[nodiscard]] const evidence::TimedBoxes& privacy() const { return privacy_; }
 
   /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
   [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
@@ -62,6 +64,11 @@ class CameraAnalysis {
   void build(const Frame& frame);
   /// Source-pixel box to analysis pixels.
   [[nodiscard]] cv::Rect to_analysis(const cv::Rect2d& box) const;
+  /// Folds the frame into the privacy map and sets privacy_.
+  void update_privacy(const Frame& frame, const perceive::ForegroundMasks& masks,
+                      const std::vector<track::Track>& tracks,
+                      const std::vector<perceive::Blob>& moving,
+                      const std::vector<perceive::Blob>& still);
   /// Removes the blobs whose content is the background's pattern under other light.
   void drop_lighting(const cv::Mat& frame, const cv::Mat& background,
                      std::vector<perceive::Blob>& blobs) const;
@@ -84,7 +91,8 @@ class CameraAnalysis {
   std::optional<track::Tracker> tracker_;
   rules::CameraGeometry geometry_;
   std::vector<std::pair<EventType, std::unique_ptr<rules::Rule>>> rules_;
-  std::vector<cv::Rect2d> persons_;
+  perceive::PrivacyMap privacy_map_;
+  evidence::TimedBoxes privacy_;
   std::chrono::system_clock::time_point frame_wall_;
   StageTimes times_;
   /// Places (analysis pixels) of the static shapes the area measures counted, and when.

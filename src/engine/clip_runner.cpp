@@ -45,6 +45,13 @@ ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& optio
         alerts[it->second].end_s = a.last_s;
       }
     };
+    if (options.keep_privacy) {
+      engine_options.on_persons = [&](const CameraId& camera, const evidence::TimedBoxes& boxes) {
+        const std::size_t clip = std::stoul(camera.substr(5));
+        std::lock_guard lock(mutex);
+        runs[clip].privacy.push_back(boxes);
+      };
+    }
     Engine engine(config, std::move(engine_options));
     engine.start();
     std::vector<bool> reported(last - first, false);

@@ -11,6 +11,7 @@
 #include "core/health.hpp"
 #include "engine/camera_analysis.hpp"
 #include "engine/detection_service.hpp"
+#include "evidence/person_history.hpp"
 
 namespace vigie::engine {
 
@@ -28,6 +29,8 @@ struct ClipAlertRecord {
 struct ClipRun {
   std::vector<ClipAlertRecord> alerts;
   CameraHealth health;  ///< at the end: frames decoded and analysed, state and reason
+  /// What each analysed frame hid, in order (only with ClipRunOptions::keep_privacy).
+  std::vector<evidence::TimedBoxes> privacy;
 };
 
 struct ClipRunOptions {
@@ -37,6 +40,8 @@ struct ClipRunOptions {
   std::function<void(std::size_t done, std::size_t total, const std::string& name)> on_done;
   /// The object detector every clip uses; null: none.
   std::shared_ptr<DetectionService> detection;
+  /// Keeps what each analysed frame hid (ClipRun::privacy), for the leak measure.
+  bool keep_privacy = false;
 };
 
 struct ClipRuns {

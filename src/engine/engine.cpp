@@ -74,7 +74,7 @@ Engine::Engine(const config::Config& config, EngineOptions options)
         } else {
           analysis->process(f);
         }
-        if (options_.on_persons) options_.on_persons(c.id, f.pts_s, analysis->person_boxes());
+        if (options_.on_persons) options_.on_persons(c.id, analysis->privacy());
         if (options_.on_frame) options_.on_frame(c, f);
       };
     }

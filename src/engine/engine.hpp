@@ -13,6 +13,7 @@
 #include "engine/camera_pipeline.hpp"
 #include "engine/detection_service.hpp"
 #include "engine/scheduler.hpp"
+#include "evidence/person_history.hpp"
 #include "govern/governance.hpp"
 #include "ingest/source.hpp"
 
@@ -34,9 +35,9 @@ struct EngineOptions {
   /// and only the permitted event types are evaluated. Empty: everything is allowed
   /// (evaluation on recorded clips).
   std::function<govern::Permit(const CameraId&)> permit;
-  /// Receives, after each analysed frame, the boxes (source pixels) of everything that may
-  /// be a person, for masking evidence. From worker threads.
-  std::function<void(const CameraId&, double pts_s, const std::vector<cv::Rect2d>&)> on_persons;
+  /// Receives, after each analysed frame, what to hide in it (CameraAnalysis::privacy()),
+  /// for the images that leave the node. From worker threads.
+  std::function<void(const CameraId&, const evidence::TimedBoxes&)> on_persons;
   const Clock* clock = nullptr;  ///< null: the system clock
   /// The object detector shared by the cameras. Null: made from the configuration's
   /// `detector` section when it has one (the constructor throws std::invalid_argument,

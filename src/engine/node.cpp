@@ -72,8 +72,8 @@ struct Node::Impl {
   struct LatestFrame {
     std::mutex mutex;
     cv::Mat bgr;
-    std::vector<cv::Rect2d> boxes;       // of bgr, source pixels
-    std::vector<cv::Rect2d> next_boxes;  // of the frame being analysed
+    evidence::TimedBoxes boxes;       // what to hide in bgr, source pixels
+    evidence::TimedBoxes next_boxes;  // of the frame being analysed
     int source_width = 0;
     int source_height = 0;
   };
@@ -349,7 +349,7 @@ struct Node::Impl {
     l.source_height = f.source_height;
   }
 
-  void keep_boxes(const CameraId& camera, const std::vector<cv::Rect2d>& boxes) {
+  void keep_boxes(const CameraId& camera, const evidence::TimedBoxes& boxes) {
     auto it = latest.find(camera);
     if (it == latest.end()) return;
     std::lock_guard lock(it->second->mutex);
@@ -365,7 +365,7 @@ struct Node::Impl {
       return Status(StatusCode::kFailedPrecondition, "not analysed: " + permit.why_not);
     }
     cv::Mat image;
-    std::vector<cv::Rect2d> boxes;
+    evidence::TimedBoxes boxes;
     int source_width = 0;
     {
       std::lock_guard lock(it->second->mutex);
@@ -376,8 +376,12 @@ struct Node::Impl {
     }
     // Boxes and masks are in source pixels; the kept frame is the analysis image.
     const double k = source_width > 0 ? image.cols / static_cast<double>(source_width) : 1.0;
-    for (auto& b : boxes) b = cv::Rect2d(b.x * k, b.y * k, b.width * k, b.height * k);
-    evidence::pixelate_boxes(image, boxes);
+    auto scale = [k](std::vector<cv::Rect2d> rects) {
+      for (auto& b : rects) b = cv::Rect2d(b.x * k, b.y * k, b.width * k, b.height * k);
+      return rects;
+    };
+    // No alert here, so no subject stays readable: everything that may be a person is hidden.
+    evidence::apply_privacy(image, {scale(boxes.boxes), scale(boxes.persons), {}});
     std::vector<std::vector<Point>> masks;
     if (auto c = engine->camera_config(id)) masks = c->privacy_masks;
     for (auto& m : masks) {
@@ -576,8 +580,8 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   eo.clock = &n.clock;
   eo.on_alert = [&n](const Alert& a, AlertChange c) { n.on_alert(a, c); };
   eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
-  eo.on_persons = [&n](const CameraId& camera, double pts, const std::vector<cv::Rect2d>& boxes) {
-    n.persons.at(camera)->add(pts, boxes);
+  eo.on_persons = [&n](const CameraId& camera, const evidence::TimedBoxes& boxes) {
+    n.persons.at(camera)->add(boxes);
     n.keep_boxes(camera, boxes);
   };
   eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -355,10 +356,16 @@ ordered_json to_json(const Evaluation& ev) {
   return {{"events", events}, {"clips", clips}};
 }
 
-std::string render_html(const Evaluation& ev, std::string_view title) {
+std::string render_html(const Evaluation& ev, std::string_view title,
+                        const std::vector<PrivacyCheck>* privacy) {
   std::string body;
   body += "<h2>Precision, recall and F1</h2>\n" + bars_svg(ev);
   body += "<h2>Time to detect</h2>\n" + ttd_svg(ev);
+  if (privacy != nullptr) {
+    body += "<h2>Persons left clear in evidence and wall images</h2>\n<pre>" +
+            html_escape(format_privacy(*privacy, std::numeric_limits<std::size_t>::max())) +
+            "</pre>\n";
+  }
   body += "<h2>Clips</h2>\n";
   for (const ClipResult& c : ev.clips) {
     body += fmt::format("<h3>{}</h3>\n", html_escape(clip_label(c)));

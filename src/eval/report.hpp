@@ -10,6 +10,7 @@
 #include "core/status.hpp"
 #include "eval/match.hpp"
 #include "eval/metrics.hpp"
+#include "eval/privacy_leaks.hpp"
 
 namespace vigie::eval {
 
@@ -35,6 +36,8 @@ Result<std::vector<ClipAlert>> alerts_from_json(const nlohmann::json& array,
 /// A self-contained HTML page (inline CSS and SVG, no script, no external resource): a bar
 /// chart of precision, recall and F1 per event type, the distribution of times to detect,
 /// and one timeline per clip of truth intervals against alert marks. `title` is escaped.
-std::string render_html(const Evaluation& evaluation, std::string_view title = "vigie evaluation");
+/// `privacy`, when given, adds the leak measure with every leak listed.
+std::string render_html(const Evaluation& evaluation, std::string_view title = "vigie evaluation",
+                        const std::vector<PrivacyCheck>* privacy = nullptr);
 
 }  // namespace vigie::eval

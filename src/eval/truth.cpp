@@ -1,5 +1,6 @@
 #include "eval/truth.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -100,6 +101,38 @@ Result<TruthEvent> parse_event(const json& node, const Fields& f, std::string_vi
   return event;
 }
 
+// "persons": [{"frame": 0, "t": 0.0, "boxes": [[x, y, w, h], ...]}, ...], by time.
+Result<std::vector<TruthPersons>> parse_persons(const json& node, const Fields& f) {
+  if (!node.is_array()) return f.error("persons", "must be a list");
+  std::vector<TruthPersons> out;
+  out.reserve(node.size());
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string field = fmt::format("persons[{}]", i);
+    const json& entry = node[i];
+    if (!entry.is_object()) return f.error(field, "must be an object");
+    if (Status s = f.known_keys(entry, field, {"frame", "t", "boxes"}); !s.is_ok()) return s;
+    TruthPersons p;
+    if (Status s = f.number(entry, "t", field + ".t", p.t_s); !s.is_ok()) return s;
+    if (!out.empty() && p.t_s < out.back().t_s) return f.error(field + ".t", "goes back in time");
+    const auto boxes = entry.find("boxes");
+    if (boxes == entry.end() || !boxes->is_array()) {
+      return f.error(field + ".boxes", "must be a list of [x, y, w, h]");
+    }
+    for (std::size_t b = 0; b < boxes->size(); ++b) {
+      const json& box = (*boxes)[b];
+      const std::string box_field = fmt::format("{}.boxes[{}]", field, b);
+      if (!box.is_array() || box.size() != 4 ||
+          !std::all_of(box.begin(), box.end(), [](const json& v) { return v.is_number(); })) {
+        return f.error(box_field, "must be [x, y, w, h] numbers");
+      }
+      p.boxes.emplace_back(box[0].get<double>(), box[1].get<double>(), box[2].get<double>(),
+                           box[3].get<double>());
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
@@ -174,6 +207,11 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
                                                    event->start_s, *clip.duration_s));
     }
     clip.events.push_back(std::move(*event));
+  }
+  if (const auto persons = doc.find("persons"); persons != doc.end()) {
+    Result<std::vector<TruthPersons>> parsed = parse_persons(*persons, f);
+    if (!parsed) return parsed.status();
+    clip.persons = std::move(*parsed);
   }
   return clip;
 }

@@ -27,6 +27,12 @@ struct TruthEvent {
   std::string note;
 };
 
+/// Every person's box in one frame (synthetic scenes give them), for the leak measure.
+struct TruthPersons {
+  double t_s = 0.0;                ///< seconds from the first frame
+  std::vector<cv::Rect2d> boxes;   ///< pixels of the source video
+};
+
 /// A clip and its ground truth. A clip with no events is a negative.
 struct TruthClip {
   /// The video, resolved against the folder of truth.json ("video" field).
@@ -39,12 +45,14 @@ struct TruthClip {
   /// Clip length in seconds, from "duration" or "frames"/fps when the file gives one.
   std::optional<double> duration_s;
   std::vector<TruthEvent> events;
+  /// Per frame, by time, when the file gives them ("persons"); empty otherwise.
+  std::vector<TruthPersons> persons;
 };
 
 /// Parses the text of a truth.json. `source` names it in error messages (usually the path)
 /// and `base_dir` resolves the relative "video" path. Errors are kInvalidArgument and name
 /// the field, e.g. "truth.json: events[2].type: 'smoke' is not one of the eight event types".
-/// Unknown keys are rejected, except "persons" (per-frame boxes, ignored here).
+/// Unknown keys are rejected.
 Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
                               const std::filesystem::path& base_dir = {});
 

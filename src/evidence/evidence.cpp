@@ -168,6 +168,21 @@ Status rename_into_place(const fs::path& part, const fs::path& final_path) {
   return Status::ok();
 }
 
+}  // namespace
+
+PrivacyPlan privacy_plan(const std::vector<TimedBoxes>& history, const Alert& alert, double pts_s,
+                         cv::Size source_size, cv::Vec2d scale, const EvidenceOptions& options) {
+  const TimedBoxes at = boxes_at(history, pts_s, source_size, options.person_tolerance_s,
+                                 options.person_max_gap_s);
+  PrivacyPlan plan;
+  for (const auto& b : at.boxes) plan.hide.push_back(scaled(b, scale[0], scale[1]));
+  for (const auto& b : at.persons) plan.persons.push_back(scaled(b, scale[0], scale[1]));
+  plan.subject = scaled(readable_subject(alert), scale[0], scale[1]);
+  return plan;
+}
+
+namespace {
+
 /// One decode pass over `clip`: every frame is masked (persons, then privacy masks, which
 /// always win); frames inside the window are encoded to targets.clip, and the masked frame
 /// nearest the alert's start, annotated, becomes targets.snapshot.
@@ -197,10 +212,9 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
     const double sx = static_cast<double>(frame.bgr.cols) / frame.source_size.width;
     const double sy = static_cast<double>(frame.bgr.rows) / frame.source_size.height;
     if (scene.persons != nullptr) {
-      std::vector<cv::Rect2d> boxes =
-          boxes_at(*scene.persons, frame.pts_s, options.person_tolerance_s);
-      for (cv::Rect2d& b : boxes) b = scaled(b, sx, sy);
-      pixelate_boxes(frame.bgr, boxes, options.pixelate);
+      apply_privacy(frame.bgr, privacy_plan(*scene.persons, alert, frame.pts_s,
+                                            frame.source_size, {sx, sy}, options),
+                    options.pixelate);
     }
     std::vector<std::vector<Point>> masks;
     for (const auto& m : *scene.privacy_masks) masks.push_back(scaled(m, sx, sy));

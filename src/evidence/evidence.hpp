@@ -33,10 +33,19 @@ struct EvidenceOptions {
   int crf = 28;                     ///< x264 constant rate factor of rendered clips
   std::string preset = "veryfast";  ///< x264 preset of rendered clips
   PixelateOptions pixelate;         ///< how persons are hidden
-  /// A frame uses the person boxes of the nearest history entry within this time, else
-  /// the union of the entries on either side.
+  /// A frame hides what the analysed frames just before and after it hid, and those within
+  /// this time (see boxes_at).
   double person_tolerance_s = 0.5;
+  /// A frame farther than this from every analysed frame is hidden whole: nothing is known
+  /// of who is in it.
+  double person_max_gap_s = 2.0;
 };
+
+/// What a frame at `pts_s` of `alert`'s evidence hides, from the camera's history (source
+/// pixels of a `source_size` frame) scaled by `scale` to the rendered image: the one
+/// computation behind every stored image and the leak measure of `vigie eval`.
+PrivacyPlan privacy_plan(const std::vector<TimedBoxes>& history, const Alert& alert, double pts_s,
+                         cv::Size source_size, cv::Vec2d scale, const EvidenceOptions& options);
 
 /// The three stored files of an alert.
 enum class EvidenceKind {

@@ -20,6 +20,29 @@ std::vector<cv::Point> to_int_points(const std::vector<Point>& points) {
   return out;
 }
 
+// The box a pixelation covers: grown by the margin, rounded outwards (a margin that rounds
+// inwards would leave an edge of the person).
+cv::Rect grown(const cv::Rect2d& box, const PixelateOptions& options) {
+  const double mx = box.width * options.margin;
+  const double my = box.height * options.margin;
+  const int x0 = static_cast<int>(std::floor(box.x - mx));
+  const int y0 = static_cast<int>(std::floor(box.y - my));
+  const int x1 = static_cast<int>(std::ceil(box.x + box.width + mx));
+  const int y1 = static_cast<int>(std::ceil(box.y + box.height + my));
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+cv::Rect pixel_rect(const cv::Rect2d& r) {
+  const int x0 = static_cast<int>(std::lround(r.x));
+  const int y0 = static_cast<int>(std::lround(r.y));
+  return {x0, y0, static_cast<int>(std::lround(r.br().x)) - x0,
+          static_cast<int>(std::lround(r.br().y)) - y0};
+}
+
+bool overlaps(const cv::Rect2d& a, const cv::Rect2d& b) {
+  return (a & b).area() > 0;
+}
+
 }  // namespace
 
 void pixelate_boxes(cv::Mat& bgr, const std::vector<cv::Rect2d>& boxes,
@@ -27,27 +50,70 @@ void pixelate_boxes(cv::Mat& bgr, const std::vector<cv::Rect2d>& boxes,
   const cv::Rect image(0, 0, bgr.cols, bgr.rows);
   for (const cv::Rect2d& box : boxes) {
     if (box.width <= 0 || box.height <= 0) continue;
-    const double mx = box.width * options.margin;
-    const double my = box.height * options.margin;
-    // Outward rounding: a margin that rounds inwards would leave an edge of the person.
-    const int x0 = static_cast<int>(std::floor(box.x - mx));
-    const int y0 = static_cast<int>(std::floor(box.y - my));
-    const int x1 = static_cast<int>(std::ceil(box.x + box.width + mx));
-    const int y1 = static_cast<int>(std::ceil(box.y + box.height + my));
-    const int block = std::max(options.min_block_px,
-                               static_cast<int>(std::lround((y1 - y0) * options.block_fraction)));
+    const cv::Rect g = grown(box, options);
+    const int block =
+        std::max(options.min_block_px, static_cast<int>(std::lround(g.height * options.block_fraction)));
     // Blocks are laid on the grown box's own grid, then clipped, so a partly visible person
     // gets the same blocks as a fully visible one.
-    for (int by = y0; by < y1; by += block) {
-      for (int bx = x0; bx < x1; bx += block) {
+    for (int by = g.y; by < g.br().y; by += block) {
+      for (int bx = g.x; bx < g.br().x; bx += block) {
         const cv::Rect cell =
-            cv::Rect(bx, by, std::min(block, x1 - bx), std::min(block, y1 - by)) & image;
+            cv::Rect(bx, by, std::min(block, g.br().x - bx), std::min(block, g.br().y - by)) &
+            image;
         if (cell.empty()) continue;
         cv::Mat roi = bgr(cell);
         roi.setTo(cv::mean(roi));
       }
     }
   }
+}
+
+cv::Rect2d readable_subject(const Alert& alert) {
+  if (alert.type != EventType::kFire && alert.type != EventType::kAbandonedObject) return {};
+  return alert.region;
+}
+
+void apply_privacy(cv::Mat& bgr, const PrivacyPlan& plan, const PixelateOptions& options) {
+  const cv::Rect subject = pixel_rect(plan.subject) & cv::Rect(0, 0, bgr.cols, bgr.rows);
+  if (subject.empty()) {
+    pixelate_boxes(bgr, plan.hide, options);
+    pixelate_boxes(bgr, plan.persons, options);
+    return;
+  }
+  // The subject is put back as it was, then whoever stands over it is hidden again.
+  const cv::Mat kept = bgr(subject).clone();
+  pixelate_boxes(bgr, plan.hide, options);
+  pixelate_boxes(bgr, plan.persons, options);
+  kept.copyTo(bgr(subject));
+  std::vector<cv::Rect2d> over;
+  for (const auto& p : plan.persons) {
+    if (overlaps(grown(p, options), plan.subject)) over.push_back(p);
+  }
+  pixelate_boxes(bgr, over, options);
+}
+
+cv::Mat hidden_pixels(cv::Size size, const PrivacyPlan& plan, const PixelateOptions& options) {
+  cv::Mat hidden = cv::Mat::zeros(size, CV_8U);
+  const cv::Rect image(0, 0, size.width, size.height);
+  auto fill = [&](const std::vector<cv::Rect2d>& boxes) {
+    for (const auto& b : boxes) {
+      if (b.width <= 0 || b.height <= 0) continue;
+      const cv::Rect r = grown(b, options) & image;
+      if (!r.empty()) hidden(r).setTo(255);
+    }
+  };
+  fill(plan.hide);
+  fill(plan.persons);
+  const cv::Rect subject = pixel_rect(plan.subject) & image;
+  if (!subject.empty()) {
+    hidden(subject).setTo(0);
+    std::vector<cv::Rect2d> over;
+    for (const auto& p : plan.persons) {
+      if (overlaps(grown(p, options), plan.subject)) over.push_back(p);
+    }
+    fill(over);
+  }
+  return hidden;
 }
 
 void burn_privacy_masks(cv::Mat& bgr, const std::vector<std::vector<Point>>& masks) {

@@ -34,6 +34,27 @@ struct PixelateOptions {
 void pixelate_boxes(cv::Mat& bgr, const std::vector<cv::Rect2d>& boxes,
                     const PixelateOptions& options = {});
 
+/// What one image hides, in its own pixels.
+struct PrivacyPlan {
+  std::vector<cv::Rect2d> hide;     ///< every region that may hold a person
+  std::vector<cv::Rect2d> persons;  ///< what is believed to be a person
+  /// The alert's own subject when it is not a person (a flame, a bag): kept readable, so
+  /// only `persons` are hidden inside it. Empty: none.
+  cv::Rect2d subject;
+};
+
+/// The region an alert of this type shows that is not a person and must stay readable:
+/// the alert's region for fire and abandoned_object, empty for every other type.
+cv::Rect2d readable_subject(const Alert& alert);
+
+/// Pixelates what `plan` hides: `hide` everywhere but inside `subject`, `persons` everywhere.
+void apply_privacy(cv::Mat& bgr, const PrivacyPlan& plan, const PixelateOptions& options = {});
+
+/// The pixels apply_privacy() changes in an image of `size`, CV_8U 255 = hidden: the same
+/// geometry, for measuring what an image leaves clear without rendering it.
+cv::Mat hidden_pixels(cv::Size size, const PrivacyPlan& plan,
+                      const PixelateOptions& options = {});
+
 /// Fills each polygon with kPrivacyMaskColour (polygons of fewer than 3 points are ignored).
 void burn_privacy_masks(cv::Mat& bgr, const std::vector<std::vector<Point>>& masks);
 

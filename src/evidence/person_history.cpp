@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 
 namespace vigie::evidence {
 
-void PersonHistory::add(double pts_s, std::vector<cv::Rect2d> boxes) {
+void PersonHistory::add(TimedBoxes entry) {
   std::lock_guard lock(mutex_);
+  const double pts_s = entry.pts_s;
   // A clock that goes back means a new connection: old boxes belong to another timeline.
   if (!entries_.empty() && pts_s < entries_.back().pts_s) entries_.clear();
-  entries_.push_back({pts_s, std::move(boxes)});
+  entries_.push_back(std::move(entry));
   while (!entries_.empty() && entries_.front().pts_s < pts_s - keep_s_) entries_.pop_front();
 }
 
@@ -37,21 +40,31 @@ std::size_t PersonHistory::size() const {
   return entries_.size();
 }
 
-std::vector<cv::Rect2d> boxes_at(const std::vector<TimedBoxes>& history, double pts_s,
-                                 double tolerance_s) {
-  if (history.empty()) return {};
+TimedBoxes boxes_at(const std::vector<TimedBoxes>& history, double pts_s, cv::Size frame,
+                    double tolerance_s, double max_gap_s) {
+  TimedBoxes out;
+  out.pts_s = pts_s;
+  auto join = [&out](const TimedBoxes& e) {
+    out.boxes.insert(out.boxes.end(), e.boxes.begin(), e.boxes.end());
+    out.persons.insert(out.persons.end(), e.persons.begin(), e.persons.end());
+  };
   auto after = std::lower_bound(history.begin(), history.end(), pts_s,
                                 [](const TimedBoxes& e, double t) { return e.pts_s < t; });
-  const TimedBoxes* next = after != history.end() ? &*after : nullptr;
-  const TimedBoxes* prev = after != history.begin() ? &*std::prev(after) : nullptr;
-  const TimedBoxes* nearest = next;
-  if (prev != nullptr && (next == nullptr || pts_s - prev->pts_s <= next->pts_s - pts_s)) {
-    nearest = prev;
+  double nearest = std::numeric_limits<double>::infinity();
+  if (after != history.end()) nearest = after->pts_s - pts_s;
+  if (after != history.begin()) nearest = std::min(nearest, pts_s - std::prev(after)->pts_s);
+  if (!(nearest <= max_gap_s)) {
+    const cv::Rect2d whole(0, 0, frame.width, frame.height);
+    out.boxes = {whole};
+    out.persons = {whole};
+    return out;
   }
-  if (std::abs(nearest->pts_s - pts_s) <= tolerance_s) return nearest->boxes;
-  std::vector<cv::Rect2d> out;
-  if (prev != nullptr) out.insert(out.end(), prev->boxes.begin(), prev->boxes.end());
-  if (next != nullptr) out.insert(out.end(), next->boxes.begin(), next->boxes.end());
+  // The neighbours on each side, then everything else within the tolerance.
+  auto first = after == history.begin() ? after : std::prev(after);
+  auto last = after == history.end() ? after : std::next(after);
+  while (first != history.begin() && pts_s - std::prev(first)->pts_s <= tolerance_s) --first;
+  while (last != history.end() && last->pts_s - pts_s <= tolerance_s) ++last;
+  for (auto it = first; it != last; ++it) join(*it);
   return out;
 }
 

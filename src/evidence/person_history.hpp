@@ -1,7 +1,7 @@
 #pragma once
-// Where persons were in the last seconds of a camera, so that evidence cut later can hide
-// them. Boxes are in source pixels: the analysis thread scales its own (analysis-sized)
-// boxes up before adding them.
+// Where persons may have been in the last seconds of a camera, so that evidence cut later
+// can hide them. Boxes are in source pixels: the analysis thread scales its own
+// (analysis-sized) boxes up before adding them.
 
 #include <cstddef>
 #include <deque>
@@ -12,10 +12,14 @@
 
 namespace vigie::evidence {
 
-/// Person boxes (source pixels) seen at one stream time (the clock of Frame::pts_s).
+/// What to hide at one stream time (the clock of Frame::pts_s), in source pixels.
 struct TimedBoxes {
   double pts_s = 0.0;
+  /// Every region that may hold a person (perceive::PrivacyMap): all hidden.
   std::vector<cv::Rect2d> boxes;
+  /// What is believed to be a person (a walker's track, a detector's person). Inside an
+  /// alert's own subject (a flame, a bag), which stays readable, only these are hidden.
+  std::vector<cv::Rect2d> persons;
 };
 
 /// A short history of person boxes for one camera. Thread-safe: the analysis thread adds,
@@ -25,9 +29,9 @@ class PersonHistory {
   /// Keeps the last `keep_s` seconds (stream time) of entries.
   explicit PersonHistory(double keep_s = 30.0) : keep_s_(keep_s) {}
 
-  /// Records the boxes of one analysed frame. Times must not go backwards, except after a
+  /// Records what to hide in one analysed frame. Times must not go backwards, except after a
   /// reconnection: an earlier time than the newest one starts the history over.
-  void add(double pts_s, std::vector<cv::Rect2d> boxes);
+  void add(TimedBoxes entry);
   /// Entries with from_s <= pts_s <= to_s, oldest first, plus the nearest entry on each side
   /// so that the ends of the window have neighbours to fall back on.
   [[nodiscard]] std::vector<TimedBoxes> between(double from_s, double to_s) const;
@@ -41,10 +45,12 @@ class PersonHistory {
   std::deque<TimedBoxes> entries_;
 };
 
-/// The boxes to hide in a frame at `pts_s`, from entries sorted by time: the nearest entry
-/// when one lies within `tolerance_s`, else the union of the entries just before and just
-/// after (a person may have moved between them: hiding both places is the safe side).
-std::vector<cv::Rect2d> boxes_at(const std::vector<TimedBoxes>& history, double pts_s,
-                                 double tolerance_s = 0.5);
+/// What to hide in a frame at `pts_s` of a `frame`-sized image, from entries sorted by
+/// time: the entries just before and just after it, and every entry within `tolerance_s`,
+/// joined (a person may have moved between two analysed frames: hiding both places is the
+/// safe side). When no entry lies within `max_gap_s`, nothing is known of the frame and all
+/// of it is hidden.
+TimedBoxes boxes_at(const std::vector<TimedBoxes>& history, double pts_s, cv::Size frame,
+                    double tolerance_s = 0.5, double max_gap_s = 2.0);
 
 }  // namespace vigie::evidence

@@ -1,7 +1,8 @@
 // End to end on rendered scenes: every synthetic scenario, seeds 1 to 5, through the real
 // engine (decode, perceive, track, rules) as fast as possible. A positive scenario must
 // raise its alert, of its type, overlapping its region, within the truth interval; a
-// negative one must raise nothing.
+// negative one must raise nothing. And no person may be left clear in the images that would
+// leave the node: the evidence of each alert and the camera wall's frames.
 
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include "config/loader.hpp"
 #include "engine/clip_runner.hpp"
 #include "eval/match.hpp"
+#include "eval/privacy_leaks.hpp"
 #include "eval/truth.hpp"
 #include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
@@ -32,6 +34,8 @@ struct Outcome {
   eval::TruthClip truth;
   std::vector<eval::ClipAlert> alerts;
   CameraHealth health;
+  std::vector<Alert> raised;                   ///< the alerts as raised, for their evidence
+  std::vector<evidence::TimedBoxes> privacy;  ///< what each analysed frame hid
 };
 
 class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, int>> {
@@ -53,13 +57,16 @@ class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, 
       ASSERT_TRUE(camera.ok()) << camera.error_text(r.dir.string());
       jobs.push_back({*camera.camera});
     }
-    const auto runs = run_clips(jobs).clips;
+    ClipRunOptions options;
+    options.keep_privacy = true;
+    auto runs = run_clips(jobs, options).clips;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       auto truth = eval::load_truth(requests[i].dir / "truth.json");
       ASSERT_TRUE(truth.is_ok()) << truth.status().to_string();
-      Outcome o{*truth, {}, runs[i].health};
+      Outcome o{*truth, {}, runs[i].health, {}, std::move(runs[i].privacy)};
       for (const auto& rec : runs[i].alerts) {
         o.alerts.push_back(eval::clip_alert(rec.alert, rec.end_s));
+        o.raised.push_back(rec.alert);
       }
       outcomes()[{requests[i].scenario, static_cast<int>(requests[i].seed)}] = std::move(o);
     }
@@ -116,6 +123,24 @@ TEST_P(ScenarioEndToEnd, RaisesItsAlertAndNothingElse) {
     GTEST_SKIP() << "known gap: " << gap->second << " (" << wrong << ")";
   }
   EXPECT_TRUE(wrong.empty()) << GetParam().first << " seed " << GetParam().second << ": " << wrong;
+}
+
+TEST_P(ScenarioEndToEnd, LeavesNoPersonClearInItsImages) {
+  const auto it = outcomes().find(GetParam());
+  ASSERT_NE(it, outcomes().end());
+  const Outcome& o = it->second;
+  ASSERT_FALSE(o.truth.persons.empty()) << "the scene's truth has no person boxes";
+  eval::PrivacyCheckInput in;
+  in.clip = GetParam().first;
+  in.truth = &o.truth;
+  in.history = &o.privacy;
+  in.alerts = o.raised;
+  const config::AlertsConfig defaults;
+  in.evidence.clip_before_s = defaults.evidence_before_s;
+  in.evidence.clip_after_s = defaults.evidence_after_s;
+  const eval::PrivacyCheck check = eval::check_privacy(in);
+  EXPECT_GT(check.wall_frames, 10);
+  EXPECT_TRUE(check.leaks.empty()) << eval::format_privacy({check});
 }
 
 std::vector<std::pair<std::string, int>> all_cases() {

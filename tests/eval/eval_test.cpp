@@ -10,6 +10,7 @@
 
 #include "eval/match.hpp"
 #include "eval/metrics.hpp"
+#include "eval/privacy_leaks.hpp"
 #include "eval/progress.hpp"
 #include "eval/report.hpp"
 #include "eval/truth.hpp"
@@ -265,7 +266,7 @@ constexpr std::string_view kGoodTruth = R"({
     {"type": "fire", "start": 1.5, "end": 10, "region": [10, 20, 30, 40], "note": "smoke"},
     {"type": "wrong_way", "start": 3, "end": 3, "region": [0, 0, 640, 360]}
   ],
-  "persons": [{"frame": 0, "boxes": []}]
+  "persons": [{"frame": 0, "t": 0, "boxes": [[10, 20, 30, 40]]}]
 })";
 
 TEST(TruthTest, ParsesAllFields) {
@@ -282,6 +283,8 @@ TEST(TruthTest, ParsesAllFields) {
   EXPECT_EQ(clip->events[0].region, cv::Rect2d(10, 20, 30, 40));
   EXPECT_EQ(clip->events[0].note, "smoke");
   EXPECT_EQ(clip->events[1].type, EventType::kWrongWay);
+  ASSERT_EQ(clip->persons.size(), 1u);
+  EXPECT_EQ(clip->persons[0].boxes, (std::vector<cv::Rect2d>{{10, 20, 30, 40}}));
 }
 
 TEST(TruthTest, NegativeIsAnEmptyList) {
@@ -583,6 +586,87 @@ TEST(ClipAlertTest, KeepsTheRaisedAlertAndItsEnd) {
   EXPECT_DOUBLE_EQ(c.end_s, 12.5);
   EXPECT_EQ(c.region, cv::Rect2d(1, 2, 3, 4));
   EXPECT_DOUBLE_EQ(c.score, 0.7);
+}
+
+// ---------------------------------------------------------------- privacy leaks
+
+/// A 10 s clip at 10 fps where one person walks right, 10 px a frame.
+TruthClip walking_truth() {
+  TruthClip t;
+  t.fps = 10;
+  t.width = 640;
+  t.height = 360;
+  for (int i = 0; i < 100; ++i) t.persons.push_back({i / 10.0, {{10.0 + 5 * i, 100, 20, 50}}});
+  return t;
+}
+
+/// What a map that saw the person would hide, at 5 analysed frames a second: their box with
+/// a quarter of its height around it.
+std::vector<evidence::TimedBoxes> history_of(const TruthClip& t, double blind_from = 1e9) {
+  std::vector<evidence::TimedBoxes> h;
+  for (std::size_t i = 0; i < t.persons.size(); i += 2) {
+    const double ts = t.persons[i].t_s;
+    evidence::TimedBoxes e{ts, {}, {}};
+    for (const cv::Rect2d& b : t.persons[i].boxes) {
+      if (ts < blind_from) e.boxes.emplace_back(b.x - 12, b.y - 12, b.width + 24, b.height + 24);
+    }
+    h.push_back(e);
+  }
+  return h;
+}
+
+TEST(PrivacyLeaksTest, NothingLeaksWhenEveryPersonIsHidden) {
+  const TruthClip truth = walking_truth();
+  const auto history = history_of(truth);
+  Alert a;
+  a.id = "7";
+  a.type = EventType::kWrongWay;
+  a.start_s = 5.0;
+  const PrivacyCheck c = check_privacy({"walk", &truth, &history, {a}, {}, 0.10});
+  EXPECT_EQ(c.wall_frames, 10);           // seconds 0..9
+  EXPECT_EQ(c.evidence_frames, 100);      // from 5 s before to the clip's end
+  EXPECT_EQ(c.person_boxes, 110);
+  EXPECT_TRUE(c.leaks.empty()) << c.leaks.front().image << " " << c.leaks.front().t_s;
+}
+
+TEST(PrivacyLeaksTest, ListsEachLeakWithItsImageAndTime) {
+  const TruthClip truth = walking_truth();
+  const auto history = history_of(truth, 8.0);  // the analysis stops seeing them at 8 s
+  const PrivacyCheck c = check_privacy({"walk", &truth, &history, {}, {}, 0.10});
+  ASSERT_EQ(c.leaks.size(), 2u);  // the wall at 8 and 9 s
+  EXPECT_EQ(c.leaks[0].image, "wall");
+  EXPECT_DOUBLE_EQ(c.leaks[0].t_s, 8.0);
+  EXPECT_DOUBLE_EQ(c.leaks[0].clear_share, 1.0);
+  const auto j = privacy_to_json({c});
+  EXPECT_EQ(j["leaking_boxes"], 2);
+  EXPECT_NE(format_privacy({c}).find("leak: walk wall at 8.00 s"), std::string::npos);
+}
+
+TEST(PrivacyLeaksTest, AFireAlertsRegionStaysReadableUnlessAPersonIsOverIt) {
+  TruthClip truth = walking_truth();
+  auto history = history_of(truth);
+  Alert fire;
+  fire.id = "9";
+  fire.type = EventType::kFire;
+  fire.start_s = 5.0;
+  fire.region = cv::Rect2d(0, 0, 640, 360);  // the whole view is the subject
+  // Foreground alone over the subject is not hidden: the walker shows.
+  PrivacyCheck c = check_privacy({"fire", &truth, &history, {fire}, {}, 0.10});
+  EXPECT_EQ(c.leaks.size(), 100u);  // every evidence frame; the wall has no subject
+  // Believed to be a person, the walker stays hidden over the subject too.
+  for (auto& e : history) e.persons = e.boxes;
+  c = check_privacy({"fire", &truth, &history, {fire}, {}, 0.10});
+  EXPECT_TRUE(c.leaks.empty());
+}
+
+TEST(TruthTest, PersonsErrorsNameTheField) {
+  const std::string head = R"({"video": "v.mp4", "fps": 30, "size": [320, 240], "events": [], )";
+  EXPECT_EQ(truth_error(head + R"("persons": [{"t": 0, "boxes": [[1, 2, 3]]}]})"),
+            "truth.json: persons[0].boxes[0]: must be [x, y, w, h] numbers");
+  EXPECT_EQ(truth_error(head + R"("persons": [{"t": 1, "boxes": []}, {"t": 0, "boxes": []}]})"),
+            "truth.json: persons[1].t: goes back in time");
+  EXPECT_EQ(truth_error(head + R"("persons": [{"t": 0, "box": []}]})"),
+            "truth.json: persons[0].box: unknown key");
 }
 
 }  // namespace

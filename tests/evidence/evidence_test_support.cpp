@@ -107,7 +107,7 @@ std::vector<TimedBoxes> person_track(double seconds) {
   std::vector<TimedBoxes> out;
   for (int i = 0; i < static_cast<int>(std::lround(seconds * kFps)); ++i) {
     const double t = i / kFps;
-    out.push_back({t, {cv::Rect2d(person_box(t))}});
+    out.push_back({t, {cv::Rect2d(person_box(t))}, {}});
   }
   return out;
 }

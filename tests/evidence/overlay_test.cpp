@@ -51,6 +51,64 @@ TEST(Pixelate, SmallAndClippedBoxesAreHidden) {
   EXPECT_LT(mean[0], 190);
 }
 
+/// Pixels of `after` that differ from `before` anywhere in their colour.
+cv::Mat changed(const cv::Mat& before, const cv::Mat& after) {
+  cv::Mat diff, gray;
+  cv::absdiff(before, after, diff);
+  cv::cvtColor(diff, gray, cv::COLOR_BGR2GRAY);
+  return gray > 0;
+}
+
+TEST(Privacy, KeepsTheAlertSubjectReadableButNotAPersonOverIt) {
+  cv::Mat img = checkerboard(300, 200, 1);
+  const cv::Mat before = img.clone();
+  PrivacyPlan plan;
+  plan.hide = {cv::Rect2d(100, 50, 100, 100)};  // foreground all over the flame
+  plan.subject = cv::Rect2d(120, 60, 60, 60);   // the flame
+  apply_privacy(img, plan);
+  // The subject is as it was; the foreground around it is hidden.
+  EXPECT_EQ(cv::norm(img(cv::Rect(120, 60, 60, 60)), before(cv::Rect(120, 60, 60, 60)),
+                     cv::NORM_INF),
+            0);
+  EXPECT_GT(cv::countNonZero(changed(before, img)(cv::Rect(100, 130, 100, 20))), 1000);
+
+  // A walker in front of it is hidden, subject or not.
+  cv::Mat again = before.clone();
+  plan.persons = {cv::Rect2d(130, 70, 20, 40)};
+  apply_privacy(again, plan);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(again(cv::Rect(134, 74, 12, 12)), mean, stddev);
+  EXPECT_LT(stddev[0], 0.5);
+}
+
+TEST(Privacy, HiddenPixelsAreWhatApplyPrivacyChanges) {
+  const cv::Mat before = checkerboard(320, 240, 1);
+  PrivacyPlan plan;
+  plan.hide = {cv::Rect2d(10, 10, 50, 80), cv::Rect2d(200, 100, 200, 200)};
+  plan.persons = {cv::Rect2d(150, 40, 20, 50)};
+  plan.subject = cv::Rect2d(140, 30, 60, 80);
+  for (const bool with_subject : {false, true}) {
+    SCOPED_TRACE(with_subject);
+    PrivacyPlan p = plan;
+    if (!with_subject) p.subject = {};
+    cv::Mat img = before.clone();
+    apply_privacy(img, p);
+    const cv::Mat hidden = hidden_pixels(img.size(), p);
+    // On a one-pixel checkerboard every pixelated pixel changes: the two must agree.
+    const cv::Mat differ = changed(before, img) != hidden;
+    EXPECT_EQ(cv::countNonZero(differ), 0);
+  }
+  // An alert of another type than fire or abandoned_object has no readable subject.
+  Alert a;
+  a.region = cv::Rect2d(1, 2, 3, 4);
+  a.type = EventType::kFire;
+  EXPECT_EQ(readable_subject(a), a.region);
+  a.type = EventType::kAbandonedObject;
+  EXPECT_EQ(readable_subject(a), a.region);
+  a.type = EventType::kPersonOnGround;
+  EXPECT_TRUE(readable_subject(a).empty());
+}
+
 TEST(PrivacyMask, FillsThePolygonSolidly) {
   cv::Mat img = checkerboard(120, 120, 2);
   burn_privacy_masks(img, {{{10, 10}, {110, 10}, {110, 60}}, {{0, 0}, {5, 5}}});

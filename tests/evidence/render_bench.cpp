@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   r.privacy_masks = {{{0.0, 0.0}, {0.2 * size.width, 0.0}, {0.0, 0.2 * size.height}}};
   r.clip = ring.snapshot(start - options.clip_before_s, start + options.clip_after_s);
   for (double t = r.clip.from_s; t <= r.clip.to_s; t += 0.1) {
-    evidence::TimedBoxes boxes{t, {}};
+    evidence::TimedBoxes boxes{t, {}, {}};
     for (int p = 0; p < persons; ++p) {
       boxes.boxes.emplace_back(size.width * (0.1 + 0.25 * p), size.height * 0.3, size.width * 0.06,
                                size.height * 0.35);

@@ -1,0 +1,126 @@
+#include "perceive/privacy_map.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace vigie::perceive {
+namespace {
+
+void add_mask(cv::Mat& cover, const cv::Mat& mask) {
+  if (!mask.empty() && mask.size() == cover.size()) cover |= mask;
+}
+
+}  // namespace
+
+PrivacyMap::PrivacyMap(PrivacyMapConfig config) : config_(config) {}
+
+PrivacyRegions PrivacyMap::update(const cv::Mat& frame, const ForegroundMasks& masks,
+                                  const std::vector<cv::Rect>& boxes, double t_s) {
+  // While the models learn, or when the light changed over the whole view, the masks say
+  // nothing (they are empty): a walker would be shown. Nothing is learnt from such a frame.
+  if (masks.warming_up || masks.illumination_change || frame.empty()) {
+    return {true, {}};
+  }
+  if (held_.size() != frame.size()) {
+    held_ = cv::Mat::zeros(frame.size(), CV_8U);
+    seen_ = cv::Mat::zeros(frame.size(), CV_32F);
+    clear_ = frame.clone();
+  }
+  cv::Mat cover = cv::Mat::zeros(frame.size(), CV_8U);
+  // Every foreground the models give, before any size or shape filter: a person too small
+  // or too large for a blob, or merged with others, is still foreground.
+  add_mask(cover, masks.moving);
+  add_mask(cover, masks.static_fg);
+  add_mask(cover, masks.slow_area);
+  const cv::Rect image(0, 0, frame.cols, frame.rows);
+  for (const cv::Rect& b : boxes) {
+    const cv::Rect r = b & image;
+    if (!r.empty()) cover(r).setTo(255);
+  }
+
+  release(frame, cover, t_s);
+  held_ |= cover;
+  seen_.setTo(static_cast<float>(t_s), cover);
+  // What is not held shows the scene as it is: the reference a leaver's place comes back to.
+  frame.copyTo(clear_, ~held_);
+  return {false, held_regions()};
+}
+
+void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s) {
+  if (cv::countNonZero(held_) == 0) return;
+  cv::Mat diff;
+  cv::absdiff(frame, clear_, diff);
+  cv::Mat channels[3];
+  cv::split(diff, channels);
+  cv::Mat largest = cv::max(channels[0], channels[1]);
+  largest = cv::max(largest, channels[2]);
+
+  // Judged per region, not per pixel: a person whose clothes match the floor in places
+  // would otherwise be shown through the holes. Regions are what is held outside this
+  // frame's change, so the trail a walker leaves is judged apart from where they are now.
+  cv::Mat labels;
+  const int n = cv::connectedComponents(held_ & ~cover, labels, 8, CV_32S);
+  if (n <= 1) return;
+  struct Tally {
+    int pixels = 0;
+    int back = 0;  // pixels showing what was there before
+    float last_seen = 0;
+  };
+  std::vector<Tally> tally(static_cast<std::size_t>(n));
+  for (int y = 0; y < held_.rows; ++y) {
+    const int* label = labels.ptr<int>(y);
+    const std::uint8_t* d = largest.ptr<std::uint8_t>(y);
+    const float* s = seen_.ptr<float>(y);
+    for (int x = 0; x < held_.cols; ++x) {
+      if (label[x] == 0) continue;
+      Tally& t = tally[static_cast<std::size_t>(label[x])];
+      ++t.pixels;
+      if (d[x] <= config_.release_tolerance) ++t.back;
+      t.last_seen = std::max(t.last_seen, s[x]);
+    }
+  }
+  std::vector<std::uint8_t> drop(static_cast<std::size_t>(n), 0);
+  bool any = false;
+  for (int i = 1; i < n; ++i) {
+    const Tally& t = tally[static_cast<std::size_t>(i)];
+    if (t.pixels == 0) continue;
+    const bool came_back = t.back >= config_.release_share * t.pixels;
+    const bool too_long = t_s - t.last_seen > config_.max_hold_s;
+    if (came_back || too_long) {
+      drop[static_cast<std::size_t>(i)] = 1;
+      any = true;
+    }
+  }
+  if (!any) return;
+  for (int y = 0; y < held_.rows; ++y) {
+    const int* label = labels.ptr<int>(y);
+    std::uint8_t* h = held_.ptr<std::uint8_t>(y);
+    for (int x = 0; x < held_.cols; ++x) {
+      if (drop[static_cast<std::size_t>(label[x])] != 0) h[x] = 0;
+    }
+  }
+}
+
+std::vector<cv::Rect> PrivacyMap::held_regions() const {
+  std::vector<cv::Rect> out;
+  if (cv::countNonZero(held_) == 0) return out;
+  // Fragments a few pixels apart (a person's head above a torso) become one region.
+  cv::Mat joined;
+  cv::dilate(held_, joined, cv::Mat(), cv::Point(-1, -1), 2);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(joined, labels, stats, centroids, 8, CV_32S);
+  const cv::Rect image(0, 0, held_.cols, held_.rows);
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect r(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                     stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    const int grow = std::max(config_.min_margin_px,
+                              static_cast<int>(std::ceil(config_.margin * std::max(r.width, r.height))));
+    out.push_back(cv::Rect(r.x - grow, r.y - grow, r.width + 2 * grow, r.height + 2 * grow) &
+                  image);
+  }
+  return out;
+}
+
+}  // namespace vigie::perceive

@@ -1,0 +1,103 @@
+// The privacy map is fed hand-made foreground masks, so each test states exactly what the
+// background models saw, and checks what the map still hides.
+#include "perceive/privacy_map.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+namespace vigie::perceive {
+namespace {
+
+const cv::Size kSize(160, 120);
+
+cv::Mat scene_with(const std::vector<cv::Rect>& persons) {
+  cv::Mat img(kSize, CV_8UC3, cv::Scalar(90, 110, 100));
+  for (const auto& p : persons) img(p).setTo(cv::Scalar(30, 30, 200));
+  return img;
+}
+
+ForegroundMasks masks_of(const std::vector<cv::Rect>& moving) {
+  ForegroundMasks m;
+  m.moving = cv::Mat::zeros(kSize, CV_8U);
+  for (const auto& r : moving) m.moving(r).setTo(255);
+  return m;
+}
+
+bool covered(const PrivacyRegions& got, const cv::Rect& person) {
+  if (got.whole_frame) return true;
+  cv::Mat hidden = cv::Mat::zeros(kSize, CV_8U);
+  for (const auto& r : got.regions) hidden(r).setTo(255);
+  return cv::countNonZero(hidden(person)) == person.area();
+}
+
+TEST(PrivacyMap, HidesTheWholeFrameWhileNothingIsKnownOfIt) {
+  PrivacyMap map;
+  ForegroundMasks warming = masks_of({});
+  warming.warming_up = true;
+  EXPECT_TRUE(map.update(scene_with({}), warming, {}, 0.0).whole_frame);
+  ForegroundMasks light = masks_of({});
+  light.illumination_change = true;
+  EXPECT_TRUE(map.update(scene_with({}), light, {}, 0.2).whole_frame);
+  const PrivacyRegions calm = map.update(scene_with({}), masks_of({}), {}, 0.4);
+  EXPECT_FALSE(calm.whole_frame);
+  EXPECT_TRUE(calm.regions.empty());
+}
+
+TEST(PrivacyMap, AddsAMarginToWhatTheMasksSaw) {
+  PrivacyMap map;
+  // The models saw only the torso; head and legs are within the margin.
+  const cv::Rect torso(70, 50, 10, 14);
+  const PrivacyRegions got = map.update(scene_with({torso}), masks_of({torso}), {}, 0.0);
+  ASSERT_FALSE(got.whole_frame);
+  EXPECT_TRUE(covered(got, cv::Rect(70, 44, 10, 26)));
+}
+
+TEST(PrivacyMap, APersonStillLongAfterTheModelsAbsorbedThemStaysHidden) {
+  PrivacyMap map;
+  const cv::Rect person(40, 30, 12, 30);
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  // They walk in and sit: foreground for a few seconds, then the models absorb them.
+  for (int i = 1; i <= 10; ++i) map.update(scene_with({person}), masks_of({person}), {}, i * 0.2);
+  for (int i = 11; i < 5 * 600; ++i) {
+    const PrivacyRegions got = map.update(scene_with({person}), masks_of({}), {}, i * 0.2);
+    ASSERT_TRUE(covered(got, person)) << "at " << i * 0.2 << " s";
+  }
+  // They leave: the bench shows again, and is no longer hidden.
+  const PrivacyRegions after = map.update(scene_with({}), masks_of({}), {}, 600.2);
+  EXPECT_TRUE(after.regions.empty());
+}
+
+TEST(PrivacyMap, AWalkersTrailIsShownAgainBehindThem) {
+  PrivacyMap map;
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  PrivacyRegions got;
+  for (int i = 0; i < 20; ++i) {
+    const cv::Rect at(10 + 6 * i, 40, 10, 30);
+    got = map.update(scene_with({at}), masks_of({at}), {}, 0.2 * (i + 1));
+    ASSERT_TRUE(covered(got, at));
+  }
+  // Only the walker's surroundings are hidden, not the path from the left edge.
+  ASSERT_EQ(got.regions.size(), 1u);
+  EXPECT_GT(got.regions[0].x, 80);
+}
+
+TEST(PrivacyMap, BoxesOfTheAnalysisAreHiddenEvenWithoutForeground) {
+  PrivacyMap map;
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  const cv::Rect box(100, 20, 8, 20);
+  EXPECT_TRUE(covered(map.update(scene_with({}), masks_of({}), {box}, 0.2), box));
+}
+
+TEST(PrivacyMap, WhatNeverComesBackIsShownAfterTheLongestHold) {
+  PrivacyMapConfig config;
+  config.max_hold_s = 60;
+  PrivacyMap map(config);
+  const cv::Rect parcel(40, 80, 20, 10);
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  map.update(scene_with({parcel}), masks_of({parcel}), {}, 1.0);
+  EXPECT_FALSE(map.update(scene_with({parcel}), masks_of({}), {}, 50.0).regions.empty());
+  EXPECT_TRUE(map.update(scene_with({parcel}), masks_of({}), {}, 62.0).regions.empty());
+}
+
+}  // namespace
+}  // namespace vigie::perceive
