@@ -6,8 +6,11 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
+#include <limits>
 #include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -25,6 +28,7 @@
 #include "evidence/evidence_writer.hpp"
 #include "evidence/overlay.hpp"
 #include "evidence/person_history.hpp"
+#include "evidence/sweep.hpp"
 #include "publish/publisher.hpp"
 
 namespace vigie::engine {
@@ -235,6 +239,27 @@ struct Node::Impl {
         out, writer->options());
     if (!rendered.is_ok()) return rendered.status();
     return rendered->path;
+  }
+
+  // Files a crash left in the evidence folder that no record lists (an interrupted write's
+  // temporary files, which may hold unmasked video; files renamed but never recorded):
+  // retention would never delete them. Removed before anything writes there, and journaled.
+  Status remove_unlisted_evidence() {
+    auto records = store->evidence_before(std::numeric_limits<storage::TimeMs>::max());
+    if (!records.is_ok()) return records.status();
+    std::set<std::string> listed;
+    for (const auto& r : *records) listed.insert(r.path);
+    auto swept = evidence::remove_unlisted(evidence_root, listed);
+    if (!swept.is_ok()) return swept.status();
+    for (const auto& f : swept->failed) spdlog::error("evidence: cannot remove {}", f);
+    if (swept->removed.empty()) return Status::ok();
+    spdlog::warn("evidence: removed {} file(s) no record lists, left by an interrupted run",
+                 swept->removed.size());
+    return store->write([&](storage::Tx& tx) -> Status {
+      auto j = tx.journal({wall_ms(), "system", "evidence.unlisted_removed",
+                           {{"files", swept->removed}, {"failed", swept->failed}}});
+      return j.is_ok() ? Status::ok() : j.status();
+    });
   }
 
   void forget_unmasked() {
@@ -512,6 +537,9 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   auto impl = std::make_unique<Impl>(config, std::move(options));
   Impl& n = *impl;
   for (const auto& c : n.config.cameras) n.cameras[c.id] = &c;
+  // Everything the node writes (journal, evidence, the outbox) is its own: unmasked video
+  // and alerts are for no other account on the machine, whatever the data folder's mode.
+  ::umask(077);
 
   auto store = storage::make_store(n.config.storage);
   if (!store.is_ok()) return store.status();
@@ -554,6 +582,8 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
     return Status(StatusCode::kFailedPrecondition,
                   "cannot create " + n.evidence_root.string() + ": " + ec.message());
   }
+  fs::permissions(n.evidence_root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (Status s = n.remove_unlisted_evidence(); !s.is_ok()) return s;
   evidence::EvidenceOptions evidence_options;
   evidence_options.clip_before_s = n.config.alerts.evidence_before_s;
   evidence_options.clip_after_s = n.config.alerts.evidence_after_s;

@@ -26,6 +26,9 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& dir,
     return Status(StatusCode::kInvalidArgument,
                   "cannot create the outbox folder " + dir.string() + ": " + ec.message());
   }
+  // Alerts wait here for the broker: for the node's account only.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
   const std::filesystem::path path = dir / "outbox.sqlite";
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(

@@ -18,6 +18,7 @@
 #include "evidence/sha256.hpp"
 #include "publish/mqtt_test_support.hpp"
 #include "storage/journal_chain.hpp"
+#include "storage/store.hpp"
 #include "support/process.hpp"
 #include "synth/scene_cache.hpp"
 
@@ -150,6 +151,56 @@ TEST_F(NodeTest, CalibrationModeRecordsWithoutPublishing) {
   EXPECT_TRUE((*node)->store().alerts({})->empty()) << "operators' list stays empty";
 }
 
+// A crash mid-write leaves files no record lists, unmasked video among them: the next start
+// removes them and journals it, keeps what records list, and makes the folder private.
+TEST_F(NodeTest, StartRemovesEvidenceNoRecordListsAndKeepsTheRest) {
+  const fs::path root = dir_ / "data" / "evidence";
+  {
+    auto store = storage::make_store(config_.storage);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    ASSERT_TRUE((*store)
+                    ->write([](storage::Tx& tx) -> Status {
+                      storage::AlertRecord a;
+                      a.source_id = "gate-intrusion-1";
+                      a.camera = "gate";
+                      a.config_version = "v";
+                      auto id = tx.put_alert(a);
+                      if (!id.is_ok()) return id.status();
+                      storage::EvidenceRecord e;
+                      e.alert_id = *id;
+                      e.kind = "clip";
+                      e.path = "gate/1/clip.mp4";
+                      e.sha256 = "00";
+                      auto added = tx.add_evidence(e);
+                      return added.is_ok() ? Status::ok() : added.status();
+                    })
+                    .is_ok());
+  }
+  for (const char* f : {"gate/1/clip.mp4", "gate/1/.raw.mp4.part", "gate/2/raw.mp4",
+                        ".unmasked/7-snapshot.jpg"}) {
+    fs::create_directories((root / f).parent_path());
+    std::ofstream(root / f) << "bytes";
+  }
+  fs::permissions(root, fs::perms::all);
+
+  NodeOptions options;
+  options.hash_cost = govern::HashCost::kMinimal;
+  auto node = Node::open(config_, options);
+  ASSERT_TRUE(node.is_ok()) << node.status().to_string();
+  EXPECT_TRUE(fs::exists(root / "gate/1/clip.mp4"));
+  EXPECT_FALSE(fs::exists(root / "gate/1/.raw.mp4.part"));
+  EXPECT_FALSE(fs::exists(root / "gate/2")) << "an emptied folder goes too";
+  EXPECT_FALSE(fs::exists(root / ".unmasked/7-snapshot.jpg"));
+  EXPECT_EQ(fs::status(root).permissions() & fs::perms::all, fs::perms::owner_all);
+
+  storage::JournalQuery q;
+  q.action_prefix = "evidence.unlisted_removed";
+  auto journal = (*node)->store().journal(q);
+  ASSERT_TRUE(journal.is_ok());
+  ASSERT_EQ(journal->size(), 1u);
+  EXPECT_EQ(journal->front().detail["files"],
+            nlohmann::json({".unmasked/7-snapshot.jpg", "gate/1/.raw.mp4.part", "gate/2/raw.mp4"}));
+}
 
 // The console's routes on a real node: the latest frame with privacy masks burned in, the
 // geometry validated with key paths, stored, journaled, applied to the running camera and
