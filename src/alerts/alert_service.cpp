@@ -154,6 +154,35 @@ Result<storage::AlertRecord> AlertService::change(
   return record;
 }
 
+Result<storage::AlertRecord> AlertService::evidence_missing(std::int64_t id,
+                                                          const std::string& why) {
+  return change(id, "system", "evidence.missing", {{"reason", why}},
+                [&why](storage::AlertRecord& r) -> Status {
+                  r.evidence_note = "evidence missing: " + why;
+                  return Status::ok();
+                });
+}
+
+Result<int> AlertService::end_unfollowed(const std::string& why) {
+  storage::AlertQuery open;
+  open.only_unended = true;
+  open.include_calibration = true;
+  open.limit = 100'000;
+  auto alerts = store_.alerts(open);
+  if (!alerts.is_ok()) return alerts.status();
+  int ended = 0;
+  for (const auto& a : *alerts) {
+    auto r = change(a.id, "system", "alert.ended", {{"reason", why}},
+                    [this](storage::AlertRecord& rec) -> Status {
+                      rec.ended_ms = unix_ms(clock_.wall_now());
+                      return Status::ok();
+                    });
+    if (!r.is_ok()) return r.status();
+    ++ended;
+  }
+  return ended;
+}
+
 Result<storage::AlertRecord> AlertService::mark_seen(std::int64_t id, const std::string& user) {
   return change(id, user, "alert.seen", nlohmann::json::object(),
                 [](storage::AlertRecord& r) -> Status {

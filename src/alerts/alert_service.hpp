@@ -70,6 +70,13 @@ class AlertService {
 
   /// Records evidence files of an alert, each journaled with its SHA-256.
   Status add_evidence(std::int64_t alert_id, const std::vector<storage::EvidenceRecord>& files);
+  /// Records why an alert has no evidence: its evidence_note becomes "evidence missing:
+  /// <why>", journaled as evidence.missing and pushed to listeners.
+  Result<storage::AlertRecord> evidence_missing(std::int64_t id, const std::string& why);
+  /// Ends every alert whose situation nobody follows any more (not ended: at a node's start,
+  /// those the previous run left open), each journaled as alert.ended with `why`. Returns
+  /// how many were ended.
+  Result<int> end_unfollowed(const std::string& why);
   /// Journals that `user` viewed (or exported) an evidence file; `unmasked` views need a
   /// reason. Returns the record to serve. The caller checks the role.
   Result<storage::EvidenceRecord> view_evidence(std::int64_t alert_id, std::int64_t evidence_id,

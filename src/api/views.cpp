@@ -44,6 +44,7 @@ nlohmann::json alert_json(const storage::AlertRecord& a) {
       {"verdict_ms", a.verdict_ms},
       {"reason", a.reason},
       {"verdict_comment", a.verdict_comment},
+      {"evidence_note", a.evidence_note},
   };
 }
 

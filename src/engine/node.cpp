@@ -157,7 +157,10 @@ struct Node::Impl {
     // The geometry in force now (it may have been changed from the console).
     const auto camera = engine->camera_config(p.alert.camera);
     const ingest::PacketRing* ring = engine->ring(p.alert.camera);
-    if (!camera || ring == nullptr) return;
+    if (!camera || ring == nullptr) {
+      note_missing_evidence(p.alert_id, "the camera was no longer analysed");
+      return;
+    }
     const double from = p.alert.start_s - config.alerts.evidence_before_s;
     const double to = p.alert.start_s + config.alerts.evidence_after_s;
     evidence::EvidenceRequest request;
@@ -176,6 +179,7 @@ struct Node::Impl {
         ++evidence_failed;
         spdlog::warn("camera {}: evidence of alert {} not written: {}", camera_id, alert_id,
                      files.status().to_string());
+        note_missing_evidence(alert_id, files.status().message());
         return;
       }
       std::vector<storage::EvidenceRecord> records;
@@ -194,10 +198,49 @@ struct Node::Impl {
         ++evidence_failed;
         spdlog::error("evidence of alert {} written but not recorded: {}", alert_id,
                       s.to_string());
+        note_missing_evidence(alert_id, "written but not recorded: " + s.message());
         return;
       }
       ++evidence_written;
     });
+  }
+
+  // An alert without evidence says why, in the store and the journal. When even that cannot
+  // be written (the disk is full), the next start finds the alert without evidence and says
+  // it then.
+  void note_missing_evidence(std::int64_t alert_id, const std::string& why) {
+    auto noted = alerts->evidence_missing(alert_id, why);
+    if (!noted.is_ok()) {
+      spdlog::error("alert {}: cannot record that its evidence is missing ({}): {}", alert_id,
+                    why, noted.status().to_string());
+    }
+  }
+
+  // What the previous run could not finish: situations it followed are ended, and alerts it
+  // raised without writing their evidence say so. `since_ms`: that run's start (0: none).
+  Status recover_previous_run(storage::TimeMs since_ms) {
+    auto ended = alerts->end_unfollowed("the node stopped while the situation was followed");
+    if (!ended.is_ok()) return ended.status();
+    if (*ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", *ended);
+    if (since_ms == 0) return Status::ok();
+    storage::AlertQuery raised;
+    // Older evidence may have been deleted by retention since: its absence says nothing.
+    const storage::TimeMs retained_from =
+        wall_ms() - storage::TimeMs{config.storage.evidence_days} * 24 * 3600 * 1000;
+    raised.from_ms = std::max(since_ms, retained_from);
+    raised.include_calibration = true;
+    raised.limit = 100'000;
+    auto recent = store->alerts(raised);
+    if (!recent.is_ok()) return recent.status();
+    for (const auto& a : *recent) {
+      if (!a.evidence_note.empty()) continue;
+      auto files = store->evidence(a.id);
+      if (!files.is_ok()) return files.status();
+      if (!files->empty()) continue;
+      auto noted = alerts->evidence_missing(a.id, "the node stopped before it was written");
+      if (!noted.is_ok()) return noted.status();
+    }
+    return Status::ok();
   }
 
   Result<fs::path> evidence_file(const storage::EvidenceRecord& record, bool unmasked) {
@@ -675,12 +718,15 @@ Status Node::start() {
   // evaluators must see: journaled with both versions.
   const std::string version = config::config_version(n.config);
   std::string previous;
+  storage::TimeMs previous_start_ms = 0;
   storage::JournalQuery last_start;
   last_start.action_prefix = "node.started";
   last_start.limit = 1'000'000;
   if (auto starts = n.store->journal(last_start); starts.is_ok() && !starts->empty()) {
     previous = starts->back().detail.value("config_version", "");
+    previous_start_ms = starts->back().at_ms;
   }
+  if (Status s = n.recover_previous_run(previous_start_ms); !s.is_ok()) return s;
   const storage::TimeMs now = n.wall_ms();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     if (!previous.empty() && previous != version) {
@@ -714,6 +760,11 @@ void Node::stop() {
   }
   n.wake.notify_all();
   if (n.services.joinable()) n.services.join();
+  // Evidence still waiting for its window to pass is not written: the alerts say so.
+  for (const auto& p : n.pending) {
+    n.note_missing_evidence(p.alert_id, "the node stopped before the evidence window had passed");
+  }
+  n.pending.clear();
   // Reports the store still refused are logged one by one: the journal cannot hold them.
   for (const auto& [alert, change, calibration] : n.retry) {
     spdlog::error("alert {} ({}) could not be stored", alert.id, to_string(alert.type));

@@ -58,6 +58,8 @@ struct AlertRecord {
   TimeMs verdict_ms = 0;       ///< when; 0 without a verdict
   std::string reason;          ///< dismissal reason code (configurable list)
   std::string verdict_comment; ///< free text given with the verdict
+  /// "evidence missing: <why>" when the alert's evidence could not be written; else empty.
+  std::string evidence_note;
 };
 
 /// A comment on an alert.
@@ -144,6 +146,7 @@ struct AlertQuery {
   bool include_calibration = false;
   bool only_calibration = false;
   std::optional<std::int64_t> before_id;  ///< pagination: ids strictly below (newest first)
+  bool only_unended = false;              ///< only situations not ended (ended_ms == 0)
   int limit = 50;
 };
 

@@ -103,6 +103,11 @@ CREATE TABLE camera_geometry (
   updated_by TEXT NOT NULL
 );
 )sql",
+      // 3: why an alert has no evidence, when it has none.
+      R"sql(
+ALTER TABLE alerts ADD COLUMN evidence_note TEXT NOT NULL DEFAULT '';
+CREATE INDEX alerts_ended ON alerts (ended_ms);
+)sql",
   };
   return kMigrations;
 }

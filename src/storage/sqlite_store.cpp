@@ -158,8 +158,8 @@ class Db {
 constexpr const char* kAlertColumns =
     "source_id, type, camera, zone, start_s, last_s, raised_ms, updated_ms, ended_ms, score, "
     "detail, region, polygon, params, config_version, model_hash, calibration, state, assignee, "
-    "verdict_by, verdict_ms, reason, verdict_comment";
-constexpr int kAlertColumnCount = 23;
+    "verdict_by, verdict_ms, reason, verdict_comment, evidence_note";
+constexpr int kAlertColumnCount = 24;
 
 Status check_finite(double v, const char* field) {
   if (!std::isfinite(v)) return invalid_argument(std::string("alert ") + field + " is not finite");
@@ -211,6 +211,7 @@ Status bind_alert(Stmt& s, const AlertRecord& a) {
   s.bind(++i, a.verdict_ms);
   s.bind(++i, a.reason);
   s.bind(++i, a.verdict_comment);
+  s.bind(++i, a.evidence_note);
   return s.status();
 }
 
@@ -252,6 +253,7 @@ Result<AlertRecord> read_alert(const Stmt& s) {
   a.verdict_ms = s.i64(i++);
   a.reason = s.text(i++);
   a.verdict_comment = s.text(i++);
+  a.evidence_note = s.text(i++);
   return a;
 }
 
@@ -364,14 +366,14 @@ class SqliteTx final : public Tx {
     const std::string sql =
         insert ? std::string("INSERT INTO alerts (") + kAlertColumns +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                     "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
+                     "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
                : std::string(
                      "UPDATE alerts SET source_id = ?1, type = ?2, camera = ?3, zone = ?4, "
                      "start_s = ?5, last_s = ?6, raised_ms = ?7, updated_ms = ?8, ended_ms = ?9, "
                      "score = ?10, detail = ?11, region = ?12, polygon = ?13, params = ?14, "
                      "config_version = ?15, model_hash = ?16, calibration = ?17, state = ?18, "
                      "assignee = ?19, verdict_by = ?20, verdict_ms = ?21, reason = ?22, "
-                     "verdict_comment = ?23 WHERE id = ?24");
+                     "verdict_comment = ?23, evidence_note = ?24 WHERE id = ?25");
     auto st = prepare(sql);
     if (!st.is_ok()) return st.status();
     Stmt& s = **st;
@@ -656,6 +658,7 @@ class SqliteStore final : public Store {
     if (q.from_ms) add_clause(sql, params, " AND raised_ms >= ?", *q.from_ms);
     if (q.to_ms) add_clause(sql, params, " AND raised_ms < ?", *q.to_ms);
     if (q.before_id) add_clause(sql, params, " AND id < ?", *q.before_id);
+    if (q.only_unended) sql += " AND ended_ms = 0";
     sql += " ORDER BY id DESC LIMIT ?";
     params.emplace_back(std::int64_t{q.limit});
 

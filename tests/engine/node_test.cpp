@@ -202,6 +202,73 @@ TEST_F(NodeTest, StartRemovesEvidenceNoRecordListsAndKeepsTheRest) {
             nlohmann::json({".unmasked/7-snapshot.jpg", "gate/1/.raw.mp4.part", "gate/2/raw.mp4"}));
 }
 
+// A run killed right after an alert leaves it open and without evidence: the next start
+// ends it and records why its evidence is missing, both journaled.
+TEST_F(NodeTest, StartEndsWhatThePreviousRunLeftOpenAndSaysWhyEvidenceIsMissing) {
+  std::int64_t id = 0;
+  {
+    auto store = storage::make_store(config_.storage);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    const storage::TimeMs now = unix_ms(std::chrono::system_clock::now());
+    ASSERT_TRUE((*store)
+                    ->write([&](storage::Tx& tx) -> Status {
+                      auto started = tx.journal({now - 60'000, "system", "node.started",
+                                                 nlohmann::json::object()});
+                      if (!started.is_ok()) return started.status();
+                      storage::AlertRecord a;
+                      a.source_id = "gate-intrusion-1";
+                      a.camera = "gate";
+                      a.config_version = "v";
+                      a.raised_ms = now - 30'000;
+                      auto put = tx.put_alert(a);
+                      if (!put.is_ok()) return put.status();
+                      id = *put;
+                      return Status::ok();
+                    })
+                    .is_ok());
+  }
+  config_.cameras.clear();  // only the recovery is looked at
+  NodeOptions options;
+  options.hash_cost = govern::HashCost::kMinimal;
+  auto node = Node::open(config_, options);
+  ASSERT_TRUE(node.is_ok()) << node.status().to_string();
+  ASSERT_TRUE((*node)->start().is_ok());
+  auto alert = (*node)->store().alert(id);
+  ASSERT_TRUE(alert.is_ok() && alert->has_value());
+  EXPECT_GT((*alert)->ended_ms, 0);
+  EXPECT_EQ((*alert)->evidence_note, "evidence missing: the node stopped before it was written");
+  std::map<std::string, std::string> reasons;
+  auto journal = (*node)->store().journal({});
+  for (const auto& r : *journal) {
+    if (r.detail.contains("reason")) reasons[r.action] = r.detail["reason"];
+  }
+  EXPECT_EQ(reasons["alert.ended"], "the node stopped while the situation was followed");
+  EXPECT_EQ(reasons["evidence.missing"], "the node stopped before it was written");
+  (*node)->stop();
+}
+
+// Stopped before an alert's evidence window has passed, the node records why it has none.
+TEST_F(NodeTest, AStopBeforeTheEvidenceWindowHasPassedIsRecorded) {
+  config_.alerts.evidence_after_s = 60;
+  NodeOptions options;
+  options.hash_cost = govern::HashCost::kMinimal;
+  auto node = Node::open(config_, options);
+  ASSERT_TRUE(node.is_ok()) << node.status().to_string();
+  ASSERT_TRUE((*node)->start().is_ok());
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        auto a = (*node)->store().alerts({});
+        return a.is_ok() && !a->empty();
+      },
+      60));
+  (*node)->stop();
+  auto alerts = (*node)->store().alerts({});
+  ASSERT_TRUE(alerts.is_ok() && !alerts->empty());
+  EXPECT_EQ(alerts->front().evidence_note,
+            "evidence missing: the node stopped before the evidence window had passed");
+  EXPECT_TRUE((*node)->store().evidence(alerts->front().id)->empty());
+}
+
 // The console's routes on a real node: the latest frame with privacy masks burned in, the
 // geometry validated with key paths, stored, journaled, applied to the running camera and
 // still in force after a restart.
