@@ -61,13 +61,20 @@ Result<PurgeReport> purge_once(storage::Store& store, const std::filesystem::pat
     if (!deleted.is_ok()) return deleted.status();
     report.journal_deleted = *deleted;
     if (ids.empty() && report.journal_deleted == 0) return Status::ok();
-    auto j = tx.journal({now,
-                         "system",
-                         "retention.purged",
-                         {{"evidence_days", evidence_days},
-                          {"journal_months", policy.journal_months},
-                          {"evidence", files},
-                          {"journal_records_deleted", report.journal_deleted}}});
+    nlohmann::json detail = {{"evidence_days", evidence_days},
+                             {"journal_months", policy.journal_months},
+                             {"evidence", files},
+                             {"journal_records_deleted", report.journal_deleted}};
+    if (report.journal_deleted > 0) {
+      // Names the record the chain now starts at: a verifier accepts a chain that does not
+      // start at the genesis only from an anchor a purge named (docs/storage.md).
+      auto first = tx.journal_first();
+      if (!first.is_ok()) return first.status();
+      if (*first) {
+        detail["journal_anchor"] = {{"seq", (*first)->seq}, {"prev_hash", (*first)->prev_hash}};
+      }
+    }
+    auto j = tx.journal({now, "system", "retention.purged", std::move(detail)});
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) return s;

@@ -36,6 +36,7 @@ struct Options {
   std::string to;
   std::string out;
   std::string user = "cli";
+  std::string expect_head;  // "SEQ:HASH" seen elsewhere (MQTT, the API, a printout)
 };
 
 storage::JournalQuery page_after(std::int64_t after, std::optional<TimeMs> from = {},
@@ -57,8 +58,10 @@ std::string iso(TimeMs ms) {
   return format_iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
-/// Opens an existing database; prints why not and sets `code` when it cannot.
-std::unique_ptr<storage::Store> open_existing(const Options& o, int& code) {
+/// Opens an existing database; prints why not and sets `code` when it cannot. `read_only`:
+/// nothing is created or migrated, and a copy the reader cannot write is read as it is.
+std::unique_ptr<storage::Store> open_existing(const Options& o, int& code,
+                                              bool read_only = false) {
   const auto path = db_path(o);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -67,7 +70,8 @@ std::unique_ptr<storage::Store> open_existing(const Options& o, int& code) {
     code = 2;
     return nullptr;
   }
-  auto store = storage::open_sqlite_store(path);
+  auto store =
+      read_only ? storage::open_sqlite_store_read_only(path) : storage::open_sqlite_store(path);
   if (!store.is_ok()) {
     std::fprintf(stderr, "journal: %s\n", store.status().to_string().c_str());
     const auto c = store.status().code();
@@ -80,13 +84,37 @@ std::unique_ptr<storage::Store> open_existing(const Options& o, int& code) {
   return std::move(*store);
 }
 
+/// "SEQ:HASH" as --expect-head takes it.
+std::optional<std::pair<std::int64_t, std::string>> parse_head(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return {};
+  try {
+    std::size_t used = 0;
+    const std::int64_t seq = std::stoll(text.substr(0, colon), &used);
+    if (used != colon || seq < 1) return {};
+    return std::make_pair(seq, text.substr(colon + 1));
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 int verify_database(const Options& o) {
+  std::optional<std::pair<std::int64_t, std::string>> expected;
+  if (!o.expect_head.empty()) {
+    expected = parse_head(o.expect_head);
+    if (!expected) {
+      std::fprintf(stderr, "journal: --expect-head: '%s' is not SEQ:HASH\n",
+                   o.expect_head.c_str());
+      return 2;
+    }
+  }
   int code = 0;
-  auto store = open_existing(o, code);
+  auto store = open_existing(o, code, /*read_only=*/true);
   if (!store) return code;
   storage::ChainVerifier verifier;
-  std::int64_t first = 0;
-  std::int64_t last = 0;
+  std::optional<JournalRecord> first;
+  std::optional<JournalRecord> last;
+  std::optional<std::string> expected_hash_seen;  // the hash of record expected->first
   std::int64_t after = 0;
   for (;;) {
     auto page = store->journal(page_after(after));
@@ -102,10 +130,33 @@ int verify_database(const Options& o) {
                     b->reason.c_str());
         return 1;
       }
-      if (first == 0) first = r.seq;
-      last = r.seq;
+      if (!first) first = r;
+      last = r;
+      if (expected && r.seq == expected->first) expected_hash_seen = r.hash;
     }
     after = page->back().seq;
+  }
+  if (auto b = verifier.unanchored_start()) {
+    std::printf("journal BROKEN at record %lld: %s\n", static_cast<long long>(b->seq),
+                b->reason.c_str());
+    return 1;
+  }
+  if (expected) {
+    // A head published earlier must still be in the chain: a journal cut at its end verifies
+    // on its own, but not against what was seen of it.
+    if (!last || last->seq < expected->first) {
+      std::printf("journal BROKEN after record %lld: the expected head %lld is missing: the end "
+                  "of the journal was removed\n",
+                  static_cast<long long>(last ? last->seq : 0),
+                  static_cast<long long>(expected->first));
+      return 1;
+    }
+    if (!expected_hash_seen || *expected_hash_seen != expected->second) {
+      std::printf("journal BROKEN at record %lld: its hash is not the expected head's: the "
+                  "journal was rewritten from there or before\n",
+                  static_cast<long long>(expected->first));
+      return 1;
+    }
   }
   if (verifier.checked() == 0) {
     std::printf("journal OK: 0 records, head none\n");
@@ -113,10 +164,16 @@ int verify_database(const Options& o) {
   }
   std::printf("journal OK: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
               verifier.head_hash().c_str());
-  std::printf("records %lld to %lld%s\n", static_cast<long long>(first),
-              static_cast<long long>(last),
-              first == 1 ? ", from the genesis"
-                         : ", from a retention anchor (earlier records were purged)");
+  std::printf("first record %lld at %s%s\n", static_cast<long long>(first->seq),
+              iso(first->at_ms).c_str(),
+              first->seq == 1 ? ", from the genesis"
+                              : ", from the anchor a journaled retention purge named");
+  std::printf("last record %lld at %s\n", static_cast<long long>(last->seq),
+              iso(last->at_ms).c_str());
+  if (expected) {
+    std::printf("the expected head %lld is in the chain\n",
+                static_cast<long long>(expected->first));
+  }
   return 0;
 }
 
@@ -354,6 +411,11 @@ Command add_journal_command(CLI::App& app) {
                    "Verify an export (JSON lines from `journal export`) instead of a database")
       ->excludes(verify_cmd->get_option("--data-dir"))
       ->excludes(verify_cmd->get_option("--db"));
+  verify_cmd
+      ->add_option("--expect-head", opts->expect_head,
+                   "SEQ:HASH of a head published earlier (MQTT vigie/journal/head, the API): the "
+                   "journal must still hold that record with that hash")
+      ->excludes(verify_cmd->get_option("--file"));
 
   CLI::App* export_cmd = sub->add_subcommand(
       "export",

@@ -727,6 +727,12 @@ Status Node::start() {
     previous_start_ms = starts->back().at_ms;
   }
   if (Status s = n.recover_previous_run(previous_start_ms); !s.is_ok()) return s;
+  // The head as this start found it: a journal whose end was cut while the node was down
+  // does not lead to the head the previous run published (MQTT, the API).
+  nlohmann::json previous_head = nullptr;
+  if (auto head = n.store->journal_head(); head.is_ok() && *head) {
+    previous_head = {{"seq", (*head)->seq}, {"hash", (*head)->hash}};
+  }
   const storage::TimeMs now = n.wall_ms();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     if (!previous.empty() && previous != version) {
@@ -741,7 +747,8 @@ Status Node::start() {
                          "node.started",
                          {{"cameras", cameras},
                           {"api_port", api_port()},
-                          {"config_version", version}}});
+                          {"config_version", version},
+                          {"previous_head", previous_head}}});
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) return s;

@@ -54,6 +54,21 @@ std::optional<ChainBreak> ChainVerifier::add(const JournalRecord& record) {
   const bool first = checked_ == 0 && prev_hash.empty();
   last_seq_ = record.seq;
   last_hash_ = record.hash;
+  if (first) {
+    first_seq_ = record.seq;
+    first_prev_hash_ = record.prev_hash;
+  }
+  if (record.action == "retention.purged" && record.detail.is_object()) {
+    const auto anchor = record.detail.find("journal_anchor");
+    if (anchor != record.detail.end() && anchor->is_object() &&
+        anchor->value("seq", std::int64_t{0}) == first_seq_ &&
+        anchor->value("prev_hash", std::string()) == first_prev_hash_) {
+      anchor_named_ = true;
+    } else if (anchor == record.detail.end() &&
+               record.detail.value("journal_records_deleted", std::int64_t{0}) > 0) {
+      unnamed_purge_ = true;
+    }
+  }
 
   if (record.seq < 1) return ChainBreak{record.seq, "seq must be at least 1"};
   if (!first) {
@@ -137,6 +152,14 @@ Result<JournalRecord> journal_record_from_json(const nlohmann::json& j) {
     return invalid_argument("journal record: \"hash\" is not 64 lowercase hex digits");
   }
   return r;
+}
+
+std::optional<ChainBreak> ChainVerifier::unanchored_start() const {
+  if (checked_ == 0 || (first_seq_ == 1 && first_prev_hash_ == kGenesisHash)) return {};
+  if (anchor_named_ || unnamed_purge_) return {};
+  return ChainBreak{first_seq_, "the journal starts at record " + std::to_string(first_seq_) +
+                                    " but no retention purge in it names that record: records "
+                                    "before it were removed"};
 }
 
 }  // namespace vigie::storage

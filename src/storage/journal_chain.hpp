@@ -37,11 +37,21 @@ class ChainVerifier {
   std::optional<ChainBreak> add(const JournalRecord& record);
   [[nodiscard]] std::int64_t checked() const { return checked_; }
   [[nodiscard]] const std::string& head_hash() const { return last_hash_; }
+  /// After a whole journal (not an excerpt) was fed: when it does not start at the genesis,
+  /// the break that says so, unless a retention record in it names its first record as the
+  /// anchor the purge left (journal_anchor: seq and prev_hash). Records removed from the
+  /// beginning without a journaled purge are found this way. Journals purged by versions
+  /// that did not name the anchor are accepted when they hold such an older purge record.
+  [[nodiscard]] std::optional<ChainBreak> unanchored_start() const;
 
  private:
   std::int64_t checked_ = 0;
   std::int64_t last_seq_ = 0;
   std::string last_hash_;
+  std::int64_t first_seq_ = 0;
+  std::string first_prev_hash_;
+  bool anchor_named_ = false;     ///< a retention record names the first record
+  bool unnamed_purge_ = false;    ///< a retention record deleted records without naming one
 };
 
 /// A record as one JSON object (the export format, one per line).

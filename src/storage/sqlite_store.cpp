@@ -512,6 +512,16 @@ class SqliteTx final : public Tx {
     return static_cast<std::int64_t>(sqlite3_changes64(db_.handle()));
   }
 
+  Result<std::optional<JournalRecord>> journal_first() override {
+    auto st = prepare(std::string("SELECT ") + kJournalColumns +
+                      " FROM journal ORDER BY seq LIMIT 1");
+    if (!st.is_ok()) return st.status();
+    Stmt& s = **st;
+    if (s.row()) return std::optional<JournalRecord>(read_journal(s));
+    if (!s.status().is_ok()) return fail(s.status());
+    return std::optional<JournalRecord>();
+  }
+
   Result<JournalRecord> journal(const JournalDraft& draft) override {
     if (draft.action.empty()) return invalid_argument("journal: empty action");
     if (draft.actor.empty()) return invalid_argument("journal: empty actor");
@@ -966,6 +976,51 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
     if (auto s = db->exec("COMMIT", "commit migration"); !s.is_ok()) return s;
   }
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), version));
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return not_found("no database file " + path.string());
+  }
+  // Read only: nothing is created, migrated or changed. Without a write-ahead log beside it
+  // (a copy, or a database no node has open) the file holds everything and is read as it
+  // is, immutable, which creates no file at all. A running node's database is read with its
+  // log; if that cannot be opened (a folder the reader cannot write), as it is.
+  auto open = [&](const std::string& query) -> std::pair<int, std::unique_ptr<Db>> {
+    sqlite3* raw = nullptr;
+    const std::string uri = "file:" + path.string() + "?" + query;
+    const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                                   nullptr);
+    return {rc, std::make_unique<Db>(raw)};
+  };
+  const bool has_log = std::filesystem::exists(path.string() + "-wal", ec);
+  auto [rc, db] = open(has_log ? "mode=ro" : "immutable=1");
+  std::optional<Result<std::int64_t>> version;
+  if (rc == SQLITE_OK) version = db->scalar("PRAGMA user_version");
+  if (rc != SQLITE_OK || !version->is_ok()) {
+    std::tie(rc, db) = open("immutable=1");
+    if (rc != SQLITE_OK) return sqlite_status(rc, db->handle(), "cannot open " + path.string());
+    version = db->scalar("PRAGMA user_version");
+  }
+  sqlite3_extended_result_codes(db->handle(), 1);
+  if (!version->is_ok()) {
+    if (version->status().code() == StatusCode::kDataLoss) {
+      return not_vigie(path, sqlite3_errmsg(db->handle()));
+    }
+    return version->status();
+  }
+  auto id = db->scalar("PRAGMA application_id");
+  if (!id.is_ok()) return id.status();
+  const int latest = static_cast<int>(schema_migrations().size());
+  if (**version < 1 || *id != kApplicationId) return not_vigie(path, "not a vigie database");
+  if (**version > latest) {
+    return failed_precondition("database " + path.string() + " has schema version " +
+                               std::to_string(**version) + ", newer than this build (" +
+                               std::to_string(latest) + "): upgrade vigie");
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(std::move(db), static_cast<int>(**version)));
 }
 
 }  // namespace vigie::storage

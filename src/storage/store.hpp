@@ -44,6 +44,8 @@ class Tx {
   /// as the anchor of the chain that follows. Returns how many were deleted. "Newest" is by
   /// seq: every record before the anchor goes, so what remains is one unbroken chain.
   virtual Result<std::int64_t> delete_journal_before(TimeMs before_ms) = 0;
+  /// The oldest journal record kept, if any: after a purge, the anchor of the chain.
+  virtual Result<std::optional<JournalRecord>> journal_first() = 0;
   /// Chains and appends a record; returns it with its seq and hashes.
   virtual Result<JournalRecord> journal(const JournalDraft& draft) = 0;
 };
@@ -98,6 +100,11 @@ class Store {
 /// synchronisation, and applies pending migrations. InvalidArgument for a file that is not
 /// a vigie database; FailedPrecondition for a database newer than this build.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
+
+/// Opens an existing SQLite store for reading only: nothing is created or migrated, and it
+/// works on a copy the reader cannot write (verification by evaluators). Writes fail.
+/// NotFound without the file, InvalidArgument when it is not a vigie database.
+Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem::path& path);
 
 /// The store a node's configuration asks for: SQLite at <data_dir>/vigie.db, or PostgreSQL
 /// (Unimplemented in this build).

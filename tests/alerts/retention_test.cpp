@@ -102,13 +102,15 @@ TEST_F(RetentionTest, AtMostThirtyDaysWhateverThePolicySays) {
 }
 
 TEST_F(RetentionTest, JournalKeepsTwelveMonthsAndStillVerifies) {
-  add_evidence("a");  // two records now: evidence.stored ...
+  add_evidence("a0");
+  add_evidence("a");  // the newest record older than the cutoff stays, as the anchor
   clock_.advance(Seconds(200 * kDay));
   add_evidence("b");
   clock_.advance(Seconds(200 * kDay));  // "a" is 400 days old, "b" 200
   auto r = purge_once(*store_, dir_ / "evidence", clock_, RetentionPolicy{});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(r->evidence_deleted, 2);
+  EXPECT_EQ(r->evidence_deleted, 3);
+  EXPECT_EQ(r->journal_deleted, 1);
   auto all = store_->journal({});
   ASSERT_TRUE(all.is_ok());
   for (const auto& rec : *all) {
@@ -116,6 +118,17 @@ TEST_F(RetentionTest, JournalKeepsTwelveMonthsAndStillVerifies) {
   }
   EXPECT_FALSE(storage::verify_chain(*all).has_value());
   EXPECT_EQ(all->back().action, "retention.purged");
+  // The journal no longer starts at the genesis, but at the anchor the purge names.
+  ASSERT_GT(all->front().seq, 1);
+  EXPECT_EQ(all->back().detail["journal_anchor"]["seq"], all->front().seq);
+  storage::ChainVerifier whole;
+  for (const auto& rec : *all) ASSERT_FALSE(whole.add(rec).has_value());
+  EXPECT_FALSE(whole.unanchored_start().has_value());
+  // Without the purge's record, the same start is records removed.
+  storage::ChainVerifier cut;
+  for (std::size_t i = 0; i + 1 < all->size(); ++i) ASSERT_FALSE(cut.add((*all)[i]).has_value());
+  ASSERT_TRUE(cut.unanchored_start().has_value());
+  EXPECT_EQ(cut.unanchored_start()->seq, all->front().seq);
 }
 
 TEST_F(RetentionTest, JobRunsAtStartAndStopsPromptly) {

@@ -106,6 +106,51 @@ TEST_F(JournalCliTest, VerifyNamesTheRecordAfterADeletedOne) {
   EXPECT_THAT(r.out, HasSubstr("journal BROKEN at record 61: gap after 59"));
 }
 
+TEST_F(JournalCliTest, VerifyFindsRecordsRemovedFromTheStartWithoutAJournaledPurge) {
+  tamper(db_, "DELETE FROM journal WHERE seq < 40");
+  auto r = run_command(vigie("journal verify --db " + db_.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("journal BROKEN at record 40: the journal starts at record 40 but "
+                               "no retention purge in it names that record"));
+}
+
+TEST_F(JournalCliTest, VerifyFindsTheEndRemovedAgainstAHeadSeenEarlier) {
+  const std::string seen = "100:" + head_;
+  auto r = run_command(vigie("journal verify --db " + db_.string() + " --expect-head " + seen));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("first record 1 at 2026-03-01T00:00:00"));
+  EXPECT_THAT(r.out, HasSubstr("last record 100 at 2026-03-01T01:39:00"));
+  EXPECT_THAT(r.out, HasSubstr("the expected head 100 is in the chain"));
+
+  tamper(db_, "DELETE FROM journal WHERE seq > 80");
+  // On its own the shortened chain holds together...
+  r = run_command(vigie("journal verify --db " + db_.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // ...but not against the head published before.
+  r = run_command(vigie("journal verify --db " + db_.string() + " --expect-head " + seen));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("journal BROKEN after record 80: the expected head 100 is missing"));
+  r = run_command(vigie("journal verify --db " + db_.string() + " --expect-head 50:0123"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("journal BROKEN at record 50: its hash is not the expected head's"));
+  r = run_command(vigie("journal verify --db " + db_.string() + " --expect-head 50"));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+}
+
+TEST_F(JournalCliTest, VerifyReadsACopyWithoutWritingToIt) {
+  const auto copy_dir = dir_ / "copy";
+  std::filesystem::create_directories(copy_dir);
+  const auto copy = copy_dir / "vigie.db";
+  std::filesystem::copy_file(db_, copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_read);
+  const std::string before = read_all(copy);
+  auto r = run_command(vigie("journal verify --db " + copy.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("journal OK: 100 records, head " + head_));
+  EXPECT_EQ(read_all(copy), before);
+  EXPECT_FALSE(std::filesystem::exists(copy_dir / "vigie.db-wal"));
+}
+
 TEST_F(JournalCliTest, AMissingDatabaseIsAUsageError) {
   auto r = run_command(vigie("journal verify --db " + (dir_ / "absent.db").string()));
   EXPECT_EQ(r.exit_code, 2);
