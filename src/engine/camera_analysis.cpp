@@ -157,7 +157,13 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
       }
     }
   }
-  const perceive::PrivacyRegions regions = privacy_map_.update(frame.bgr, masks, boxes, frame.pts_s);
+  // Heights come in source pixels at source feet; the map works in analysis pixels.
+  const perceive::PersonHeightAt height = [this](cv::Point2d foot) {
+    const auto h = scale_->person_height_px(foot * to_source_);
+    return h ? *h / to_source_ : 0.0;
+  };
+  const perceive::PrivacyRegions regions =
+      privacy_map_.update(frame.bgr, masks, boxes, frame.pts_s, height);
   privacy_.pts_s = frame.pts_s;
   privacy_.boxes.clear();
   if (regions.whole_frame) {

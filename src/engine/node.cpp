@@ -103,6 +103,7 @@ struct Node::Impl {
   std::deque<std::tuple<Alert, AlertChange, bool>> retry;
   std::thread services;
   std::map<CameraId, std::string> last_status;  // what was last published per camera
+  std::int64_t last_published_head = 0;          // seq of the journal head last published
 
   std::atomic<std::uint64_t> reported{0};
   std::atomic<std::uint64_t> evidence_written{0};
@@ -318,6 +319,17 @@ struct Node::Impl {
     }
   }
 
+  // The journal's head, for integrators to keep: a journal whose end is removed later no
+  // longer reaches a head seen outside (vigie journal verify --expect-head).
+  void publish_journal_head() {
+    if (!publishers || publishers->size() == 0) return;
+    auto head = store->journal_head();
+    if (!head.is_ok() || !*head || (*head)->seq == last_published_head) return;
+    last_published_head = (*head)->seq;
+    publishers->publish_journal_head(
+        {{"seq", (*head)->seq}, {"hash", (*head)->hash}, {"at_ms", (*head)->at_ms}});
+  }
+
   void publish_statuses() {
     if (!publishers || publishers->size() == 0) return;
     for (const auto& s : engine->status()) {
@@ -359,6 +371,7 @@ struct Node::Impl {
       for (const auto& p : due) cut_evidence(p);
       if (now >= next_status) {
         publish_statuses();
+        publish_journal_head();
         next_status = now + std::chrono::seconds(1);
       }
       if (now >= next_cleanup) {

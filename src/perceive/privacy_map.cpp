@@ -17,7 +17,8 @@ void add_mask(cv::Mat& cover, const cv::Mat& mask) {
 PrivacyMap::PrivacyMap(PrivacyMapConfig config) : config_(config) {}
 
 PrivacyRegions PrivacyMap::update(const cv::Mat& frame, const ForegroundMasks& masks,
-                                  const std::vector<cv::Rect>& boxes, double t_s) {
+                                  const std::vector<cv::Rect>& boxes, double t_s,
+                                  const PersonHeightAt& height) {
   // While the models learn, or when the light changed over the whole view, the masks say
   // nothing (they are empty): a walker would be shown. Nothing is learnt from such a frame.
   if (masks.warming_up || masks.illumination_change || frame.empty()) {
@@ -45,7 +46,7 @@ PrivacyRegions PrivacyMap::update(const cv::Mat& frame, const ForegroundMasks& m
   seen_.setTo(static_cast<float>(t_s), cover);
   // What is not held shows the scene as it is: the reference a leaver's place comes back to.
   frame.copyTo(clear_, ~held_);
-  return {false, held_regions()};
+  return {false, held_regions(height)};
 }
 
 void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s) {
@@ -103,22 +104,37 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
   }
 }
 
-std::vector<cv::Rect> PrivacyMap::held_regions() const {
+std::vector<cv::Rect> PrivacyMap::held_regions(const PersonHeightAt& height) const {
+  const cv::Rect image(0, 0, held_.cols, held_.rows);
   std::vector<cv::Rect> out;
+  if (config_.border_px > 0) {
+    const int b = std::min({config_.border_px, held_.cols, held_.rows});
+    out.push_back(cv::Rect(0, 0, held_.cols, b));
+    out.push_back(cv::Rect(0, held_.rows - b, held_.cols, b));
+    out.push_back(cv::Rect(0, 0, b, held_.rows));
+    out.push_back(cv::Rect(held_.cols - b, 0, b, held_.rows));
+  }
   if (cv::countNonZero(held_) == 0) return out;
   // Fragments a few pixels apart (a person's head above a torso) become one region.
   cv::Mat joined;
   cv::dilate(held_, joined, cv::Mat(), cv::Point(-1, -1), 2);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(joined, labels, stats, centroids, 8, CV_32S);
-  const cv::Rect image(0, 0, held_.cols, held_.rows);
   for (int i = 1; i < n; ++i) {
     const cv::Rect r(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                      stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    const int grow = std::max(config_.min_margin_px,
-                              static_cast<int>(std::ceil(config_.margin * std::max(r.width, r.height))));
-    out.push_back(cv::Rect(r.x - grow, r.y - grow, r.width + 2 * grow, r.height + 2 * grow) &
-                  image);
+    const int margin = std::max(
+        config_.min_margin_px,
+        static_cast<int>(std::ceil(config_.margin * std::max(r.width, r.height))));
+    int grow_x = margin;
+    int grow_y = margin;
+    // A region smaller than a person standing there may be all the models saw of one (a
+    // torso against a wall the colour of the legs): it grows to a person's size every way.
+    const double h = height ? height({r.x + r.width / 2.0, static_cast<double>(r.br().y)}) : 0.0;
+    if (h > r.height) grow_y += static_cast<int>(std::ceil(h - r.height));
+    if (0.5 * h > r.width) grow_x += static_cast<int>(std::ceil(0.5 * h - r.width));
+    out.push_back(
+        cv::Rect(r.x - grow_x, r.y - grow_y, r.width + 2 * grow_x, r.height + 2 * grow_y) & image);
   }
   return out;
 }

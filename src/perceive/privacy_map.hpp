@@ -12,6 +12,7 @@
 //
 // Per-camera state: update() is called by the camera's analysis, one frame at a time.
 
+#include <functional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -35,7 +36,14 @@ struct PrivacyMapConfig {
   /// A region unchanged for this long is shown again even if it never came back to what was
   /// there before (a change of light, a parked object): over-masking stays bounded.
   double max_hold_s = 900.0;
+  /// Analysis pixels along each edge of the image that are always hidden: someone entering
+  /// the view is a sliver there, thinner than the background models can tell from noise.
+  int border_px = 3;
 };
+
+/// Expected standing height, in analysis pixels, of a person whose feet are at a point
+/// (analysis pixels); 0 when unknown.
+using PersonHeightAt = std::function<double(cv::Point2d foot)>;
 
 /// What to hide in one analysed frame, in analysis pixels.
 struct PrivacyRegions {
@@ -49,14 +57,17 @@ class PrivacyMap {
 
   /// Folds in one analysed frame and returns what to hide in it. `frame`: the analysis image
   /// (BGR); `masks`: its foreground; `boxes`: analysis-pixel boxes of what the analysis
-  /// believes may be a person (tracks, blobs, detector persons); `t_s`: the frame's time.
+  /// believes may be a person (tracks, blobs, detector persons); `t_s`: the frame's time;
+  /// `height`: where known, a region smaller than a person there grows to a person's size
+  /// around it, since it may be the only part of someone the models saw.
   PrivacyRegions update(const cv::Mat& frame, const ForegroundMasks& masks,
-                        const std::vector<cv::Rect>& boxes, double t_s);
+                        const std::vector<cv::Rect>& boxes, double t_s,
+                        const PersonHeightAt& height = {});
 
  private:
   /// Releases held regions that show again what was there before, or were held too long.
   void release(const cv::Mat& frame, const cv::Mat& cover, double t_s);
-  [[nodiscard]] std::vector<cv::Rect> held_regions() const;
+  [[nodiscard]] std::vector<cv::Rect> held_regions(const PersonHeightAt& height) const;
 
   PrivacyMapConfig config_;
   cv::Mat held_;   ///< CV_8U, 255: hidden until released

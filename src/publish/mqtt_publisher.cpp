@@ -35,6 +35,9 @@ std::string camera_alerts_topic(std::string_view prefix, std::string_view camera
 std::string camera_status_topic(std::string_view prefix, std::string_view camera) {
   return std::string(prefix) + "/" + std::string(camera) + "/status";
 }
+std::string journal_head_topic(std::string_view prefix) {
+  return std::string(prefix) + "/journal/head";
+}
 std::string available_topic(std::string_view prefix) {
   return std::string(prefix) + "/available";
 }
@@ -130,8 +133,10 @@ struct MqttPublisher::Impl {
   bool lost = false;           ///< the network loop of the current connection ended
   std::string lost_reason;
   std::vector<int> acked_mids;
-  std::map<CameraId, std::string> status_latest;
-  std::set<CameraId> status_dirty;
+  // Retained messages of which only the latest matters (camera status, the journal's
+  // head), by topic.
+  std::map<std::string, std::string> status_latest;
+  std::set<std::string> status_dirty;
 
   std::atomic<bool> connected{false};
   std::atomic<std::uint64_t> published{0}, acknowledged{0}, dropped{0}, status_published{0},
@@ -287,17 +292,14 @@ void MqttPublisher::Impl::on_connack(int rc) {
                     kOnline, 1, true);
   // Retained status is the broker's, but a restarted broker without persistence has lost it.
   std::lock_guard lock(mutex);
-  for (const auto& [camera, payload] : status_latest) status_dirty.insert(camera);
+  for (const auto& [topic, payload] : status_latest) status_dirty.insert(topic);
 }
 
 void MqttPublisher::Impl::pump() {
   std::vector<std::pair<std::string, std::string>> statuses;
   {
     std::lock_guard lock(mutex);
-    for (const CameraId& camera : status_dirty) {
-      statuses.emplace_back(camera_status_topic(config.topic_prefix, camera),
-                            status_latest[camera]);
-    }
+    for (const std::string& topic : status_dirty) statuses.emplace_back(topic, status_latest[topic]);
     status_dirty.clear();
   }
   for (const auto& [topic, payload] : statuses) {
@@ -520,8 +522,21 @@ void MqttPublisher::publish_status(const CameraId& camera, const nlohmann::json&
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) return;
-    impl_->status_latest[camera] = std::move(payload);
-    impl_->status_dirty.insert(camera);
+    const std::string topic = camera_status_topic(impl_->config.topic_prefix, camera);
+    impl_->status_latest[topic] = std::move(payload);
+    impl_->status_dirty.insert(topic);
+  }
+  impl_->wake.notify_all();
+}
+
+void MqttPublisher::publish_journal_head(const nlohmann::json& head) {
+  std::string payload = head.dump();
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) return;
+    const std::string topic = journal_head_topic(impl_->config.topic_prefix);
+    impl_->status_latest[topic] = std::move(payload);
+    impl_->status_dirty.insert(topic);
   }
   impl_->wake.notify_all();
 }

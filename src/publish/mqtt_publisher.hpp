@@ -23,6 +23,8 @@ std::string camera_alerts_topic(std::string_view prefix, std::string_view camera
 std::string camera_status_topic(std::string_view prefix, std::string_view camera);
 /// Topic of the node's availability, retained, "online" or "offline": `<prefix>/available`.
 std::string available_topic(std::string_view prefix);
+/// `<prefix>/journal/head`: the journal's head, retained.
+std::string journal_head_topic(std::string_view prefix);
 
 /// Behaviour that is not configuration: the defaults suit production; tests shorten them.
 struct MqttOptions {
@@ -69,6 +71,8 @@ class MqttPublisher final : public Publisher {
   void publish_alert(const CameraId& camera, const nlohmann::json& alert) override;
   /// Keeps the latest status of the camera and wakes the sender.
   void publish_status(const CameraId& camera, const nlohmann::json& status) override;
+  /// Retained on <prefix>/journal/head.
+  void publish_journal_head(const nlohmann::json& head) override;
   /// Publishes "offline", disconnects cleanly (so the will is not sent) and joins the threads.
   /// Unacknowledged alerts stay in the outbox for the next start.
   void stop() override;

@@ -20,6 +20,10 @@ void PublisherSet::publish_status(const CameraId& camera, const nlohmann::json& 
   for (auto& p : publishers_) p->publish_status(camera, status);
 }
 
+void PublisherSet::publish_journal_head(const nlohmann::json& head) {
+  for (auto& p : publishers_) p->publish_journal_head(head);
+}
+
 void PublisherSet::stop() {
   for (auto& p : publishers_) p->stop();
 }

@@ -24,6 +24,9 @@ class Publisher {
   virtual void publish_alert(const CameraId& camera, const nlohmann::json& alert) = 0;
   /// The camera's current health; only the latest per camera matters.
   virtual void publish_status(const CameraId& camera, const nlohmann::json& status) = 0;
+  /// The journal's head ({"seq", "hash", "at"}); only the latest matters. Published so that
+  /// a journal whose end is later removed is seen to be shorter than it was.
+  virtual void publish_journal_head(const nlohmann::json& head) = 0;
   /// Says goodbye to the receivers and stops the threads; idempotent. Called by the destructor.
   virtual void stop() = 0;
 };
@@ -35,6 +38,7 @@ class PublisherSet final : public Publisher {
   ~PublisherSet() override;
   void publish_alert(const CameraId& camera, const nlohmann::json& alert) override;
   void publish_status(const CameraId& camera, const nlohmann::json& status) override;
+  void publish_journal_head(const nlohmann::json& head) override;
   void stop() override;
   /// How many publishers it forwards to (0 when nothing is configured).
   [[nodiscard]] std::size_t size() const { return publishers_.size(); }

@@ -58,6 +58,8 @@ class WebhookPublisher final : public Publisher {
   void publish_alert(const CameraId& camera, const nlohmann::json& alert) override;
   /// Webhooks receive alerts only: does nothing.
   void publish_status(const CameraId& camera, const nlohmann::json& status) override;
+  /// Webhooks carry alerts only.
+  void publish_journal_head(const nlohmann::json& /*head*/) override {}
   /// Finishes the request in progress (bounded by the timeouts), drops the rest, joins.
   void stop() override;
 

@@ -23,6 +23,12 @@ ForegroundMasks masks_of(const std::vector<cv::Rect>& moving) {
   return m;
 }
 
+/// The map without its always-hidden border, so that each test sees only what it causes.
+PrivacyMap map_without_border(PrivacyMapConfig config = {}) {
+  config.border_px = 0;
+  return PrivacyMap(config);
+}
+
 bool covered(const PrivacyRegions& got, const cv::Rect& person) {
   if (got.whole_frame) return true;
   cv::Mat hidden = cv::Mat::zeros(kSize, CV_8U);
@@ -31,7 +37,7 @@ bool covered(const PrivacyRegions& got, const cv::Rect& person) {
 }
 
 TEST(PrivacyMap, HidesTheWholeFrameWhileNothingIsKnownOfIt) {
-  PrivacyMap map;
+  PrivacyMap map = map_without_border();
   ForegroundMasks warming = masks_of({});
   warming.warming_up = true;
   EXPECT_TRUE(map.update(scene_with({}), warming, {}, 0.0).whole_frame);
@@ -44,7 +50,7 @@ TEST(PrivacyMap, HidesTheWholeFrameWhileNothingIsKnownOfIt) {
 }
 
 TEST(PrivacyMap, AddsAMarginToWhatTheMasksSaw) {
-  PrivacyMap map;
+  PrivacyMap map = map_without_border();
   // The models saw only the torso; head and legs are within the margin.
   const cv::Rect torso(70, 50, 10, 14);
   const PrivacyRegions got = map.update(scene_with({torso}), masks_of({torso}), {}, 0.0);
@@ -53,7 +59,7 @@ TEST(PrivacyMap, AddsAMarginToWhatTheMasksSaw) {
 }
 
 TEST(PrivacyMap, APersonStillLongAfterTheModelsAbsorbedThemStaysHidden) {
-  PrivacyMap map;
+  PrivacyMap map = map_without_border();
   const cv::Rect person(40, 30, 12, 30);
   map.update(scene_with({}), masks_of({}), {}, 0.0);
   // They walk in and sit: foreground for a few seconds, then the models absorb them.
@@ -68,7 +74,7 @@ TEST(PrivacyMap, APersonStillLongAfterTheModelsAbsorbedThemStaysHidden) {
 }
 
 TEST(PrivacyMap, AWalkersTrailIsShownAgainBehindThem) {
-  PrivacyMap map;
+  PrivacyMap map = map_without_border();
   map.update(scene_with({}), masks_of({}), {}, 0.0);
   PrivacyRegions got;
   for (int i = 0; i < 20; ++i) {
@@ -82,16 +88,42 @@ TEST(PrivacyMap, AWalkersTrailIsShownAgainBehindThem) {
 }
 
 TEST(PrivacyMap, BoxesOfTheAnalysisAreHiddenEvenWithoutForeground) {
-  PrivacyMap map;
+  PrivacyMap map = map_without_border();
   map.update(scene_with({}), masks_of({}), {}, 0.0);
   const cv::Rect box(100, 20, 8, 20);
   EXPECT_TRUE(covered(map.update(scene_with({}), masks_of({}), {box}, 0.2), box));
 }
 
+TEST(PrivacyMap, APartSmallerThanAPersonThereGrowsToAPersonsSize) {
+  PrivacyMap map = map_without_border();
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  // Only a head was seen; a person standing there is 40 pixels tall.
+  const cv::Rect head(70, 30, 6, 6);
+  const PersonHeightAt height = [](cv::Point2d) { return 40.0; };
+  const PrivacyRegions got = map.update(scene_with({}), masks_of({head}), {}, 0.2, height);
+  EXPECT_TRUE(covered(got, cv::Rect(63, 30, 20, 40))) << "the body below the head";
+  // Without a known height, only the margin.
+  PrivacyMap plain = map_without_border();
+  plain.update(scene_with({}), masks_of({}), {}, 0.0);
+  EXPECT_FALSE(covered(plain.update(scene_with({}), masks_of({head}), {}, 0.2),
+                       cv::Rect(63, 30, 20, 40)));
+}
+
+TEST(PrivacyMap, TheImagesEdgesAreAlwaysHidden) {
+  PrivacyMap map;  // someone entering is a sliver there, thinner than the models can see
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  const PrivacyRegions got = map.update(scene_with({}), masks_of({}), {}, 0.2);
+  for (const cv::Rect& sliver : {cv::Rect(0, 40, 3, 30), cv::Rect(157, 10, 3, 30),
+                                 cv::Rect(50, 0, 20, 3), cv::Rect(50, 117, 20, 3)}) {
+    EXPECT_TRUE(covered(got, sliver)) << sliver;
+  }
+  EXPECT_FALSE(covered(got, cv::Rect(50, 40, 10, 10)));
+}
+
 TEST(PrivacyMap, WhatNeverComesBackIsShownAfterTheLongestHold) {
   PrivacyMapConfig config;
   config.max_hold_s = 60;
-  PrivacyMap map(config);
+  PrivacyMap map = map_without_border(config);
   const cv::Rect parcel(40, 80, 20, 10);
   map.update(scene_with({}), masks_of({}), {}, 0.0);
   map.update(scene_with({parcel}), masks_of({parcel}), {}, 1.0);
