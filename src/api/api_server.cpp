@@ -18,6 +18,7 @@
 
 #include "api/auth.hpp"
 #include "api/events.hpp"
+#include "api/json_body.hpp"
 #include "api/routes.hpp"
 #include "api/transparency.hpp"
 #include "api/views.hpp"
@@ -108,18 +109,14 @@ Result<std::optional<storage::TimeMs>> time_param(const Request& req, const char
                           "' must be ISO 8601 with an offset, or milliseconds since 1970");
 }
 
-/// The body as a JSON object; an empty body is an empty object. The parser's message is not
-/// echoed, since it quotes the input (which may hold a password).
-Result<Json> parse_body(const Request& req) {
+/// The body as a JSON object; an empty body is an empty object. Every route reads its body
+/// here, so the nesting bound holds for all of them.
+Result<Json> parse_body(const Request& req, int max_depth) {
   if (req.body.empty()) return Json::object();
-  try {
-    Json j = Json::parse(req.body);
-    if (!j.is_object()) return invalid_argument("the body must be a JSON object");
-    return j;
-  } catch (const Json::parse_error& e) {
-    return invalid_argument("the body is not valid JSON (at byte " + std::to_string(e.byte) +
-                            ")");
-  }
+  auto j = parse_json_body(req.body, max_depth);
+  if (!j) return j.status();
+  if (!j->is_object()) return invalid_argument("the body must be a JSON object");
+  return j;
 }
 
 Result<std::string> string_field(const Json& body, const char* key, bool required,
@@ -307,7 +304,7 @@ struct ApiServer::Impl {
   // ---- sessions -------------------------------------------------------------------------
 
   void login(const Request& req, Response& res, const Principal&) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto name = string_field(*body, "user", true, 256);
     if (!name) return send_status(res, name.status());
@@ -412,7 +409,7 @@ struct ApiServer::Impl {
 
   void put_geometry(const Request& req, Response& res, const Principal& who) {
     const std::string id = req.matches[1].str();
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     if (!d.set_camera_geometry) {
       return send_error(res, 501, "unimplemented", "camera geometry is not available on this node");
@@ -551,7 +548,7 @@ struct ApiServer::Impl {
                         action) {
     auto id = id_match(req, 1, "alert id");
     if (!id) return send_status(res, id.status());
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     if (!visible_alert(*id, who, res)) return;
     auto done = action(*id, *body);
@@ -586,7 +583,7 @@ struct ApiServer::Impl {
   void add_comment(const Request& req, Response& res, const Principal& who) {
     auto id = id_match(req, 1, "alert id");
     if (!id) return send_status(res, id.status());
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto text = string_field(*body, "text", true);
     if (!text) return send_status(res, text.status());
@@ -691,7 +688,7 @@ struct ApiServer::Impl {
   }
 
   void add_authorization(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     storage::AuthorizationRecord a;
     auto reference = string_field(*body, "reference", true, 256);
@@ -753,7 +750,7 @@ struct ApiServer::Impl {
   void get_stop(const Request&, Response& res, const Principal&) { send_json(res, stop_state()); }
 
   void stop_analysis(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto camera = string_field(*body, "camera", false, 64);
     if (!camera) return send_status(res, camera.status());
@@ -768,7 +765,7 @@ struct ApiServer::Impl {
   }
 
   void resume_analysis(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto camera = string_field(*body, "camera", false, 64);
     if (!camera) return send_status(res, camera.status());
@@ -955,7 +952,7 @@ struct ApiServer::Impl {
   }
 
   void create_user(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto name = string_field(*body, "name", true, 64);
     if (!name) return send_status(res, name.status());
@@ -972,7 +969,7 @@ struct ApiServer::Impl {
 
   void update_user(const Request& req, Response& res, const Principal& who) {
     const std::string name = req.matches[1].str();
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     govern::UserChange change;
     if (body->contains("role")) {

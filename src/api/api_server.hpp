@@ -61,6 +61,9 @@ struct ApiOptions {
   double login_lock_base_s = 30;      ///< first refusal period, doubled after each failure
   double login_lock_max_s = 900;
   std::size_t max_body_bytes = 1 << 20;
+  /// Deepest nesting of arrays and objects in a body (a geometry needs 5); deeper bodies get
+  /// 400 before any tree is built from them.
+  int max_json_depth = 64;
   double sse_heartbeat_s = 15;        ///< comment line sent when no event was for this long
   std::size_t sse_queue_events = 512; ///< a client this far behind is dropped
   int max_sse_clients = 32;           ///< further event streams get 503

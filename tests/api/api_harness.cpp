@@ -78,6 +78,16 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   };
   deps.options.sse_heartbeat_s = options.sse_heartbeat_s;
   deps.options.sse_queue_events = options.sse_queue_events;
+  if (options.geometry) {
+    deps.set_camera_geometry = [](const CameraId&, const nlohmann::json& geometry,
+                                  const std::string&, bool) {
+      api::GeometryChange change;
+      change.before = nlohmann::json::object();
+      change.after = geometry;
+      return change;
+    };
+  }
+  if (options.tune) options.tune(deps.options);
   config::ApiConfig cfg;
   cfg.listen = "127.0.0.1";
   cfg.port = 0;

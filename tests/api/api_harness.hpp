@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,10 @@ struct HarnessOptions {
   std::string tls_key;
   double sse_heartbeat_s = 0.1;
   std::size_t sse_queue_events = 512;
+  /// Serve camera geometry with a stand-in that accepts any geometry and echoes it.
+  bool geometry = false;
+  /// Adjusts the server's options after the harness set its own.
+  std::function<void(api::ApiOptions&)> tune;
 };
 
 class ApiHarness {
