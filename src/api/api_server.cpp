@@ -310,28 +310,35 @@ struct ApiServer::Impl {
     if (!name) return send_status(res, name.status());
     auto password = string_field(*body, "password", true, 4096);
     if (!password) return send_status(res, password.status());
-    const std::string user_key = "user:" + *name;
-    const std::string addr_key = "addr:" + req.remote_addr;
-    const double wait = std::max(throttle.wait_s(user_key), throttle.wait_s(addr_key));
+    const std::vector<std::string> keys = {"user:" + *name, "addr:" + req.remote_addr};
+    // Admitted and counted before the password is checked, so that parallel guesses are
+    // refused here instead of all being checked.
+    const double wait = throttle.admit(keys);
     if (wait > 0) {
       ++logins_refused;
-      if (throttle.first_refusal(user_key)) {
+      if (throttle.first_refusal(keys[0])) {
         (void)journal(*name, "login.failed",
                       {{"user", *name}, {"address", req.remote_addr}, {"reason", "rate_limited"}});
       }
-      res.set_header("Retry-After", std::to_string(static_cast<long long>(wait + 0.999)));
+      const auto retry = static_cast<long long>(wait + 0.999);
+      res.set_header("Retry-After", std::to_string(retry));
       return send_error(res, 429, "resource_exhausted",
-                        "too many failed logins: try again in " +
-                            std::to_string(static_cast<long long>(wait + 0.999)) + " s");
+                        "too many failed logins: try again in " + std::to_string(retry) + " s");
     }
+    // Whatever ends this attempt (an error, an exception) ends it in the throttle too.
+    struct Attempt {
+      LoginThrottle& throttle;
+      const std::vector<std::string>& keys;
+      LoginOutcome outcome = LoginOutcome::kAbandoned;
+      ~Attempt() { throttle.finish(keys, outcome); }
+    } attempt{throttle, keys};
     auto user = d.users.authenticate(*name, *password);
     if (!user) {
       if (user.status().code() != StatusCode::kInvalidArgument) {
         return send_status(res, user.status());
       }
+      attempt.outcome = LoginOutcome::kFailed;
       ++logins_failed;
-      throttle.failed(user_key);
-      throttle.failed(addr_key);
       (void)journal(*name, "login.failed",
                     {{"user", *name}, {"address", req.remote_addr},
                      {"reason", "wrong user name or password"}});
@@ -345,7 +352,7 @@ struct ApiServer::Impl {
         !s.is_ok()) {
       return send_status(res, s);
     }
-    throttle.succeeded(user_key);
+    attempt.outcome = LoginOutcome::kSucceeded;
     ++logins_ok;
     const std::string token = sessions.open(Principal{user->name, *role});
     std::string cookie = std::string(kCookieName) + "=" + token +
