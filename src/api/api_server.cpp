@@ -69,6 +69,8 @@ void send_error(Response& res, int status, std::string_view code, const std::str
 }
 
 void send_status(Response& res, const Status& s) {
+  // Unavailable means "retry": say when (password checks busy, the store briefly away).
+  if (s.code() == StatusCode::kUnavailable) res.set_header("Retry-After", "1");
   send_error(res, http_status(s.code()), to_string(s.code()), s.message());
 }
 
@@ -261,6 +263,7 @@ struct ApiServer::Impl {
   std::atomic<std::uint64_t> logins_ok{0};
   std::atomic<std::uint64_t> logins_failed{0};
   std::atomic<std::uint64_t> logins_refused{0};
+  std::atomic<std::uint64_t> logins_busy{0};
   std::mutex counts_mutex;
   std::map<std::tuple<std::string, std::string, bool>, std::uint64_t> event_counts;
   std::map<std::string, std::uint64_t> responses;
@@ -335,6 +338,7 @@ struct ApiServer::Impl {
     auto user = d.users.authenticate(*name, *password);
     if (!user) {
       if (user.status().code() != StatusCode::kInvalidArgument) {
+        if (user.status().code() == StatusCode::kUnavailable) ++logins_busy;
         return send_status(res, user.status());
       }
       attempt.outcome = LoginOutcome::kFailed;
@@ -1134,7 +1138,13 @@ struct ApiServer::Impl {
       << "# TYPE vigie_logins_total counter\n"
       << "vigie_logins_total{result=\"ok\"} " << logins_ok.load() << "\n"
       << "vigie_logins_total{result=\"failed\"} " << logins_failed.load() << "\n"
-      << "vigie_logins_total{result=\"rate_limited\"} " << logins_refused.load() << "\n";
+      << "vigie_logins_total{result=\"rate_limited\"} " << logins_refused.load() << "\n"
+      << "vigie_logins_total{result=\"busy\"} " << logins_busy.load() << "\n";
+    const govern::HashPoolStats hashing = d.users.hash_stats();
+    m << "# HELP vigie_password_checks_refused_total Password hashes and checks refused because "
+         "the hashing threads were busy.\n"
+      << "# TYPE vigie_password_checks_refused_total counter\n"
+      << "vigie_password_checks_refused_total " << hashing.refused << "\n";
     m << "# HELP vigie_api_sessions Open console and API sessions.\n"
       << "# TYPE vigie_api_sessions gauge\n"
       << "vigie_api_sessions " << sessions.size() << "\n";

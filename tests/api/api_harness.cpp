@@ -29,7 +29,8 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   auto g = govern::Governance::open(*store, clock, {a});
   if (!g) throw std::runtime_error(g.status().to_string());
   governance = std::move(*g);
-  users = std::make_unique<govern::UserDirectory>(*store, clock, govern::HashCost::kMinimal);
+  users = std::make_unique<govern::UserDirectory>(*store, clock, govern::HashCost::kMinimal,
+                                                  options.hash_pool);
   for (auto [name, role] : {std::pair{"op", govern::Role::kOperator},
                             std::pair{"sup", govern::Role::kSupervisor},
                             std::pair{"aud", govern::Role::kAuditor},
