@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/auth.hpp"
+#include "api/connections.hpp"
 #include "api/events.hpp"
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
@@ -247,7 +248,14 @@ struct ApiServer::Impl {
         sessions(d.clock, d.options.session_idle_s),
         throttle(d.clock, d.options.login_free_failures, d.options.login_lock_base_s,
                  d.options.login_lock_max_s),
-        hub(d.options.sse_queue_events, d.options.max_sse_clients) {}
+        hub(d.options.sse_queue_events, d.options.max_sse_clients),
+        limits{.header_timeout_s = d.options.header_timeout_s,
+               .body_timeout_s = d.options.body_timeout_s,
+               .keep_alive_s = d.options.keep_alive_s,
+               .max_connections = d.options.max_connections,
+               .max_per_address = d.options.max_connections_per_address,
+               .max_streams = d.options.max_sse_clients},
+        connections(limits) {}
 
   ApiDeps d;
   config::ApiConfig cfg;
@@ -259,6 +267,8 @@ struct ApiServer::Impl {
   SessionTable sessions;
   LoginThrottle throttle;
   EventHub hub;
+  ConnectionLimits limits;
+  ConnectionRegistry connections;
 
   std::atomic<std::uint64_t> logins_ok{0};
   std::atomic<std::uint64_t> logins_failed{0};
@@ -1032,6 +1042,7 @@ struct ApiServer::Impl {
     // what is both read and queued is sent once (by seq), so there is neither gap nor repeat.
     stream->queue = hub.add(stream->sees_calibration);
     if (!stream->queue) return send_error(res, 503, "unavailable", "too many event streams");
+    connection_became_stream();  // its place among connections is free for requests
     if (resume) {
       stream->replaying = true;
       stream->cursor = *resume;
@@ -1153,6 +1164,13 @@ struct ApiServer::Impl {
     m << "# HELP vigie_sse_dropped_total Event streams dropped for falling behind.\n"
       << "# TYPE vigie_sse_dropped_total counter\n"
       << "vigie_sse_dropped_total " << hub.dropped_total() << "\n";
+    m << "# HELP vigie_api_connections Open API connections, event streams not counted.\n"
+      << "# TYPE vigie_api_connections gauge\n"
+      << "vigie_api_connections " << connections.connections() << "\n";
+    m << "# HELP vigie_api_connections_refused_total Connections refused for the total or "
+         "per-address cap.\n"
+      << "# TYPE vigie_api_connections_refused_total counter\n"
+      << "vigie_api_connections_refused_total " << connections.refused() << "\n";
     m << "# HELP vigie_analysis_stopped 1 while a global stop is in force.\n"
       << "# TYPE vigie_analysis_stopped gauge\n"
       << "vigie_analysis_stopped " << (d.governance.global_stop().stopped ? 1 : 0) << "\n";
@@ -1246,6 +1264,7 @@ struct ApiServer::Impl {
       Handler handler = it->second;
       // The one place roles are enforced, from the route table.
       httplib::Server::Handler guarded = [this, spec, handler](const Request& req, Response& res) {
+        connection_request_read();
         Principal who;
         if (!spec.is_public()) {
           auto found = authenticate(req);
@@ -1295,25 +1314,25 @@ Status ApiServer::start() {
   Impl& m = *impl_;
   if (m.server) return Status(StatusCode::kFailedPrecondition, "already started");
   const bool want_tls = !m.cfg.tls_cert.empty() || !m.cfg.tls_key.empty();
-  if (want_tls) {
-    if (m.cfg.tls_cert.empty() || m.cfg.tls_key.empty()) {
-      return invalid_argument("api: tls_cert and tls_key go together");
-    }
-    auto ssl = std::make_unique<httplib::SSLServer>(m.cfg.tls_cert.c_str(), m.cfg.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      return invalid_argument("api: cannot use the TLS certificate '" + m.cfg.tls_cert +
-                              "' with its key");
-    }
-    m.server = std::move(ssl);
-    m.tls = true;
-  } else {
-    m.server = std::make_unique<httplib::Server>();
+  if (want_tls && (m.cfg.tls_cert.empty() || m.cfg.tls_key.empty())) {
+    return invalid_argument("api: tls_cert and tls_key go together");
   }
+  m.server = make_limited_server(m.limits, m.connections, m.cfg.tls_cert, m.cfg.tls_key);
+  if (!m.server) {
+    return invalid_argument("api: cannot use the TLS certificate '" + m.cfg.tls_cert +
+                            "' with its key");
+  }
+  m.tls = want_tls;
   httplib::Server& s = *m.server;
-  const auto threads = static_cast<std::size_t>(
-      std::max(2, m.d.options.request_threads + m.d.options.max_sse_clients));
-  // httplib owns and deletes the queue it is given.
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };  // NOLINT
+  s.set_keep_alive_timeout(static_cast<time_t>(m.d.options.keep_alive_s + 0.999));
+  // The headers are read: the body (if any) is next, within its own deadline.
+  s.set_pre_routing_handler([](const Request& req, Response&) {
+    const std::string length = req.get_header_value("Content-Length");
+    const bool body =
+        (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+    connection_headers_read(body);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.set_payload_max_length(m.d.options.max_body_bytes);
   s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                          {"X-Frame-Options", "DENY"},
@@ -1363,6 +1382,7 @@ Status ApiServer::start() {
     m.server.reset();
     return unavailable("api: cannot listen on " + m.cfg.listen + ":" + std::to_string(m.cfg.port));
   }
+  widen_backlog(s, 256);
   m.alert_token = m.d.alerts.subscribe([&m](const alerts::AlertEvent& e) {
     m.count_event(e);
     m.hub.publish(e);

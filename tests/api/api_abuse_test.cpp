@@ -2,9 +2,16 @@
 // exhaust the stack, parallel password guessing, login floods and slow clients. Every wait is
 // a poll against a generous deadline; nothing here measures speed.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <memory>
+#include <regex>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -108,6 +115,10 @@ TEST(ApiAbuse, ParallelWrongPasswordsForOneUserAreCheckedNoMoreThanTheFreeFailur
   CheckGate gate;
   HarnessOptions options;
   options.hash_pool.before_each = gate.hook();
+  options.tune = [](api::ApiOptions& o) {
+    o.max_connections = 100;
+    o.max_connections_per_address = 100;
+  };
   ApiHarness h(options);
   // Checks are held until every attempt that will not be checked has its answer: whatever
   // the machine's speed, all 50 attempts are in flight together.
@@ -213,6 +224,207 @@ TEST(ApiAbuse, LoginsBeyondTheCheckQueueGet503WithRetryAfterAndCountNoFailure) {
   // are still checked before a refusal.
   for (int i = 0; i < 5; ++i) EXPECT_EQ(login_status(h.port(), "aud", "wrong-password"), 401);
   EXPECT_EQ(login_status(h.port(), "aud", kPassword), 429);
+}
+
+// ---- connections -------------------------------------------------------------------------
+
+/// A client on a raw socket, from a chosen loopback address, that writes what it is told.
+class RawClient {
+ public:
+  RawClient(int port, const char* from) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  [[nodiscard]] bool connected() const { return connected_; }
+  bool send(const std::string& text) const {
+    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
+  /// True once the server answered or closed (without consuming what it sent).
+  [[nodiscard]] bool server_spoke_or_closed() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+  /// What the server sent until it closed, or until `seconds` passed.
+  std::string read_all(double seconds) const {
+    std::string out;
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+/// Clients that start a request and then send one more header line every `period_s`,
+/// never finishing their headers, until destroyed.
+class SlowClients {
+ public:
+  SlowClients(int port, const char* from, int count, double period_s) {
+    for (int i = 0; i < count; ++i) {
+      clients_.push_back(std::make_unique<RawClient>(port, from));
+      (void)clients_.back()->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      // Arriving one after another, as real clients do, rather than all in one burst.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    thread_ = std::thread([this, period_s] {
+      std::unique_lock lock(mutex_);
+      while (!cv_.wait_for(lock, std::chrono::duration<double>(period_s), [&] { return stop_; })) {
+        for (auto& c : clients_) (void)c->send("X-Slow: 1\r\n");
+        ++rounds_;
+      }
+    });
+  }
+  ~SlowClients() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  SlowClients(const SlowClients&) = delete;
+  SlowClients& operator=(const SlowClients&) = delete;
+
+  /// Clients the server has not answered nor closed.
+  [[nodiscard]] int still_waiting() const {
+    int n = 0;
+    for (const auto& c : clients_) n += c->connected() && !c->server_spoke_or_closed() ? 1 : 0;
+    return n;
+  }
+  [[nodiscard]] RawClient& at(std::size_t i) { return *clients_.at(i); }
+  /// Header lines sent to every client so far.
+  [[nodiscard]] int rounds() const { return rounds_.load(); }
+
+ private:
+  std::vector<std::unique_ptr<RawClient>> clients_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<int> rounds_{0};
+  std::thread thread_;
+};
+
+/// The value of an unlabelled metric; -1 when absent.
+double metric(ApiHarness& h, const std::string& name) {
+  auto r = h.client()->Get("/metrics");
+  if (!r) return -1;
+  std::smatch m;
+  if (!std::regex_search(r->body, m, std::regex("\n" + name + " ([0-9.]+)\n"))) return -1;
+  return std::stod(m[1].str());
+}
+
+TEST(ApiAbuse, SlowClientsDoNotKeepOthersWaiting) {
+  HarnessOptions options;
+  // Long enough that the slow clients stay connected through the test: what must keep
+  // /healthz answering is that they cannot take every thread, not that they time out.
+  options.tune = [](api::ApiOptions& o) { o.header_timeout_s = 600; };
+  ApiHarness h(options);
+  // 60 clients from one address, each sending a header line a second and never finishing.
+  SlowClients slow(h.port(), "127.0.0.2", 60, 1.0);
+  // By then the server has taken up every one of them.
+  ASSERT_TRUE(poll([&] { return slow.rounds() >= 2; }));
+
+  httplib::Client c("127.0.0.1", h.port());
+  c.set_connection_timeout(30, 0);
+  c.set_read_timeout(30, 0);
+  auto health = c.Get("/healthz");
+  const int waiting = slow.still_waiting();
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(waiting, 16) << "the address's share of connections is held, the rest refused";
+  EXPECT_GE(metric(h, "vigie_api_connections_refused_total"), 44);
+}
+
+TEST(ApiAbuse, HeadersNotCompleteWithinTheirDeadlineAreDropped) {
+  HarnessOptions options;
+  options.tune = [](api::ApiOptions& o) { o.header_timeout_s = 1; };
+  ApiHarness h(options);
+  // A header line every 0.2 s: each read succeeds, only a deadline can end it.
+  SlowClients slow(h.port(), "127.0.0.2", 1, 0.2);
+  ASSERT_TRUE(slow.at(0).connected());
+  EXPECT_TRUE(poll([&] { return slow.still_waiting() == 0; }, 60))
+      << "a client still sending its headers after a minute";
+  EXPECT_EQ(slow.at(0).read_all(5).find("200 OK"), std::string::npos);
+  auto health = h.client()->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST(ApiAbuse, ConnectionsBeyondTheAddressCapAre503AndOtherAddressesAreServed) {
+  HarnessOptions options;
+  options.tune = [](api::ApiOptions& o) {
+    o.header_timeout_s = 600;
+    o.max_connections_per_address = 4;
+  };
+  ApiHarness h(options);
+  auto slow = std::make_unique<SlowClients>(h.port(), "127.0.0.2", 4, 1.0);
+  ASSERT_TRUE(poll([&] { return metric(h, "vigie_api_connections") == 5; }))
+      << "four slow clients and this request";
+  RawClient fifth(h.port(), "127.0.0.2");
+  ASSERT_TRUE(fifth.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string refused = fifth.read_all(30);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0U) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+  // Another address is not affected.
+  auto health = h.client()->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  // Once the slow clients leave, the address is served again.
+  slow.reset();
+  EXPECT_TRUE(poll([&] {
+    RawClient again(h.port(), "127.0.0.2");
+    (void)again.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    return again.read_all(10).rfind("HTTP/1.1 200", 0) == 0;
+  }));
+}
+
+TEST(ApiAbuse, EventStreamsDoNotTakeTheRequestsPlaces) {
+  HarnessOptions options;
+  options.tune = [](api::ApiOptions& o) {
+    o.max_connections = 2;
+    o.max_connections_per_address = 2;
+  };
+  ApiHarness h(options);
+  const std::string token = h.login("op");
+  std::vector<std::unique_ptr<RawClient>> streams;
+  for (int i = 0; i < 4; ++i) {
+    streams.push_back(std::make_unique<RawClient>(h.port(), "127.0.0.1"));
+    ASSERT_TRUE(streams.back()->send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                     "Authorization: Bearer " + token + "\r\n\r\n"));
+    // Each is a stream before the next one connects.
+    ASSERT_TRUE(poll([&] { return streams.back()->server_spoke_or_closed(); }));
+  }
+  for (auto& s : streams) {
+    const std::string head = s->read_all(0.5);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0U) << head;
+  }
+  // Four streams are open and both request places are free.
+  auto health = h.client()->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(metric(h, "vigie_sse_clients"), 4);
 }
 
 }  // namespace
