@@ -1324,7 +1324,6 @@ Status ApiServer::start() {
   }
   m.tls = want_tls;
   httplib::Server& s = *m.server;
-  s.set_keep_alive_timeout(static_cast<time_t>(m.d.options.keep_alive_s + 0.999));
   // The headers are read: the body (if any) is next, within its own deadline.
   s.set_pre_routing_handler([](const Request& req, Response&) {
     const std::string length = req.get_header_value("Content-Length");

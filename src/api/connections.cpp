@@ -328,6 +328,12 @@ class LimitedServer final : public Base, public Backlog {
       // Said without reading the request: the client is told why rather than reset.
       const std::string refusal = kRefusal;
       (void)conn.write(refusal.data(), refusal.size());
+      // Closing with the request unread would reset the connection, and the client could
+      // lose the answer: read what has arrived, without waiting for more.
+      ::shutdown(sock, SHUT_WR);
+      char sink[4096];
+      for (int i = 0; i < 16 && ::recv(sock, sink, sizeof sink, 0) > 0; ++i) {
+      }
       return;
     }
     conn.set_ticket(ticket.get());
