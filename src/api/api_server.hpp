@@ -118,7 +118,7 @@ struct ApiDeps {
 };
 
 /// One per node. start() and stop() from one thread; requests are served by the server's own
-/// pool of threads.
+/// pool of threads, one per connection and event stream its limits allow (connections.hpp).
 class ApiServer {
  public:
   ApiServer(ApiDeps deps, config::ApiConfig config);

@@ -101,7 +101,12 @@ double LoginThrottle::admit(const std::vector<std::string>& keys) {
     });
   }
   double wait = 0;
-  for (const auto& key : keys) wait = std::max(wait, wait_locked(entries_[key], now));
+  for (const auto& key : keys) {
+    // A key without an entry has nothing against it; none is made for a refused attempt.
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      wait = std::max(wait, wait_locked(it->second, now));
+    }
+  }
   if (wait > 0) return wait;
   for (const auto& key : keys) {
     Entry& e = entries_[key];

@@ -151,6 +151,20 @@ TEST(ApiAbuse, ParallelWrongPasswordsForOneUserAreCheckedNoMoreThanTheFreeFailur
   EXPECT_EQ(login_status(h.port(), "op", kPassword), 429);
 }
 
+TEST(ApiAbuse, BehindAProxyALoginForgetsTheAddressFailuresOfOtherUsers) {
+  ApiHarness h;
+  // Every client comes from 127.0.0.1, as from a reverse proxy: four typos by four users.
+  for (const char* user : {"op", "sup", "aud", "adm"}) {
+    EXPECT_EQ(login_status(h.port(), user, "typo-password"), 401) << user;
+  }
+  EXPECT_EQ(login_status(h.port(), "op", kPassword), 200);
+  // Without the reset, the address would be refused at the next failure.
+  for (const char* user : {"sup", "aud", "adm", "sup"}) {
+    EXPECT_EQ(login_status(h.port(), user, "typo-password"), 401) << user;
+  }
+  EXPECT_EQ(login_status(h.port(), "aud", kPassword), 200);
+}
+
 TEST(ApiAbuse, ALoginFloodRunsAtMostTwoPasswordChecksAtOnce) {
   CheckGate gate;
   HarnessOptions options;
