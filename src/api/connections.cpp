@@ -8,12 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <type_traits>
 
 namespace vigie::api {
@@ -25,7 +25,9 @@ ConnectionRegistry::ConnectionRegistry(const ConnectionLimits& limits) : limits_
 ConnectionRegistry::Ticket::Ticket(ConnectionRegistry& registry, std::string address)
     : registry_(registry), address_(std::move(address)) {}
 
-ConnectionRegistry::Ticket::~Ticket() { registry_.release(address_, stream_); }
+ConnectionRegistry::Ticket::~Ticket() {
+  registry_.release(address_, stream_);
+}
 
 void ConnectionRegistry::Ticket::become_stream() {
   if (stream_) return;
@@ -105,8 +107,8 @@ void endpoint(int fd, bool peer, std::string& ip, int& port) {
   if (rc != 0) return;
   char host[NI_MAXHOST];
   char serv[NI_MAXSERV];
-  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
-                  NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) ==
+      0) {
     ip = host;
     port = std::atoi(serv);
   }
@@ -143,8 +145,8 @@ class Connection final : public httplib::Stream {
       // Short slices, so that a stopping server is noticed soon.
       const auto slice = std::min<Clock::duration>(until - now, std::chrono::milliseconds(200));
       pollfd p{fd_, events, 0};
-      const int rc =
-          poll(&p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
+      const int rc = poll(
+          &p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
       if (rc > 0) return (p.revents & (events | POLLHUP | POLLERR)) != 0;
       if (rc < 0 && errno != EINTR) return false;
     }
@@ -354,8 +356,8 @@ class LimitedServer final : public Base, public Backlog {
       }
       conn.set_deadline(Clock::now() + header_timeout);
       bool closed = false;
-      alive = this->process_request(conn, left == 1, closed, [](httplib::Request&) {}) &&
-              !closed && !ticket->is_stream();
+      alive = this->process_request(conn, left == 1, closed, [](httplib::Request&) {}) && !closed &&
+              !ticket->is_stream();
       --left;
     }
     t_connection = nullptr;
@@ -385,9 +387,8 @@ std::unique_ptr<httplib::Server> make_limited_server(const ConnectionLimits& lim
                                                                  key.c_str());
     if (!server->is_valid()) return nullptr;
   }
-  const auto threads =
-      static_cast<std::size_t>(std::max(1, limits.max_connections) +
-                               std::max(0, limits.max_streams) + 4);
+  const auto threads = static_cast<std::size_t>(std::max(1, limits.max_connections) +
+                                                std::max(0, limits.max_streams) + 4);
   // httplib owns and deletes the queue it is given.
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };  // NOLINT
   return server;

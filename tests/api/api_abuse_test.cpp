@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <memory>
-#include <regex>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,8 +57,7 @@ class CheckGate {
 
 template <typename Pred>
 bool poll(Pred pred, double seconds = 30) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (pred()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -100,8 +99,7 @@ TEST(ApiAbuse, ADeeplyNestedBodyIs400AndTheServerKeepsServing) {
   EXPECT_NE(r->body.find("nested deeper than 64"), std::string::npos) << r->body;
 
   // A body as deep as the limit allows still goes through.
-  const std::string ok_depth =
-      R"({"zones": )" + std::string(63, '[') + std::string(63, ']') + "}";
+  const std::string ok_depth = R"({"zones": )" + std::string(63, '[') + std::string(63, ']') + "}";
   auto fine = c->Put(path, bearer(sup), ok_depth, "application/json");
   ASSERT_TRUE(fine);
   EXPECT_EQ(fine->status, 200) << fine->body;
@@ -273,8 +271,7 @@ class RawClient {
   /// What the server sent until it closed, or until `seconds` passed.
   std::string read_all(double seconds) const {
     std::string out;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     char buf[4096];
     while (std::chrono::steady_clock::now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
@@ -423,8 +420,10 @@ TEST(ApiAbuse, EventStreamsDoNotTakeTheRequestsPlaces) {
   std::vector<std::unique_ptr<RawClient>> streams;
   for (int i = 0; i < 4; ++i) {
     streams.push_back(std::make_unique<RawClient>(h.port(), "127.0.0.1"));
-    ASSERT_TRUE(streams.back()->send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                     "Authorization: Bearer " + token + "\r\n\r\n"));
+    ASSERT_TRUE(
+        streams.back()->send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Bearer " +
+                             token + "\r\n\r\n"));
     // Each is a stream before the next one connects.
     ASSERT_TRUE(poll([&] { return streams.back()->server_spoke_or_closed(); }));
   }

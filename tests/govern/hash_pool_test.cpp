@@ -44,8 +44,7 @@ class Gate {
 
 template <typename Pred>
 bool poll(Pred pred, double seconds = 30) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (pred()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -67,7 +66,8 @@ TEST(HashPool, AtMostItsThreadsRunAtOnceAndTheOthersWaitTheirTurn) {
   ASSERT_TRUE(poll([&] {
     const auto s = pool.stats();
     return s.running == 2 && s.queued == 6;
-  })) << "running " << pool.stats().running << ", queued " << pool.stats().queued;
+  })) << "running "
+      << pool.stats().running << ", queued " << pool.stats().queued;
   gate.release();
   for (auto& t : callers) t.join();
   EXPECT_EQ(ok.load(), 8);

@@ -155,7 +155,10 @@ TEST_F(LiveSourceTest, ReconnectsAfterServerRestartWhileAnotherCameraKeepsItsRat
 
   server_a.kill();
   ASSERT_TRUE(testing::poll_until(
-      [&] { return states.saw_in_order({CameraState::kLive, CameraState::kStalled}); }, 30s))
+      [&] {
+        return states.saw_in_order({CameraState::kLive, CameraState::kStalled});
+      },
+      30s))
       << a.health().reason << " / " << states.history();
   EXPECT_NE(states.first_reason(CameraState::kStalled).find("stream broke"), std::string::npos)
       << states.first_reason(CameraState::kStalled);
@@ -164,8 +167,7 @@ TEST_F(LiveSourceTest, ReconnectsAfterServerRestartWhileAnotherCameraKeepsItsRat
   // are counted by `reconnects` rather than sampled).
   ASSERT_TRUE(testing::poll_until(
       [&] {
-        return states.saw_in_order(
-            {CameraState::kLive, CameraState::kStalled, CameraState::kLive});
+        return states.saw_in_order({CameraState::kLive, CameraState::kStalled, CameraState::kLive});
       },
       30s))
       << a.health().reason << " / " << states.history();
