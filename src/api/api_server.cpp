@@ -17,7 +17,9 @@
 #include <spdlog/spdlog.h>
 
 #include "api/auth.hpp"
+#include "api/connections.hpp"
 #include "api/events.hpp"
+#include "api/json_body.hpp"
 #include "api/routes.hpp"
 #include "api/transparency.hpp"
 #include "api/views.hpp"
@@ -68,6 +70,8 @@ void send_error(Response& res, int status, std::string_view code, const std::str
 }
 
 void send_status(Response& res, const Status& s) {
+  // Unavailable means "retry": say when (password checks busy, the store briefly away).
+  if (s.code() == StatusCode::kUnavailable) res.set_header("Retry-After", "1");
   send_error(res, http_status(s.code()), to_string(s.code()), s.message());
 }
 
@@ -108,18 +112,14 @@ Result<std::optional<storage::TimeMs>> time_param(const Request& req, const char
                           "' must be ISO 8601 with an offset, or milliseconds since 1970");
 }
 
-/// The body as a JSON object; an empty body is an empty object. The parser's message is not
-/// echoed, since it quotes the input (which may hold a password).
-Result<Json> parse_body(const Request& req) {
+/// The body as a JSON object; an empty body is an empty object. Every route reads its body
+/// here, so the nesting bound holds for all of them.
+Result<Json> parse_body(const Request& req, int max_depth) {
   if (req.body.empty()) return Json::object();
-  try {
-    Json j = Json::parse(req.body);
-    if (!j.is_object()) return invalid_argument("the body must be a JSON object");
-    return j;
-  } catch (const Json::parse_error& e) {
-    return invalid_argument("the body is not valid JSON (at byte " + std::to_string(e.byte) +
-                            ")");
-  }
+  auto j = parse_json_body(req.body, max_depth);
+  if (!j) return j.status();
+  if (!j->is_object()) return invalid_argument("the body must be a JSON object");
+  return j;
 }
 
 Result<std::string> string_field(const Json& body, const char* key, bool required,
@@ -248,7 +248,14 @@ struct ApiServer::Impl {
         sessions(d.clock, d.options.session_idle_s),
         throttle(d.clock, d.options.login_free_failures, d.options.login_lock_base_s,
                  d.options.login_lock_max_s),
-        hub(d.options.sse_queue_events, d.options.max_sse_clients) {}
+        hub(d.options.sse_queue_events, d.options.max_sse_clients),
+        limits{.header_timeout_s = d.options.header_timeout_s,
+               .body_timeout_s = d.options.body_timeout_s,
+               .keep_alive_s = d.options.keep_alive_s,
+               .max_connections = d.options.max_connections,
+               .max_per_address = d.options.max_connections_per_address,
+               .max_streams = d.options.max_sse_clients},
+        connections(limits) {}
 
   ApiDeps d;
   config::ApiConfig cfg;
@@ -260,10 +267,13 @@ struct ApiServer::Impl {
   SessionTable sessions;
   LoginThrottle throttle;
   EventHub hub;
+  ConnectionLimits limits;
+  ConnectionRegistry connections;
 
   std::atomic<std::uint64_t> logins_ok{0};
   std::atomic<std::uint64_t> logins_failed{0};
   std::atomic<std::uint64_t> logins_refused{0};
+  std::atomic<std::uint64_t> logins_busy{0};
   std::mutex counts_mutex;
   std::map<std::tuple<std::string, std::string, bool>, std::uint64_t> event_counts;
   std::map<std::string, std::uint64_t> responses;
@@ -307,34 +317,42 @@ struct ApiServer::Impl {
   // ---- sessions -------------------------------------------------------------------------
 
   void login(const Request& req, Response& res, const Principal&) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto name = string_field(*body, "user", true, 256);
     if (!name) return send_status(res, name.status());
     auto password = string_field(*body, "password", true, 4096);
     if (!password) return send_status(res, password.status());
-    const std::string user_key = "user:" + *name;
-    const std::string addr_key = "addr:" + req.remote_addr;
-    const double wait = std::max(throttle.wait_s(user_key), throttle.wait_s(addr_key));
+    const std::vector<std::string> keys = {"user:" + *name, "addr:" + req.remote_addr};
+    // Admitted and counted before the password is checked, so that parallel guesses are
+    // refused here instead of all being checked.
+    const double wait = throttle.admit(keys);
     if (wait > 0) {
       ++logins_refused;
-      if (throttle.first_refusal(user_key)) {
+      if (throttle.first_refusal(keys[0])) {
         (void)journal(*name, "login.failed",
                       {{"user", *name}, {"address", req.remote_addr}, {"reason", "rate_limited"}});
       }
-      res.set_header("Retry-After", std::to_string(static_cast<long long>(wait + 0.999)));
+      const auto retry = static_cast<long long>(wait + 0.999);
+      res.set_header("Retry-After", std::to_string(retry));
       return send_error(res, 429, "resource_exhausted",
-                        "too many failed logins: try again in " +
-                            std::to_string(static_cast<long long>(wait + 0.999)) + " s");
+                        "too many failed logins: try again in " + std::to_string(retry) + " s");
     }
+    // Whatever ends this attempt (an error, an exception) ends it in the throttle too.
+    struct Attempt {
+      LoginThrottle& throttle;
+      const std::vector<std::string>& keys;
+      LoginOutcome outcome = LoginOutcome::kAbandoned;
+      ~Attempt() { throttle.finish(keys, outcome); }
+    } attempt{throttle, keys};
     auto user = d.users.authenticate(*name, *password);
     if (!user) {
       if (user.status().code() != StatusCode::kInvalidArgument) {
+        if (user.status().code() == StatusCode::kUnavailable) ++logins_busy;
         return send_status(res, user.status());
       }
+      attempt.outcome = LoginOutcome::kFailed;
       ++logins_failed;
-      throttle.failed(user_key);
-      throttle.failed(addr_key);
       (void)journal(*name, "login.failed",
                     {{"user", *name}, {"address", req.remote_addr},
                      {"reason", "wrong user name or password"}});
@@ -348,7 +366,7 @@ struct ApiServer::Impl {
         !s.is_ok()) {
       return send_status(res, s);
     }
-    throttle.succeeded(user_key);
+    attempt.outcome = LoginOutcome::kSucceeded;
     ++logins_ok;
     const std::string token = sessions.open(Principal{user->name, *role});
     std::string cookie = std::string(kCookieName) + "=" + token +
@@ -412,7 +430,7 @@ struct ApiServer::Impl {
 
   void put_geometry(const Request& req, Response& res, const Principal& who) {
     const std::string id = req.matches[1].str();
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     if (!d.set_camera_geometry) {
       return send_error(res, 501, "unimplemented", "camera geometry is not available on this node");
@@ -551,7 +569,7 @@ struct ApiServer::Impl {
                         action) {
     auto id = id_match(req, 1, "alert id");
     if (!id) return send_status(res, id.status());
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     if (!visible_alert(*id, who, res)) return;
     auto done = action(*id, *body);
@@ -586,7 +604,7 @@ struct ApiServer::Impl {
   void add_comment(const Request& req, Response& res, const Principal& who) {
     auto id = id_match(req, 1, "alert id");
     if (!id) return send_status(res, id.status());
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto text = string_field(*body, "text", true);
     if (!text) return send_status(res, text.status());
@@ -691,7 +709,7 @@ struct ApiServer::Impl {
   }
 
   void add_authorization(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     storage::AuthorizationRecord a;
     auto reference = string_field(*body, "reference", true, 256);
@@ -753,7 +771,7 @@ struct ApiServer::Impl {
   void get_stop(const Request&, Response& res, const Principal&) { send_json(res, stop_state()); }
 
   void stop_analysis(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto camera = string_field(*body, "camera", false, 64);
     if (!camera) return send_status(res, camera.status());
@@ -768,7 +786,7 @@ struct ApiServer::Impl {
   }
 
   void resume_analysis(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto camera = string_field(*body, "camera", false, 64);
     if (!camera) return send_status(res, camera.status());
@@ -955,7 +973,7 @@ struct ApiServer::Impl {
   }
 
   void create_user(const Request& req, Response& res, const Principal& who) {
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     auto name = string_field(*body, "name", true, 64);
     if (!name) return send_status(res, name.status());
@@ -972,7 +990,7 @@ struct ApiServer::Impl {
 
   void update_user(const Request& req, Response& res, const Principal& who) {
     const std::string name = req.matches[1].str();
-    auto body = parse_body(req);
+    auto body = parse_body(req, d.options.max_json_depth);
     if (!body) return send_status(res, body.status());
     govern::UserChange change;
     if (body->contains("role")) {
@@ -1024,6 +1042,7 @@ struct ApiServer::Impl {
     // what is both read and queued is sent once (by seq), so there is neither gap nor repeat.
     stream->queue = hub.add(stream->sees_calibration);
     if (!stream->queue) return send_error(res, 503, "unavailable", "too many event streams");
+    connection_became_stream();  // its place among connections is free for requests
     if (resume) {
       stream->replaying = true;
       stream->cursor = *resume;
@@ -1130,7 +1149,13 @@ struct ApiServer::Impl {
       << "# TYPE vigie_logins_total counter\n"
       << "vigie_logins_total{result=\"ok\"} " << logins_ok.load() << "\n"
       << "vigie_logins_total{result=\"failed\"} " << logins_failed.load() << "\n"
-      << "vigie_logins_total{result=\"rate_limited\"} " << logins_refused.load() << "\n";
+      << "vigie_logins_total{result=\"rate_limited\"} " << logins_refused.load() << "\n"
+      << "vigie_logins_total{result=\"busy\"} " << logins_busy.load() << "\n";
+    const govern::HashPoolStats hashing = d.users.hash_stats();
+    m << "# HELP vigie_password_checks_refused_total Password hashes and checks refused because "
+         "the hashing threads were busy.\n"
+      << "# TYPE vigie_password_checks_refused_total counter\n"
+      << "vigie_password_checks_refused_total " << hashing.refused << "\n";
     m << "# HELP vigie_api_sessions Open console and API sessions.\n"
       << "# TYPE vigie_api_sessions gauge\n"
       << "vigie_api_sessions " << sessions.size() << "\n";
@@ -1139,6 +1164,13 @@ struct ApiServer::Impl {
     m << "# HELP vigie_sse_dropped_total Event streams dropped for falling behind.\n"
       << "# TYPE vigie_sse_dropped_total counter\n"
       << "vigie_sse_dropped_total " << hub.dropped_total() << "\n";
+    m << "# HELP vigie_api_connections Open API connections, event streams not counted.\n"
+      << "# TYPE vigie_api_connections gauge\n"
+      << "vigie_api_connections " << connections.connections() << "\n";
+    m << "# HELP vigie_api_connections_refused_total Connections refused for the total or "
+         "per-address cap.\n"
+      << "# TYPE vigie_api_connections_refused_total counter\n"
+      << "vigie_api_connections_refused_total " << connections.refused() << "\n";
     m << "# HELP vigie_analysis_stopped 1 while a global stop is in force.\n"
       << "# TYPE vigie_analysis_stopped gauge\n"
       << "vigie_analysis_stopped " << (d.governance.global_stop().stopped ? 1 : 0) << "\n";
@@ -1232,6 +1264,7 @@ struct ApiServer::Impl {
       Handler handler = it->second;
       // The one place roles are enforced, from the route table.
       httplib::Server::Handler guarded = [this, spec, handler](const Request& req, Response& res) {
+        connection_request_read();
         Principal who;
         if (!spec.is_public()) {
           auto found = authenticate(req);
@@ -1281,25 +1314,24 @@ Status ApiServer::start() {
   Impl& m = *impl_;
   if (m.server) return Status(StatusCode::kFailedPrecondition, "already started");
   const bool want_tls = !m.cfg.tls_cert.empty() || !m.cfg.tls_key.empty();
-  if (want_tls) {
-    if (m.cfg.tls_cert.empty() || m.cfg.tls_key.empty()) {
-      return invalid_argument("api: tls_cert and tls_key go together");
-    }
-    auto ssl = std::make_unique<httplib::SSLServer>(m.cfg.tls_cert.c_str(), m.cfg.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      return invalid_argument("api: cannot use the TLS certificate '" + m.cfg.tls_cert +
-                              "' with its key");
-    }
-    m.server = std::move(ssl);
-    m.tls = true;
-  } else {
-    m.server = std::make_unique<httplib::Server>();
+  if (want_tls && (m.cfg.tls_cert.empty() || m.cfg.tls_key.empty())) {
+    return invalid_argument("api: tls_cert and tls_key go together");
   }
+  m.server = make_limited_server(m.limits, m.connections, m.cfg.tls_cert, m.cfg.tls_key);
+  if (!m.server) {
+    return invalid_argument("api: cannot use the TLS certificate '" + m.cfg.tls_cert +
+                            "' with its key");
+  }
+  m.tls = want_tls;
   httplib::Server& s = *m.server;
-  const auto threads = static_cast<std::size_t>(
-      std::max(2, m.d.options.request_threads + m.d.options.max_sse_clients));
-  // httplib owns and deletes the queue it is given.
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };  // NOLINT
+  // The headers are read: the body (if any) is next, within its own deadline.
+  s.set_pre_routing_handler([](const Request& req, Response&) {
+    const std::string length = req.get_header_value("Content-Length");
+    const bool body =
+        (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+    connection_headers_read(body);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.set_payload_max_length(m.d.options.max_body_bytes);
   s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                          {"X-Frame-Options", "DENY"},
@@ -1349,6 +1381,7 @@ Status ApiServer::start() {
     m.server.reset();
     return unavailable("api: cannot listen on " + m.cfg.listen + ":" + std::to_string(m.cfg.port));
   }
+  widen_backlog(s, 256);
   m.alert_token = m.d.alerts.subscribe([&m](const alerts::AlertEvent& e) {
     m.count_event(e);
     m.hub.publish(e);

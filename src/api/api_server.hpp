@@ -61,10 +61,20 @@ struct ApiOptions {
   double login_lock_base_s = 30;      ///< first refusal period, doubled after each failure
   double login_lock_max_s = 900;
   std::size_t max_body_bytes = 1 << 20;
+  /// Deepest nesting of arrays and objects in a body (a geometry needs 5); deeper bodies get
+  /// 400 before any tree is built from them.
+  int max_json_depth = 64;
   double sse_heartbeat_s = 15;        ///< comment line sent when no event was for this long
   std::size_t sse_queue_events = 512; ///< a client this far behind is dropped
-  int max_sse_clients = 32;           ///< further event streams get 503
-  int request_threads = 16;           ///< besides one per event stream
+  int max_sse_clients = 32;           ///< further event streams get 503; each has its own thread
+  /// Open connections at once, event streams not counted; a connection beyond them, or
+  /// beyond max_connections_per_address from one client address, is answered 503 and closed
+  /// (a TLS one is closed). Each has a thread, so no connection waits for another.
+  int max_connections = 64;
+  int max_connections_per_address = 16;  ///< behind a reverse proxy, for all its clients
+  double header_timeout_s = 10;  ///< a request's headers (or a TLS handshake) must arrive within
+  double body_timeout_s = 30;    ///< then its body within this
+  double keep_alive_s = 5;       ///< an idle connection is closed after this
   storage::TimeMs default_stats_days = 7;
 };
 
@@ -108,7 +118,7 @@ struct ApiDeps {
 };
 
 /// One per node. start() and stop() from one thread; requests are served by the server's own
-/// pool of threads.
+/// pool of threads, one per connection and event stream its limits allow (connections.hpp).
 class ApiServer {
  public:
   ApiServer(ApiDeps deps, config::ApiConfig config);

@@ -68,8 +68,12 @@ bool verify_password(std::string_view password, const std::string& hash) {
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-UserDirectory::UserDirectory(storage::Store& store, const Clock& clock, HashCost cost)
-    : store_(store), clock_(clock), cost_(cost) {
+UserDirectory::UserDirectory(storage::Store& store, const Clock& clock, HashCost cost,
+                             HashPoolOptions pool)
+    : store_(store),
+      clock_(clock),
+      cost_(cost),
+      pool_(std::make_unique<HashPool>(std::move(pool))) {
   init_sodium();
   // A hash of a random password with the same cost, so that an unknown name takes as long
   // to refuse as a wrong password.
@@ -77,6 +81,20 @@ UserDirectory::UserDirectory(storage::Store& store, const Clock& clock, HashCost
   randombytes_buf(random, sizeof random);
   auto dummy = hash_password(std::string_view(reinterpret_cast<const char*>(random), 16), cost);
   if (dummy) dummy_hash_ = *dummy;
+}
+
+Result<std::string> UserDirectory::hash(const std::string& password) const {
+  Result<std::string> out = internal_error("password hash not run");
+  if (Status s = pool_->run([&] { out = hash_password(password, cost_); }); !s.is_ok()) return s;
+  return out;
+}
+
+Result<bool> UserDirectory::verify(const std::string& password, const std::string& hash) const {
+  bool match = false;
+  if (Status s = pool_->run([&] { match = verify_password(password, hash); }); !s.is_ok()) {
+    return s;
+  }
+  return match;
 }
 
 bool UserDirectory::valid_name(std::string_view name) {
@@ -94,7 +112,7 @@ Result<storage::UserRecord> UserDirectory::create(const std::string& actor,
     return invalid_argument("user name must be 1 to 64 letters, digits, '.', '-' or '_'");
   }
   if (Status s = check_password(password); !s.is_ok()) return s;
-  auto hash = hash_password(password, cost_);
+  auto hash = this->hash(password);
   if (!hash) return hash.status();
 
   std::lock_guard lock(mutex_);
@@ -127,7 +145,7 @@ Result<storage::UserRecord> UserDirectory::update(const std::string& actor,
   std::optional<std::string> hash;
   if (change.password) {
     if (Status s = check_password(*change.password); !s.is_ok()) return s;
-    auto h = hash_password(*change.password, cost_);
+    auto h = this->hash(*change.password);
     if (!h) return h.status();
     hash = *h;
   }
@@ -185,17 +203,19 @@ Result<storage::UserRecord> UserDirectory::authenticate(const std::string& name,
                                                         const std::string& password) const {
   const Status refused = invalid_argument("wrong user name or password");
   if (!valid_name(name) || password.size() > kMaxPasswordLength) {
-    (void)verify_password(password.substr(0, kMaxPasswordLength), dummy_hash_);
-    return refused;
+    auto checked = verify(password.substr(0, kMaxPasswordLength), dummy_hash_);
+    return checked ? refused : checked.status();
   }
   auto found = store_.user(name);
   if (!found) return found.status();
   if (!found->has_value()) {
-    (void)verify_password(password, dummy_hash_);
-    return refused;
+    auto checked = verify(password, dummy_hash_);
+    return checked ? refused : checked.status();
   }
   const storage::UserRecord& user = **found;
-  if (!verify_password(password, user.password_hash) || user.disabled) return refused;
+  auto match = verify(password, user.password_hash);
+  if (!match) return match.status();
+  if (!*match || user.disabled) return refused;
   return user;
 }
 

@@ -2,6 +2,7 @@
 // Users of the console and the API: a role each, passwords kept only as argon2id hashes,
 // every creation and change journaled in the same transaction as the change.
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
+#include "govern/hash_pool.hpp"
 #include "storage/store.hpp"
 
 namespace vigie::govern {
@@ -50,10 +52,12 @@ struct UserChange {
 
 /// Users over the store. Thread-safe (the store serialises writes).
 /// Names: 1 to 64 letters, digits, '.', '-' or '_'. Passwords: at least 8 characters.
+/// Every password hash and check runs on the directory's HashPool: when it is busy, create,
+/// update and authenticate answer Unavailable (retry shortly) instead of waiting long.
 class UserDirectory {
  public:
   UserDirectory(storage::Store& store, const Clock& clock,
-                HashCost cost = HashCost::kInteractive);
+                HashCost cost = HashCost::kInteractive, HashPoolOptions pool = {});
 
   /// Creates a user, journaled "user.created" by `actor`. FailedPrecondition (409) when the
   /// name is taken; InvalidArgument for a bad name or a short password.
@@ -82,12 +86,20 @@ class UserDirectory {
   /// Checks a user name's syntax.
   static bool valid_name(std::string_view name);
 
+  /// The hashing pool's counters (for metrics and tests).
+  [[nodiscard]] HashPoolStats hash_stats() const { return pool_->stats(); }
+
  private:
+  Result<std::string> hash(const std::string& password) const;
+  // Unavailable when the pool is busy; otherwise whether the password matches.
+  Result<bool> verify(const std::string& password, const std::string& hash) const;
+
   storage::Store& store_;
   const Clock& clock_;
   HashCost cost_;
   std::string dummy_hash_;  // verified against when the name is unknown
   std::mutex mutex_;        // a name's check and its write happen as one
+  std::unique_ptr<HashPool> pool_;
 };
 
 }  // namespace vigie::govern

@@ -29,7 +29,8 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   auto g = govern::Governance::open(*store, clock, {a});
   if (!g) throw std::runtime_error(g.status().to_string());
   governance = std::move(*g);
-  users = std::make_unique<govern::UserDirectory>(*store, clock, govern::HashCost::kMinimal);
+  users = std::make_unique<govern::UserDirectory>(*store, clock, govern::HashCost::kMinimal,
+                                                  options.hash_pool);
   for (auto [name, role] : {std::pair{"op", govern::Role::kOperator},
                             std::pair{"sup", govern::Role::kSupervisor},
                             std::pair{"aud", govern::Role::kAuditor},
@@ -78,6 +79,16 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   };
   deps.options.sse_heartbeat_s = options.sse_heartbeat_s;
   deps.options.sse_queue_events = options.sse_queue_events;
+  if (options.geometry) {
+    deps.set_camera_geometry = [](const CameraId&, const nlohmann::json& geometry,
+                                  const std::string&, bool) {
+      api::GeometryChange change;
+      change.before = nlohmann::json::object();
+      change.after = geometry;
+      return change;
+    };
+  }
+  if (options.tune) options.tune(deps.options);
   config::ApiConfig cfg;
   cfg.listen = "127.0.0.1";
   cfg.port = 0;

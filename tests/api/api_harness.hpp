@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,13 @@ struct HarnessOptions {
   std::string tls_key;
   double sse_heartbeat_s = 0.1;
   std::size_t sse_queue_events = 512;
+  /// Serve camera geometry with a stand-in that accepts any geometry and echoes it.
+  bool geometry = false;
+  /// The user directory's password hashing pool (tests hold or count its jobs).
+  govern::HashPoolOptions hash_pool = {
+      .threads = 2, .queue = 64, .max_wait_s = 60, .before_each = {}};
+  /// Adjusts the server's options after the harness set its own.
+  std::function<void(api::ApiOptions&)> tune;
 };
 
 class ApiHarness {

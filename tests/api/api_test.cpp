@@ -705,9 +705,9 @@ TEST(ApiEvents, LiveThenResumeWithLastEventIdWithoutGapOrRepeat) {
   std::int64_t first_seq = 0;
   {
     SseReader reader(h.port(), op);
-    ASSERT_TRUE(reader.wait_connected(5.0));
+    ASSERT_TRUE(reader.wait_connected(30.0));
     const auto a1 = h.raise("cam-a", EventType::kIntrusion);
-    auto got = reader.wait_for(1, 5.0);
+    auto got = reader.wait_for(1, 30.0);
     ASSERT_EQ(got.size(), 1U) << "status " << reader.status();
     EXPECT_EQ(got[0].event, "alert.raised");
     EXPECT_EQ(got[0].data["id"], a1.id);
@@ -721,14 +721,14 @@ TEST(ApiEvents, LiveThenResumeWithLastEventIdWithoutGapOrRepeat) {
   const auto a3 = h.raise("cam-a", EventType::kIntrusion);
 
   SseReader resumed(h.port(), op, std::to_string(first_seq));
-  auto got = resumed.wait_for(2, 5.0);
+  auto got = resumed.wait_for(2, 30.0);
   ASSERT_EQ(got.size(), 2U);
   EXPECT_EQ(got[0].data["id"], a2.id);
   EXPECT_EQ(got[1].data["id"], a3.id);
   EXPECT_GT(got[0].id, first_seq);
   EXPECT_GT(got[1].id, got[0].id);
   const auto a4 = h.raise("cam-a", EventType::kFire);
-  got = resumed.wait_for(3, 5.0);
+  got = resumed.wait_for(3, 30.0);
   ASSERT_EQ(got.size(), 3U);
   EXPECT_EQ(got[2].data["id"], a4.id);
   EXPECT_GT(got[2].id, got[1].id);
@@ -741,9 +741,9 @@ TEST(ApiEvents, LiveThenResumeWithLastEventIdWithoutGapOrRepeat) {
 TEST(ApiEvents, SupervisorsSeeCalibrationAlerts) {
   ApiHarness h;
   SseReader reader(h.port(), h.login("sup"));
-  ASSERT_TRUE(reader.wait_connected(5.0));
+  ASSERT_TRUE(reader.wait_connected(30.0));
   const auto a = h.raise("cam-b", EventType::kDensity, true);
-  auto got = reader.wait_for(1, 5.0);
+  auto got = reader.wait_for(1, 30.0);
   ASSERT_EQ(got.size(), 1U);
   EXPECT_EQ(got[0].data["id"], a.id);
   EXPECT_TRUE(got[0].data["calibration"].get<bool>());

