@@ -53,14 +53,18 @@ TimedBoxes boxes_at(const std::vector<TimedBoxes>& history, double pts_s, cv::Si
   double nearest = std::numeric_limits<double>::infinity();
   if (after != history.end()) nearest = after->pts_s - pts_s;
   if (after != history.begin()) nearest = std::min(nearest, pts_s - std::prev(after)->pts_s);
-  if (!(nearest <= max_gap_s)) {
+  // Before the first analysed frame or after the last, someone may have come into view whom
+  // no analysed frame saw: only a frame on each side bounds where a person can be.
+  const bool bounded = after != history.end() && (after != history.begin() || after->pts_s == pts_s);
+  if (!(nearest <= max_gap_s) || !bounded) {
     const cv::Rect2d whole(0, 0, frame.width, frame.height);
     out.boxes = {whole};
     out.persons = {whole};
     return out;
   }
   // The neighbours on each side, then everything else within the tolerance.
-  auto first = after == history.begin() ? after : std::prev(after);
+  auto first = after;
+  if (after != history.begin() && pts_s - std::prev(after)->pts_s <= max_gap_s) --first;
   auto last = after == history.end() ? after : std::next(after);
   while (first != history.begin() && pts_s - std::prev(first)->pts_s <= tolerance_s) --first;
   while (last != history.end() && last->pts_s - pts_s <= tolerance_s) ++last;

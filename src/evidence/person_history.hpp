@@ -48,8 +48,9 @@ class PersonHistory {
 /// What to hide in a frame at `pts_s` of a `frame`-sized image, from entries sorted by
 /// time: the entries just before and just after it, and every entry within `tolerance_s`,
 /// joined (a person may have moved between two analysed frames: hiding both places is the
-/// safe side). When no entry lies within `max_gap_s`, nothing is known of the frame and all
-/// of it is hidden.
+/// safe side). When no entry lies within `max_gap_s`, or the frame is not between two
+/// entries (before the first analysed frame or after the last: someone may have come into
+/// view whom no analysed frame saw), all of it is hidden.
 TimedBoxes boxes_at(const std::vector<TimedBoxes>& history, double pts_s, cv::Size frame,
                     double tolerance_s = 0.5, double max_gap_s = 2.0);
 

@@ -38,7 +38,7 @@ struct PrivacyMapConfig {
   double max_hold_s = 900.0;
   /// Analysis pixels along each edge of the image that are always hidden: someone entering
   /// the view is a sliver there, thinner than the background models can tell from noise.
-  int border_px = 3;
+  int border_px = 4;
 };
 
 /// Expected standing height, in analysis pixels, of a person whose feet are at a point

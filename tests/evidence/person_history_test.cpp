@@ -63,10 +63,16 @@ TEST(BoxesAt, HidesTheWholeFrameWhenNothingIsKnownOfIt) {
     EXPECT_EQ(got.boxes[0], cv::Rect2d(0, 0, 640, 480));
   }
   EXPECT_EQ(boxes_at({}, 1.0, kFrame).boxes, (std::vector<cv::Rect2d>{{0, 0, 640, 480}}));
-  // Within the gap of one entry, that entry alone.
-  const auto near = boxes_at(h, 10.5, kFrame, 0.5, 2.0);
-  ASSERT_EQ(near.boxes.size(), 1u);
-  EXPECT_DOUBLE_EQ(near.boxes[0].x, 9.0);
+  // Just after the last analysed frame, or just before the first, someone may have come
+  // into view unseen: the whole frame. On the last analysed frame itself, what it hid.
+  for (const double t : {9.1, 0.9}) {
+    SCOPED_TRACE(t);
+    EXPECT_EQ(boxes_at(h, t, kFrame, 0.5, 2.0).boxes,
+              (std::vector<cv::Rect2d>{{0, 0, 640, 480}}));
+  }
+  const auto last = boxes_at(h, 9.0, kFrame, 0.5, 2.0);
+  ASSERT_EQ(last.boxes.size(), 1u);
+  EXPECT_DOUBLE_EQ(last.boxes[0].x, 9.0);
 }
 
 }  // namespace

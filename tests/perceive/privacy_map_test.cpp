@@ -113,8 +113,8 @@ TEST(PrivacyMap, TheImagesEdgesAreAlwaysHidden) {
   PrivacyMap map;  // someone entering is a sliver there, thinner than the models can see
   map.update(scene_with({}), masks_of({}), {}, 0.0);
   const PrivacyRegions got = map.update(scene_with({}), masks_of({}), {}, 0.2);
-  for (const cv::Rect& sliver : {cv::Rect(0, 40, 3, 30), cv::Rect(157, 10, 3, 30),
-                                 cv::Rect(50, 0, 20, 3), cv::Rect(50, 117, 20, 3)}) {
+  for (const cv::Rect& sliver : {cv::Rect(0, 40, 4, 30), cv::Rect(156, 10, 4, 30),
+                                 cv::Rect(50, 0, 20, 4), cv::Rect(50, 116, 20, 4)}) {
     EXPECT_TRUE(covered(got, sliver)) << sliver;
   }
   EXPECT_FALSE(covered(got, cv::Rect(50, 40, 10, 10)));
