@@ -74,6 +74,19 @@ Result<std::unique_ptr<Governance>> Governance::open(
         return b.reference == a.reference;
       });
       if (same != stored->end() && authorization_json(*same) == authorization_json(a)) continue;
+      // A revocation is a decision taken after the order was written into the configuration:
+      // a restart with the same configuration must not grant again what was revoked. The
+      // order's other terms still follow the configuration; analysis resumes under it only
+      // with a new reference (a new order).
+      if (same != stored->end() && same->revoked) {
+        storage::AuthorizationRecord kept = a;
+        kept.revoked = true;
+        if (authorization_json(*same) == authorization_json(kept)) continue;
+        if (Status p = tx.put_authorization(kept); !p.is_ok()) return p;
+        auto j = tx.journal({now, "config", "authorization.set", authorization_json(kept)});
+        if (!j.is_ok()) return j.status();
+        continue;
+      }
       if (Status p = tx.put_authorization(a); !p.is_ok()) return p;
       auto j = tx.journal({now, "config", "authorization.set", authorization_json(a)});
       if (!j.is_ok()) return j.status();

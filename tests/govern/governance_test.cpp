@@ -110,6 +110,26 @@ TEST_F(GovernanceTest, ApiAuthorizationsAndRevocation) {
   EXPECT_EQ((*j)[1].actor, "sup");
 }
 
+TEST_F(GovernanceTest, AConfiguredAuthorizationRevokedStaysRevokedAfterARestart) {
+  auto g = open({order("2026-0042", -1, 3)});
+  ASSERT_TRUE(g->permit("cam1").analyse);
+  ASSERT_TRUE(g->revoke("sup", "2026-0042").is_ok());
+  EXPECT_FALSE(g->permit("cam1").analyse);
+  g.reset();
+  // The same configuration again: the revocation holds, and nothing is journaled anew.
+  const auto journaled = store_->journal({})->size();
+  g = open({order("2026-0042", -1, 3)});
+  EXPECT_FALSE(g->permit("cam1").analyse);
+  EXPECT_EQ(store_->journal({})->size(), journaled);
+  // The order's terms changed in the configuration: taken, still revoked.
+  g = open({order("2026-0042", -1, 5)});
+  EXPECT_FALSE(g->permit("cam1").analyse);
+  EXPECT_TRUE(store_->journal({})->back().detail["revoked"].get<bool>());
+  // A new order (a new reference) grants again.
+  g = open({order("2026-0042", -1, 5), order("2026-0050", -1, 5)});
+  EXPECT_TRUE(g->permit("cam1").analyse);
+}
+
 TEST_F(GovernanceTest, StopsWinOverAuthorizationsAndSurviveARestart) {
   auto g = open({order("A", -1, 10)});
   ASSERT_TRUE(g->permit("cam1").analyse);
