@@ -1186,6 +1186,11 @@ struct ApiServer::Impl {
   void healthz(const Request&, Response& res, const Principal&) {
     auto head = d.store.journal_head();
     if (!head) return send_error(res, 503, "unavailable", "store: " + head.status().message());
+    // Reading is not enough: a full disk still reads, while alerts and the journal can no
+    // longer be written.
+    if (const std::string problem = d.store.commit_problem(); !problem.empty()) {
+      return send_error(res, 503, "unavailable", "store: commits fail: " + problem);
+    }
     send_json(res, {{"status", "ok"}});
   }
 

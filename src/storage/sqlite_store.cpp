@@ -613,7 +613,9 @@ class SqliteStore final : public Store {
       ~Reset() { flag = false; }
     } reset{in_write_};
 
-    if (auto s = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !s.is_ok()) return s;
+    if (auto s = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !s.is_ok()) {
+      return commit_failed(s);
+    }
     SqliteTx tx(*db_);
     Status result;
     try {
@@ -623,16 +625,25 @@ class SqliteStore final : public Store {
     } catch (...) {
       result = internal_error("unknown exception inside a store transaction");
     }
-    if (result.is_ok() && !tx.failure().is_ok()) result = tx.failure();
-    if (!result.is_ok()) {
+    if (!tx.failure().is_ok()) {
       rollback();
+      return commit_failed(result.is_ok() ? tx.failure() : result);
+    }
+    if (!result.is_ok()) {
+      rollback();  // refused by the caller's own checks: the database is fine
       return result;
     }
     if (auto s = db_->exec("COMMIT", "commit"); !s.is_ok()) {
       rollback();
-      return s;
+      return commit_failed(s);
     }
+    commit_problem_.clear();
     return Status::ok();
+  }
+
+  [[nodiscard]] std::string commit_problem() const override {
+    std::lock_guard lock(mu_);
+    return commit_problem_;
   }
 
   Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
@@ -862,8 +873,16 @@ class SqliteStore final : public Store {
     }
   }
 
+  /// Remembers why the database refused a commit, for health checks, and returns it. A
+  /// constraint the change broke (InvalidArgument) says nothing of the database's health.
+  Status commit_failed(Status s) {
+    if (s.code() != StatusCode::kInvalidArgument) commit_problem_ = s.message();
+    return s;
+  }
+
   mutable std::recursive_mutex mu_;
   bool in_write_ = false;
+  std::string commit_problem_;  ///< guarded by mu_; empty since the last commit succeeded
   std::unique_ptr<Db> db_;
   int version_;
 };

@@ -92,6 +92,11 @@ class Store {
   /// Per type, camera and hour, over [from_ms, to_ms).
   virtual Result<std::vector<AlertCountRow>> alert_counts(TimeMs from_ms, TimeMs to_ms) const = 0;
 
+  /// Why the database itself refused the latest commit (a full disk, an I/O error), until a
+  /// commit succeeds again; empty while commits succeed. Changes the caller's checks refused
+  /// (NotFound, InvalidArgument...) are no such failure.
+  [[nodiscard]] virtual std::string commit_problem() const = 0;
+
   /// Schema version of the open database (migrations are applied on open).
   [[nodiscard]] virtual int schema_version() const = 0;
 };

@@ -3,6 +3,9 @@
 // event stream with resumption, metrics, transparency and TLS.
 
 #include <gtest/gtest.h>
+#ifdef VIGIE_TEST_SQLITE_STORE
+#include <sqlite3.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -605,6 +608,40 @@ TEST(ApiLimits, BodySizeAndUnknownRoutes) {
   EXPECT_EQ(console->status, 200);
   EXPECT_NE(console->body.find("/transparency"), std::string::npos);
 }
+
+#ifdef VIGIE_TEST_SQLITE_STORE
+// A full disk still reads: /healthz must say when the store can no longer commit.
+TEST(ApiHealth, SaysWhenTheStoreCannotCommit) {
+  ApiHarness h;
+  auto c = h.client();
+  auto exec = [&](const std::string& sql) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((h.dir / "vigie.db").c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  };
+  // Every journal record now fails in the database itself, as on a full disk.
+  exec("CREATE TABLE gone (x INTEGER); CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN "
+       "INSERT INTO gone VALUES (1); END; DROP TABLE gone;");
+  auto journal_something = [&] {
+    return h.store->write([](storage::Tx& tx) -> Status {
+      auto j = tx.journal({1, "system", "test.write", json::object()});
+      return j.is_ok() ? Status::ok() : j.status();
+    });
+  };
+  EXPECT_FALSE(journal_something().is_ok());
+  auto failing = c->Get("/healthz");
+  ASSERT_TRUE(failing);
+  EXPECT_EQ(failing->status, 503);
+  EXPECT_NE(failing->body.find("commits fail"), std::string::npos) << failing->body;
+  exec("DROP TRIGGER refuse");
+  EXPECT_TRUE(journal_something().is_ok());
+  auto ok = c->Get("/healthz");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+#endif
 
 // ---- event stream ---------------------------------------------------------------------------
 

@@ -505,6 +505,35 @@ TEST_F(StorageStoreTest, DoublesInJournalDetailHashTheSameAfterTheDatabaseAndAnE
   EXPECT_FALSE(verify_chain({*back}).has_value());
 }
 
+TEST_F(StorageStoreTest, ACommitTheDatabaseRefusesIsReportedUntilOneSucceeds) {
+  append("first", 1);
+  EXPECT_EQ(store_->commit_problem(), "");
+  // The caller's own refusal says nothing of the database.
+  (void)store_->write([](Tx&) { return unavailable("the caller changed its mind"); });
+  EXPECT_EQ(store_->commit_problem(), "");
+  {
+    // The database fails every journal record, as a full disk would (a trigger writing to a
+    // table that is not there: an error of the database, not a constraint of the change).
+    RawDb raw(path_);
+    raw.exec("CREATE TABLE gone (x INTEGER)");
+    raw.exec("CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN INSERT INTO gone VALUES (1); "
+             "END");
+    raw.exec("DROP TABLE gone");
+  }
+  const Status s = store_->write([](Tx& tx) -> Status {
+    auto j = tx.journal({2, "system", "alert.raised", {}});
+    return j.is_ok() ? Status::ok() : j.status();
+  });
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_THAT(store_->commit_problem(), HasSubstr("no such table"));
+  {
+    RawDb raw(path_);
+    raw.exec("DROP TRIGGER refuse");
+  }
+  append("again", 3);
+  EXPECT_EQ(store_->commit_problem(), "");
+}
+
 TEST_F(StorageStoreTest, AFailedWriteLeavesNothingAndConsumesNoSeq) {
   append("first", 1);
   const Status s = store_->write([&](Tx& tx) -> Status {
