@@ -27,9 +27,9 @@ const TruthPersons* truth_at(const TruthClip& truth, double t_s) {
   return best;
 }
 
-/// Checks every truth box of one image against what it hides.
-void check_image(const TruthPersons& persons, const evidence::PrivacyPlan& plan, cv::Size size,
-                 const std::string& image, double max_clear_share, PrivacyCheck& out) {
+/// Checks every truth box of one image against what it hides; returns the share hidden.
+double check_image(const TruthPersons& persons, const evidence::PrivacyPlan& plan, cv::Size size,
+                   const std::string& image, double max_clear_share, PrivacyCheck& out) {
   const cv::Mat hidden = evidence::hidden_pixels(size, plan);
   const cv::Rect frame(0, 0, size.width, size.height);
   for (const cv::Rect2d& box : persons.boxes) {
@@ -43,6 +43,7 @@ void check_image(const TruthPersons& persons, const evidence::PrivacyPlan& plan,
     const double clear = 1.0 - cv::countNonZero(hidden(r)) / static_cast<double>(r.area());
     if (clear > max_clear_share) out.leaks.push_back({persons.t_s, image, box, clear});
   }
+  return cv::countNonZero(hidden) / static_cast<double>(hidden.total());
 }
 
 }  // namespace
@@ -57,6 +58,7 @@ PrivacyCheck check_privacy(const PrivacyCheckInput& in) {
 
   // The wall shows the latest analysed frame with that frame's own boxes; it is looked at
   // here once a second.
+  double hidden_sum = 0.0;
   if (!history.empty()) {
     for (double second = std::ceil(history.front().pts_s); second <= history.back().pts_s;
          second += 1.0) {
@@ -68,9 +70,10 @@ PrivacyCheck check_privacy(const PrivacyCheckInput& in) {
       if (persons == nullptr) continue;
       ++out.wall_frames;
       const evidence::PrivacyPlan plan{shown.boxes, shown.persons, {}};
-      check_image(*persons, plan, size, "wall", in.max_clear_share, out);
+      hidden_sum += check_image(*persons, plan, size, "wall", in.max_clear_share, out);
     }
   }
+  if (out.wall_frames > 0) out.wall_hidden_share = hidden_sum / out.wall_frames;
 
   // Every frame of each alert's clip, rendered as the evidence writer renders it.
   for (const Alert& alert : in.alerts) {
@@ -106,6 +109,7 @@ nlohmann::ordered_json privacy_to_json(const std::vector<PrivacyCheck>& checks) 
                      {"wall_frames", c.wall_frames},
                      {"evidence_frames", c.evidence_frames},
                      {"person_boxes", c.person_boxes},
+                     {"wall_hidden_share", c.wall_hidden_share},
                      {"leaking_boxes", c.leaks.size()},
                      {"leaks", list}});
     boxes += c.person_boxes;
@@ -120,8 +124,11 @@ std::string format_privacy(const std::vector<PrivacyCheck>& checks, std::size_t 
   std::size_t leaks = 0;
   for (const PrivacyCheck& c : checks) {
     if (c.person_boxes == 0) continue;
-    out += fmt::format("  {}: {} person boxes in {} wall and {} evidence frames, {} leaking\n",
-                       c.clip, c.person_boxes, c.wall_frames, c.evidence_frames, c.leaks.size());
+    out += fmt::format(
+        "  {}: {} person boxes in {} wall and {} evidence frames, {} leaking; {:.0f} % of the "
+        "wall hidden\n",
+        c.clip, c.person_boxes, c.wall_frames, c.evidence_frames, c.leaks.size(),
+        100.0 * c.wall_hidden_share);
     boxes += c.person_boxes;
     leaks += c.leaks.size();
   }

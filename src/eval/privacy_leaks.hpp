@@ -32,6 +32,8 @@ struct PrivacyCheck {
   int wall_frames = 0;      ///< wall images checked (one a second)
   int evidence_frames = 0;  ///< evidence frames checked, over every alert
   int person_boxes = 0;     ///< person boxes checked in all of them
+  /// Mean share of the wall images' pixels hidden: what fail-safe masking costs the operator.
+  double wall_hidden_share = 0.0;
   std::vector<PrivacyLeak> leaks;
 };
 

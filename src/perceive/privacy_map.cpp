@@ -123,14 +123,15 @@ std::vector<cv::Rect> PrivacyMap::held_regions(const PersonHeightAt& height) con
   for (int i = 1; i < n; ++i) {
     const cv::Rect r(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                      stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    // A region smaller than a person standing there may be all the models saw of one (a
+    // torso against a wall the colour of the legs): it grows to a person's size every way,
+    // and its margin is a share of that person's size, not of the part seen.
+    const double h = height ? height({r.x + r.width / 2.0, static_cast<double>(r.br().y)}) : 0.0;
     const int margin = std::max(
         config_.min_margin_px,
-        static_cast<int>(std::ceil(config_.margin * std::max(r.width, r.height))));
+        static_cast<int>(std::ceil(config_.margin * std::max({r.width, r.height, static_cast<int>(h)}))));
     int grow_x = margin;
     int grow_y = margin;
-    // A region smaller than a person standing there may be all the models saw of one (a
-    // torso against a wall the colour of the legs): it grows to a person's size every way.
-    const double h = height ? height({r.x + r.width / 2.0, static_cast<double>(r.br().y)}) : 0.0;
     if (h > r.height) grow_y += static_cast<int>(std::ceil(h - r.height));
     if (0.5 * h > r.width) grow_x += static_cast<int>(std::ceil(0.5 * h - r.width));
     out.push_back(
