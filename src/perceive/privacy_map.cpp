@@ -1,6 +1,7 @@
 #include "perceive/privacy_map.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -10,6 +11,15 @@ namespace {
 
 void add_mask(cv::Mat& cover, const cv::Mat& mask) {
   if (!mask.empty() && mask.size() == cover.size()) cover |= mask;
+}
+
+/// True when the patch has a pattern a correlation can compare (as structure_changed sees it).
+bool textured(const cv::Mat& bgr) {
+  cv::Mat gray;
+  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(gray, mean, stddev);
+  return stddev[0] >= 8;
 }
 
 }  // namespace
@@ -68,6 +78,7 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
     int pixels = 0;
     int back = 0;  // pixels showing what was there before
     float last_seen = 0;
+    int x0 = INT_MAX, y0 = INT_MAX, x1 = -1, y1 = -1;  // bounding box
   };
   std::vector<Tally> tally(static_cast<std::size_t>(n));
   for (int y = 0; y < held_.rows; ++y) {
@@ -80,6 +91,10 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
       ++t.pixels;
       if (d[x] <= config_.release_tolerance) ++t.back;
       t.last_seen = std::max(t.last_seen, s[x]);
+      t.x0 = std::min(t.x0, x);
+      t.x1 = std::max(t.x1, x);
+      t.y0 = std::min(t.y0, y);
+      t.y1 = std::max(t.y1, y);
     }
   }
   std::vector<std::uint8_t> drop(static_cast<std::size_t>(n), 0);
@@ -87,7 +102,13 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
   for (int i = 1; i < n; ++i) {
     const Tally& t = tally[static_cast<std::size_t>(i)];
     if (t.pixels == 0) continue;
-    const bool came_back = t.back >= config_.release_share * t.pixels;
+    // What was there before is back: colour for colour, or, where it has a pattern to
+    // compare, the same pattern under other light (the camera's gain follows whoever walks
+    // close to it). A flat place is judged by colour alone: a person in clothes of the
+    // floor's brightness would pass for light.
+    const cv::Rect box(t.x0, t.y0, t.x1 - t.x0 + 1, t.y1 - t.y0 + 1);
+    const bool came_back = t.back >= config_.release_share * t.pixels ||
+                           (textured(clear_(box)) && !structure_changed(frame, clear_, box));
     const bool too_long = t_s - t.last_seen > config_.max_hold_s;
     if (came_back || too_long) {
       drop[static_cast<std::size_t>(i)] = 1;
@@ -126,14 +147,18 @@ std::vector<cv::Rect> PrivacyMap::held_regions(const PersonHeightAt& height) con
     // A region smaller than a person standing there may be all the models saw of one (a
     // torso against a wall the colour of the legs): it grows to a person's size every way,
     // and its margin is a share of that person's size, not of the part seen.
+    // Specks far smaller than a person there are noise, not part of one: they keep their own
+    // margin only.
     const double h = height ? height({r.x + r.width / 2.0, static_cast<double>(r.br().y)}) : 0.0;
-    const int margin = std::max(
-        config_.min_margin_px,
-        static_cast<int>(std::ceil(config_.margin * std::max({r.width, r.height, static_cast<int>(h)}))));
+    const bool part = h > 0 && r.area() >= config_.least_part_of_person * 0.4 * h * h;
+    const double size = std::max({static_cast<double>(r.width), static_cast<double>(r.height),
+                                  part ? h : 0.0});
+    const int margin =
+        std::max(config_.min_margin_px, static_cast<int>(std::ceil(config_.margin * size)));
     int grow_x = margin;
     int grow_y = margin;
-    if (h > r.height) grow_y += static_cast<int>(std::ceil(h - r.height));
-    if (0.5 * h > r.width) grow_x += static_cast<int>(std::ceil(0.5 * h - r.width));
+    if (part && h > r.height) grow_y += static_cast<int>(std::ceil(h - r.height));
+    if (part && 0.5 * h > r.width) grow_x += static_cast<int>(std::ceil(0.5 * h - r.width));
     out.push_back(
         cv::Rect(r.x - grow_x, r.y - grow_y, r.width + 2 * grow_x, r.height + 2 * grow_y) & image);
   }

@@ -39,6 +39,9 @@ struct PrivacyMapConfig {
   /// Analysis pixels along each edge of the image that are always hidden: someone entering
   /// the view is a sliver there, thinner than the background models can tell from noise.
   int border_px = 4;
+  /// A region grows to a person's size only when its box is at least this share of a
+  /// person's box there (0.4 h × h): smaller specks are noise.
+  double least_part_of_person = 0.15;
 };
 
 /// Expected standing height, in analysis pixels, of a person whose feet are at a point
