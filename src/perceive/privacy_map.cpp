@@ -105,10 +105,13 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
     // What was there before is back: colour for colour, or, where it has a pattern to
     // compare, the same pattern under other light (the camera's gain follows whoever walks
     // close to it). A flat place is judged by colour alone: a person in clothes of the
-    // floor's brightness would pass for light.
+    // floor's brightness would pass for light; so is a small one, where a distant person
+    // is too little of the patch to lower its correlation.
     const cv::Rect box(t.x0, t.y0, t.x1 - t.x0 + 1, t.y1 - t.y0 + 1);
-    const bool came_back = t.back >= config_.release_share * t.pixels ||
-                           (textured(clear_(box)) && !structure_changed(frame, clear_, box));
+    const bool came_back =
+        t.back >= config_.release_share * t.pixels ||
+        (box.area() >= config_.least_pattern_px && textured(clear_(box)) &&
+         !structure_changed(frame, clear_, box));
     const bool too_long = t_s - t.last_seen > config_.max_hold_s;
     if (came_back || too_long) {
       drop[static_cast<std::size_t>(i)] = 1;

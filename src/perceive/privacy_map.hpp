@@ -33,6 +33,9 @@ struct PrivacyMapConfig {
   /// been left: it is shown again.
   int release_tolerance = 30;
   double release_share = 0.85;
+  /// ... or, on a patterned place at least this many analysis pixels large, when the pattern
+  /// is the one there before, under other light.
+  int least_pattern_px = 400;
   /// A region unchanged for this long is shown again even if it never came back to what was
   /// there before (a change of light, a parked object): over-masking stays bounded.
   double max_hold_s = 900.0;
