@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
+#include <cctype>
+#include <unordered_set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -62,21 +63,39 @@ Section::Section(const YAML::Node& node, std::string path, ParseContext& ctx)
 
 Section::~Section() {
   if (ctx_.describing || !node_ || !node_.IsMap()) return;
-  std::vector<std::string> seen;
+  // Hashed: a document of hundreds of thousands of keys is checked in linear time, and its
+  // errors are reported up to a limit, then counted.
+  constexpr std::size_t kMostReported = 100;
+  std::unordered_set<std::string> seen;
+  const std::unordered_set<std::string> known_keys(consumed_.begin(), consumed_.end());
+  std::string known;
+  for (const auto& c : consumed_) known += (known.empty() ? "" : ", ") + c;
+  std::size_t reported = 0;
+  std::size_t unreported = 0;
+  int first_unreported_line = 0;
+  auto report = [&](const std::string& where, std::string message, int line) {
+    if (reported == kMostReported) {
+      if (unreported++ == 0) first_unreported_line = line;
+      return;
+    }
+    ++reported;
+    ctx_.errors.push_back({where, std::move(message), line});
+  };
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();
-    const std::string where = child_path(key);
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      ctx_.errors.push_back({where, "duplicate key", vigie::config::line_of(kv.first)});
+    if (!seen.insert(key).second) {
+      report(child_path(key), "duplicate key", vigie::config::line_of(kv.first));
       continue;
     }
-    seen.push_back(key);
-    if (std::find(consumed_.begin(), consumed_.end(), key) == consumed_.end()) {
-      std::string known;
-      for (const auto& c : consumed_) known += (known.empty() ? "" : ", ") + c;
-      ctx_.errors.push_back({where, "unknown key (known keys here: " + known + ")",
-                             vigie::config::line_of(kv.first)});
+    if (!known_keys.contains(key)) {
+      report(child_path(key), "unknown key (known keys here: " + known + ")",
+             vigie::config::line_of(kv.first));
     }
+  }
+  if (unreported > 0) {
+    ctx_.errors.push_back({path_.empty() ? "(document)" : path_,
+                           std::to_string(unreported) + " more unknown or duplicate keys",
+                           first_unreported_line});
   }
 }
 
@@ -121,17 +140,24 @@ std::optional<std::string> Section::scalar(const YAML::Node& value, std::string_
     error(key, std::string("expected a single value, found ") + node_kind(value));
     return std::nullopt;
   }
-  // ${NAME} is replaced by the environment variable NAME, so secrets stay out of files.
-  static const std::regex kVar(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+  // ${NAME} is replaced by the environment variable NAME, so secrets stay out of files. A
+  // plain scan, not a regular expression: std::regex recurses per character and a value of a
+  // hundred thousand characters overflowed the stack.
   const std::string raw = value.Scalar();
   std::string out;
   std::size_t last = 0;
   bool ok = true;
-  for (auto it = std::sregex_iterator(raw.begin(), raw.end(), kVar); it != std::sregex_iterator();
-       ++it) {
-    const std::string name = (*it)[1];
-    out += raw.substr(last, static_cast<std::size_t>(it->position()) - last);
-    last = static_cast<std::size_t>(it->position() + it->length());
+  auto name_char = [](char c, bool first) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' ||
+           (!first && std::isdigit(static_cast<unsigned char>(c)) != 0);
+  };
+  for (std::size_t at = raw.find("${"); at != std::string::npos; at = raw.find("${", at + 1)) {
+    std::size_t end = at + 2;
+    while (end < raw.size() && name_char(raw[end], end == at + 2)) ++end;
+    if (end == at + 2 || end >= raw.size() || raw[end] != '}') continue;  // not ${NAME}
+    const std::string name = raw.substr(at + 2, end - at - 2);
+    out += raw.substr(last, at - last);
+    last = end + 1;
     auto env_value = ctx_.env ? ctx_.env(name) : std::nullopt;
     if (!env_value) {
       error(key, "environment variable " + name + " is not set");

@@ -11,6 +11,9 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
   using namespace std::chrono;
   static const std::regex kFull(
       R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?)");
+  // The longest valid form is 35 characters; a longer text is refused before the regular
+  // expression, whose matcher recurses per character.
+  if (text.size() > 40) return std::nullopt;
   std::cmatch m;
   if (!std::regex_match(text.begin(), text.end(), m, kFull)) return std::nullopt;
   const year_month_day ymd{year{std::stoi(m[1])}, month{static_cast<unsigned>(std::stoi(m[2]))},

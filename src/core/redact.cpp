@@ -1,7 +1,7 @@
 #include "core/redact.hpp"
 
 #include <mutex>
-#include <regex>
+#include <cctype>
 #include <set>
 
 namespace vigie {
@@ -21,9 +21,33 @@ std::set<std::string, std::greater<>>& secrets() {
 }  // namespace
 
 std::string redact_url(std::string_view url) {
-  // userinfo is everything between "scheme://" and the last '@' before the first '/'.
-  static const std::regex kCredentials(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@)");
-  return std::regex_replace(std::string(url), kCredentials, "$1***@");
+  // userinfo is everything between "scheme://" and the last '@' before the authority ends
+  // (at '/', '?', '#' or white space): a password may hold an '@' of its own. A plain scan,
+  // linear in the text, over every URL the text holds.
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t sep = url.find("://"); sep != std::string_view::npos;
+       sep = url.find("://", sep + 3)) {
+    std::size_t scheme = sep;
+    auto scheme_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '.' || c == '-';
+    };
+    while (scheme > 0 && scheme_char(url[scheme - 1])) --scheme;
+    if (scheme == sep || std::isalpha(static_cast<unsigned char>(url[scheme])) == 0) continue;
+    const std::size_t authority = sep + 3;
+    std::size_t end = authority;
+    while (end < url.size() && url[end] != '/' && url[end] != '?' && url[end] != '#' &&
+           std::isspace(static_cast<unsigned char>(url[end])) == 0) {
+      ++end;
+    }
+    const std::size_t at = url.substr(authority, end - authority).rfind('@');
+    if (at == std::string_view::npos) continue;
+    out.append(url.substr(copied, authority - copied));
+    out += "***";
+    copied = authority + at;  // from the '@' on
+  }
+  out.append(url.substr(copied));
+  return out;
 }
 
 std::string redact(std::string_view text) {

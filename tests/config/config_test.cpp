@@ -268,6 +268,31 @@ TEST(ConfigTest, WebhooksParseAndHideTheirSecretAndToken) {
   EXPECT_EQ(redact("signing with hook-secret-0123456789"), "signing with ***");
 }
 
+TEST(ConfigTest, HugeValuesAndDocumentsAreRefusedWithoutHarm) {
+  // A 100 000-character id or ${...} name: a clear error, no crash.
+  const std::string id(100'000, 'x');
+  std::string doc = "cameras:\n  - id: ";
+  doc.append(id).append("\n    url: x\n");
+  LoadResult r = parse_config(doc, "/", {});
+  EXPECT_FALSE(r.ok());
+  doc = "cameras:\n  - id: c\n    url: ${";
+  doc.append(id).append("}\n");
+  r = parse_config(doc, "/", {});
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error_text("t"), HasSubstr("is not set"));
+  // 200 000 unknown top-level keys: checked in linear time, reported up to a limit, counted.
+  std::string many;
+  for (int i = 0; i < 200'000; ++i) {
+    many += 'k';
+    many += std::to_string(i);
+    many += ": 1\n";
+  }
+  r = parse_config(many, "/", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors.size(), 101u);
+  EXPECT_THAT(r.error_text("t"), HasSubstr("199900 more unknown or duplicate keys"));
+}
+
 TEST(ConfigTest, ErrorsDoNotEchoSecrets) {
   const LoadResult r = parse_config("cameras:\n  - id: \"${ID}\"\n    url: x\n", "/",
                                     env_with({{"ID", "bad id secret"}}));

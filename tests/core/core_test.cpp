@@ -78,6 +78,13 @@ TEST(RedactTest, HidesUrlCredentialsAndRegisteredSecrets) {
   EXPECT_EQ(redact_url("rtsp://user:pa:ss@cam.local:554/s?x=1"), "rtsp://***@cam.local:554/s?x=1");
   EXPECT_EQ(redact_url("rtsp://cam.local/s"), "rtsp://cam.local/s");
   EXPECT_EQ(redact_url("/videos/a@b.mp4"), "/videos/a@b.mp4");
+  // An '@' inside the password: everything up to the last '@' of the authority is hidden.
+  EXPECT_EQ(redact_url("rtsp://admin:p@ss@w0rd@10.0.0.1/s"), "rtsp://***@10.0.0.1/s");
+  EXPECT_EQ(redact_url("open rtsp://a:b@h/x and http://c:d@@e:80 failed"),
+            "open rtsp://***@h/x and http://***@e:80 failed");
+  // A long text is scanned, not matched by recursion.
+  const std::string long_text(200'000, 'a');
+  EXPECT_EQ(redact_url(long_text), long_text);
   register_secret("tok-1234567");
   EXPECT_EQ(redact("bearer tok-1234567 sent"), "bearer *** sent");
   register_secret("ab");  // too short to hide safely
