@@ -81,7 +81,6 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
   // A global lighting step changes everything; only what changes more than the image does
   // counts as flicker.
   double global_change = 0;
-  cv::Mat coloured, quiet;
   if (!previous_luma_.empty()) {
     cv::Mat change;
     cv::absdiff(luma, previous_luma_, change);
@@ -94,8 +93,6 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     const cv::Mat steady_now = mask & (change <= config_.steady_luma);
     cv::add(steady_, cv::Scalar(dt), steady_, steady_now);
     steady_.setTo(0, ~steady_now);
-    coloured = mask.clone();
-    quiet = steady_ >= config_.steady_s / 2;
     mask &= ~(steady_ >= config_.steady_s);
   }
   cv::Mat grouped;
@@ -191,10 +188,6 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     }
     const double area = count * area_scale;
     region.fill = fill;
-    if (!coloured.empty()) {
-      const double all = cv::countNonZero(coloured(box));
-      region.dynamic = all > 0 ? 1.0 - cv::countNonZero(coloured(box) & quiet(box)) / all : 0.0;
-    }
     region.bases.emplace_back(t, cv::Point2d(box.x + box.width / 2.0, box.y + box.height));
     region.mask = region_mask;
     region.box = box;
@@ -288,7 +281,6 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     for (const auto& b : r.on_body) body += b.second ? 1 : 0;
     c.on_body = r.on_body.empty() ? 0 : body / static_cast<double>(r.on_body.size());
     c.fill = r.fill;
-    c.dynamic = r.dynamic;
     const bool on_a_body = !r.on_body.empty() && r.on_body.back().second;
     // Flames dance: their shape and shading change all over from frame to frame. A fire
     // that grows passes with less: nothing else flame-coloured grows in place while its

@@ -55,9 +55,6 @@ struct FireCandidate {
   double presence = 0;      ///< recent share of frames present
   double fill = 0;          ///< flame pixels / their pieces' boxes
   double on_body = 0;       ///< recent share of frames with moving foreground right below
-  /// Of the flame-coloured pixels in the region's box, the share not steady for a second:
-  /// a flame changes all over, a face or a hand only at its edges.
-  double dynamic = 0;
   bool smoke = false;       ///< rising grey region just above the flame, or alone
   bool flame_like = false;  ///< passes the colour, dance and presence tests
   double score = 0;         ///< 0..1
@@ -90,7 +87,6 @@ class FireDetector {
     std::deque<std::pair<double, bool>> on_body;       ///< (t, moving foreground below)
     std::deque<std::pair<double, double>> areas;       ///< (t, flame area, source px²)
     bool smoke = false;
-    double dynamic = 0;
   };
 
   cv::Mat flame_mask(const cv::Mat& bgr) const;
