@@ -163,7 +163,8 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
       // The region's own change, with its movement taken out: the previous mask and image
       // are shifted by how far the region's centre moved. A face, a coat or an orange post
       // seen past someone keeps its shape and its shading once aligned; a flame does not.
-      const cv::Point shift(cvRound(centre.x - region.centre.x), cvRound(centre.y - region.centre.y));
+      const cv::Point shift(cvRound(centre.x - region.centre.x),
+                            cvRound(centre.y - region.centre.y));
       const cv::Rect now = (box | (region.box + shift)) & image;
       const cv::Rect before = (now - shift) & image;
       const cv::Rect both = (before + shift) & now;
@@ -202,8 +203,8 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     r.mask = mask_of({i}, r.box, r.fill);
     const double count = cv::countNonZero(r.mask(r.box));
     const cv::Moments m = cv::moments(r.mask(r.box), true);
-    r.centre = cv::Point2d(r.box.x + m.m10 / std::max(1.0, m.m00),
-                           r.box.y + m.m01 / std::max(1.0, m.m00));
+    r.centre =
+        cv::Point2d(r.box.x + m.m10 / std::max(1.0, m.m00), r.box.y + m.m01 / std::max(1.0, m.m00));
     r.first_seen = t;
     r.first_area = count * area_scale;
     r.last_area = r.first_area;
@@ -286,8 +287,7 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     // that grows passes with less: nothing else flame-coloured grows in place while its
     // shape keeps changing.
     const bool dancing = change >= config_.min_shape_change && flicker >= config_.min_flicker;
-    const bool growing = c.growth >= config_.min_growth &&
-                         change >= config_.growing_shape_change &&
+    const bool growing = c.growth >= config_.min_growth && change >= config_.growing_shape_change &&
                          flicker >= config_.growing_flicker;
     c.flame_like = !on_a_body && presence >= config_.min_presence && (dancing || growing) &&
                    r.fill >= config_.min_fill && c.drift <= config_.max_drift &&

@@ -13,16 +13,17 @@
 namespace vigie::perceive {
 
 struct FireConfig {
-  int min_red = 150;               ///< flame pixels: R above this, R >= G > B
-  int min_red_minus_blue = 70;     ///< ... and this much more red than blue (saturation)
-  double min_area_px = 30;         ///< source pixels²
+  int min_red = 150;            ///< flame pixels: R above this, R >= G > B
+  int min_red_minus_blue = 70;  ///< ... and this much more red than blue (saturation)
+  double min_area_px = 30;      ///< source pixels²
   /// Median over the window of 1 - IoU of consecutive masks, the second shifted by how far
   /// the region's centre moved: flames dance; a face, a hand or a coat moves as a whole.
   double min_shape_change = 0.45;
   /// Median over the window of the mean |luma change| / luma on the pixels coloured in both
   /// frames (aligned as above), above the whole image's change: flames flicker inside.
   double min_flicker = 0.09;
-  double min_fill = 0.25;  ///< flame pixels / their pieces' boxes: thin lines (paint, rails) fill little
+  /// Flame pixels / their pieces' boxes: thin lines (paint, rails) fill little.
+  double min_fill = 0.25;
   /// Base movement over the window, in region heights: fires stay put (they drift under 0.1);
   /// a walker in a flame-coloured coat moves by most of a height in a few seconds.
   double max_drift = 0.4;
@@ -33,13 +34,13 @@ struct FireConfig {
   double min_growth = 1.3;
   double growing_shape_change = 0.08;  ///< shape change enough for a growing region
   double growing_flicker = 0.02;       ///< flicker enough for a growing region
-  double history_s = 4.0;     ///< window of the statistics
+  double history_s = 4.0;              ///< window of the statistics
   /// A pixel flame-coloured this long with its brightness steady (within steady_luma per
   /// frame) is a coloured surface (a post, a sign, a wall, paint), not a flame: flames never
   /// hold a pixel's brightness for that long.
   double steady_s = 2.0;
   int steady_luma = 6;
-  int smoke_max_chroma = 28;  ///< smoke: max(R,G,B) - min(R,G,B) at most this
+  int smoke_max_chroma = 28;       ///< smoke: max(R,G,B) - min(R,G,B) at most this
   double smoke_min_rise_px_s = 3;  ///< smoke: mean upward motion, source px/s
 };
 
@@ -73,9 +74,9 @@ class FireDetector {
  private:
   struct Region {
     int id = 0;
-    cv::Rect box;  ///< analysis pixels
+    cv::Rect box;        ///< analysis pixels
     cv::Point2d centre;  ///< centroid of the mask, analysis pixels
-    cv::Mat mask;  ///< full-size mask of the region this frame (empty when absent)
+    cv::Mat mask;        ///< full-size mask of the region this frame (empty when absent)
     double first_seen = 0;
     double first_area = 0;
     double last_area = 0;

@@ -62,7 +62,7 @@ class PersonOnGroundRule final : public SituationRule {
     cv::Rect2d box;
     double since = 0;
     double last_support = 0;
-    bool feet = false;  ///< seen under someone standing: their feet and shadow, not a body
+    bool feet = false;           ///< seen under someone standing: their feet and shadow, not a body
     double stood_on_since = -1;  ///< since when someone stands on it, if they do
     /// The track last seen standing on it, if a track was: a passer-by who paused over a body
     /// and walks on leaves the body behind, while a torso fading where it stands does not.
@@ -187,8 +187,8 @@ class PersonOnGroundRule final : public SituationRule {
       if (s.id == low.id) continue;
       const Point foot(s.box.x + s.box.width / 2, s.box.y + s.box.height);
       if (cv::norm(foot - centre) > kFallReach * expected) continue;
-      const bool still_up = std::any_of(
-          scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
+      const bool still_up =
+          std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
             return t.id == s.id && t.misses == 0 && t.box.height >= 0.6 * expected;
           });
       if (!still_up) return true;
@@ -317,8 +317,8 @@ class PersonOnGroundRule final : public SituationRule {
     cv::Rect2d box;
     track::TrackId id = 0;
   };
-  std::vector<StoodAt> standing_;  ///< recent standing people
-  std::set<track::TrackId> vouched_;                     ///< live tracks known to be people
+  std::vector<StoodAt> standing_;             ///< recent standing people
+  std::set<track::TrackId> vouched_;          ///< live tracks known to be people
   std::map<track::TrackId, double> tallest_;  ///< live tracks: tallest height / expected height
   int next_id_ = 1;
 };

@@ -145,7 +145,8 @@ TEST_P(RealClipEndToEnd, RaisesItsAlertsAndNothingElse) {
   EXPECT_EQ(o.health.state, CameraState::kEnded) << o.health.reason;
   const std::string wrong = problems(o);
   if (auto gap = kKnownGaps.find(GetParam()); gap != kKnownGaps.end()) {
-    ASSERT_FALSE(wrong.empty()) << "listed as a known gap but passes now; remove it from kKnownGaps";
+    ASSERT_FALSE(wrong.empty())
+        << "listed as a known gap but passes now; remove it from kKnownGaps";
     GTEST_SKIP() << "known gap: " << gap->second << " (" << wrong << ")";
   }
   EXPECT_TRUE(wrong.empty()) << GetParam() << ": " << wrong;
