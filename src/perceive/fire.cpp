@@ -1,17 +1,21 @@
 #include "perceive/fire.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
 namespace vigie::perceive {
 namespace {
 
-double mask_iou(const cv::Mat& a, const cv::Mat& b) {
-  if (a.empty() || b.empty()) return 0;
-  const double inter = cv::countNonZero(a & b);
-  const double uni = cv::countNonZero(a | b);
-  return uni > 0 ? inter / uni : 0;
+double median_of(const std::deque<std::pair<double, double>>& d) {
+  if (d.empty()) return 0;
+  std::vector<double> v;
+  v.reserve(d.size());
+  for (const auto& e : d) v.push_back(e.second);
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
 }
 
 template <typename T>
@@ -74,30 +78,39 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
   cv::Mat mask = flame_mask(bgr);
   cv::Mat luma;
   cv::cvtColor(bgr, luma, cv::COLOR_BGR2GRAY);
-  cv::Mat luma_change;
+  // A global lighting step changes everything; only what changes more than the image does
+  // counts as flicker.
+  double global_change = 0;
   if (!previous_luma_.empty()) {
-    cv::absdiff(luma, previous_luma_, luma_change);
-    // A global lighting step changes everything; only what changes more than the image does
-    // counts as flicker.
-    const double global = cv::mean(luma_change)[0];
-    luma_change -= cv::Scalar(global);
+    cv::Mat change;
+    cv::absdiff(luma, previous_luma_, change);
+    global_change = cv::mean(change)[0];
+    // What was there before and stays as it was is scenery, whoever moves around it: the
+    // pixels flame-coloured and steady for steady_s leave the mask before regions are
+    // formed, so an orange post, a lit sign or a wall never joins a hand or a face passing
+    // by into one region whose shape seems to dance.
+    if (steady_.size() != mask.size()) steady_ = cv::Mat::zeros(mask.size(), CV_32F);
+    const cv::Mat steady_now = mask & (change <= config_.steady_luma);
+    cv::add(steady_, cv::Scalar(dt), steady_, steady_now);
+    steady_.setTo(0, ~steady_now);
+    mask &= ~(steady_ >= config_.steady_s);
   }
-  previous_luma_ = luma;
   cv::Mat grouped;
   cv::dilate(mask, grouped, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(grouped, labels, stats, centroids, 8, CV_32S);
   const double area_scale = to_source * to_source;
+  const cv::Rect image(0, 0, bgr.cols, bgr.rows);
 
-  std::vector<bool> matched(regions_.size(), false);
-  std::vector<Region> born;
+  // Each coloured piece goes to the region it overlaps most; a region takes all its pieces
+  // together. Flames split into tongues and join again from frame to frame: one fire is one
+  // region, whatever its pieces do this frame.
+  std::vector<std::vector<int>> pieces(regions_.size());
+  std::vector<int> newborn;
   for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_AREA) * area_scale < config_.min_area_px) continue;
     const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                        stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    cv::Mat region_mask = (labels == i) & mask;
-    const double area = cv::countNonZero(region_mask) * area_scale;
-    if (area < config_.min_area_px) continue;
-    // The same region is the one whose box overlaps most (flames move little).
     int best = -1;
     double best_overlap = 0;
     for (std::size_t r = 0; r < regions_.size(); ++r) {
@@ -109,44 +122,97 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
         best = static_cast<int>(r);
       }
     }
-    const double fill = cv::countNonZero(region_mask) / static_cast<double>(box.area());
-    double flicker = 0;
-    if (!luma_change.empty()) {
-      const double mean_luma = std::max(1.0, cv::mean(luma, region_mask)[0]);
-      flicker = cv::mean(luma_change, region_mask)[0] / mean_luma;
-    }
-    if (best >= 0 && !matched[best]) {
-      Region& r = regions_[best];
-      matched[best] = true;
-      r.fill = fill;
-      r.bases.emplace_back(t, cv::Point2d(box.x + box.width / 2.0, box.y + box.height));
-      r.flickers.emplace_back(t, flicker);
-      if (!r.mask.empty()) r.shape_changes.emplace_back(t, 1.0 - mask_iou(r.mask, region_mask));
-      r.mask = region_mask;
-      r.box = box;
-      r.last_area = area;
-      r.present.emplace_back(t, true);
-    } else if (best < 0) {
-      Region r;
-      r.id = next_id_++;
-      r.box = box;
-      r.mask = region_mask;
-      r.first_seen = t;
-      r.first_area = area;
-      r.last_area = area;
-      r.fill = fill;
-      r.present.emplace_back(t, true);
-      r.bases.emplace_back(t, cv::Point2d(box.x + box.width / 2.0, box.y + box.height));
-      born.push_back(std::move(r));
+    if (best >= 0) {
+      pieces[best].push_back(i);
+    } else {
+      newborn.push_back(i);
     }
   }
+  // The pieces' union, its box, and how much of the pieces' own boxes they fill (a thin line
+  // fills little of its box; tongues of flame apart from each other each fill theirs).
+  const auto mask_of = [&](const std::vector<int>& ids, cv::Rect& box, double& fill) {
+    cv::Mat m = cv::Mat::zeros(mask.size(), CV_8U);
+    box = cv::Rect();
+    double boxes = 0;
+    for (int i : ids) {
+      const cv::Rect b(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      m(b) |= (labels(b) == i) & mask(b);
+      box = box.area() == 0 ? b : (box | b);
+      boxes += b.area();
+    }
+    fill = boxes > 0 ? cv::countNonZero(m(box)) / boxes : 0.0;
+    return m;
+  };
+
   for (std::size_t r = 0; r < regions_.size(); ++r) {
-    if (!matched[r]) {
-      regions_[r].mask.release();
-      regions_[r].present.emplace_back(t, false);
+    Region& region = regions_[r];
+    if (pieces[r].empty()) {
+      region.mask.release();
+      region.present.emplace_back(t, false);
+      continue;
     }
+    cv::Rect box;
+    double fill = 0;
+    cv::Mat region_mask = mask_of(pieces[r], box, fill);
+    const double count = cv::countNonZero(region_mask(box));
+    const cv::Moments m = cv::moments(region_mask(box), true);
+    const cv::Point2d centre(box.x + m.m10 / std::max(1.0, m.m00),
+                             box.y + m.m01 / std::max(1.0, m.m00));
+    if (!region.mask.empty() && !previous_luma_.empty()) {
+      // The region's own change, with its movement taken out: the previous mask and image
+      // are shifted by how far the region's centre moved. A face, a coat or an orange post
+      // seen past someone keeps its shape and its shading once aligned; a flame does not.
+      const cv::Point shift(cvRound(centre.x - region.centre.x),
+                            cvRound(centre.y - region.centre.y));
+      const cv::Rect now = (box | (region.box + shift)) & image;
+      const cv::Rect before = (now - shift) & image;
+      const cv::Rect both = (before + shift) & now;
+      if (both.area() > 0) {
+        const cv::Rect src = both - shift;
+        const cv::Mat a = region.mask(src);
+        const cv::Mat b = region_mask(both);
+        const double inter = cv::countNonZero(a & b);
+        const double uni = cv::countNonZero(region.mask) + count - inter;
+        region.shape_changes.emplace_back(t, uni > 0 ? 1.0 - inter / uni : 0.0);
+        // Brightness change on the pixels coloured in both frames, aligned.
+        const cv::Mat common = a & b;
+        double flicker = 0;
+        if (cv::countNonZero(common) > 0) {
+          cv::Mat diff;
+          cv::absdiff(luma(both), previous_luma_(src), diff);
+          const double mean_luma = std::max(1.0, cv::mean(luma(both), common)[0]);
+          flicker = std::max(0.0, cv::mean(diff, common)[0] - global_change) / mean_luma;
+        }
+        region.flickers.emplace_back(t, flicker);
+      }
+    }
+    const double area = count * area_scale;
+    region.fill = fill;
+    region.bases.emplace_back(t, cv::Point2d(box.x + box.width / 2.0, box.y + box.height));
+    region.mask = region_mask;
+    region.box = box;
+    region.centre = centre;
+    region.last_area = area;
+    region.areas.emplace_back(t, area);
+    region.present.emplace_back(t, true);
   }
-  for (auto& r : born) regions_.push_back(std::move(r));
+  for (int i : newborn) {
+    Region r;
+    r.id = next_id_++;
+    r.mask = mask_of({i}, r.box, r.fill);
+    const double count = cv::countNonZero(r.mask(r.box));
+    const cv::Moments m = cv::moments(r.mask(r.box), true);
+    r.centre =
+        cv::Point2d(r.box.x + m.m10 / std::max(1.0, m.m00), r.box.y + m.m01 / std::max(1.0, m.m00));
+    r.first_seen = t;
+    r.first_area = count * area_scale;
+    r.last_area = r.first_area;
+    r.present.emplace_back(t, true);
+    r.bases.emplace_back(t, cv::Point2d(r.box.x + r.box.width / 2.0, r.box.y + r.box.height));
+    regions_.push_back(std::move(r));
+  }
+  previous_luma_ = luma;
 
   std::vector<FireCandidate> out;
   for (auto it = regions_.begin(); it != regions_.end();) {
@@ -155,6 +221,8 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     trim(r.shape_changes, t, config_.history_s);
     trim(r.flickers, t, config_.history_s);
     trim(r.bases, t, config_.history_s);
+    trim(r.on_body, t, config_.history_s);
+    trim(r.areas, t, config_.history_s);
     double present = 0;
     for (const auto& p : r.present) present += p.second ? 1 : 0;
     const double presence = r.present.empty() ? 0 : present / static_cast<double>(r.present.size());
@@ -162,19 +230,28 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
       it = regions_.erase(it);
       continue;
     }
-    double change = 0;
-    for (const auto& c : r.shape_changes) change += c.second;
-    if (!r.shape_changes.empty()) change /= static_cast<double>(r.shape_changes.size());
-    double flicker = 0;
-    for (const auto& f : r.flickers) flicker += f.second;
-    if (!r.flickers.empty()) flicker /= static_cast<double>(r.flickers.size());
+    // Medians, not means: someone passing in front of an orange post, or a face turning,
+    // changes the region in a few frames of the window; a flame changes it in most.
+    const double change = median_of(r.shape_changes);
+    const double flicker = median_of(r.flickers);
     if (!r.mask.empty()) r.smoke = smoke_above(bgr, moving, flow, r.box, dt, to_source);
 
     FireCandidate c;
     c.id = r.id;
     c.first_seen_s = r.first_seen;
     c.area_px = r.last_area;
-    c.growth = r.first_area > 0 ? r.last_area / r.first_area : 1.0;
+    // Growth over the window: the last quarter's mean area against the first quarter's, and
+    // only when no quarter is smaller than the one before (a fire taking hold grows steadily;
+    // a face whose still pixels leave the mask and come back when it turns does not).
+    c.growth = 1.0;
+    if (r.areas.size() >= 8) {
+      const std::size_t quarter = r.areas.size() / 4;
+      double means[4] = {0, 0, 0, 0};
+      for (std::size_t k = 0; k < 4 * quarter; ++k) means[k / quarter] += r.areas[k].second;
+      bool steady_growth = means[0] > 0;
+      for (int q = 1; q < 4; ++q) steady_growth = steady_growth && means[q] >= means[q - 1];
+      if (steady_growth) c.growth = means[3] / means[0];
+    }
     c.shape_change = change;
     c.flicker = flicker;
     // Net movement of the base: the mean of the window's first third against its last
@@ -192,17 +269,27 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     c.drift = drift / std::max(1, r.box.height);
     c.presence = presence;
     c.smoke = r.smoke;
-    // Clothes in flame colours walk on legs: moving foreground right below the region. A fire
-    // sits on something still (a bin, a house, the ground).
-    bool on_a_body = false;
-    if (!moving.empty()) {
+    // Clothes and skin in flame colours walk on legs: moving foreground right below the
+    // region, in any frame of the window (a jumper's legs fill the space below only while
+    // they move). A fire sits on something still (a bin, a house, the ground).
+    if (!moving.empty() && !r.mask.empty()) {
       const cv::Rect below = cv::Rect(r.box.x, r.box.y + r.box.height, r.box.width, r.box.height) &
                              cv::Rect(0, 0, moving.cols, moving.rows);
-      on_a_body = below.area() > 0 &&
-                  cv::countNonZero(moving(below)) > 0.4 * static_cast<double>(below.area());
+      r.on_body.emplace_back(t, below.area() > 0 && cv::countNonZero(moving(below)) >
+                                                        0.4 * static_cast<double>(below.area()));
     }
-    c.flame_like = !on_a_body && presence >= config_.min_presence &&
-                   change >= config_.min_shape_change && flicker >= config_.min_flicker &&
+    double body = 0;
+    for (const auto& b : r.on_body) body += b.second ? 1 : 0;
+    c.on_body = r.on_body.empty() ? 0 : body / static_cast<double>(r.on_body.size());
+    c.fill = r.fill;
+    const bool on_a_body = !r.on_body.empty() && r.on_body.back().second;
+    // Flames dance: their shape and shading change all over from frame to frame. A fire
+    // that grows passes with less: nothing else flame-coloured grows in place while its
+    // shape keeps changing.
+    const bool dancing = change >= config_.min_shape_change && flicker >= config_.min_flicker;
+    const bool growing = c.growth >= config_.min_growth && change >= config_.growing_shape_change &&
+                         flicker >= config_.growing_flicker;
+    c.flame_like = !on_a_body && presence >= config_.min_presence && (dancing || growing) &&
                    r.fill >= config_.min_fill && c.drift <= config_.max_drift &&
                    r.shape_changes.size() >= 3;
     cv::Rect box = r.box;

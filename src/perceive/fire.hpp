@@ -1,7 +1,9 @@
 #pragma once
 // Flame and smoke candidates. Colour alone is what fooled the 2024 systems (lit signs,
-// road reflections, police lights); a candidate here must also keep changing shape the way
-// flames do, stay present rather than blink, and, for smoke, be grey, soft and rising.
+// road reflections, police lights); a candidate here must also keep changing shape and
+// shading the way flames do (its own change, with its movement taken out), or grow steadily,
+// stay present rather than blink, and, for smoke, be grey, soft and rising. Coloured pixels
+// that stay as they were (posts, signs, walls) are scenery and never join a region.
 
 #include <deque>
 #include <vector>
@@ -11,18 +13,34 @@
 namespace vigie::perceive {
 
 struct FireConfig {
-  int min_red = 150;               ///< flame pixels: R above this, R >= G > B
-  int min_red_minus_blue = 70;     ///< ... and this much more red than blue (saturation)
-  double min_area_px = 30;         ///< source pixels²
-  double min_shape_change = 0.08;  ///< mean 1 - IoU of consecutive masks: flames dance
-  double min_flicker = 0.035;      ///< mean |luma change| / luma inside the region per frame
-  double min_fill = 0.25;          ///< flame pixels / box: thin lines (paint, rails) are not flames
+  int min_red = 150;            ///< flame pixels: R above this, R >= G > B
+  int min_red_minus_blue = 70;  ///< ... and this much more red than blue (saturation)
+  double min_area_px = 30;      ///< source pixels²
+  /// Median over the window of 1 - IoU of consecutive masks, the second shifted by how far
+  /// the region's centre moved: flames dance; a face, a hand or a coat moves as a whole.
+  double min_shape_change = 0.45;
+  /// Median over the window of the mean |luma change| / luma on the pixels coloured in both
+  /// frames (aligned as above), above the whole image's change: flames flicker inside.
+  double min_flicker = 0.09;
+  /// Flame pixels / their pieces' boxes: thin lines (paint, rails) fill little.
+  double min_fill = 0.25;
   /// Base movement over the window, in region heights: fires stay put (they drift under 0.1);
   /// a walker in a flame-coloured coat moves by most of a height in a few seconds.
   double max_drift = 0.4;
   double min_presence = 0.8;  ///< share of recent frames present: blinking lights fail
-  double history_s = 4.0;     ///< window of the statistics
-  int smoke_max_chroma = 28;  ///< smoke: max(R,G,B) - min(R,G,B) at most this
+  /// A fire taking hold grows: mean area over the window's last quarter / its first, each
+  /// quarter at least the one before. A region growing this much passes with the gentler
+  /// dance below instead of the full one.
+  double min_growth = 1.3;
+  double growing_shape_change = 0.08;  ///< shape change enough for a growing region
+  double growing_flicker = 0.02;       ///< flicker enough for a growing region
+  double history_s = 4.0;              ///< window of the statistics
+  /// A pixel flame-coloured this long with its brightness steady (within steady_luma per
+  /// frame) is a coloured surface (a post, a sign, a wall, paint), not a flame: flames never
+  /// hold a pixel's brightness for that long.
+  double steady_s = 2.0;
+  int steady_luma = 6;
+  int smoke_max_chroma = 28;       ///< smoke: max(R,G,B) - min(R,G,B) at most this
   double smoke_min_rise_px_s = 3;  ///< smoke: mean upward motion, source px/s
 };
 
@@ -31,11 +49,13 @@ struct FireCandidate {
   cv::Rect2d box;  ///< source pixels: flame plus its smoke, if any
   double first_seen_s = 0;
   double area_px = 0;       ///< flame area now, source pixels²
-  double growth = 1.0;      ///< flame area now / area when first seen
+  double growth = 1.0;      ///< steady growth of the flame area over the window (1: none)
   double shape_change = 0;  ///< recent mean
   double flicker = 0;       ///< recent mean relative luma change inside the region
   double drift = 0;         ///< how far the region's base moved, in region heights
   double presence = 0;      ///< recent share of frames present
+  double fill = 0;          ///< flame pixels / their pieces' boxes
+  double on_body = 0;       ///< recent share of frames with moving foreground right below
   bool smoke = false;       ///< rising grey region just above the flame, or alone
   bool flame_like = false;  ///< passes the colour, dance and presence tests
   double score = 0;         ///< 0..1
@@ -54,8 +74,9 @@ class FireDetector {
  private:
   struct Region {
     int id = 0;
-    cv::Rect box;  ///< analysis pixels
-    cv::Mat mask;  ///< full-size mask of the region this frame (empty when absent)
+    cv::Rect box;        ///< analysis pixels
+    cv::Point2d centre;  ///< centroid of the mask, analysis pixels
+    cv::Mat mask;        ///< full-size mask of the region this frame (empty when absent)
     double first_seen = 0;
     double first_area = 0;
     double last_area = 0;
@@ -64,6 +85,8 @@ class FireDetector {
     double fill = 0;
     std::deque<std::pair<double, cv::Point2d>> bases;  ///< (t, bottom centre)
     std::deque<std::pair<double, bool>> present;       ///< (t, present)
+    std::deque<std::pair<double, bool>> on_body;       ///< (t, moving foreground below)
+    std::deque<std::pair<double, double>> areas;       ///< (t, flame area, source px²)
     bool smoke = false;
   };
 
@@ -74,6 +97,7 @@ class FireDetector {
   FireConfig config_;
   std::vector<Region> regions_;
   cv::Mat previous_luma_;
+  cv::Mat steady_;  ///< CV_32F: seconds each pixel has been flame-coloured and steady
   int next_id_ = 1;
 };
 

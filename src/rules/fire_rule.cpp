@@ -31,9 +31,10 @@ class FireRule final : public SituationRule {
     for (const perceive::FireCandidate& c : scene.fire) {
       spdlog::trace(
           "fire t={:.1f} candidate {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] flame_like={} "
-          "change={:.2f} flicker={:.3f} presence={:.2f} drift={:.2f}",
+          "change={:.2f} flicker={:.3f} presence={:.2f} drift={:.2f} fill={:.2f} on_body={:.2f} "
+          "growth={:.2f}",
           scene.t, c.id, c.box.x, c.box.y, c.box.width, c.box.height, c.flame_like, c.shape_change,
-          c.flicker, c.presence, c.drift);
+          c.flicker, c.presence, c.drift, c.fill, c.on_body, c.growth);
       if (!c.flame_like) continue;
       const Point base(c.box.x + c.box.width / 2, c.box.y + c.box.height);
       const ZoneGeometry* z = zone_containing(zones, base);

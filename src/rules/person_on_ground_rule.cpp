@@ -62,7 +62,7 @@ class PersonOnGroundRule final : public SituationRule {
     cv::Rect2d box;
     double since = 0;
     double last_support = 0;
-    bool feet = false;  ///< seen under someone standing: their feet and shadow, not a body
+    bool feet = false;           ///< seen under someone standing: their feet and shadow, not a body
     double stood_on_since = -1;  ///< since when someone stands on it, if they do
     /// The track last seen standing on it, if a track was: a passer-by who paused over a body
     /// and walks on leaves the body behind, while a torso fading where it stands does not.
@@ -79,7 +79,7 @@ class PersonOnGroundRule final : public SituationRule {
       if (zone_containing(excluded, foot) != nullptr) return false;
       return rule_.zones.empty() || zone_containing(zones, foot) != nullptr;
     };
-    std::erase_if(standing_, [&](const auto& s) { return scene.t - s.first > kStandingMemoryS; });
+    std::erase_if(standing_, [&](const StoodAt& s) { return scene.t - s.t > kStandingMemoryS; });
     std::erase_if(vouched_, [&](track::TrackId id) { return is_gone(scene, id); });
     std::erase_if(tallest_, [&](const auto& e) { return is_gone(scene, e.first); });
     for (const track::Track& t : scene.tracks) {
@@ -96,14 +96,15 @@ class PersonOnGroundRule final : public SituationRule {
       // or walking: a walker's shadow or swinging arms can make the shape wide.
       if (upright(t.box, expected) ||
           (t.box.height >= 0.4 * expected && speed >= kWalkingSpeedMS)) {
-        standing_.emplace_back(scene.t, t.box);
+        standing_.push_back({scene.t, t.box, t.id});
       }
       if (!allowed(t.foot)) continue;
       // The frame cuts a shape at its border: its outline says nothing of a posture.
       if (cut_by_frame(scene, t)) continue;
       // Something that was person-tall: the track itself, or a standing person just there.
       // Once vouched for, a track stays a person: the standing memory is short.
-      if (t.max_height_px >= 0.6 * expected || stood_here(t.box, expected)) vouched_.insert(t.id);
+      if (t.max_height_px >= 0.6 * expected || stood_here(scene, t, expected))
+        vouched_.insert(t.id);
       if (!vouched_.contains(t.id)) continue;
       const double standing = std::max(tallest, 0.8) * expected;
       spdlog::trace(
@@ -176,11 +177,21 @@ class PersonOnGroundRule final : public SituationRule {
 
   /// A body that falls lies within one body length of where the feet stood; what is seen of
   /// it may be a part only (legs dressed like the ground vanish), anywhere along that length.
-  bool stood_here(const cv::Rect2d& box, double expected) const {
-    const Point centre(box.x + box.width / 2, box.y + box.height / 2);
-    for (const auto& [t, b] : standing_) {
-      const Point foot(b.x + b.width / 2, b.y + b.height);
-      if (cv::norm(foot - centre) <= kFallReach * expected) return true;
+  /// The low track is that body only when the one who stood there is no longer seen standing
+  /// elsewhere: the tracker started a new track on the fallen body, and the upright one ended
+  /// or lost its shape. Someone who sets a bag down and walks on is still seen, walking: what
+  /// they left is not their body.
+  bool stood_here(const Scene& scene, const track::Track& low, double expected) const {
+    const Point centre(low.box.x + low.box.width / 2, low.box.y + low.box.height / 2);
+    for (const StoodAt& s : standing_) {
+      if (s.id == low.id) continue;
+      const Point foot(s.box.x + s.box.width / 2, s.box.y + s.box.height);
+      if (cv::norm(foot - centre) > kFallReach * expected) continue;
+      const bool still_up =
+          std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
+            return t.id == s.id && t.misses == 0 && t.box.height >= 0.6 * expected;
+          });
+      if (!still_up) return true;
     }
     return false;
   }
@@ -301,8 +312,13 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   std::vector<Candidate> candidates_;
-  std::vector<std::pair<double, cv::Rect2d>> standing_;  ///< recent standing people (t, box)
-  std::set<track::TrackId> vouched_;                     ///< live tracks known to be people
+  struct StoodAt {
+    double t = 0;
+    cv::Rect2d box;
+    track::TrackId id = 0;
+  };
+  std::vector<StoodAt> standing_;             ///< recent standing people
+  std::set<track::TrackId> vouched_;          ///< live tracks known to be people
   std::map<track::TrackId, double> tallest_;  ///< live tracks: tallest height / expected height
   int next_id_ = 1;
 };

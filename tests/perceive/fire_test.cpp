@@ -1,3 +1,4 @@
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -12,17 +13,20 @@ cv::Mat street() {
   return cv::Mat(180, 320, CV_8UC3, cv::Scalar(110, 112, 115));
 }
 
-/// A flame: a random-shaped orange-yellow tongue over a fixed base, different each frame.
+/// A flame: a random-shaped orange-yellow tongue over a fixed base, different each frame, its
+/// brightness flickering as real flames' does from one frame to the next at 5 fps.
 void flame(cv::Mat& img, std::mt19937& rng, cv::Point base, int height) {
-  std::uniform_int_distribution<int> jitter(-height / 4, height / 4);
+  std::uniform_int_distribution<int> jitter(-height / 2, height / 2);
+  std::uniform_real_distribution<double> glow(0.75, 1.0);
   std::vector<cv::Point> pts{base + cv::Point(-height / 3, 0), base + cv::Point(height / 3, 0)};
   for (int k = 0; k < 5; ++k) {
     pts.push_back(base + cv::Point(height / 3 - k * height / 6 + jitter(rng),
                                    -height + std::abs(jitter(rng)) + (k % 2) * height / 3));
   }
-  cv::fillConvexPoly(img, pts, cv::Scalar(30, 140, 250));
-  cv::circle(img, base + cv::Point(0, -height / 4), height / 5, cv::Scalar(120, 230, 255),
-             cv::FILLED);
+  const double g = glow(rng);
+  cv::fillConvexPoly(img, pts, cv::Scalar(30, 140 * g, 250 * g));
+  cv::circle(img, base + cv::Point(jitter(rng) / 3, -height / 4 + jitter(rng) / 3), height / 5,
+             cv::Scalar(120 * g, 230 * g, 255 * g), cv::FILLED);
 }
 
 /// Runs `draw` for `frames` frames at 5 fps and returns whether any candidate was flame-like
@@ -97,6 +101,44 @@ TEST(FireDetectorTest, ThinYellowLineWithPassersByIsNot) {
     const int y = 60 + (i * 7) % 110;
     cv::rectangle(img, cv::Rect(200 + (y - 60) - 4, y - 20, 8, 22), cv::Scalar(60, 60, 60),
                   cv::FILLED);
+  }));
+}
+
+TEST(FireDetectorTest, OrangePostWithSomeoneMovingBesideItIsNot) {
+  // An orange-topped post stands on the floor from the start; a person in skin and orange
+  // tones moves around and in front of it, their arm swinging over it. The post was there
+  // before and stays as it was: scenery, whoever moves near it.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> sway(-4, 4);
+  EXPECT_FALSE(flame_like_after(60, [&](cv::Mat& img, int i) {
+    cv::rectangle(img, cv::Rect(150, 120, 6, 40), cv::Scalar(150, 170, 190), cv::FILLED);
+    cv::rectangle(img, cv::Rect(147, 110, 12, 12), cv::Scalar(20, 120, 240), cv::FILLED);
+    const int x = 130 + static_cast<int>(20 * std::sin(i * 0.7));
+    cv::rectangle(img, cv::Rect(x, 60, 16, 70), cv::Scalar(60, 60, 70), cv::FILLED);
+    cv::circle(img, {x + 8, 52}, 7, cv::Scalar(105, 135, 210), cv::FILLED);  // face
+    cv::ellipse(img, {x + 16 + sway(rng), 100 + sway(rng)}, {10, 4}, 30.0 * sway(rng), 0, 360,
+                cv::Scalar(105, 135, 210), cv::FILLED);  // a hand swinging over the post
+  }));
+}
+
+TEST(FireDetectorTest, NeonSignAtNightIsNot) {
+  // A lit sign: flame colours, steady letters, the camera's noise on top.
+  std::mt19937 rng(4);
+  std::normal_distribution<double> noise(0.0, 2.0);
+  EXPECT_FALSE(flame_like_after(60, [&](cv::Mat& img, int) {
+    img.setTo(cv::Scalar(20, 20, 25));
+    cv::putText(img, "OPEN", {60, 80}, cv::FONT_HERSHEY_SIMPLEX, 1.5, cv::Scalar(40, 120, 255), 4);
+    cv::Mat n(img.size(), CV_8UC3);
+    cv::randn(n, 0, 2);
+    img += n;
+  }));
+}
+
+TEST(FireDetectorTest, GrowingFireIsFlameLike) {
+  // A fire taking hold: its flames grow steadily while they dance.
+  std::mt19937 rng(7);
+  EXPECT_TRUE(flame_like_after(25, [&](cv::Mat& img, int i) {
+    flame(img, rng, {150, 150}, 16 + i);
   }));
 }
 
