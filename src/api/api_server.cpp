@@ -62,7 +62,28 @@ std::string dump(const Json& j) {
 
 void send_json(Response& res, const Json& body, int status = 200) {
   res.status = status;
+  // Alerts, users and the journal are personal data: no cache keeps a copy.
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   res.set_content(dump(body), "application/json");
+}
+
+/// Why a write authenticated by the session cookie may come from another site, or empty.
+/// Browsers attach the cookie to any site's form post; such a post carries that site's
+/// Origin, or, without one, a body a form can send (text/plain, url-encoded, multipart),
+/// never JSON, which another site could only send after a preflight this server refuses.
+std::string cross_site_write(const Request& req, bool tls) {
+  if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return {};
+  if (req.get_header_value("Authorization").rfind("Bearer ", 0) == 0) return {};
+  const std::string origin = req.get_header_value("Origin");
+  if (!origin.empty()) {
+    const std::string own = std::string(tls ? "https://" : "http://") + req.get_header_value("Host");
+    return origin == own ? std::string() : "the request comes from " + origin;
+  }
+  const std::string type = req.get_header_value("Content-Type");
+  if (!req.body.empty() && type.rfind("application/json", 0) != 0) {
+    return "a write with the session cookie must send JSON";
+  }
+  return {};
 }
 
 void send_error(Response& res, int status, std::string_view code, const std::string& message) {
@@ -1274,6 +1295,9 @@ struct ApiServer::Impl {
         if (!spec.is_public()) {
           auto found = authenticate(req);
           if (!found) return send_error(res, 401, "unauthenticated", "log in first");
+          if (const std::string why = cross_site_write(req, tls); !why.empty()) {
+            return send_error(res, 403, "permission_denied", why);
+          }
           if (!spec.allows(found->role)) {
             return send_error(res, 403, "permission_denied",
                               "the " + std::string(govern::to_string(found->role)) +
@@ -1330,7 +1354,14 @@ Status ApiServer::start() {
   m.tls = want_tls;
   httplib::Server& s = *m.server;
   // The headers are read: the body (if any) is next, within its own deadline.
-  s.set_pre_routing_handler([](const Request& req, Response&) {
+  s.set_pre_routing_handler([](const Request& req, Response& res) {
+    // A decoded path holding a control character (%00 above all) is no file name: the
+    // extension after it would choose the content type of the file before it.
+    if (std::any_of(req.path.begin(), req.path.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+      send_error(res, 400, "invalid_argument", "the path holds a control character");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string length = req.get_header_value("Content-Length");
     const bool body =
         (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
@@ -1338,9 +1369,16 @@ Status ApiServer::start() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.set_payload_max_length(m.d.options.max_body_bytes);
+  // The console loads its own scripts, styles and images only; the transparency page has
+  // one inline style sheet.
   s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                          {"X-Frame-Options", "DENY"},
-                         {"Referrer-Policy", "no-referrer"}});
+                         {"Referrer-Policy", "no-referrer"},
+                         {"Content-Security-Policy",
+                          "default-src 'self'; script-src 'self'; style-src 'self' "
+                          "'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob:; "
+                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                          "form-action 'self'"}});
   s.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
     try {

@@ -643,6 +643,53 @@ TEST(ApiHealth, SaysWhenTheStoreCannotCommit) {
 }
 #endif
 
+// A page of another site can make the browser post with the session cookie: such writes are
+// refused, whatever their route; the console's own (same origin, JSON) and bearer clients pass.
+TEST(ApiBrowser, CookieWritesFromAnotherSiteAreRefused) {
+  ApiHarness h;
+  auto c = h.client();
+  const std::string token = h.login("op");
+  const auto alert = h.raise("cam1", EventType::kFire);
+  const std::string path = "/api/v1/alerts/" + std::to_string(alert.id) + "/comments";
+  const std::string comment = json{{"text", "checked"}}.dump();
+  const std::string cookie = "vigie_session=" + token;
+  const std::string own = "http://127.0.0.1:" + std::to_string(h.port());
+
+  auto foreign = c->Post(path, {{"Cookie", cookie}, {"Origin", "https://evil.example"}}, comment,
+                         "application/json");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_NE(foreign->body.find("evil.example"), std::string::npos);
+  auto form = c->Post(path, {{"Cookie", cookie}}, comment, "text/plain");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 403);
+  EXPECT_TRUE(h.store->comments(alert.id)->empty()) << "nothing refused was written";
+
+  auto console = c->Post(path, {{"Cookie", cookie}, {"Origin", own}}, comment, "application/json");
+  ASSERT_TRUE(console);
+  EXPECT_EQ(console->status, 201) << console->body;
+  auto api = c->Post(path, bearer(token), comment, "text/plain");
+  ASSERT_TRUE(api);
+  EXPECT_NE(api->status, 403) << "a bearer token is no browser's ambient credential";
+}
+
+TEST(ApiBrowser, HeadersKeepPagesAndDataOutOfOtherHands) {
+  ApiHarness h;
+  auto c = h.client();
+  const std::string token = h.login("op");
+  auto me = c->Get("/api/v1/me", bearer(token));
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->get_header_value("Cache-Control"), "no-store");
+  const std::string csp = me->get_header_value("Content-Security-Policy");
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  // A %00 in the path would let the extension after it choose the type of the file before it.
+  auto nul = c->Get("/index.html%00.js");
+  ASSERT_TRUE(nul);
+  EXPECT_EQ(nul->status, 400);
+  EXPECT_NE(nul->get_header_value("Content-Type"), "text/javascript");
+}
+
 // ---- event stream ---------------------------------------------------------------------------
 
 struct SseEvent {
