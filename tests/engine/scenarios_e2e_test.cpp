@@ -12,6 +12,7 @@
 
 #include "config/loader.hpp"
 #include "engine/clip_runner.hpp"
+#include "engine/clip_problems.hpp"
 #include "eval/match.hpp"
 #include "eval/privacy_leaks.hpp"
 #include "eval/truth.hpp"
@@ -96,23 +97,10 @@ std::string describe(const std::vector<eval::ClipAlert>& alerts) {
   return s.empty() ? "none" : s;
 }
 
-/// What is wrong with the clip's alerts; empty when every truth is detected and no alert
-/// is false.
+/// What is wrong with the clip's alerts, with every alert it raised; empty when every truth
+/// is detected and no alert is false.
 std::string problems(const Outcome& o) {
-  std::string out;
-  const eval::ClipMatch match = eval::match_clip(o.truth.events, o.alerts);
-  for (std::size_t t = 0; t < o.truth.events.size(); ++t) {
-    const bool detected =
-        std::any_of(match.matched.begin(), match.matched.end(),
-                    [&](const eval::MatchPair& p) { return p.truth == static_cast<int>(t); });
-    if (!detected) {
-      out += std::string(to_string(o.truth.events[t].type)) + " from " +
-             std::to_string(o.truth.events[t].start_s) + " s not detected. ";
-    }
-  }
-  for (std::size_t a = 0; a < o.alerts.size(); ++a) {
-    if (match.alert_outcomes[a] == eval::AlertOutcome::kFalse) out += "A false alert. ";
-  }
+  std::string out = clip_problems(o.truth.events, o.alerts);
   if (!out.empty()) out += "Alerts: " + describe(o.alerts);
   return out;
 }
