@@ -127,7 +127,7 @@ TEST(ApiAbuse, ParallelWrongPasswordsForOneUserAreCheckedNoMoreThanTheFreeFailur
   std::atomic<int> refused{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < kAttempts; ++i) {
-    clients.emplace_back([&] {
+    clients.emplace_back([&, i] {
       const int status = login_status(h.port(), "op", "wrong-password-" + std::to_string(i));
       if (status == 401) {
         ++checked;
