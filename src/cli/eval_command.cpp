@@ -245,9 +245,9 @@ int evaluate(const Options& o) {
     const double n = static_cast<double>(st.frames);
     std::printf(
         "analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
-        "tracking %.2f, rules %.2f; total %.2f (decoding not included)\n",
+        "tracking %.2f, rules %.2f, privacy %.2f; total %.2f (decoding not included)\n",
         st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n, st.track_ms / n,
-        st.rules_ms / n, st.total_ms() / n);
+        st.rules_ms / n, st.privacy_ms / n, st.total_ms() / n);
     if (st.detector_wait_ms > 0) {
       std::printf("  of which the detector, waited for inside rules: %.2f ms per frame\n",
                   st.detector_wait_ms / n);

@@ -33,13 +33,14 @@ StageTimes& StageTimes::operator+=(const StageTimes& o) {
   fire_ms += o.fire_ms;
   track_ms += o.track_ms;
   rules_ms += o.rules_ms;
+  privacy_ms += o.privacy_ms;
   detector_wait_ms += o.detector_wait_ms;
   frames += o.frames;
   return *this;
 }
 
 double StageTimes::total_ms() const {
-  return background_ms + blobs_ms + flow_ms + fire_ms + track_ms + rules_ms;
+  return background_ms + blobs_ms + flow_ms + fire_ms + track_ms + rules_ms + privacy_ms;
 }
 
 CameraAnalysis::CameraAnalysis(std::shared_ptr<const config::CameraConfig> camera,
@@ -298,7 +299,9 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
   current_ = nullptr;
   times_.rules_ms += ms_since(start);
 
+  start = std::chrono::steady_clock::now();
   update_privacy(frame, masks, tracks, moving, still);
+  times_.privacy_ms += ms_since(start);
   ++times_.frames;
 }
 

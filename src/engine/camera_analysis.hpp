@@ -34,6 +34,7 @@ struct StageTimes {
   double fire_ms = 0;
   double track_ms = 0;
   double rules_ms = 0;
+  double privacy_ms = 0;        ///< what the images leaving the node hide (PrivacyMap)
   double detector_wait_ms = 0;  ///< synchronous detector inferences inside analysis
   std::uint64_t frames = 0;
 
