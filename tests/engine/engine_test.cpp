@@ -46,8 +46,10 @@ class CountingTask final : public Task {
 };
 
 TEST(SchedulerTest, ManyTasksFewThreadsNoTaskRunsTwiceAtOnce) {
-  Scheduler scheduler(2);
+  // The tasks outlive the scheduler: a worker may still be finishing a step when the last
+  // count is seen.
   std::vector<std::unique_ptr<CountingTask>> tasks;
+  Scheduler scheduler(2);
   std::vector<Scheduler::TaskId> ids;
   for (int i = 0; i < 200; ++i) {
     tasks.push_back(std::make_unique<CountingTask>(20));
