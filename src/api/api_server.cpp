@@ -1215,16 +1215,24 @@ struct ApiServer::Impl {
     send_json(res, {{"status", "ok"}});
   }
 
+  /// The public information, with the journal's head: anyone may note it, and a journal
+  /// whose end is later removed no longer reaches it (vigie journal verify --expect-head).
+  Json public_info() {
+    Json info = transparency_json(d.governance, d.public_cameras, now_ms());
+    if (auto head = d.store.journal_head(); head.is_ok() && *head) {
+      info["journal_head"] = {{"seq", (*head)->seq}, {"hash", (*head)->hash}};
+    }
+    return info;
+  }
+
   void transparency_page(const Request&, Response& res, const Principal&) {
     res.set_header("Cache-Control", "no-cache");
-    res.set_content(
-        transparency_html(transparency_json(d.governance, d.public_cameras, now_ms())),
-        "text/html; charset=utf-8");
+    res.set_content(transparency_html(public_info()), "text/html; charset=utf-8");
   }
 
   void transparency_data(const Request&, Response& res, const Principal&) {
     res.set_header("Cache-Control", "no-cache");
-    send_json(res, transparency_json(d.governance, d.public_cameras, now_ms()));
+    send_json(res, public_info());
   }
 
   void console(const Request&, Response& res, const Principal&) {

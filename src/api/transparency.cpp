@@ -153,6 +153,11 @@ std::string transparency_html(const nlohmann::json& info) {
        "needed, at most 30 days, and the journal of alerts 12 months. To exercise your rights, "
        "contact the controller named above.</span></p>\n";
   h += "<p><small>" + e(info["generated_at"]) + "</small></p>\n";
+  if (const auto head = info.find("journal_head"); head != info.end() && head->is_object()) {
+    h += "<p><small>Journal : dernier enregistrement / last record " +
+         std::to_string(head->value("seq", std::int64_t{0})) + ", " +
+         html_escape(head->value("hash", std::string())) + "</small></p>\n";
+  }
   h += "</body>\n</html>\n";
   return h;
 }

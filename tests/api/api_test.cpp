@@ -906,6 +906,12 @@ TEST(ApiPublic, TransparencyShowsNamesAndHidesIdsAndUrls) {
     if (cam["name"] == "Place de la Gare") analysed = cam["analysed"];
   }
   EXPECT_TRUE(analysed);
+  // The journal's head is public, for anyone to note and check later against the journal.
+  auto head = h.store->journal_head();
+  ASSERT_TRUE(head.is_ok() && head->has_value());
+  EXPECT_EQ(data["journal_head"]["seq"], (*head)->seq);
+  EXPECT_EQ(data["journal_head"]["hash"], (*head)->hash);
+  EXPECT_NE(c->Get("/transparency")->body.find((*head)->hash), std::string::npos);
 }
 
 // ---- TLS ----------------------------------------------------------------------------------------
