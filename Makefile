@@ -4,9 +4,11 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= var/demo
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all configure build demo test deps test-deps console-deps clean format tidy
+.PHONY: all configure build demo test deps test-deps console-deps fuzz clean format tidy
 
 all: build
 
@@ -35,6 +37,15 @@ console-deps:
 test: test-deps configure console-deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Each libFuzzer target for FUZZ_SECONDS (CONTRIBUTING.md): a separate clang build carrying
+# the fuzzer's instrumentation, AddressSanitizer and UndefinedBehaviorSanitizer.
+fuzz:
+	@scripts/install-deps.sh fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DVIGIE_FUZZ=ON -DVIGIE_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
+	scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vigie needs, and nothing when they are all present.
-# Usage: scripts/install-deps.sh [build|test]   (test = build + what the tests start)
+# Usage: scripts/install-deps.sh [build|test|fuzz]
+#   test = build + what the tests start; fuzz = test + clang and its libFuzzer runtime
 # Idempotent and quiet when there is nothing to do. README.md says what each package is for.
 set -euo pipefail
 
@@ -20,10 +21,13 @@ test_packages=(
   chromium
 )
 
+fuzz_packages=(clang libclang-rt-14-dev)
+
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
-  test)
+  test|fuzz)
+    [ "${1}" = fuzz ] && wanted+=("${fuzz_packages[@]}")
     wanted+=("${test_packages[@]}")
     # Node.js and npm run the console's browser test. A machine that already has them (from
     # NodeSource or nvm, say) keeps its own: Debian's packages would conflict with them.
@@ -31,7 +35,7 @@ case "${1:-build}" in
       wanted+=(nodejs npm)
     fi
     ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -80,7 +80,12 @@ Status classify_av_error(int err, const Interrupter& interrupter, double timeout
 
 Result<std::unique_ptr<DemuxReader>> DemuxReader::open(const SourceOptions& options,
                                                        Interrupter& interrupter) {
-  const InputKind kind = input_kind(options.url);
+  return open_as(options, input_kind(options.url), interrupter);
+}
+
+Result<std::unique_ptr<DemuxReader>> DemuxReader::open_as(const SourceOptions& options,
+                                                          InputKind kind,
+                                                          Interrupter& interrupter) {
   AVDictionary* opts = nullptr;
   const AVInputFormat* format = nullptr;
   if (kind == InputKind::kRtsp) {

@@ -45,6 +45,10 @@ class DemuxReader {
   /// kUnimplemented (no decoder for the codec), kCancelled (stop).
   static Result<std::unique_ptr<DemuxReader>> open(const SourceOptions& options,
                                                    Interrupter& interrupter);
+  /// As open(), with the input read as `kind` whatever its URL says: a file holding a
+  /// recorded multipart MJPEG stream is read as kHttp, with the demuxer a camera gets.
+  static Result<std::unique_ptr<DemuxReader>> open_as(const SourceOptions& options,
+                                                      InputKind kind, Interrupter& interrupter);
 
   /// Reads the next packet of the video stream into `packet` (other streams are skipped).
   /// Returns 0, AVERROR_EOF at the end, or another libav error (see classify_av_error).
