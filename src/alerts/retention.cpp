@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/process_usage.hpp"
+
 namespace vigie::alerts {
 namespace {
 
@@ -93,6 +95,7 @@ RetentionJob::~RetentionJob() { stop(); }
 
 void RetentionJob::start() {
   thread_ = std::thread([this] {
+    name_this_thread("vigie-retention");
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();

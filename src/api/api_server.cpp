@@ -24,6 +24,7 @@
 #include "api/transparency.hpp"
 #include "api/views.hpp"
 #include "core/iso_time.hpp"
+#include "core/process_usage.hpp"
 #include "core/redact.hpp"
 #include "storage/journal_chain.hpp"
 
@@ -1437,7 +1438,11 @@ Status ApiServer::start() {
     m.count_event(e);
     m.hub.publish(e);
   });
-  m.thread = std::thread([&s] { s.listen_after_bind(); });
+  // httplib's request threads are started by this one and inherit its name.
+  m.thread = std::thread([&s] {
+    name_this_thread("vigie-api");
+    s.listen_after_bind();
+  });
   // stop() is only effective once the server runs: wait for it, so start() then stop() is safe.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!s.is_running() && std::chrono::steady_clock::now() < deadline) {

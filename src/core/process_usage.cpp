@@ -1,10 +1,15 @@
 #include "core/process_usage.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 
 namespace vigie {
 
@@ -27,6 +32,41 @@ ProcessUsage read_process_usage() {
   // The kernel updates the peak lazily, so it can read a little below the current figure.
   u.peak_resident_bytes = std::max(u.peak_resident_bytes, u.resident_bytes);
   return u;
+}
+
+void name_this_thread(std::string_view name) {
+  const std::string kept(name.substr(0, 15));  // the kernel's limit, without the NUL
+  ::pthread_setname_np(::pthread_self(), kept.c_str());
+}
+
+std::vector<ThreadGroupUsage> thread_cpu_by_name() {
+  std::map<std::string, ThreadGroupUsage> groups;
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // "tid (comm) state ...": comm may hold spaces and parentheses, so it ends at the last ')'.
+    const auto open = stat.find('(');
+    const auto close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    const std::string name = stat.substr(open + 1, close - open - 1);
+    // Fields after comm, counted from 1 at "state": utime is the 12th, stime the 13th.
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    if (std::sscanf(stat.c_str() + close + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) != 2) {
+      continue;
+    }
+    ThreadGroupUsage& g = groups[name];
+    g.name = name;
+    g.cpu_s += static_cast<double>(utime + stime) / ticks;
+    ++g.threads;
+  }
+  std::vector<ThreadGroupUsage> out;
+  for (auto& [name, g] : groups) out.push_back(std::move(g));
+  return out;
 }
 
 }  // namespace vigie

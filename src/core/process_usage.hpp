@@ -3,6 +3,9 @@
 // and for benchmarks.
 
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace vigie {
 
@@ -13,5 +16,20 @@ struct ProcessUsage {
 };
 
 ProcessUsage read_process_usage();
+
+/// Names the calling thread (at most 15 characters are kept), so that `top -H`, perf and
+/// thread_cpu_by_name() tell the node's threads apart. Threads a named thread starts (a
+/// library's pool) inherit its name, so their time counts with their creator's.
+void name_this_thread(std::string_view name);
+
+/// CPU time of this process's live threads, summed per thread name.
+struct ThreadGroupUsage {
+  std::string name;
+  double cpu_s = 0;
+  int threads = 0;
+};
+/// Empty where /proc cannot be read. Threads that ended are not counted: compare two reads
+/// of long-lived threads only.
+std::vector<ThreadGroupUsage> thread_cpu_by_name();
 
 }  // namespace vigie

@@ -1,4 +1,5 @@
 #include "engine/detection_service.hpp"
+#include "core/process_usage.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -77,7 +78,10 @@ DetectionService::DetectionService(std::vector<std::unique_ptr<perceive::Detecto
   if (detectors_.empty()) throw std::invalid_argument("DetectionService needs a detector");
   hash_ = detectors_.front()->model_hash();
   if (config_.sync) return;
-  for (std::size_t i = 0; i < detectors_.size(); ++i) workers_.emplace_back([this, i] { work(i); });
+  for (std::size_t i = 0; i < detectors_.size(); ++i) workers_.emplace_back([this, i] {
+      name_this_thread("vigie-detect");
+      work(i);
+    });
 }
 
 DetectionService::~DetectionService() {

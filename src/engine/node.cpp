@@ -726,7 +726,10 @@ Status Node::start() {
     if (Status s = n.api->start(); !s.is_ok()) return s;
   }
   n.retention->start();
-  n.services = std::thread([&n] { n.run_services(); });
+  n.services = std::thread([&n] {
+    name_this_thread("vigie-services");
+    n.run_services();
+  });
   // A configuration that differs from the one the node last started with is a change the
   // evaluators must see: journaled with both versions.
   const std::string version = config::config_version(n.config);

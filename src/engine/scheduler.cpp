@@ -1,4 +1,5 @@
 #include "engine/scheduler.hpp"
+#include "core/process_usage.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +8,10 @@ namespace vigie::engine {
 Scheduler::Scheduler(std::size_t workers) {
   if (workers == 0) workers = 1;
   workers_.reserve(workers);
-  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { run_worker(); });
+  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] {
+      name_this_thread("vigie-analysis");
+      run_worker();
+    });
 }
 
 Scheduler::~Scheduler() {

@@ -1,4 +1,5 @@
 #include "evidence/evidence_writer.hpp"
+#include "core/process_usage.hpp"
 
 #include <chrono>
 #include <exception>
@@ -25,7 +26,10 @@ void call(const EvidenceDone& done, Result<std::vector<EvidenceFile>> result) {
 EvidenceWriter::EvidenceWriter(std::filesystem::path root, EvidenceOptions options,
                                std::size_t queue_limit)
     : root_(std::move(root)), options_(std::move(options)), queue_limit_(queue_limit) {
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    name_this_thread("vigie-evidence");
+    run();
+  });
 }
 
 EvidenceWriter::~EvidenceWriter() {

@@ -7,13 +7,18 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/process_usage.hpp"
+
 namespace vigie::govern {
 
 HashPool::HashPool(HashPoolOptions options) : options_(std::move(options)) {
   const int n = std::max(1, options_.threads);
   threads_.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    threads_.emplace_back([this](const std::stop_token& stop) { serve(stop); });
+    threads_.emplace_back([this](const std::stop_token& stop) {
+      name_this_thread("vigie-hash");
+      serve(stop);
+    });
   }
 }
 

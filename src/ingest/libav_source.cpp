@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
+#include "core/process_usage.hpp"
 #include "core/redact.hpp"
 #include "ingest/backoff.hpp"
 #include "ingest/demux_reader.hpp"
@@ -49,7 +50,10 @@ class LibavSource final : public Source {
     if (started_ || stopped_) return;
     started_ = true;
     on_ready_ = std::move(on_ready);
-    io_ = std::thread([this] { run_io(); });
+    io_ = std::thread([this] {
+      name_this_thread("vigie-input");
+      run_io();
+    });
   }
 
   void stop() override { shutdown(true); }

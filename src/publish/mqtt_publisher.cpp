@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
+#include "core/process_usage.hpp"
 #include "publish/outbox.hpp"
 
 namespace vigie::publish {
@@ -263,7 +264,10 @@ void MqttPublisher::Impl::connect() {
     return fail(
         unavailable("cannot connect to broker " + broker + ": " + describe(rc, saved_errno)));
   }
-  c->thread = std::thread(&Impl::network_loop, this, c.get());
+  c->thread = std::thread([this, raw_connection = c.get()] {
+    name_this_thread("vigie-mqtt");
+    network_loop(this, raw_connection);
+  });
   conn = std::move(c);
   link = Link::kConnecting;
   connect_deadline = SteadyClock::now() + seconds(options.connect_timeout_s);
@@ -589,7 +593,10 @@ Result<std::unique_ptr<MqttPublisher>> make_mqtt_publisher(const config::MqttCon
   }
   MqttPublisher::Impl* raw = impl.get();
   std::unique_ptr<MqttPublisher> publisher(new MqttPublisher(std::move(impl)));
-  raw->sender = std::thread([raw] { raw->run(); });
+  raw->sender = std::thread([raw] {
+    name_this_thread("vigie-mqtt");
+    raw->run();
+  });
   return publisher;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/process_usage.hpp"
 #include "core/redact.hpp"
 
 namespace vigie::publish {
@@ -291,7 +292,10 @@ Result<std::unique_ptr<WebhookPublisher>> make_webhook_publisher(
   }
   WebhookPublisher::Impl* raw = impl.get();
   std::unique_ptr<WebhookPublisher> publisher(new WebhookPublisher(std::move(impl)));
-  raw->thread = std::thread([raw] { raw->run(); });
+  raw->thread = std::thread([raw] {
+    name_this_thread("vigie-webhook");
+    raw->run();
+  });
   return publisher;
 }
 

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "core/event_type.hpp"
@@ -113,6 +117,30 @@ TEST(ProcessUsageTest, CountsCpuTimeAndResidentMemory) {
   EXPECT_GT(after.cpu_s, before.cpu_s);
   EXPECT_GE(after.resident_bytes, before.resident_bytes + (48 << 20));
   EXPECT_GE(after.peak_resident_bytes, after.resident_bytes);
+}
+
+TEST(ProcessUsageTest, ThreadTimeIsCountedUnderTheThreadsName) {
+  std::atomic<bool> spun{false};
+  std::atomic<bool> done{false};
+  std::thread worker([&] {
+    name_this_thread("vigie-test-spinner-long-name");  // kept to 15 characters
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    volatile double sink = 0;
+    while (std::chrono::steady_clock::now() < until) sink = sink + 1e-9;
+    spun = true;
+    while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  while (!spun) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto groups = thread_cpu_by_name();
+  done = true;
+  worker.join();
+  const auto it = std::find_if(groups.begin(), groups.end(),
+                               [](const auto& g) { return g.name == "vigie-test-spin"; });
+  ASSERT_NE(it, groups.end()) << "no thread named vigie-test-spin";
+  EXPECT_EQ(it->threads, 1);
+  // 300 ms of spinning; the kernel counts in ticks and a busy machine may run it less.
+  EXPECT_GT(it->cpu_s, 0.0);
+  EXPECT_LT(it->cpu_s, 5.0);
 }
 
 }  // namespace
