@@ -141,8 +141,9 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // The library's message carries the byte offset, which is what an annotator needs.
+  } catch (const json::exception& e) {
+    // A syntax error, or a number too large for a double. The library's message carries the
+    // byte offset, which is what an annotator needs.
     return invalid_argument(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
   if (!doc.is_object()) return f.error("(document)", "must be a JSON object");

@@ -339,6 +339,10 @@ TEST(TruthTest, ErrorsNameTheFileAndField) {
       "events": [{"type": "fire", "start": 11, "end": 12, "region": [0,0,1,1]}]})"),
             "truth.json: events[0].start: 11 is after the end of the clip (10 s)");
   EXPECT_NE(truth_error("{\"video\": ").find("truth.json: not valid JSON"), std::string::npos);
+  // A number no double holds is refused like a syntax error, not thrown.
+  EXPECT_NE(truth_error(R"({"video": "v.mp4", "fps": 1)" + std::string(400, '0') + "}")
+                .find("truth.json: not valid JSON"),
+            std::string::npos);
 }
 
 TEST(TruthTest, LoadsAFileAndReportsMissingOnes) {
