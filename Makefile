@@ -25,7 +25,9 @@ configure:
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+# Only the binary: a first run shows alerts without waiting for the test suite to compile.
+demo: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target vigie
 	./$(BUILD_DIR)/vigie demo --dir $(DEMO_DIR)
 
 # playwright-core for the console's browser test, exactly as locked (no browser is downloaded:

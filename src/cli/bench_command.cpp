@@ -6,9 +6,6 @@
 // default budgets) and the run also reports what it cost: inferences, the share of the
 // process's CPU time spent in them, requests the budgets refused, and the process's memory.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,9 +24,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/bench_capacity.hpp"
+#include "cli/bench_support.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
-#include "core/iso_time.hpp"
 #include "core/process_usage.hpp"
 #include "engine/node.hpp"
 #include "synth/scenario.hpp"
@@ -102,36 +100,6 @@ void report(const char* what, const Arrivals& arrivals) {
               percentile(v, 0.5), percentile(v, 0.99), v.back());
 }
 
-// The process's usage at one moment, with the wall clock it was read at.
-struct Usage {
-  double wall_ms = 0;
-  ProcessUsage process;
-
-  static Usage now() {
-    return {static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                    std::chrono::steady_clock::now().time_since_epoch())
-                                    .count()) /
-                1000.0,
-            read_process_usage()};
-  }
-};
-
-// A loopback port that was free a moment ago.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
 int bench_alerts(const Options& o) {
   const fs::path root = fs::absolute(o.dir);
   std::vector<synth::SceneRequest> scenes;
@@ -147,12 +115,7 @@ int bench_alerts(const Options& o) {
     return 1;
   }
   config::Config config;
-  config::Authorization order;
-  order.reference = "BENCH (not a prefectoral order)";
-  order.event_types.assign(kAllEventTypes.begin(), kAllEventTypes.end());
-  order.start = format_iso8601(std::chrono::system_clock::now() - std::chrono::hours(1));
-  order.end = format_iso8601(std::chrono::system_clock::now() + std::chrono::hours(2));
-  order.controller = "bench";
+  std::vector<std::string> ids;
   for (const auto& scene : scenes) {
     auto camera = config::load_camera_file(scene.dir / "camera.yaml");
     if (!camera.ok()) {
@@ -162,10 +125,10 @@ int bench_alerts(const Options& o) {
     camera.camera->id = scene.dir.filename().string();
     camera.camera->input.loop = true;
     camera.camera->input.realtime = true;
-    order.cameras.push_back(camera.camera->id);
+    ids.push_back(camera.camera->id);
     config.cameras.push_back(*camera.camera);
   }
-  config.authorizations = {order};
+  config.authorizations = {bench_authorization(ids)};
   const fs::path data = root / ("data-" + std::to_string(::getpid()));
   config.storage.data_dir = data.string();
   config.api.port = 0;
@@ -367,7 +330,18 @@ Command add_bench_command(CLI::App& app) {
                    "Object detector model (.onnx, or Darknet .weights beside its .cfg), run "
                    "asynchronously with the default budgets; also reports its cost")
       ->check(CLI::ExistingFile);
-  return {bench, [opts] { return bench_alerts(*opts); }};
+
+  auto capacity_opts = std::make_shared<CapacityOptions>();
+  CLI::App* capacity = bench->add_subcommand(
+      "capacity",
+      "How many cameras this machine analyses: N copies of one source at real-time pace with "
+      "every classical rule on; prints core per stream by thread role, the slowest camera's "
+      "rate, frames dropped, memory per stream, and libav's decode-only cost of the same "
+      "source for comparison.");
+  add_capacity_options(*capacity, *capacity_opts);
+  return {bench, [opts, capacity, capacity_opts] {
+            return capacity->parsed() ? bench_capacity(*capacity_opts) : bench_alerts(*opts);
+          }};
 }
 
 }  // namespace vigie::cli

@@ -31,7 +31,8 @@ Result<RenderStats> render_scenario(std::string_view name, std::uint64_t seed,
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return not_found("cannot create " + out_dir.string() + ": " + ec.message());
 
-  auto writer = H264Writer::open(out_dir / "video.mp4", s.size(), {.fps = s.fps()});
+  auto writer = H264Writer::open(out_dir / "video.mp4", s.size(),
+                                 {.fps = s.fps(), .bitrate_kbps = options.bitrate_kbps});
   if (!writer) return writer.status();
   cv::Mat frame;
   for (int i = 0; i < s.frame_count(); ++i) {

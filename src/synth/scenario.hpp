@@ -24,6 +24,8 @@ struct RenderOptions {
   int height = 360;
   double fps = 25.0;
   std::optional<double> duration_s;  ///< default: the scenario's own length
+  /// > 0: encode at this average bitrate (kbit/s), as a camera does; 0: constant quality.
+  int bitrate_kbps = 0;
 };
 
 struct RenderStats {

@@ -89,7 +89,13 @@ Result<std::unique_ptr<H264Writer>> H264Writer::open(const std::filesystem::path
   if (impl->fmt->oformat->flags & AVFMT_GLOBALHEADER)
     impl->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(impl->enc->priv_data, "preset", options.preset, 0);
-  av_opt_set(impl->enc->priv_data, "crf", std::to_string(options.crf).c_str(), 0);
+  if (options.bitrate_kbps > 0) {
+    impl->enc->bit_rate = std::int64_t{options.bitrate_kbps} * 1000;
+    impl->enc->rc_max_rate = impl->enc->bit_rate * 3 / 2;
+    impl->enc->rc_buffer_size = static_cast<int>(impl->enc->rc_max_rate * 2);
+  } else {
+    av_opt_set(impl->enc->priv_data, "crf", std::to_string(options.crf).c_str(), 0);
+  }
   av_opt_set(impl->enc->priv_data, "threads", "1", 0);
   // no scene-cut keyframes: a fixed GOP keeps keyframe positions predictable
   av_opt_set(impl->enc->priv_data, "x264-params",

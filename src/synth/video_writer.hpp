@@ -15,6 +15,9 @@ namespace vigie::synth {
 struct VideoWriterOptions {
   double fps = 25.0;
   int crf = 26;
+  /// > 0: average bitrate in kbit/s (capped at 1.5 times that over 2 s, as a camera's
+  /// encoder would be) instead of constant quality `crf`.
+  int bitrate_kbps = 0;
   const char* preset = "veryfast";  ///< x264 preset
 };
 
