@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 
 #include "api/api_harness.hpp"
+#include "api/transparency.hpp"
 
 namespace vigie::testing {
 namespace {
@@ -187,6 +190,27 @@ TEST(ApiConsole, ACameraAnalysedBelowItsRateIsDegraded) {
       EXPECT_EQ(cam["degraded_why"], "analysed at 5.0 fps of 10.0");
     }
   }
+}
+
+TEST(ApiConsole, TheTransparencyPageShowsLocalTimesNotUtc) {
+  const char* before = std::getenv("TZ");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("TZ", "Europe/Paris", 1);
+  tzset();
+  // 2020-01-01T00:00:00Z, the harness's authorization start; Paris is UTC+1 in winter.
+  EXPECT_EQ(api::local_time_text(1577836800000), "01/01/2020 01:00 (UTC+01:00)");
+  EXPECT_EQ(api::local_time_text(1593561600000), "01/07/2020 02:00 (UTC+02:00)");
+  ApiHarness h;
+  auto page = h.client()->Get("/transparency");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("01/01/2020 01:00 (UTC+01:00)"), std::string::npos);
+  EXPECT_EQ(page->body.find("2020-01-01T00:00:00"), std::string::npos) << "no raw UTC";
+  if (before != nullptr) {
+    setenv("TZ", saved.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
 }
 
 }  // namespace
