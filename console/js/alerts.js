@@ -76,7 +76,8 @@ export function mount(root, ctx, rest) {
   let detail = null;  // the selected alert with comments and evidence
   let evidenceTimer = null;
   let renderSeq = 0;
-  const arming = ctx.arming;
+  // Each alert shown (every route change mounts the page again) arms its buttons afresh.
+  const arming = new Arming();
 
   const pane = new QueuePane(ctx, { judges });
   const recentEl = h('div');
@@ -174,13 +175,13 @@ export function mount(root, ctx, rest) {
       const dismissBtn = h('button.dismiss', { id: 'dismiss', onclick: () => { if (arming.armed()) { pendingDismiss = true; renderView(); } }, text: t('alert.dismiss') });
       const reasonBtns = list.map((r, i) => h('button.reason', { 'data-reason': r, onclick: () => verdict(false, r) }, `${i + 1}. ${codeName('reason', r)}`));
       arming.style([confirmBtn, dismissBtn, ...reasonBtns]);
-      actions.append(
+      actions.append(...[
         members.length > 1 ? h('p.hint', { text: t('alerts.group_note', { n: members.length }) }) : null,
         h('div.verdict', confirmBtn,
           h('div.dismiss', {}, dismissBtn,
             pendingDismiss ? h('p.hint', { text: t('alert.dismiss_pick') }) : null,
             h('ol.reasons', {}, reasonBtns.map((b) => h('li', {}, b))))),
-        comment);
+        comment].filter(Boolean));  // append() would write a null as the text "null"
     } else if (!judges) {
       actions.append(h('p.muted', { text: t('alert.readonly') }));
     }

@@ -9,7 +9,7 @@ import { setSoundUser, unlockAudio } from './sound.js';
 import { AlertStore } from './store.js';
 import { Link } from './link.js';
 import { loadSettings } from './settings.js';
-import { Arming, UndoToast } from './verdict.js';
+import { UndoToast } from './verdict.js';
 import * as alertsPage from './alerts.js';
 import * as wallPage from './wall.js';
 import * as zonesPage from './zones.js';
@@ -37,7 +37,6 @@ const ctx = {
   store: null,
   link: null,
   undo: null,
-  arming: new Arming(),
   stop: null,
   cameras: [],
   cameraName(id) { return this.cameras.find((c) => c.id === id)?.name || id; },

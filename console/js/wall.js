@@ -82,7 +82,11 @@ export function mount(root, ctx, rest) {
     const down = ctx.link?.down;
     x.el.classList.toggle('frozen', !!down);
     x.frozen.hidden = !down;
-    if (down) x.frozen.textContent = t('wall.frozen', { at: fmtDate(x.lastOk || ctx.link.downSince, 'time') });
+    if (!down) return;
+    x.frozen.textContent = t('wall.frozen', { at: fmtDate(x.lastOk || ctx.link.downSince, 'time') });
+    // What the node last said about the camera is no longer known to be true.
+    x.badge.textContent = t('wall.offline');
+    x.badge.className = 'badge health-stalled';
   }
 
   function markAlert(c, x) {
