@@ -1,11 +1,15 @@
-// The alert queue and the alert view: masked snapshot and clip with the zone drawn over
-// them, verdict with reason codes, comment, assignment. Keyboard: c confirm, d then a number
-// dismiss with that reason, n / j next, k previous, Escape back to the queue.
+// The alert page: the queue pane (queue.js) and the alert view: masked snapshot and clip with
+// the zone drawn over them, verdict with reason codes (guarded by verdict.js), comment,
+// assignment. Keyboard: c confirm, d then a number dismiss with that reason, u undo, n next
+// (opened without marking it seen), j / k next / previous, Escape back to the queue.
 
 import { get, post } from './api.js';
 import { h, s, clear } from './dom.js';
-import { t, typeName, fmtDate, fmtNumber } from './i18n.js';
+import { t, typeName, fmtDate, fmtNumber, codeName, errorText } from './i18n.js';
 import { PRIORITY, OPEN_STATES } from './store.js';
+import { settings } from './settings.js';
+import { QueuePane, groupsOf, groupKey, recentList } from './queue.js';
+import { Arming, askMeasures } from './verdict.js';
 
 const geometryCache = new Map();
 async function cameraGeometry(camera) {
@@ -13,12 +17,6 @@ async function cameraGeometry(camera) {
     geometryCache.set(camera, get(`/api/v1/cameras/${encodeURIComponent(camera)}/geometry`).catch(() => null));
   }
   return geometryCache.get(camera);
-}
-
-let reasonsPromise = null;
-function reasons() {
-  if (!reasonsPromise) reasonsPromise = get('/api/v1/reasons').then((r) => r.reasons).catch(() => []);
-  return reasonsPromise;
 }
 
 function pts(list) { return list.map((p) => `${p[0]},${p[1]}`).join(' '); }
@@ -44,47 +42,60 @@ export function overlay(alert, geometry, width, height) {
   return svg;
 }
 
+/** An evidence image or clip, or why it cannot be shown (never a broken image). */
+function evidenceFigure(a, item, geometry, judges) {
+  const caption = t(item.kind === 'clip' ? 'alert.clip' : 'alert.snapshot');
+  if (!judges) return h('p.muted.evidence-note', { 'data-testid': 'evidence-forbidden', text: t('alert.evidence_forbidden') });
+  const media = item.kind === 'clip'
+    ? h('video', { src: item.url, controls: true, muted: true, loop: true, autoplay: true, playsinline: true })
+    : h('img', { src: item.url, alt: caption, 'data-testid': 'snapshot' });
+  const frame = h('figure.framed', {}, media, h('figcaption', { text: caption }));
+  media.addEventListener(item.kind === 'clip' ? 'loadedmetadata' : 'load', () => {
+    const w = geometry?.source_width || media.naturalWidth || media.videoWidth || 1280;
+    const hh = geometry?.source_height || media.naturalHeight || media.videoHeight || 720;
+    frame.insertBefore(overlay(a, geometry, w, hh), frame.querySelector('figcaption'));
+  });
+  media.addEventListener('error', async () => {
+    let why = '';
+    try {
+      const r = await fetch(item.url, { method: 'GET', credentials: 'same-origin' });
+      why = r.ok ? '' : ((await r.json().catch(() => null))?.error?.message || `HTTP ${r.status}`);
+    } catch (e) { why = e.message; }
+    frame.replaceWith(h('p.error', { text: t('alert.evidence_error', { why }) }));
+  });
+  return frame;
+}
+
 export function mount(root, ctx, rest) {
   const store = ctx.store;
   const judges = ['operator', 'supervisor'].includes(ctx.me.role);
-  let selected = rest && rest[0] ? Number(rest[0]) : null;
+  const selected = rest && rest[0] ? Number(rest[0]) : null;
+  // `n` opens the next alert without marking it seen: the operator may only be looking ahead.
+  const peek = rest && rest[1] === 'peek';
   let pendingDismiss = false;
   let detail = null;  // the selected alert with comments and evidence
   let evidenceTimer = null;
+  let renderSeq = 0;
+  // Each alert shown (every route change mounts the page again) arms its buttons afresh.
+  const arming = new Arming();
 
-  const queueEl = h('ol.queue', { 'data-testid': 'queue' });
-  const recentEl = h('ol.queue.recent');
+  const pane = new QueuePane(ctx, { judges });
+  const recentEl = h('div');
   const viewEl = h('section.alert-view', { 'data-testid': 'alert-view' });
   root.append(h('div.alerts-page',
-    h('aside.queue-pane',
-      h('h2', {}, t('alerts.queue'), h('span.live', { id: 'live-dot', title: 'SSE' })),
-      queueEl,
-      h('h3', { text: t('alerts.handled') }),
-      recentEl),
+    h('aside.queue-pane', pane.el, h('h3', { text: t('alerts.handled') }), recentEl),
     viewEl));
 
-  function item(a) {
-    const li = h(`li.p${PRIORITY[a.type] || 9}`, {
-      'data-id': a.id,
-      class: `p${PRIORITY[a.type] || 9}${a.id === selected ? ' selected' : ''} ${a.state}`,
-      onclick: () => ctx.go(`#/alerts/${a.id}`),
-    },
-    h('span.type', { text: typeName(a.type) }),
-    h('span.cam', { text: `${ctx.cameraName(a.camera)}${a.zone ? ' / ' + a.zone : ''}` }),
-    h('span.time', { text: fmtDate(a.raised_ms, 'time') }),
-    h('span.state', { text: t(`state.${a.state}`) }));
-    return li;
+  function renderQueue() {
+    pane.render(selected);
+    clear(recentEl).append(recentList(ctx));
   }
 
-  function renderQueue() {
-    clear(queueEl);
-    const q = store.queue();
-    if (!q.length) queueEl.append(h('li.empty', { text: t('alerts.empty') }));
-    for (const a of q) queueEl.append(item(a));
-    clear(recentEl);
-    for (const a of store.recent(10)) recentEl.append(item(a));
-    const dot = document.getElementById('live-dot');
-    if (dot) dot.classList.toggle('on', store.connected);
+  /** The alerts a verdict on the selected one applies to: its whole group, when it leads one. */
+  function group() {
+    if (!detail) return [];
+    const g = groupsOf(store.queue()).find((x) => x.key === groupKey(detail));
+    return g && g.alerts.some((a) => a.id === detail.id) ? g.alerts : [detail];
   }
 
   async function load(id) {
@@ -94,15 +105,18 @@ export function mount(root, ctx, rest) {
       renderView();
       return;
     }
+    let got;
     try {
-      detail = await get(`/api/v1/alerts/${id}`);
+      got = await get(`/api/v1/alerts/${id}`);
     } catch (e) {
       detail = null;
-      clear(viewEl).append(h('p.error', { text: e.message }));
+      clear(viewEl).append(h('p.error', { text: errorText(e) }));
       return;
     }
-    store.forget(id);
-    if (judges && detail.state === 'new') {
+    if (selected !== id) return;
+    detail = got;
+    store.forget(id);  // opened here: no more banner or repeated tone for it
+    if (judges && detail.state === 'new' && !peek) {
       try {
         const seen = await post(`/api/v1/alerts/${id}/seen`);
         store.update(seen);
@@ -117,67 +131,57 @@ export function mount(root, ctx, rest) {
   }
 
   async function renderView() {
+    // Renders may overlap (a load, a store update): only the latest one draws, once.
+    const seq = ++renderSeq;
+    const a = detail;
+    const geometry = a ? await cameraGeometry(a.camera) : null;
+    const list = settings().reasons;
+    if (seq !== renderSeq) return;
     clear(viewEl);
-    if (!detail) {
+    if (!a) {
       viewEl.append(h('p.muted', { text: t('alerts.pick') }), h('p.shortcuts', { text: t('alerts.shortcuts') }));
       return;
     }
-    const a = detail;
-    const geometry = await cameraGeometry(a.camera);
-    if (detail !== a) return;
-    const snapshot = a.evidence.find((e) => e.kind === 'snapshot');
-    const clip = a.evidence.find((e) => e.kind === 'clip');
     const media = h('div.media');
-    const sizeOf = (img) => [geometry?.source_width || img.naturalWidth || 1280,
-      geometry?.source_height || img.naturalHeight || 720];
-    if (snapshot) {
-      const img = h('img', { src: snapshot.url, alt: t('alert.snapshot'), 'data-testid': 'snapshot' });
-      const frame = h('figure.framed', {}, img, h('figcaption', { text: t('alert.snapshot') }));
-      img.addEventListener('load', () => {
-        const [w, hh] = sizeOf(img);
-        frame.insertBefore(overlay(a, geometry, w, hh), frame.querySelector('figcaption'));
-      });
-      media.append(frame);
-    }
-    if (clip) {
-      const video = h('video', { src: clip.url, controls: true, muted: true, loop: true, autoplay: true, playsinline: true });
-      const frame = h('figure.framed', {}, video, h('figcaption', { text: t('alert.clip') }));
-      video.addEventListener('loadedmetadata', () => {
-        const w = geometry?.source_width || video.videoWidth;
-        const hh = geometry?.source_height || video.videoHeight;
-        frame.insertBefore(overlay(a, geometry, w, hh), frame.querySelector('figcaption'));
-      });
-      media.append(frame);
-    }
-    if (!snapshot && !clip) media.append(h('p.muted', { text: t('alert.evidence_wait') }));
+    const items = a.evidence.filter((e) => e.kind === 'snapshot' || e.kind === 'clip');
+    if (!judges) media.append(evidenceFigure(a, {}, geometry, false));
+    else for (const e of items) media.append(evidenceFigure(a, e, geometry, true));
+    if (judges && !items.length) media.append(h('p.muted', { text: a.evidence_note || t('alert.evidence_wait') }));
 
+    const members = OPEN_STATES.includes(a.state) ? group() : [a];
     const facts = h('dl.facts',
-      h('dt', { text: t('alert.camera') }), h('dd', { text: ctx.cameraName(a.camera) }),
+      h('dt', { text: t('alert.camera') }),
+      h('dd', {}, ctx.cameraName(a.camera), ' ',
+        h('a.live-link', { href: `#/wall/${encodeURIComponent(a.camera)}`, 'data-testid': 'live-link', text: t('alert.live_link') })),
       h('dt', { text: t('alert.zone') }), h('dd', { text: a.zone || '\u2013' }),
       h('dt', { text: t('alert.raised') }), h('dd', { text: fmtDate(a.raised_ms) }),
       h('dt', { text: t('alert.ended') }), h('dd', { text: a.ended_ms ? fmtDate(a.ended_ms) : t('alert.ongoing') }),
       h('dt', { text: t('alert.score') }), h('dd', { text: `${fmtNumber(a.score, 2)} \u2014 ${a.detail}` }),
       h('dt', { text: t('alert.assignee') }), h('dd', { text: a.assignee || '\u2013' }),
       a.verdict_by ? [h('dt', { text: t('alert.verdict_by') }),
-        h('dd', { text: `${a.verdict_by} \u2014 ${fmtDate(a.verdict_ms)}${a.reason ? ' \u2014 ' + a.reason : ''}` })] : null);
+        h('dd', { text: `${a.verdict_by} \u2014 ${fmtDate(a.verdict_ms)}${a.reason ? ' \u2014 ' + codeName('reason', a.reason) : ''}` })] : null);
 
     const head = h('header.alert-head', { class: `alert-head p${PRIORITY[a.type] || 9}` },
       h('h2', { text: `${typeName(a.type)} #${a.id}` }),
-      h('span.badge', { 'data-testid': 'alert-state', text: t(`state.${a.state}`) }));
+      h('span.badge', { 'data-testid': 'alert-state', text: t(`state.${a.state}`) }),
+      members.length > 1 ? h('span.badge.group', { 'data-testid': 'group-size', text: t('alerts.group', { n: members.length }) }) : null);
 
     const actions = h('div.actions');
+    if (peek && a.state === 'new') actions.append(h('p.muted', { 'data-testid': 'peek', text: t('alerts.peek') }));
     if (judges && OPEN_STATES.includes(a.state)) {
-      const list = await reasons();
+      arming.begin(a.id);
       const comment = h('textarea', { rows: 2, id: 'verdict-comment', placeholder: t('alert.verdict_comment') });
-      actions.append(
-        h('div.verdict',
-          h('button.confirm', { id: 'confirm', onclick: () => verdict(true), text: t('alert.confirm') }),
-          h('div.dismiss', {},
-            h('button.dismiss', { id: 'dismiss', onclick: () => { pendingDismiss = true; renderView(); }, text: t('alert.dismiss') }),
+      const confirmBtn = h('button.confirm', { id: 'confirm', onclick: () => verdict(true), text: t('alert.confirm') });
+      const dismissBtn = h('button.dismiss', { id: 'dismiss', onclick: () => { if (arming.armed()) { pendingDismiss = true; renderView(); } }, text: t('alert.dismiss') });
+      const reasonBtns = list.map((r, i) => h('button.reason', { 'data-reason': r, onclick: () => verdict(false, r) }, `${i + 1}. ${codeName('reason', r)}`));
+      arming.style([confirmBtn, dismissBtn, ...reasonBtns]);
+      actions.append(...[
+        members.length > 1 ? h('p.hint', { text: t('alerts.group_note', { n: members.length }) }) : null,
+        h('div.verdict', confirmBtn,
+          h('div.dismiss', {}, dismissBtn,
             pendingDismiss ? h('p.hint', { text: t('alert.dismiss_pick') }) : null,
-            h('ol.reasons', {}, list.map((r, i) => h('li', {},
-              h('button.reason', { 'data-reason': r, onclick: () => verdict(false, r) }, `${i + 1}. ${r}`)))))),
-        comment);
+            h('ol.reasons', {}, reasonBtns.map((b) => h('li', {}, b))))),
+        comment].filter(Boolean));  // append() would write a null as the text "null"
     } else if (!judges) {
       actions.append(h('p.muted', { text: t('alert.readonly') }));
     }
@@ -185,7 +189,7 @@ export function mount(root, ctx, rest) {
       const who = h('input', { id: 'assign-user', value: a.assignee || '', size: 12 });
       actions.append(h('div.assign',
         h('label', {}, t('alert.assign'), who),
-        h('button', { onclick: () => { who.value = ctx.me.user; } , text: t('alert.assign_me') }),
+        h('button', { onclick: () => { who.value = ctx.me.user; }, text: t('alert.assign_me') }),
         h('button', { onclick: () => act('assign', { user: who.value.trim() }), text: t('alert.assign_do') }),
         ['confirmed', 'dismissed'].includes(a.state)
           ? h('button', { onclick: () => act('close'), text: t('alert.close') }) : null));
@@ -212,48 +216,63 @@ export function mount(root, ctx, rest) {
       store.update(updated);
       await load(detail.id);
     } catch (e) {
-      viewEl.prepend(h('p.error', { text: e.message }));
+      viewEl.prepend(h('p.error', { text: errorText(e) }));
     }
   }
 
   async function verdict(confirmed, reason) {
-    if (!detail || !OPEN_STATES.includes(detail.state)) return;
+    if (!detail || !OPEN_STATES.includes(detail.state) || !arming.armed()) return;
     pendingDismiss = false;
-    const comment = document.getElementById('verdict-comment')?.value || '';
-    const body = confirmed ? { confirmed: true, comment } : { confirmed: false, reason, comment };
-    const id = detail.id;
-    try {
-      const updated = await post(`/api/v1/alerts/${id}/verdict`, body);
-      store.update(updated);
-    } catch (e) {
-      viewEl.prepend(h('p.error', { text: e.message }));
-      return;
+    let comment = document.getElementById('verdict-comment')?.value || '';
+    let measures = [];
+    if (confirmed) {
+      const asked = await askMeasures(detail.type, comment);
+      if (!asked) return;
+      ({ measures, comment } = asked);
     }
-    // Straight on to the next alert waiting, if any.
+    // One verdict for the group; each alert gets its own, journaled.
+    const members = group();
+    const done = [];
+    for (const a of members) {
+      const body = confirmed ? { confirmed: true, comment, measures } : { confirmed: false, reason, comment };
+      try {
+        const updated = await post(`/api/v1/alerts/${a.id}/verdict`, body);
+        store.update(updated);
+        done.push(updated);
+      } catch (e) {
+        viewEl.prepend(h('p.error', { text: errorText(e) }));
+      }
+    }
+    if (!done.length) return;
+    ctx.undo.show(done, confirmed);
+    // Straight on to the next alert waiting, if any (its buttons arm again).
     const next = store.queue()[0];
-    ctx.go(next ? `#/alerts/${next.id}` : `#/alerts/${id}`);
+    ctx.go(next ? `#/alerts/${next.id}` : `#/alerts/${detail.id}`);
   }
 
-  function step(delta) {
-    const q = store.queue();
-    if (!q.length) return;
-    const i = q.findIndex((a) => a.id === selected);
-    const next = i < 0 ? q[0] : q[(i + delta + q.length) % q.length];
-    ctx.go(`#/alerts/${next.id}`);
+  function step(delta, mode = '') {
+    const groups = pane.visibleGroups();
+    if (!groups.length) return;
+    const i = groups.findIndex((g) => g.alerts.some((a) => a.id === selected));
+    const next = i < 0 ? groups[0] : groups[(i + delta + groups.length) % groups.length];
+    ctx.go(`#/alerts/${next.lead.id}${mode}`);
   }
 
-  async function onKey(ev) {
+  function onKey(ev) {
     if (ev.target.closest('input, textarea, select, dialog') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.target.closest('ol.queue li') && (ev.key === 'Enter' || ev.key === ' ')) return;
     if (pendingDismiss && /^[1-9]$/.test(ev.key)) {
-      const list = await reasons();
-      const r = list[Number(ev.key) - 1];
+      const r = settings().reasons[Number(ev.key) - 1];
       if (r) verdict(false, r);
+      ev.preventDefault();
       return;
     }
     switch (ev.key) {
       case 'c': if (judges) verdict(true); break;
-      case 'd': if (judges && detail) { pendingDismiss = true; renderView(); } break;
-      case 'n': case 'j': step(1); break;
+      case 'd': if (judges && detail && arming.armed()) { pendingDismiss = true; renderView(); } break;
+      case 'u': ctx.undo.undo(); break;
+      case 'n': step(1, '/peek'); break;
+      case 'j': step(1); break;
       case 'k': step(-1); break;
       case 'Escape': pendingDismiss = false; ctx.go('#/alerts'); break;
       default: return;
@@ -272,6 +291,7 @@ export function mount(root, ctx, rest) {
   return () => {
     document.removeEventListener('keydown', onKey);
     unsubscribe();
+    pane.destroy();
     clearTimeout(evidenceTimer);
   };
 }

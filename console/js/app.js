@@ -1,11 +1,15 @@
-// The console: login, navigation by role, the global stop, the alert banner and sound, and
-// the live event stream. Each page is a module with mount(root, ctx) -> cleanup.
+// The console: login, navigation by role, the global stop, the alert banner and sound, the
+// live event stream and the link to the node. Each page is a module with
+// mount(root, ctx) -> cleanup.
 
 import { api, get, post, setUnauthenticatedHandler } from './api.js';
 import { h, clear, modal } from './dom.js';
 import { t, translate, setLang, lang, fmtDate } from './i18n.js';
-import { setSoundUser, muted, setMuted, unlockAudio } from './sound.js';
+import { setSoundUser, unlockAudio } from './sound.js';
 import { AlertStore } from './store.js';
+import { Link } from './link.js';
+import { loadSettings } from './settings.js';
+import { UndoToast } from './verdict.js';
 import * as alertsPage from './alerts.js';
 import * as wallPage from './wall.js';
 import * as zonesPage from './zones.js';
@@ -29,7 +33,10 @@ const MAY_STOP = ['operator', 'supervisor'];
 
 const ctx = {
   me: null,
+  ready: false,  // pages mount only once the session's data is loaded
   store: null,
+  link: null,
+  undo: null,
   stop: null,
   cameras: [],
   cameraName(id) { return this.cameras.find((c) => c.id === id)?.name || id; },
@@ -43,15 +50,23 @@ let cleanup = null;
 
 // ---- login ---------------------------------------------------------------------------------
 
-function showLogin(message = '') {
+/** The login page; `notice` says why a session ended (never a silent return to it). */
+function showLogin(message = '', notice = '') {
   if (ctx.store) ctx.store.close();
+  if (ctx.link) ctx.link.stop();
+  if (ctx.undo) ctx.undo.hide();
   ctx.store = null;
+  ctx.link = null;
   ctx.me = null;
+  ctx.ready = false;
   if (cleanup) cleanup();
   cleanup = null;
   document.getElementById('app').hidden = true;
   document.getElementById('login').hidden = false;
   document.getElementById('login-error').textContent = message;
+  const box = document.getElementById('login-notice');
+  box.textContent = notice;
+  box.hidden = !notice;
   translate();
   document.getElementById('login-user').focus();
 }
@@ -74,6 +89,12 @@ async function onLogin(ev) {
 
 function allowed(page) { return ctx.me && page.roles.includes(ctx.me.role); }
 
+/** The node no longer knows this session: say why on the login page. */
+function sessionEnded(restarted) {
+  if (!ctx.me) return;
+  showLogin('', t(restarted ? 'link.restarted' : 'link.session_ended'));
+}
+
 function renderNav() {
   const nav = clear(document.getElementById('nav'));
   for (const page of PAGES) {
@@ -83,23 +104,13 @@ function renderNav() {
   const who = document.getElementById('who');
   who.textContent = `${ctx.me.user} (${t(`role.${ctx.me.role}`)})`;
   document.getElementById('stop-button').hidden = !MAY_STOP.includes(ctx.me.role);
-  renderMute();
   document.getElementById('lang-toggle').textContent = lang === 'fr' ? 'EN' : 'FR';
   translate(document.querySelector('header.top'));
 }
 
-function renderMute() {
-  const b = document.getElementById('mute-button');
-  const hears = ['operator', 'supervisor'].includes(ctx.me?.role);
-  b.hidden = !hears;
-  b.textContent = muted() ? '\u266A \u2715' : '\u266A';
-  b.classList.toggle('muted-sound', muted());
-  b.title = muted() ? t('sound.off') : t('sound.on');
-  b.setAttribute('aria-pressed', muted() ? 'true' : 'false');
-}
-
 function route() {
-  if (!ctx.me) return;
+  // A hash change while the session is still loading waits for start() to route.
+  if (!ctx.me || !ctx.ready) return;
   const [, pageId = HOME[ctx.me.role], ...rest] = (location.hash || '').split('/');
   const page = PAGES.find((p) => p.id === pageId);
   if (cleanup) cleanup();
@@ -138,6 +149,7 @@ async function refreshStop() {
 async function askStop(camera = '') {
   const reason = await modal((close) => {
     const input = h('textarea', { rows: 3, required: true, id: 'stop-reason' });
+    requireText(input, 'stop.reason_required');
     const form = h('form.dialog-body', {
       onsubmit: (e) => {
         e.preventDefault();
@@ -156,6 +168,12 @@ async function askStop(camera = '') {
   await post('/api/v1/stop', camera ? { camera, reason } : { reason });
   await refreshStop();
   return true;
+}
+
+/** The browser's "fill in this field" message, in the interface's language. */
+function requireText(input, key) {
+  input.addEventListener('invalid', () => input.setCustomValidity(t(key)));
+  input.addEventListener('input', () => input.setCustomValidity(''));
 }
 
 async function askResume() {
@@ -188,17 +206,28 @@ async function start() {
   }
   renderNav();
   await refreshStop();
+  ctx.link = new Link({
+    onBack: () => { if (ctx.store) ctx.store.resume(); refreshStop(); },
+    onSessionEnded: (restarted) => sessionEnded(restarted),
+  });
+  ctx.undo = new UndoToast(ctx);
   if (['operator', 'supervisor', 'auditor'].includes(ctx.me.role)) {
+    await loadSettings();
     ctx.store = new AlertStore(ctx);
     await ctx.store.open();
   }
+  ctx.link.start();
+  ctx.ready = true;
   route();
 }
 
 function init() {
   document.documentElement.lang = lang;
   translate();
-  setUnauthenticatedHandler(() => showLogin());
+  // A 401 after a cut means the node restarted (sessions live in its memory).
+  setUnauthenticatedHandler(() => sessionEnded(!!(ctx.link && (ctx.link.down || ctx.link.streamFailed))));
+  requireText(document.getElementById('login-user'), 'login.required');
+  requireText(document.getElementById('login-password'), 'login.required');
   document.getElementById('login-form').addEventListener('submit', onLogin);
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => { setLang(b.dataset.lang); translate(); });
@@ -217,11 +246,6 @@ function init() {
   });
   document.getElementById('stop-button').addEventListener('click', () => askStop(''));
   document.getElementById('resume-button').addEventListener('click', askResume);
-  document.getElementById('mute-button').addEventListener('click', () => {
-    unlockAudio();
-    setMuted(!muted());
-    renderMute();
-  });
   window.addEventListener('hashchange', route);
   setInterval(() => { if (ctx.me) refreshStop(); }, 5000);
   start();

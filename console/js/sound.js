@@ -1,6 +1,10 @@
-// One distinct tone per event type, synthesised with the Web Audio API (no audio files).
-// Muting is per operator (per user name), remembered in localStorage. Every tone started is
-// counted in window.__vigieSounds (tests and troubleshooting).
+// One distinct tone per event type, synthesised with the Web Audio API (no audio files), and
+// the alarm of a lost connection. Non-critical types can be muted per type, per operator (per
+// user name, in localStorage) and only for a while: a mute ends by itself, so a shift cannot
+// inherit a silence nobody remembers. Critical types and the connection alarm are never muted.
+// Every tone started is counted in window.__vigieSounds (tests and troubleshooting).
+
+import { isCritical } from './settings.js';
 
 // [frequencies (Hz) played one after the other, duration of each (s), wave]
 const TONES = {
@@ -12,17 +16,29 @@ const TONES = {
   intrusion: [[988, 740], 0.2, 'sine'],
   wrong_way: [[587, 880], 0.18, 'sine'],
   abandoned_object: [[440, 554, 440], 0.2, 'sine'],
+  link_lost: [[392, 330, 392, 330, 262], 0.22, 'square'],
 };
 
 let context = null;
 let user = '';
 window.__vigieSounds = window.__vigieSounds || { started: 0, byType: {} };
 
-function key() { return `vigie.mute.${user}`; }
+function key(type) { return `vigie.mute.${user}.${type}`; }
 
 export function setSoundUser(name) { user = name || ''; }
-export function muted() { return localStorage.getItem(key()) === '1'; }
-export function setMuted(m) { localStorage.setItem(key(), m ? '1' : '0'); }
+
+/** Until when (ms) `type` is muted; 0 when it is heard. An expired mute is forgotten. */
+export function mutedUntil(type) {
+  if (isCritical(type)) return 0;
+  const until = Number(localStorage.getItem(key(type)) || 0);
+  if (until && until <= Date.now()) localStorage.removeItem(key(type));
+  return until > Date.now() ? until : 0;
+}
+
+export function setMutedUntil(type, until) {
+  if (until > Date.now() && !isCritical(type)) localStorage.setItem(key(type), String(until));
+  else localStorage.removeItem(key(type));
+}
 
 /** Creates or resumes the audio context; call from a user gesture (login, a click). */
 export function unlockAudio() {
@@ -34,8 +50,9 @@ export function unlockAudio() {
   }
 }
 
+/** Plays the tone of an event type (or 'link_lost'); false when muted or without audio. */
 export function playTone(type) {
-  if (muted()) return false;
+  if (type !== 'link_lost' && mutedUntil(type)) return false;
   unlockAudio();
   if (!context) return false;
   const [freqs, step, wave] = TONES[type] || TONES.intrusion;

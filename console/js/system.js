@@ -2,7 +2,7 @@
 
 import { get } from './api.js';
 import { h, clear } from './dom.js';
-import { t, fmtNumber } from './i18n.js';
+import { t, fmtNumber, healthName } from './i18n.js';
 
 function duration(s) {
   const hh = Math.floor(s / 3600);
@@ -41,7 +41,7 @@ export function mount(root) {
     for (const c of sys.cameras) {
       body.append(h('tr', {},
         h('td', { text: c.name || c.id }),
-        h('td', {}, h(`span.badge.health-${c.state}`, { text: c.state, title: c.reason })),
+        h('td', {}, h(`span.badge.health-${c.state}`, { text: healthName(c.state), title: c.reason })),
         h('td', { text: c.permit.analyse ? t('yes') : `${t('no')} (${c.permit.why_not})` }),
         h('td.num', { text: fmtNumber(c.analysed_fps, 1) }),
         h('td.num', { text: fmtNumber(c.analysis_ms, 1) }),

@@ -128,7 +128,7 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
 
 Result<storage::AlertRecord> AlertService::change(
     std::int64_t id, const std::string& user, const std::string& action, nlohmann::json detail,
-    const std::function<Status(storage::AlertRecord&)>& apply) {
+    const std::function<Status(storage::AlertRecord&)>& apply, const nlohmann::json* learned) {
   std::unique_lock lock(mutex_);
   storage::AlertRecord record;
   storage::JournalRecord journaled;
@@ -142,6 +142,8 @@ Result<storage::AlertRecord> AlertService::change(
     if (Status a = apply(record); !a.is_ok()) return a;
     record.updated_ms = now;
     if (auto put = tx.put_alert(record); !put.is_ok()) return put.status();
+    // What apply() found in the stored record (an undo names the verdict it undid).
+    if (learned != nullptr && learned->is_object()) detail["undid"] = *learned;
     detail["alert"] = id;
     auto j = tx.journal({now, user, action, std::move(detail)});
     if (!j.is_ok()) return j.status();
@@ -206,16 +208,22 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                               ")");
     }
   }
+  if (!verdict.confirmed && !verdict.measures.empty()) {
+    return invalid_argument("measures go with a confirmation, not a dismissal");
+  }
   const storage::TimeMs now = unix_ms(clock_.wall_now());
   nlohmann::json detail = {{"verdict", verdict.confirmed ? "confirmed" : "dismissed"},
                            {"reason", verdict.reason},
                            {"comment", verdict.comment}};
+  if (verdict.confirmed) detail["measures"] = verdict.measures;
   return change(id, user, "alert.verdict", std::move(detail),
                 [&](storage::AlertRecord& r) -> Status {
                   if (is_final(r.state)) {
                     return {StatusCode::kFailedPrecondition,
                             "alert is already " + std::string(to_string(r.state))};
                   }
+                  // Checked against the alert's own type, which only the stored record knows.
+                  if (Status m = check_measures(r.type, verdict.measures); !m.is_ok()) return m;
                   r.state = verdict.confirmed ? storage::AlertState::kConfirmed
                                               : storage::AlertState::kDismissed;
                   r.verdict_by = user;
@@ -224,6 +232,59 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                   r.verdict_comment = verdict.comment;
                   return Status::ok();
                 });
+}
+
+Status AlertService::check_measures(EventType type,
+                                    const std::vector<std::string>& measures) const {
+  static const std::vector<std::string> kNone;
+  auto it = options_.measures.find(type);
+  const auto& allowed = it == options_.measures.end() ? kNone : it->second;
+  for (const auto& m : measures) {
+    if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) {
+      std::string known;
+      for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+      return invalid_argument("unknown measure '" + m + "' for " + std::string(to_string(type)) +
+                              " (known: " + known + ")");
+    }
+  }
+  return Status::ok();
+}
+
+Result<storage::AlertRecord> AlertService::undo_verdict(std::int64_t id, const std::string& user) {
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
+  const auto window_ms = static_cast<storage::TimeMs>(options_.verdict_undo_s * 1000.0);
+  nlohmann::json undone;
+  auto done = change(id, user, "alert.verdict_undone", nlohmann::json::object(),
+                     [&](storage::AlertRecord& r) -> Status {
+                       if (r.state != storage::AlertState::kConfirmed &&
+                           r.state != storage::AlertState::kDismissed) {
+                         return {StatusCode::kFailedPrecondition,
+                                 "alert " + std::to_string(id) + " is " +
+                                     std::string(to_string(r.state)) + ", not judged"};
+                       }
+                       if (r.verdict_by != user) {
+                         return {StatusCode::kPermissionDenied,
+                                 "only " + r.verdict_by + ", who gave the verdict, may undo it"};
+                       }
+                       if (now - r.verdict_ms > window_ms) {
+                         return {StatusCode::kFailedPrecondition,
+                                 "a verdict can be undone for " +
+                                     std::to_string(static_cast<int>(options_.verdict_undo_s)) +
+                                     " s only"};
+                       }
+                       undone = {{"verdict", std::string(to_string(r.state))},
+                                 {"reason", r.reason},
+                                 {"verdict_ms", r.verdict_ms}};
+                       // Opened already: the alert goes back to the queue as seen.
+                       r.state = storage::AlertState::kSeen;
+                       r.verdict_by.clear();
+                       r.verdict_ms = 0;
+                       r.reason.clear();
+                       r.verdict_comment.clear();
+                       return Status::ok();
+                     },
+                     &undone);
+  return done;
 }
 
 Result<storage::AlertRecord> AlertService::close(std::int64_t id, const std::string& user) {

@@ -26,6 +26,10 @@ struct AlertServiceOptions {
   /// An ongoing situation is re-stored and pushed at most this often (its end always is):
   /// rules update an open alert on every analysed frame.
   double update_interval_s = 5.0;
+  /// The operator who gave a verdict may take it back this long after (undo_verdict).
+  double verdict_undo_s = 10.0;
+  /// Measures a confirmation may list, per event type; a type absent here allows none.
+  std::map<EventType, std::vector<std::string>> measures;
 };
 
 /// A committed change, as live listeners see it. `seq` is the journal record of the change:
@@ -42,6 +46,8 @@ struct Verdict {
   bool confirmed = false;
   std::string reason;   ///< required when dismissing: one of the configured reason codes
   std::string comment;  ///< optional free text
+  /// Confirmations only: the measures taken, each one of the type's configured measures.
+  std::vector<std::string> measures;
 };
 
 /// Thread-safe. report() is called by pipeline workers; the rest by API handlers.
@@ -61,6 +67,11 @@ class AlertService {
   Result<storage::AlertRecord> mark_seen(std::int64_t id, const std::string& user);
   Result<storage::AlertRecord> judge(std::int64_t id, const std::string& user,
                                      const Verdict& verdict);
+  /// Takes back `user`'s own verdict within verdict_undo_s of giving it: the alert is open
+  /// again ("seen"), and the undo is journaled as alert.verdict_undone with what it undid.
+  /// PermissionDenied for another user's verdict; FailedPrecondition without a verdict or
+  /// once the window has passed.
+  Result<storage::AlertRecord> undo_verdict(std::int64_t id, const std::string& user);
   Result<storage::AlertRecord> close(std::int64_t id, const std::string& user);
   /// `assignee` empty: unassign.
   Result<storage::AlertRecord> assign(std::int64_t id, const std::string& user,
@@ -90,11 +101,14 @@ class AlertService {
   [[nodiscard]] const std::vector<std::string>& reason_codes() const {
     return options_.reason_codes;
   }
+  [[nodiscard]] const AlertServiceOptions& options() const { return options_; }
 
  private:
   Result<storage::AlertRecord> change(std::int64_t id, const std::string& user,
                                       const std::string& action, nlohmann::json detail,
-                                      const std::function<Status(storage::AlertRecord&)>& apply);
+                                      const std::function<Status(storage::AlertRecord&)>& apply,
+                                      const nlohmann::json* learned = nullptr);
+  Status check_measures(EventType type, const std::vector<std::string>& measures) const;
   void notify(const AlertEvent& event);
 
   storage::Store& store_;

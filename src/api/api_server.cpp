@@ -47,6 +47,7 @@ int http_status(StatusCode code) {
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kNotFound: return 404;
     case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kCancelled: return 409;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kDeadlineExceeded: return 503;
@@ -234,6 +235,12 @@ std::string sse_frame(std::int64_t seq, const std::string& action, const Json& d
   out += "event: " + action + "\n";
   out += "data: " + dump(data) + "\n\n";
   return out;
+}
+
+/// Alerts where a life may be at stake: their tone repeats until someone opens them, no
+/// console may mute them, and they escalate when left waiting.
+bool is_critical(EventType t) {
+  return t == EventType::kWeapon || t == EventType::kFire || t == EventType::kPersonOnGround;
 }
 
 const char* kPlaceholderPage =
@@ -619,7 +626,18 @@ struct ApiServer::Impl {
       if (!comment) return comment.status();
       v.reason = *reason;
       v.comment = *comment;
+      if (body.contains("measures")) {
+        auto measures = strings_field(body, "measures");
+        if (!measures) return measures.status();
+        v.measures = *measures;
+      }
       return d.alerts.judge(id, who.user, v);
+    });
+  }
+
+  void undo_verdict(const Request& req, Response& res, const Principal& who) {
+    alert_action(req, res, who, [&](std::int64_t id, const Json&) {
+      return d.alerts.undo_verdict(id, who.user);
     });
   }
 
@@ -658,6 +676,55 @@ struct ApiServer::Impl {
 
   void reasons(const Request&, Response& res, const Principal&) {
     send_json(res, {{"reasons", d.alerts.reason_codes()}});
+  }
+
+  // ---- console ----------------------------------------------------------------------------
+
+  void console_settings(const Request&, Response& res, const Principal&) {
+    Json measures = Json::object();
+    for (const auto& [type, list] : d.alerts.options().measures) {
+      measures[std::string(to_string(type))] = list;
+    }
+    Json critical = Json::array();
+    for (EventType t : kAllEventTypes) {
+      if (is_critical(t)) critical.push_back(std::string(to_string(t)));
+    }
+    send_json(res, {{"escalate_after_s", d.console.escalate_after_s},
+                    {"mute_minutes", d.console.mute_minutes},
+                    {"verdict_undo_s", d.alerts.options().verdict_undo_s},
+                    {"critical_types", critical},
+                    {"reasons", d.alerts.reason_codes()},
+                    {"measures", measures}});
+  }
+
+  /// Muting is the console's (a browser's sound); the API checks and journals it, so that
+  /// who silenced which alerts, and for how long, is on record.
+  void console_mute(const Request& req, Response& res, const Principal& who) {
+    auto body = parse_body(req, d.options.max_json_depth);
+    if (!body) return send_status(res, body.status());
+    auto type_name = string_field(*body, "type", true, 64);
+    if (!type_name) return send_status(res, type_name.status());
+    auto type = parse_event_type(*type_name);
+    if (!type) return send_error(res, 400, "invalid_argument", "'" + *type_name + "' is not an event type");
+    auto it = body->find("muted");
+    if (it == body->end() || !it->is_boolean()) {
+      return send_error(res, 400, "invalid_argument", "field 'muted' (true or false) is required");
+    }
+    const bool muted = it->get<bool>();
+    if (muted && is_critical(*type)) {
+      return send_error(res, 409, "failed_precondition",
+                        *type_name + " alerts are critical and cannot be muted");
+    }
+    const double minutes = d.console.mute_minutes;
+    Json detail = {{"type", *type_name}};
+    if (muted) detail["minutes"] = minutes;
+    if (Status s = journal(who.user, muted ? "console.muted" : "console.unmuted", detail);
+        !s.is_ok()) {
+      return send_status(res, s);
+    }
+    Json out = {{"type", *type_name}, {"muted", muted}};
+    if (muted) out["until_ms"] = now_ms() + static_cast<storage::TimeMs>(minutes * 60000.0);
+    send_json(res, out);
   }
 
   Result<std::filesystem::path> evidence_path(const storage::EvidenceRecord& e, bool unmasked) {
@@ -1262,11 +1329,14 @@ struct ApiServer::Impl {
         {"GET /api/v1/alerts/{id}", bind(&Impl::get_alert)},
         {"POST /api/v1/alerts/{id}/seen", bind(&Impl::seen)},
         {"POST /api/v1/alerts/{id}/verdict", bind(&Impl::verdict)},
+        {"POST /api/v1/alerts/{id}/undo", bind(&Impl::undo_verdict)},
         {"POST /api/v1/alerts/{id}/comments", bind(&Impl::add_comment)},
         {"POST /api/v1/alerts/{id}/assign", bind(&Impl::assign)},
         {"POST /api/v1/alerts/{id}/close", bind(&Impl::close_alert)},
         {"GET /api/v1/alerts/{id}/evidence/{eid}", bind(&Impl::evidence)},
         {"GET /api/v1/reasons", bind(&Impl::reasons)},
+        {"GET /api/v1/console", bind(&Impl::console_settings)},
+        {"POST /api/v1/console/mute", bind(&Impl::console_mute)},
         {"GET /api/v1/authorizations", bind(&Impl::list_authorizations)},
         {"POST /api/v1/authorizations", bind(&Impl::add_authorization)},
         {"DELETE /api/v1/authorizations/{reference}", bind(&Impl::revoke_authorization)},

@@ -30,6 +30,7 @@ struct CameraView {
   CameraHealth health;
   double analysed_fps = 0;
   double analysis_ms = 0;
+  double target_fps = 0;     ///< the configured analysis rate; 0: unknown
   bool calibration = false;  ///< alerts are recorded but not shown to operators
 };
 
@@ -115,6 +116,8 @@ struct ApiDeps {
   /// GET /api/v1/system. Empty: only the cameras.
   std::function<nlohmann::json()> system;
   ApiOptions options = {};
+  /// How the console announces alerts (GET /api/v1/console).
+  config::ConsoleConfig console = {};
 };
 
 /// One per node. start() and stop() from one thread; requests are served by the server's own

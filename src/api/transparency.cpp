@@ -3,6 +3,7 @@
 #include "core/html.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <map>
 
 #include "core/html.hpp"
@@ -62,6 +63,8 @@ nlohmann::json transparency_json(const govern::Governance& governance,
                      {"controller", a.controller},
                      {"start", iso(a.start_ms)},
                      {"end", iso(a.end_ms)},
+                     {"start_ms", a.start_ms},
+                     {"end_ms", a.end_ms},
                      {"in_force", a.start_ms <= now_ms},
                      {"cameras", cams},
                      {"event_types", types}});
@@ -78,10 +81,24 @@ nlohmann::json transparency_json(const govern::Governance& governance,
   nlohmann::json all_types = nlohmann::json::array();
   for (EventType t : kAllEventTypes) all_types.push_back(std::string(to_string(t)));
   return {{"generated_at", iso(now_ms)},
+          {"generated_ms", now_ms},
           {"stopped", governance.global_stop().stopped},
           {"event_types", all_types},
           {"authorizations", auths},
           {"cameras", cams}};
+}
+
+std::string local_time_text(storage::TimeMs ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%d/%m/%Y %H:%M", &tm);
+  const long offset_min = tm.tm_gmtoff / 60;
+  char zone[48];
+  std::snprintf(zone, sizeof zone, " (UTC%c%02ld:%02ld)", offset_min < 0 ? '-' : '+',
+                std::labs(offset_min) / 60, std::labs(offset_min) % 60);
+  return std::string(text) + zone;
 }
 
 std::string transparency_html(const nlohmann::json& info) {
@@ -94,6 +111,9 @@ std::string transparency_html(const nlohmann::json& info) {
       out += html_escape(french(s)) + " / " + html_escape(english(s));
     }
     return out.empty() ? std::string("-") : out;
+  };
+  auto local = [](const nlohmann::json& j, const char* key) {
+    return html_escape(local_time_text(j.value(key, storage::TimeMs{0})));
   };
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n";
@@ -133,7 +153,8 @@ std::string transparency_html(const nlohmann::json& info) {
         cams += e(c);
       }
       h += "<tr><td>" + e(a["reference"]) + "</td><td>" + e(a["controller"]) + "</td><td>" +
-           e(a["start"]) + "</td><td>" + e(a["end"]) + "</td><td>" + cams + "</td><td>" +
+           local(a, "start_ms") + "</td><td>" + local(a, "end_ms") + "</td><td>" + cams +
+           "</td><td>" +
            type_list(a["event_types"]) + "</td></tr>\n";
     }
     h += "</table>\n";
@@ -152,7 +173,7 @@ std::string transparency_html(const nlohmann::json& info) {
        "indiqué ci-dessus.<br><span class=\"en\" lang=\"en\">Images are kept only as long as "
        "needed, at most 30 days, and the journal of alerts 12 months. To exercise your rights, "
        "contact the controller named above.</span></p>\n";
-  h += "<p><small>" + e(info["generated_at"]) + "</small></p>\n";
+  h += "<p><small>" + local(info, "generated_ms") + "</small></p>\n";
   if (const auto head = info.find("journal_head"); head != info.end() && head->is_object()) {
     h += "<p><small>Journal : dernier enregistrement / last record " +
          std::to_string(head->value("seq", std::int64_t{0})) + ", " +

@@ -18,7 +18,12 @@ nlohmann::json transparency_json(const govern::Governance& governance,
                                  const std::vector<PublicCamera>& cameras,
                                  storage::TimeMs now_ms);
 
-/// A self-contained HTML page (no script) of transparency_json, in French and English.
+/// A time as the public near the cameras reads it: the node's local time with its offset,
+/// "06/12/2026 13:31 (UTC+01:00)". The page is for people, who do not read UTC.
+std::string local_time_text(storage::TimeMs ms);
+
+/// A self-contained HTML page (no script) of transparency_json, in French and English; times
+/// in the node's local time.
 std::string transparency_html(const nlohmann::json& info);
 
 }  // namespace vigie::api

@@ -1,6 +1,7 @@
 #include "api/views.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 #include "core/iso_time.hpp"
 
@@ -95,8 +96,21 @@ nlohmann::json permit_json(const govern::Permit& p) {
           {"references", p.references}};
 }
 
+static std::string degraded_reason(const CameraView& c, bool analysed) {
+  // A live camera analysed well below its configured rate misses what happens between its
+  // frames: the operator must not take its tile for full watch. 80 % leaves room for the
+  // jitter of a two-second rate measure.
+  constexpr double kShareOfRate = 0.8;
+  if (!analysed || c.health.state != CameraState::kLive || c.target_fps <= 0) return {};
+  if (c.analysed_fps >= kShareOfRate * c.target_fps) return {};
+  char text[96];
+  std::snprintf(text, sizeof text, "analysed at %.1f fps of %.1f", c.analysed_fps, c.target_fps);
+  return text;
+}
+
 nlohmann::json camera_json(const CameraView& c, const govern::Permit& permit) {
   const CameraHealth& h = c.health;
+  const std::string degraded = degraded_reason(c, permit.analyse);
   return {{"id", c.id},
           {"name", c.name},
           {"state", std::string(to_string(h.state))},
@@ -104,6 +118,9 @@ nlohmann::json camera_json(const CameraView& c, const govern::Permit& permit) {
           {"calibration", c.calibration},
           {"analysed_fps", c.analysed_fps},
           {"analysis_ms", c.analysis_ms},
+          {"target_fps", c.target_fps},
+          {"degraded", !degraded.empty()},
+          {"degraded_why", degraded},
           {"frames_decoded", h.frames_decoded},
           {"frames_analysed", h.frames_analysed},
           {"frames_dropped", h.frames_dropped},

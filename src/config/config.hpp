@@ -3,6 +3,7 @@
 // so every instance satisfies the bounds documented beside each field's parser
 // (schema.cpp) and in config/example.yaml.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -179,6 +180,22 @@ struct AlertsConfig {
   double update_interval_s = 5.0;  ///< an ongoing alert is re-stored at most this often
   double evidence_before_s = 5.0;  ///< evidence clip: seconds before the alert
   double evidence_after_s = 10.0;  ///< ... and after
+  /// The operator who gave a verdict may take it back this long after giving it.
+  double verdict_undo_s = 10.0;
+  /// Measures an operator ticks when confirming an alert, per event type (identifiers the
+  /// console translates); free text goes with them.
+  std::map<EventType, std::vector<std::string>> measures = default_measures();
+
+  static std::map<EventType, std::vector<std::string>> default_measures();
+};
+
+/// What the operator console shows and how insistently; sent to it by the API.
+struct ConsoleConfig {
+  /// A critical alert (weapon, fire, person on the ground) waiting this long unopened is
+  /// escalated: its banner and queue row turn to an alarm.
+  double escalate_after_s = 60.0;
+  /// A muted (non-critical) event type is heard again after this many minutes.
+  double mute_minutes = 15.0;
 };
 /// Which model classes mean what to vigie. Ids are the model's class indices (COCO by
 /// default); a class in no list is ignored.
@@ -217,6 +234,7 @@ struct Config {
   StorageConfig storage;
   AlertsConfig alerts;
   ApiConfig api;
+  ConsoleConfig console;
   MqttConfig mqtt;
   std::vector<WebhookConfig> webhooks;
   std::vector<Authorization> authorizations;

@@ -311,9 +311,25 @@ void parse_node(Section& s, Config& c) {
               "Evidence clip: seconds kept before the alert starts.");
     al.number("evidence_after_s", o.evidence_after_s, 1, 60,
               "Evidence clip: seconds kept after the alert starts.");
+    al.number("verdict_undo_s", o.verdict_undo_s, 0, 60,
+              "Seconds during which the operator who gave a verdict may take it back.");
+    al.section("measures", "Measures offered when confirming an alert, per event type.",
+               [&](Section& m) {
+                 for (EventType t : kAllEventTypes) {
+                   m.texts(to_string(t), o.measures[t],
+                           "Measures offered when confirming this type.", {.identifier = true});
+                 }
+               });
     if (!al.describing() && o.reason_codes.empty()) {
       al.error("reason_codes", "needs at least one code");
     }
+  });
+  s.section("console", "How the operator console announces alerts.", [&](Section& co) {
+    ConsoleConfig& o = c.console;
+    co.number("escalate_after_s", o.escalate_after_s, 5, 3600,
+              "A critical alert waiting unopened this long is escalated on every console.");
+    co.number("mute_minutes", o.mute_minutes, 1, 240,
+              "A muted event type is heard again after this many minutes.");
   });
   s.section("api", "The HTTP API and operator console.", [&](Section& a) {
     ApiConfig& o = c.api;

@@ -10,6 +10,7 @@ const char* to_string(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kDeadlineExceeded: return "deadline_exceeded";
     case StatusCode::kFailedPrecondition: return "failed_precondition";
+    case StatusCode::kPermissionDenied: return "permission_denied";
     case StatusCode::kDataLoss: return "data_loss";
     case StatusCode::kUnimplemented: return "unimplemented";
     case StatusCode::kCancelled: return "cancelled";

@@ -16,6 +16,7 @@ enum class StatusCode {
   kUnavailable,         ///< Transient: the peer is down or unreachable; retry later.
   kDeadlineExceeded,    ///< A timeout elapsed; usually retried like kUnavailable.
   kFailedPrecondition,  ///< The system is not in a state that allows this.
+  kPermissionDenied,    ///< The caller may not do this (someone else's act, a role's limit).
   kDataLoss,            ///< Data is truncated or corrupt.
   kUnimplemented,       ///< Not supported (e.g. a codec we cannot decode).
   kCancelled,           ///< Stopped on request.

@@ -582,6 +582,7 @@ struct Node::Impl {
       v.health = s.health;
       v.analysed_fps = s.analysed_fps;
       v.analysis_ms = s.analysis_ms;
+      if (auto c = cameras.find(s.id); c != cameras.end()) v.target_fps = c->second->analysis.fps;
       if (auto c = cameras.find(s.id); c != cameras.end()) v.calibration = c->second->calibration_mode;
       out.push_back(std::move(v));
     }
@@ -624,6 +625,8 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   alerts::AlertServiceOptions alert_options;
   alert_options.reason_codes = n.config.alerts.reason_codes;
   alert_options.update_interval_s = n.config.alerts.update_interval_s;
+  alert_options.verdict_undo_s = n.config.alerts.verdict_undo_s;
+  alert_options.measures = n.config.alerts.measures;
   n.alerts = std::make_unique<alerts::AlertService>(*n.store, n.clock, alert_options);
   n.users = std::make_unique<govern::UserDirectory>(*n.store, n.clock, n.options.hash_cost);
   if (!n.config.api.admin_user.empty()) {
@@ -707,6 +710,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                       [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
                            bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
                       [&n] { return n.system_json(); }};
+    deps.console = n.config.console;
     n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));

@@ -101,7 +101,7 @@ TEST_F(AlertServiceTest, LifecycleTransitionsAreJournaledWithTheUser) {
   ASSERT_TRUE(service_->mark_seen(r->id, "olivia").is_ok());
   ASSERT_TRUE(service_->assign(r->id, "olivia", "marc").is_ok());
   ASSERT_TRUE(service_->comment(r->id, "marc", "checking camera 2").is_ok());
-  auto judged = service_->judge(r->id, "marc", {false, "reflection_or_light", "sun on glass"});
+  auto judged = service_->judge(r->id, "marc", {false, "reflection_or_light", "sun on glass", {}});
   ASSERT_TRUE(judged.is_ok()) << judged.status().to_string();
   EXPECT_EQ(judged->state, AlertState::kDismissed);
   EXPECT_EQ(judged->reason, "reflection_or_light");
@@ -126,14 +126,14 @@ TEST_F(AlertServiceTest, RefusesWhatTheWorkflowDoesNotAllow) {
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(service_->close(r->id, "olivia").status().code(), StatusCode::kFailedPrecondition)
       << "closing needs a verdict first";
-  EXPECT_EQ(service_->judge(r->id, "olivia", {false, "weather", ""}).status().code(),
+  EXPECT_EQ(service_->judge(r->id, "olivia", {false, "weather", "", {}}).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(service_->judge(999, "olivia", {true, "", ""}).status().code(),
+  EXPECT_EQ(service_->judge(999, "olivia", {true, "", "", {}}).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(service_->comment(r->id, "olivia", "  ").status().code(),
             StatusCode::kInvalidArgument);
-  ASSERT_TRUE(service_->judge(r->id, "olivia", {true, "", ""}).is_ok());
-  EXPECT_EQ(service_->judge(r->id, "marc", {false, "other", ""}).status().code(),
+  ASSERT_TRUE(service_->judge(r->id, "olivia", {true, "", "", {}}).is_ok());
+  EXPECT_EQ(service_->judge(r->id, "marc", {false, "other", "", {}}).status().code(),
             StatusCode::kFailedPrecondition)
       << "a second verdict must not overwrite the first";
   EXPECT_EQ(service_->mark_seen(r->id, "marc").status().code(),
@@ -144,7 +144,7 @@ TEST_F(AlertServiceTest, RefusesWhatTheWorkflowDoesNotAllow) {
 
 TEST_F(AlertServiceTest, PipelineUpdatesKeepTheOperatorsVerdict) {
   auto r = service_->report(make_alert(), AlertChange::kRaised, false);
-  ASSERT_TRUE(service_->judge(r->id, "olivia", {true, "", "real"}).is_ok());
+  ASSERT_TRUE(service_->judge(r->id, "olivia", {true, "", "real", {}}).is_ok());
   clock_.advance(Seconds(10));
   Alert a = make_alert();
   a.score = 0.9;

@@ -17,8 +17,8 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   auto opened = storage::open_sqlite_store(dir / "vigie.db");
   if (!opened) throw std::runtime_error(opened.status().to_string());
   store = std::move(*opened);
-  const Clock& clock = SystemClock::instance();
-  alerts = std::make_unique<alerts::AlertService>(*store, clock);
+  const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::instance();
+  alerts = std::make_unique<alerts::AlertService>(*store, clock, options.alert_options);
   config::Authorization a;
   a.reference = "ARR-2026-042";
   a.cameras = {"cam-a"};
@@ -47,12 +47,13 @@ ApiHarness::ApiHarness(HarnessOptions options) {
       .users = *users,
       .clock = clock,
       .cameras =
-          [] {
+          [target = options.cam_a_target_fps] {
             std::vector<api::CameraView> v(2);
             v[0].id = "cam-a";
             v[0].name = "Place de la Gare";
             v[0].health.state = CameraState::kLive;
             v[0].analysed_fps = 5;
+            v[0].target_fps = target;
             v[1].id = "cam-b";
             v[1].name = "Quai Nord";
             v[1].health.state = CameraState::kStalled;

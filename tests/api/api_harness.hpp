@@ -32,6 +32,13 @@ struct HarnessOptions {
   /// The user directory's password hashing pool (tests hold or count its jobs).
   govern::HashPoolOptions hash_pool = {
       .threads = 2, .queue = 64, .max_wait_s = 60, .before_each = {}};
+  /// The clock of the store, the alert service, governance and the server; null: the
+  /// system's. Must outlive the harness.
+  const Clock* clock = nullptr;
+  /// The alert service's options (undo window, measures per type).
+  alerts::AlertServiceOptions alert_options = {};
+  /// cam-a is live, analysed at 5 fps; it is configured for this rate.
+  double cam_a_target_fps = 5;
   /// Adjusts the server's options after the harness set its own.
   std::function<void(api::ApiOptions&)> tune;
 };

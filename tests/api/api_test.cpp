@@ -173,6 +173,7 @@ json sample_body(std::string_view method, std::string_view path, WalkContext& w)
   if (method == "POST" && path == "/api/v1/login") return {{"user", "op"}, {"password", kPassword}};
   if (path == "/api/v1/alerts/{id}/verdict") return {{"confirmed", true}};
   if (path == "/api/v1/alerts/{id}/comments") return {{"text", "walk"}};
+  if (path == "/api/v1/console/mute") return {{"type", "intrusion"}, {"muted", true}};
   if (path == "/api/v1/alerts/{id}/assign") return {{"user", "op"}};
   if (path == "/api/v1/authorizations") {
     return {{"reference", "ARR-WALK-" + std::to_string(++w.counter)},
