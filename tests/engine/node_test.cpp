@@ -160,13 +160,13 @@ TEST_F(NodeTest, CalibrationModeRecordsWithoutPublishing) {
   EXPECT_TRUE((*node)->store().alerts({})->empty()) << "operators' list stays empty";
 }
 
-// An alert of an earlier run, as its store kept it. Not inlined: GCC 12 reports a false
-// -Wrestrict on the string assignments when they are.
+// An alert of an earlier run, as its store kept it. Not inlined, and strings moved in rather
+// than assigned from literals: GCC 12 reports a false -Wrestrict on such assignments.
 [[gnu::noinline]] storage::AlertRecord previous_alert(storage::TimeMs raised_ms) {
   storage::AlertRecord a;
-  a.source_id = "gate-intrusion-1";
-  a.camera = "gate";
-  a.config_version = "v";
+  a.source_id = std::string("gate-intrusion-1");
+  a.camera = std::string("gate");
+  a.config_version = std::string("v");
   a.raised_ms = raised_ms;
   return a;
 }
