@@ -16,10 +16,11 @@ function(vigie_module name)
   vigie_warnings(vigie_${name})
 endfunction()
 
-# vigie_test(NAME [WHOLE] [SERIAL] [PREFIX P] SOURCES... DEPS ...): one GoogleTest executable
-# registered with ctest, test by test (names prefixed with P), or as one entry with WHOLE.
+# vigie_test(NAME [WHOLE] [SERIAL] [PREFIX P] [FILTER F] SOURCES... DEPS ...): one GoogleTest
+# executable registered with ctest, test by test (names prefixed with P; only those matching
+# the gtest filter F), or as one entry with WHOLE.
 function(vigie_test name)
-  cmake_parse_arguments(T "WHOLE;SERIAL" "TIMEOUT;PREFIX" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "WHOLE;SERIAL" "TIMEOUT;PREFIX;FILTER" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -42,7 +43,11 @@ function(vigie_test name)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
                                             RUN_SERIAL ${serial})
   else()
+    if(NOT T_FILTER)
+      set(T_FILTER "*")
+    endif()
     gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${T_PREFIX}"
+                         TEST_FILTER "${T_FILTER}"
                          PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}" RUN_SERIAL ${serial})
   endif()
 endfunction()

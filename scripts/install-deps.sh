@@ -10,11 +10,12 @@ build_packages=(
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
-  libmosquitto-dev libcpp-httplib-dev libsqlite3-dev libsodium-dev
+  libmosquitto-dev libcpp-httplib-dev libsqlite3-dev libpqxx-dev libsodium-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev
   ffmpeg
+  postgresql
   mosquitto mosquitto-clients
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav

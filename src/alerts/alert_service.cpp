@@ -165,7 +165,8 @@ Result<storage::AlertRecord> AlertService::evidence_missing(std::int64_t id,
                 });
 }
 
-Result<int> AlertService::end_unfollowed(const std::string& why) {
+Result<int> AlertService::end_unfollowed(const std::string& why,
+                                         const std::optional<std::set<CameraId>>& cameras) {
   storage::AlertQuery open;
   open.only_unended = true;
   open.include_calibration = true;
@@ -174,6 +175,7 @@ Result<int> AlertService::end_unfollowed(const std::string& why) {
   if (!alerts.is_ok()) return alerts.status();
   int ended = 0;
   for (const auto& a : *alerts) {
+    if (cameras && cameras->count(a.camera) == 0) continue;
     auto r = change(a.id, "system", "alert.ended", {{"reason", why}},
                     [this](storage::AlertRecord& rec) -> Status {
                       rec.ended_ms = unix_ms(clock_.wall_now());

@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,9 +87,11 @@ class AlertService {
   /// <why>", journaled as evidence.missing and pushed to listeners.
   Result<storage::AlertRecord> evidence_missing(std::int64_t id, const std::string& why);
   /// Ends every alert whose situation nobody follows any more (not ended: at a node's start,
-  /// those the previous run left open), each journaled as alert.ended with `why`. Returns
-  /// how many were ended.
-  Result<int> end_unfollowed(const std::string& why);
+  /// those the previous run left open), each journaled as alert.ended with `why`; with
+  /// `cameras`, only the alerts of those cameras (a node sharing its database with others
+  /// ends only its own). Returns how many were ended.
+  Result<int> end_unfollowed(const std::string& why,
+                             const std::optional<std::set<CameraId>>& cameras = std::nullopt);
   /// Journals that `user` viewed (or exported) an evidence file; `unmasked` views need a
   /// reason. Returns the record to serve. The caller checks the role.
   Result<storage::EvidenceRecord> view_evidence(std::int64_t alert_id, std::int64_t evidence_id,

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "config/config.hpp"
 #include "core/iso_time.hpp"
+#include "core/redact.hpp"
 #include "storage/journal_chain.hpp"
 #include "storage/store.hpp"
 
@@ -31,6 +32,8 @@ constexpr int kPage = 1000;
 struct Options {
   std::string data_dir = config::StorageConfig{}.data_dir;
   std::string db;
+  std::string postgres;       // a PostgreSQL URL instead of a file
+  std::string password_file;  // its password, else the URL's, PGPASSWORD or ~/.pgpass
   std::string file;
   std::string from;
   std::string to;
@@ -62,6 +65,23 @@ std::string iso(TimeMs ms) {
 /// nothing is created or migrated, and a copy the reader cannot write is read as it is.
 std::unique_ptr<storage::Store> open_existing(const Options& o, int& code,
                                               bool read_only = false) {
+  const auto refused = [&](const Status& status) -> std::unique_ptr<storage::Store> {
+    std::fprintf(stderr, "journal: %s\n", redact(status.to_string()).c_str());
+    const auto c = status.code();
+    code = c == StatusCode::kInvalidArgument || c == StatusCode::kFailedPrecondition ||
+                   c == StatusCode::kNotFound
+               ? 2
+               : 1;
+    return nullptr;
+  };
+  if (!o.postgres.empty()) {
+    // Verification needs only SELECT rights and changes nothing, as on a copied file.
+    const storage::PostgresOptions pg{o.postgres, o.password_file, 10};
+    auto store = read_only ? storage::open_postgres_store_read_only(pg)
+                           : storage::open_postgres_store(pg);
+    if (!store.is_ok()) return refused(store.status());
+    return std::move(*store);
+  }
   const auto path = db_path(o);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -72,15 +92,7 @@ std::unique_ptr<storage::Store> open_existing(const Options& o, int& code,
   }
   auto store =
       read_only ? storage::open_sqlite_store_read_only(path) : storage::open_sqlite_store(path);
-  if (!store.is_ok()) {
-    std::fprintf(stderr, "journal: %s\n", store.status().to_string().c_str());
-    const auto c = store.status().code();
-    code = c == StatusCode::kInvalidArgument || c == StatusCode::kFailedPrecondition ||
-                   c == StatusCode::kNotFound
-               ? 2
-               : 1;
-    return nullptr;
-  }
+  if (!store.is_ok()) return refused(store.status());
   return std::move(*store);
 }
 
@@ -391,6 +403,13 @@ void add_location_options(CLI::App* sub, Options& o) {
                               "default, /var/lib/vigie)");
   auto* db = sub->add_option("--db", o.db, "The database file itself");
   dir->excludes(db);
+  auto* pg = sub->add_option("--postgres", o.postgres,
+                             "A PostgreSQL database instead (libpq URL or key=value string); the "
+                             "password from --password-file, the URL, PGPASSWORD or ~/.pgpass");
+  pg->excludes(dir)->excludes(db);
+  sub->add_option("--password-file", o.password_file,
+                  "File whose first line is the PostgreSQL password")
+      ->needs(pg);
 }
 
 }  // namespace
@@ -410,7 +429,8 @@ Command add_journal_command(CLI::App& app) {
       ->add_option("--file", opts->file,
                    "Verify an export (JSON lines from `journal export`) instead of a database")
       ->excludes(verify_cmd->get_option("--data-dir"))
-      ->excludes(verify_cmd->get_option("--db"));
+      ->excludes(verify_cmd->get_option("--db"))
+      ->excludes(verify_cmd->get_option("--postgres"));
   verify_cmd
       ->add_option("--expect-head", opts->expect_head,
                    "SEQ:HASH of a head published earlier (MQTT vigie/journal/head, the API): the "

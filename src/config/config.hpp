@@ -126,6 +126,7 @@ struct StorageConfig {
   StorageBackend backend = StorageBackend::kSqlite;
   std::string data_dir = "/var/lib/vigie";
   std::string postgres_url;  ///< secret
+  std::string postgres_password_file;  ///< first line is the PostgreSQL password; may be empty
   int evidence_days = 30;    ///< can be lowered, never raised above 30
   int journal_months = 12;
 };

@@ -192,6 +192,11 @@ LoadResult parse_config(std::string_view yaml_text, const std::filesystem::path&
       std::filesystem::path(config.storage.data_dir).is_relative()) {
     config.storage.data_dir = (base_dir / config.storage.data_dir).lexically_normal().string();
   }
+  if (!config.storage.postgres_password_file.empty() &&
+      std::filesystem::path(config.storage.postgres_password_file).is_relative()) {
+    config.storage.postgres_password_file =
+        (base_dir / config.storage.postgres_password_file).lexically_normal().string();
+  }
   result.config = std::move(config);
   return result;
 }

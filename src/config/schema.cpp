@@ -291,8 +291,12 @@ void parse_node(Section& s, Config& c) {
               {{"sqlite", StorageBackend::kSqlite}, {"postgres", StorageBackend::kPostgres}},
               "sqlite: one embedded file (single node); postgres: shared by several nodes.");
     st.text("data_dir", o.data_dir, "Folder for the database file and evidence.");
-    st.text("postgres_url", o.postgres_url, "PostgreSQL connection URL (backend postgres).",
+    st.text("postgres_url", o.postgres_url,
+            "PostgreSQL connection URL or key=value string (backend postgres).",
             {.secret = true});
+    st.text("postgres_password_file", o.postgres_password_file,
+            "File whose first line is the PostgreSQL password (backend postgres); else the "
+            "URL's, PGPASSWORD or ~/.pgpass.");
     st.integer("evidence_days", o.evidence_days, 1, 30,
                "Days evidence images and clips are kept (the law allows at most 30).");
     st.integer("journal_months", o.journal_months, 12, 12,

@@ -98,6 +98,7 @@ nlohmann::json to_json(const Config& c, bool redacted) {
   j["storage"] = {{"backend", s.backend == StorageBackend::kSqlite ? "sqlite" : "postgres"},
                   {"data_dir", s.data_dir},
                   {"postgres_url", secret(s.postgres_url, redacted)},
+                  {"postgres_password_file", s.postgres_password_file},
                   {"evidence_days", s.evidence_days},
                   {"journal_months", s.journal_months}};
   j["api"] = {{"listen", c.api.listen},

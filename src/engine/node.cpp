@@ -220,7 +220,15 @@ struct Node::Impl {
   // What the previous run could not finish: situations it followed are ended, and alerts it
   // raised without writing their evidence say so. `since_ms`: that run's start (0: none).
   Status recover_previous_run(storage::TimeMs since_ms) {
-    auto ended = alerts->end_unfollowed("the node stopped while the situation was followed");
+    // A database shared with other nodes holds their open alerts too: this node recovers only
+    // those of its own cameras.
+    std::optional<std::set<CameraId>> own;
+    if (config.storage.backend == config::StorageBackend::kPostgres) {
+      own.emplace();
+      for (const auto& c : config.cameras) own->insert(c.id);
+    }
+    auto ended =
+        alerts->end_unfollowed("the node stopped while the situation was followed", own);
     if (!ended.is_ok()) return ended.status();
     if (*ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", *ended);
     if (since_ms == 0) return Status::ok();
@@ -234,7 +242,7 @@ struct Node::Impl {
     auto recent = store->alerts(raised);
     if (!recent.is_ok()) return recent.status();
     for (const auto& a : *recent) {
-      if (!a.evidence_note.empty()) continue;
+      if (!a.evidence_note.empty() || (own && own->count(a.camera) == 0)) continue;
       auto files = store->evidence(a.id);
       if (!files.is_ok()) return files.status();
       if (!files->empty()) continue;

@@ -8,8 +8,10 @@ namespace vigie::storage {
 
 Result<std::unique_ptr<Store>> make_store(const config::StorageConfig& config) {
   if (config.backend == config::StorageBackend::kPostgres) {
-    return Status(StatusCode::kUnimplemented,
-                  "storage backend \"postgres\" is not available in this build; use \"sqlite\"");
+    PostgresOptions options;
+    options.url = config.postgres_url;
+    options.password_file = config.postgres_password_file;
+    return open_postgres_store(options);
   }
   if (config.data_dir.empty()) return invalid_argument("storage.data_dir is empty");
   const std::filesystem::path dir(config.data_dir);

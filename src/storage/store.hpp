@@ -1,7 +1,7 @@
 #pragma once
 // The one storage seam: alerts, comments, evidence records, users, authorizations and the
 // journal, behind an interface with an embedded SQLite backend (the default, one file under
-// the data directory) and room for PostgreSQL when several nodes share one database.
+// the data directory) and a PostgreSQL backend for several nodes sharing one database.
 //
 // Every change goes through write(): the changes and the journal records that describe them
 // commit together, durably, before write() returns; so an action is acknowledged only once
@@ -111,8 +111,33 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
 /// NotFound without the file, InvalidArgument when it is not a vigie database.
 Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem::path& path);
 
+/// How to reach a PostgreSQL database.
+struct PostgresOptions {
+  /// A libpq connection URL (postgresql://user@host:port/db?sslmode=...) or key=value string.
+  /// The password may be in it, in `password_file`, or in libpq's own PGPASSWORD or
+  /// ~/.pgpass; it is never printed.
+  std::string url;
+  /// A file whose first line is the password; empty: none.
+  std::string password_file;
+  /// Used when the URL sets no connect_timeout.
+  int connect_timeout_s = 10;
+};
+
+/// Opens the PostgreSQL database and applies pending migrations (one node at a time, under an
+/// advisory lock). Unavailable naming host, port, database and user (never the password) when
+/// it cannot be reached; InvalidArgument for a bad URL or password file, or a database that
+/// holds another application's tables; FailedPrecondition for a schema newer than this build.
+/// The journal stays one chain across every node that shares the database: appends are
+/// serialised by a transaction-scoped advisory lock.
+Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
+
+/// Opens an existing PostgreSQL store for reading only: nothing is created or migrated, and
+/// the session is read-only, so the verifier needs no more than SELECT rights. Writes fail.
+/// NotFound when the database holds no vigie schema.
+Result<std::unique_ptr<Store>> open_postgres_store_read_only(const PostgresOptions& options);
+
 /// The store a node's configuration asks for: SQLite at <data_dir>/vigie.db, or PostgreSQL
-/// (Unimplemented in this build).
+/// at storage.postgres_url.
 Result<std::unique_ptr<Store>> make_store(const config::StorageConfig& config);
 
 }  // namespace vigie::storage

@@ -205,5 +205,24 @@ TEST_F(AlertServiceTest, EvidenceIsJournaledWithItsHashAndEveryViewToo) {
   EXPECT_EQ(j[3].detail["reason"], "confirm identity of fall");
 }
 
+TEST_F(AlertServiceTest, EndingUnfollowedAlertsCanKeepToOneNodesCameras) {
+  Alert other = make_alert("cam2-intrusion-1");
+  other.camera = "cam2";
+  auto mine = service_->report(make_alert(), AlertChange::kRaised, false);
+  auto theirs = service_->report(other, AlertChange::kRaised, false);
+  ASSERT_TRUE(mine.is_ok() && theirs.is_ok());
+  // A node sharing the database with another, which follows cam2, ends only its own.
+  auto ended = service_->end_unfollowed("node restarted", std::set<CameraId>{"cam1"});
+  ASSERT_TRUE(ended.is_ok()) << ended.status().to_string();
+  EXPECT_EQ(*ended, 1);
+  EXPECT_NE((*store_->alert(mine->id))->ended_ms, 0);
+  EXPECT_EQ((*store_->alert(theirs->id))->ended_ms, 0);
+  // Alone on its database, a node ends every open alert.
+  ended = service_->end_unfollowed("node restarted");
+  ASSERT_TRUE(ended.is_ok());
+  EXPECT_EQ(*ended, 1);
+  EXPECT_NE((*store_->alert(theirs->id))->ended_ms, 0);
+}
+
 }  // namespace
 }  // namespace vigie::alerts

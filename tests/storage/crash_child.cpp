@@ -1,20 +1,28 @@
-// Helper of the durability test: commits an alert with its journal record, says so, then
-// keeps writing until it is killed.
+// Helper of the durability and concurrency tests: commits alerts with their journal records
+// to the store SPEC ("sqlite:PATH" or "postgres:URL"). Without COUNT it says "committed" after
+// the first write and keeps writing until it is killed; with COUNT it writes that many and
+// exits.
 
 #include <cstdio>
+#include <cstdlib>
 
-#include "storage/store.hpp"
+#include "store_backend.hpp"
 
 int main(int argc, char** argv) {
   using namespace vigie::storage;
-  if (argc != 2) return 2;
-  auto store = open_sqlite_store(argv[1]);
+  if (argc != 2 && argc != 4) {
+    std::fprintf(stderr, "usage: storage_crash_child SPEC [COUNT TAG]\n");
+    return 2;
+  }
+  const long count = argc == 4 ? std::atol(argv[2]) : -1;
+  const std::string tag = argc == 4 ? argv[3] : "crash";
+  auto store = test::open_spec(argv[1]);
   if (!store.is_ok()) {
     std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
     return 1;
   }
-  for (long i = 0;; ++i) {
-    const std::string source = i == 0 ? "crash-first" : "crash-" + std::to_string(i);
+  for (long i = 0; count < 0 || i < count; ++i) {
+    const std::string source = i == 0 ? tag + "-first" : tag + "-" + std::to_string(i);
     const vigie::Status s = (*store)->write([&](Tx& tx) -> vigie::Status {
       AlertRecord a;
       a.source_id = source;
@@ -34,4 +42,5 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  return 0;
 }

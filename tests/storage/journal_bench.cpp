@@ -1,28 +1,58 @@
-// Journal appends per second on a real file: one record per write(), each committed durably
-// (WAL, synchronous=FULL), from a single writer. Also a batched figure for comparison.
+// Journal appends per second: one record per write(), each committed durably.
 //
-//   journal_bench [--count N] [--dir DIR]     (DIR defaults to a fresh folder under /tmp)
+//   journal_bench [--count N] [--dir DIR]
+//       SQLite on a real file (WAL, synchronous=FULL), one writer; also 100 records per write.
+//   journal_bench --postgres [URL] [--writers W] [--count N]
+//       PostgreSQL: W writers (default 3), each with its own store and connections as separate
+//       nodes would have, appending N records each to the one chain; the chain is verified
+//       afterwards. Without URL a temporary server is started (fsync on, as in production).
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "storage/journal_chain.hpp"
 #include "storage/store.hpp"
+#include "support/postgres_server.hpp"
 
-int main(int argc, char** argv) {
-  using namespace vigie::storage;
-  long count = 2000;
-  std::filesystem::path dir;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string arg = argv[i];
-    if (arg == "--count") {
-      count = std::atol(argv[i + 1]);
-    } else if (arg == "--dir") {
-      dir = argv[i + 1];
+namespace {
+
+using namespace vigie::storage;
+
+const nlohmann::json kDetail = {{"alert", 12345},
+                                {"camera", "gare-1"},
+                                {"type", "intrusion"},
+                                {"score", 0.87},
+                                {"region", {10.5, 20.0, 64.0, 128.0}}};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Appends `records` records, `per_write` per transaction; false on the first failure.
+bool append(Store& store, long records, long per_write) {
+  for (long i = 0; i < records; i += per_write) {
+    const vigie::Status s = store.write([&](Tx& tx) -> vigie::Status {
+      for (long k = 0; k < per_write; ++k) {
+        auto r = tx.journal({1700000000000 + i + k, "system", "alert.raised", kDetail});
+        if (!r.is_ok()) return r.status();
+      }
+      return vigie::Status::ok();
+    });
+    if (!s.is_ok()) {
+      std::fprintf(stderr, "%s\n", s.to_string().c_str());
+      return false;
     }
   }
+  return true;
+}
+
+int sqlite_bench(long count, std::filesystem::path dir) {
   const bool own_dir = dir.empty();
   if (own_dir) {
     char tmpl[] = "/tmp/vigie-journal-bench-XXXXXX";
@@ -36,35 +66,104 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
     return 1;
   }
-  const nlohmann::json detail = {{"alert", 12345},
-                                 {"camera", "gare-1"},
-                                 {"type", "intrusion"},
-                                 {"score", 0.87},
-                                 {"region", {10.5, 20.0, 64.0, 128.0}}};
-  const auto run = [&](long records, long per_write) {
+  for (long per_write : {1L, 100L}) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (long i = 0; i < records; i += per_write) {
-      const vigie::Status s = (*store)->write([&](Tx& tx) -> vigie::Status {
-        for (long k = 0; k < per_write; ++k) {
-          auto r = tx.journal({1700000000000 + i + k, "system", "alert.raised", detail});
-          if (!r.is_ok()) return r.status();
-        }
-        return vigie::Status::ok();
-      });
-      if (!s.is_ok()) {
-        std::fprintf(stderr, "%s\n", s.to_string().c_str());
-        std::exit(1);
-      }
-    }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  const double single = run(count, 1);
-  std::printf("%ld journal appends, one per durable write: %.3f s, %.0f appends/s\n", count, single,
-              static_cast<double>(count) / single);
-  const double batched = run(count, 100);
-  std::printf("%ld journal appends, 100 per durable write: %.3f s, %.0f appends/s\n", count,
-              batched, static_cast<double>(count) / batched);
+    if (!append(**store, count, per_write)) return 1;
+    const double s = seconds_since(t0);
+    std::printf("sqlite: %ld journal appends, %ld per durable write: %.3f s, %.0f appends/s\n",
+                count, per_write, s, static_cast<double>(count) / s);
+  }
   store->reset();
   if (own_dir) std::filesystem::remove_all(dir);
   return 0;
+}
+
+int postgres_bench(long count, int writers, std::string url) {
+  std::unique_ptr<vigie::test::PostgresServer> server;
+  if (url.empty()) {
+    server = std::make_unique<vigie::test::PostgresServer>(/*durable=*/true);
+    if (!server->ok()) {
+      std::fprintf(stderr, "cannot start PostgreSQL: %s\n", server->why().c_str());
+      return 77;  // skipped, for ctest
+    }
+    if (auto e = server->create_database("bench"); !e.empty()) {
+      std::fprintf(stderr, "%s\n", e.c_str());
+      return 1;
+    }
+    url = server->url("bench");
+  }
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int w = 0; w < writers; ++w) {
+    auto s = open_postgres_store({url, "", 10});
+    if (!s.is_ok()) {
+      std::fprintf(stderr, "%s\n", s.status().to_string().c_str());
+      return 1;
+    }
+    stores.push_back(std::move(*s));
+  }
+  auto before = stores[0]->journal_head();
+  const std::int64_t first_seq = before.is_ok() && before->has_value() ? (*before)->seq : 0;
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      if (!append(*stores[static_cast<std::size_t>(w)], count, 1)) ++failed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double s = seconds_since(t0);
+  if (failed > 0) return 1;
+  const long total = count * writers;
+  std::printf(
+      "postgres: %d writers x %ld journal appends, one per durable write: %.3f s, "
+      "%.0f appends/s\n",
+      writers, count, s, static_cast<double>(total) / s);
+  // The chain the writers made together, checked from the first record they added.
+  ChainVerifier verifier;
+  std::int64_t after = first_seq > 0 ? first_seq - 1 : 0;
+  for (;;) {
+    auto page = stores[0]->journal({.after_seq = after, .limit = 5000});
+    if (!page.is_ok() || page->empty()) break;
+    for (const auto& r : *page) {
+      if (auto b = verifier.add(r)) {
+        std::printf("chain BROKEN at %lld: %s\n", static_cast<long long>(b->seq),
+                    b->reason.c_str());
+        return 1;
+      }
+    }
+    after = page->back().seq;
+  }
+  std::printf("chain verified: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
+              verifier.head_hash().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long count = -1;
+  int writers = 3;
+  bool postgres = false;
+  std::string url;
+  std::filesystem::path dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc && argv[i + 1][0] != '-';
+    if (arg == "--count" && has_value) {
+      count = std::atol(argv[++i]);
+    } else if (arg == "--dir" && has_value) {
+      dir = argv[++i];
+    } else if (arg == "--writers" && has_value) {
+      writers = std::atoi(argv[++i]);
+    } else if (arg == "--postgres") {
+      postgres = true;
+      if (has_value) url = argv[++i];
+    } else {
+      std::fprintf(stderr, "journal_bench: unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
+  if (postgres) return postgres_bench(count > 0 ? count : 1000, writers > 0 ? writers : 1, url);
+  return sqlite_bench(count > 0 ? count : 2000, dir);
 }

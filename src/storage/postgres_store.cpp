@@ -1,0 +1,666 @@
+// The PostgreSQL store, for several nodes sharing one database.
+//
+// Two connections: one for write(), one for reads, each behind its own mutex, so a reader
+// never waits for a write in progress and sees only committed data. A connection that breaks
+// is opened again by the next call. Every write() begins by taking one transaction-scoped
+// advisory lock (kWriteLock): writes are serialised across all nodes exactly as SQLite's
+// BEGIN IMMEDIATE serialises them across processes, so the journal's head read inside a write
+// is the head its record follows, and the chain never forks. The lock is taken first, before
+// any row, so two writers can never wait for each other in a cycle. `journal.seq` is the
+// primary key as well: were the lock ever bypassed, a second record with a seq would be
+// refused, not chained beside the first.
+
+#include <mutex>
+#include <type_traits>
+
+#include "storage/journal_chain.hpp"
+#include "storage/postgres_connection.hpp"
+#include "storage/postgres_rows.hpp"
+#include "storage/postgres_schema.hpp"
+#include "storage/store.hpp"
+
+namespace vigie::storage {
+namespace {
+
+using nlohmann::json;
+using pg::Params;
+
+/// Serialises writes (and with them journal appends) across every node: "vigie" + 'w'.
+constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(130470019590263)";
+/// Serialises migrations across nodes starting together: "vigie" + 'm'.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(130470019590253)";
+
+Status failed_precondition(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
+
+// ---- transactions -----------------------------------------------------------------------
+
+class PgTx final : public Tx {
+ public:
+  explicit PgTx(pqxx::work& w) : w_(w) {}
+
+  /// The first database failure inside the transaction: after one, PostgreSQL refuses every
+  /// further statement of it, and write() rolls back even if the caller ignored it.
+  [[nodiscard]] const Status& failure() const { return failure_; }
+
+  Result<std::optional<AlertRecord>> get_alert(std::int64_t id) override {
+    return run<std::optional<AlertRecord>>(
+        "get alert", [&]() -> Result<std::optional<AlertRecord>> {
+          const auto r = pg::exec(
+              w_, std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE id = $1",
+              Params().add(id));
+          if (r.empty()) return std::optional<AlertRecord>();
+          auto a = pg::read_alert(r[0]);
+          if (!a.is_ok()) return a.status();
+          return std::optional<AlertRecord>(std::move(*a));
+        });
+  }
+
+  Result<std::int64_t> put_alert(const AlertRecord& record) override {
+    auto params = pg::alert_params(record);
+    if (!params.is_ok()) return params.status();
+    return run<std::int64_t>("put alert", [&]() -> Result<std::int64_t> {
+      if (record.id == 0) {
+        std::string values;
+        for (int i = 1; i <= pg::kAlertColumnCount; ++i) {
+          values += (i > 1 ? ", $" : "$") + std::to_string(i);
+        }
+        const auto r = pg::exec(w_,
+                                std::string("INSERT INTO alerts (") + pg::kAlertColumns +
+                                    ") VALUES (" + values + ") RETURNING id",
+                                *params);
+        return pg::i64(r[0][0]);
+      }
+      params->add(record.id);
+      const auto r = pg::exec(
+          w_,
+          "UPDATE alerts SET source_id = $1, type = $2, camera = $3, zone = $4, start_s = $5, "
+          "last_s = $6, raised_ms = $7, updated_ms = $8, ended_ms = $9, score = $10, "
+          "detail = $11, region = $12, polygon = $13, params = $14, config_version = $15, "
+          "model_hash = $16, calibration = $17, state = $18, assignee = $19, verdict_by = $20, "
+          "verdict_ms = $21, reason = $22, verdict_comment = $23, evidence_note = $24 "
+          "WHERE id = $25",
+          *params);
+      if (r.affected_rows() == 0) return not_found("no alert " + std::to_string(record.id));
+      return record.id;
+    });
+  }
+
+  Result<std::int64_t> add_comment(const CommentRecord& c) override {
+    if (auto s = alert_exists(c.alert_id); !s.is_ok()) return s;
+    return run<std::int64_t>("add comment", [&]() -> Result<std::int64_t> {
+      const auto r = pg::exec(w_,
+                              "INSERT INTO comments (alert_id, \"user\", at_ms, text) VALUES "
+                              "($1, $2, $3, $4) RETURNING id",
+                              Params().add(c.alert_id).add(c.user).add(c.at_ms).add(c.text));
+      return pg::i64(r[0][0]);
+    });
+  }
+
+  Result<std::int64_t> add_evidence(const EvidenceRecord& e) override {
+    if (auto s = alert_exists(e.alert_id); !s.is_ok()) return s;
+    return run<std::int64_t>("add evidence", [&]() -> Result<std::int64_t> {
+      const auto r = pg::exec(w_,
+                              "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, "
+                              "created_ms, from_s, to_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                              "$9) RETURNING id",
+                              Params()
+                                  .add(e.alert_id)
+                                  .add(e.kind)
+                                  .add(e.masked)
+                                  .add(e.path)
+                                  .add(e.sha256)
+                                  .add(e.bytes)
+                                  .add(e.created_ms)
+                                  .add(e.from_s)
+                                  .add(e.to_s));
+      return pg::i64(r[0][0]);
+    });
+  }
+
+  Status delete_evidence(std::int64_t evidence_id) override {
+    return run<bool>("delete evidence",
+                     [&]() -> Result<bool> {
+                       const auto r = pg::exec(w_, "DELETE FROM evidence WHERE id = $1",
+                                               Params().add(evidence_id));
+                       if (r.affected_rows() == 0) {
+                         return not_found("no evidence " + std::to_string(evidence_id));
+                       }
+                       return true;
+                     })
+        .status();
+  }
+
+  Status put_user(const UserRecord& u) override {
+    if (u.name.empty()) return invalid_argument("user: empty name");
+    return statement(
+        "put user",
+        "INSERT INTO users (name, role, password_hash, disabled, created_ms) VALUES "
+        "($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+        "password_hash = excluded.password_hash, disabled = excluded.disabled, "
+        "created_ms = excluded.created_ms",
+        Params().add(u.name).add(u.role).add(u.password_hash).add(u.disabled).add(u.created_ms));
+  }
+
+  Status put_authorization(const AuthorizationRecord& a) override {
+    if (a.reference.empty()) return invalid_argument("authorization: empty reference");
+    json types = json::array();
+    for (EventType t : a.event_types) types.push_back(std::string(to_string(t)));
+    std::string cameras;
+    try {
+      cameras = json(a.cameras).dump();
+    } catch (const std::exception& e) {
+      return invalid_argument(std::string("authorization cameras: ") + e.what());
+    }
+    return statement(
+        "put authorization",
+        "INSERT INTO authorizations (reference, cameras, event_types, start_ms, end_ms, "
+        "controller, origin, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
+        "event_types = excluded.event_types, start_ms = excluded.start_ms, "
+        "end_ms = excluded.end_ms, controller = excluded.controller, origin = excluded.origin, "
+        "revoked = excluded.revoked",
+        Params()
+            .add(a.reference)
+            .add(cameras)
+            .add(types.dump())
+            .add(a.start_ms)
+            .add(a.end_ms)
+            .add(a.controller)
+            .add(a.origin)
+            .add(a.revoked));
+  }
+
+  Status put_camera_geometry(const CameraGeometryRecord& g) override {
+    if (g.camera.empty()) return invalid_argument("camera geometry: empty camera");
+    return statement("put camera geometry",
+                     "INSERT INTO camera_geometry (camera, json, updated_ms, updated_by) VALUES "
+                     "($1, $2, $3, $4) ON CONFLICT (camera) DO UPDATE SET json = excluded.json, "
+                     "updated_ms = excluded.updated_ms, updated_by = excluded.updated_by",
+                     Params().add(g.camera).add(g.json).add(g.updated_ms).add(g.updated_by));
+  }
+
+  Result<std::int64_t> delete_journal_before(TimeMs before_ms) override {
+    // As in SQLite: the anchor is the last record (by seq) stamped before the cutoff.
+    return run<std::int64_t>("journal retention", [&]() -> Result<std::int64_t> {
+      const auto a =
+          pg::exec(w_, "SELECT MAX(seq) FROM journal WHERE at_ms < $1", Params().add(before_ms));
+      if (a[0][0].is_null()) return std::int64_t{0};
+      const auto d =
+          pg::exec(w_, "DELETE FROM journal WHERE seq < $1", Params().add(pg::i64(a[0][0])));
+      return static_cast<std::int64_t>(d.affected_rows());
+    });
+  }
+
+  Result<std::optional<JournalRecord>> journal_first() override {
+    return run<std::optional<JournalRecord>>(
+        "journal first", [&]() -> Result<std::optional<JournalRecord>> {
+          const auto r = pg::exec(w_, std::string("SELECT ") + pg::kJournalColumns +
+                                          " FROM journal ORDER BY seq LIMIT 1");
+          if (r.empty()) return std::optional<JournalRecord>();
+          return std::optional<JournalRecord>(pg::read_journal(r[0]));
+        });
+  }
+
+  Result<JournalRecord> journal(const JournalDraft& draft) override {
+    if (draft.action.empty()) return invalid_argument("journal: empty action");
+    if (draft.actor.empty()) return invalid_argument("journal: empty actor");
+    JournalRecord rec;
+    rec.at_ms = draft.at_ms;
+    rec.actor = draft.actor;
+    rec.action = draft.action;
+    std::string detail;
+    try {
+      // Stored as the canonical dump, hashed from its reparse: what is stored is what was
+      // hashed.
+      detail = draft.detail.dump();
+      rec.detail = json::parse(detail);
+    } catch (const std::exception& e) {
+      return invalid_argument(std::string("journal detail: ") + e.what());
+    }
+    return run<JournalRecord>("journal append", [&]() -> Result<JournalRecord> {
+      // write() holds kWriteLock: no other node appends between this read and the commit.
+      const auto head = pg::exec(w_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+      if (head.empty()) {
+        rec.seq = 1;
+        rec.prev_hash = kGenesisHash;
+      } else {
+        rec.seq = pg::i64(head[0][0]) + 1;
+        rec.prev_hash = pg::text(head[0][1]);
+      }
+      try {
+        rec.hash = journal_hash(rec);
+      } catch (const std::exception& e) {
+        return invalid_argument(std::string("journal record: ") + e.what());
+      }
+      pg::exec(w_,
+               std::string("INSERT INTO journal (") + pg::kJournalColumns +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               Params()
+                   .add(rec.seq)
+                   .add(rec.at_ms)
+                   .add(rec.actor)
+                   .add(rec.action)
+                   .add(detail)
+                   .add(rec.prev_hash)
+                   .add(rec.hash));
+      return rec;
+    });
+  }
+
+ private:
+  /// Runs `body`, turning a libpqxx exception into the transaction's failure. A Status the
+  /// body returns is the caller's refusal (NotFound...), not a database failure.
+  template <typename T, typename Body>
+  Result<T> run(const char* what, Body body) {
+    if (!failure_.is_ok()) return fail(failure_);
+    try {
+      return body();
+    } catch (const std::exception& e) {
+      return fail(pg::status_of(e, what));
+    }
+  }
+
+  Status statement(const char* what, const std::string& sql, const Params& params) {
+    return run<bool>(what,
+                     [&]() -> Result<bool> {
+                       pg::exec(w_, sql, params);
+                       return true;
+                     })
+        .status();
+  }
+
+  Status alert_exists(std::int64_t id) {
+    return run<bool>("find alert",
+                     [&]() -> Result<bool> {
+                       const auto r =
+                           pg::exec(w_, "SELECT 1 FROM alerts WHERE id = $1", Params().add(id));
+                       if (r.empty()) return not_found("no alert " + std::to_string(id));
+                       return true;
+                     })
+        .status();
+  }
+
+  Status fail(Status s) {
+    if (!s.is_ok() && failure_.is_ok()) failure_ = s;
+    return s;
+  }
+
+  pqxx::work& w_;
+  Status failure_;
+};
+
+/// A connection opened on first use and again after it broke. Guarded by its owner's mutex.
+class Link {
+ public:
+  explicit Link(pg::Target target) : target_(std::move(target)) {}
+
+  Result<pqxx::connection*> get() {
+    if (conn_ && !conn_->is_open()) conn_.reset();
+    if (!conn_) {
+      auto c = pg::connect(target_);
+      if (!c.is_ok()) return c.status();
+      conn_ = std::move(*c);
+    }
+    return conn_.get();
+  }
+  /// After an exception: drops the connection when the exception says it is gone.
+  void after(const std::exception& e) {
+    if (pg::connection_lost(e)) conn_.reset();
+  }
+  void adopt(std::unique_ptr<pqxx::connection> c) { conn_ = std::move(c); }
+
+ private:
+  pg::Target target_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// ---- the store ----------------------------------------------------------------------------
+
+class PgStore final : public Store {
+ public:
+  PgStore(const pg::Target& target, std::unique_ptr<pqxx::connection> first, int version,
+          bool read_only)
+      : writer_(target), reader_(target), version_(version), read_only_(read_only) {
+    reader_.adopt(std::move(first));
+  }
+
+  Status write(const std::function<Status(Tx&)>& changes) override {
+    std::lock_guard lock(write_mu_);
+    if (in_write_) return failed_precondition("Store::write called from inside write()");
+    if (read_only_) return failed_precondition("this store was opened read-only");
+    in_write_ = true;
+    struct Reset {
+      bool& flag;
+      ~Reset() { flag = false; }
+    } reset{in_write_};
+
+    auto conn = writer_.get();
+    if (!conn.is_ok()) return commit_failed(conn.status());
+    try {
+      pqxx::work w(**conn);
+      w.exec(kWriteLock);
+      PgTx tx(w);
+      Status result;
+      try {
+        result = changes(tx);
+      } catch (const std::exception& e) {
+        result = internal_error(std::string("exception inside a store transaction: ") + e.what());
+      } catch (...) {
+        result = internal_error("unknown exception inside a store transaction");
+      }
+      if (!tx.failure().is_ok()) {
+        w.abort();
+        return commit_failed(result.is_ok() ? tx.failure() : result);
+      }
+      if (!result.is_ok()) {
+        w.abort();  // refused by the caller's own checks: the database is fine
+        return result;
+      }
+      w.commit();
+    } catch (const std::exception& e) {
+      writer_.after(e);
+      return commit_failed(pg::status_of(e, "commit"));
+    }
+    std::lock_guard problem(problem_mu_);
+    commit_problem_.clear();
+    return Status::ok();
+  }
+
+  [[nodiscard]] std::string commit_problem() const override {
+    std::lock_guard lock(problem_mu_);
+    return commit_problem_;
+  }
+
+  Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
+    auto list = rows<AlertRecord>(
+        std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE id = $1",
+        Params().add(id), pg::read_alert);
+    if (!list.is_ok()) return list.status();
+    if (list->empty()) return std::optional<AlertRecord>();
+    return std::optional<AlertRecord>(std::move(list->front()));
+  }
+
+  Result<std::vector<AlertRecord>> alerts(const AlertQuery& q) const override {
+    if (q.limit <= 0) return invalid_argument("alert query: limit must be positive");
+    std::string sql = std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE ";
+    Params p;
+    if (q.only_calibration) {
+      sql += "calibration";
+    } else if (q.include_calibration) {
+      sql += "TRUE";
+    } else {
+      sql += "NOT calibration";
+    }
+    const auto clause = [&](const char* column_op, auto value) {
+      sql += std::string(" AND ") + column_op + " " + p.next();
+      p.add(value);
+    };
+    if (q.type) clause("type =", std::string(to_string(*q.type)));
+    if (q.camera) clause("camera =", *q.camera);
+    if (q.state) clause("state =", std::string(to_string(*q.state)));
+    if (q.from_ms) clause("raised_ms >=", *q.from_ms);
+    if (q.to_ms) clause("raised_ms <", *q.to_ms);
+    if (q.before_id) clause("id <", *q.before_id);
+    if (q.only_unended) sql += " AND ended_ms = 0";
+    sql += " ORDER BY id DESC LIMIT " + p.next();
+    p.add(std::int64_t{q.limit});
+    return rows<AlertRecord>(sql, p, pg::read_alert);
+  }
+
+  Result<std::vector<CommentRecord>> comments(std::int64_t alert_id) const override {
+    return rows<CommentRecord>(
+        "SELECT id, alert_id, \"user\", at_ms, text FROM comments WHERE alert_id = $1 ORDER BY id",
+        Params().add(alert_id), pg::read_comment);
+  }
+
+  Result<std::vector<EvidenceRecord>> evidence(std::int64_t alert_id) const override {
+    return rows<EvidenceRecord>(std::string("SELECT ") + pg::kEvidenceColumns +
+                                    " FROM evidence WHERE alert_id = $1 ORDER BY id",
+                                Params().add(alert_id), pg::read_evidence);
+  }
+
+  Result<std::vector<EvidenceRecord>> evidence_before(TimeMs before_ms) const override {
+    return rows<EvidenceRecord>(std::string("SELECT ") + pg::kEvidenceColumns +
+                                    " FROM evidence WHERE created_ms < $1 ORDER BY created_ms, id",
+                                Params().add(before_ms), pg::read_evidence);
+  }
+
+  Result<std::optional<UserRecord>> user(const std::string& name) const override {
+    auto list = rows<UserRecord>(
+        "SELECT name, role, password_hash, disabled, created_ms FROM users WHERE name = $1",
+        Params().add(name), pg::read_user);
+    if (!list.is_ok()) return list.status();
+    if (list->empty()) return std::optional<UserRecord>();
+    return std::optional<UserRecord>(std::move(list->front()));
+  }
+
+  Result<std::vector<UserRecord>> users() const override {
+    return rows<UserRecord>(
+        "SELECT name, role, password_hash, disabled, created_ms FROM users ORDER BY name", {},
+        pg::read_user);
+  }
+
+  Result<std::vector<CameraGeometryRecord>> camera_geometries() const override {
+    return rows<CameraGeometryRecord>(
+        "SELECT camera, json, updated_ms, updated_by FROM camera_geometry ORDER BY camera", {},
+        [](const pqxx::row& r) {
+          return CameraGeometryRecord{pg::text(r[0]), pg::text(r[1]), pg::i64(r[2]),
+                                      pg::text(r[3])};
+        });
+  }
+
+  Result<std::vector<AuthorizationRecord>> authorizations() const override {
+    return rows<AuthorizationRecord>(
+        "SELECT reference, cameras, event_types, start_ms, end_ms, controller, origin, revoked "
+        "FROM authorizations ORDER BY reference",
+        {}, pg::read_authorization);
+  }
+
+  Result<std::vector<JournalRecord>> journal(const JournalQuery& q) const override {
+    if (q.limit <= 0) return invalid_argument("journal query: limit must be positive");
+    std::string sql = std::string("SELECT ") + pg::kJournalColumns + " FROM journal WHERE TRUE";
+    Params p;
+    const auto clause = [&](const char* column_op, auto value) {
+      sql += std::string(" AND ") + column_op + " " + p.next();
+      p.add(value);
+    };
+    if (q.from_ms) clause("at_ms >=", *q.from_ms);
+    if (q.to_ms) clause("at_ms <", *q.to_ms);
+    if (q.after_seq) clause("seq >", *q.after_seq);
+    if (q.action_prefix && !q.action_prefix->empty()) {
+      // The range lets the index serve; starts_with keeps '%' and '_' literal and needs no
+      // upper bound (which could be invalid UTF-8 after a multibyte character).
+      sql += " AND action >= " + p.next() + " AND starts_with(action, " + p.next() + ")";
+      p.add(*q.action_prefix);
+    }
+    if (q.actor) clause("actor =", *q.actor);
+    sql += " ORDER BY seq LIMIT " + p.next();
+    p.add(std::int64_t{q.limit});
+    return rows<JournalRecord>(sql, p, pg::read_journal);
+  }
+
+  Result<std::optional<JournalRecord>> journal_head() const override {
+    auto list = rows<JournalRecord>(
+        std::string("SELECT ") + pg::kJournalColumns + " FROM journal ORDER BY seq DESC LIMIT 1",
+        {}, pg::read_journal);
+    if (!list.is_ok()) return list.status();
+    if (list->empty()) return std::optional<JournalRecord>();
+    return std::optional<JournalRecord>(std::move(list->front()));
+  }
+
+  Result<std::vector<AlertCountRow>> alert_counts(TimeMs from_ms, TimeMs to_ms) const override {
+    // As in SQLite: a closed alert counts as confirmed or dismissed by its verdict.
+    return rows<AlertCountRow>(
+        "SELECT type, camera, (raised_ms / 3600000) * 3600000 AS hour, calibration, COUNT(*), "
+        "SUM(CASE WHEN state = 'confirmed' OR (state = 'closed' AND verdict_ms > 0 AND "
+        "reason = '') THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN state = 'dismissed' OR (state = 'closed' AND verdict_ms > 0 AND "
+        "reason <> '') THEN 1 ELSE 0 END), "
+        "COALESCE(SUM(CASE WHEN verdict_ms > 0 THEN (verdict_ms - raised_ms) / 1000.0 "
+        "ELSE 0 END), 0)::double precision "
+        "FROM alerts WHERE raised_ms >= $1 AND raised_ms < $2 "
+        "GROUP BY type, camera, hour, calibration ORDER BY hour, type, camera, calibration",
+        Params().add(from_ms).add(to_ms), [](const pqxx::row& r) -> Result<AlertCountRow> {
+          AlertCountRow c;
+          const std::string type = pg::text(r[0]);
+          const auto t = parse_event_type(type);
+          if (!t) return data_loss("alerts: unknown type \"" + type + "\"");
+          c.type = *t;
+          c.camera = pg::text(r[1]);
+          c.hour_ms = pg::i64(r[2]);
+          c.calibration = pg::boolean(r[3]);
+          c.alerts = pg::i64(r[4]);
+          c.confirmed = pg::i64(r[5]);
+          c.dismissed = pg::i64(r[6]);
+          c.verdict_seconds_sum = pg::f64(r[7]);
+          return c;
+        });
+  }
+
+  [[nodiscard]] int schema_version() const override { return version_; }
+
+ private:
+  /// Runs one query on the read connection and converts its rows.
+  template <typename T, typename Read>
+  Result<std::vector<T>> rows(const std::string& sql, const Params& params, Read read) const {
+    std::lock_guard lock(read_mu_);
+    auto conn = reader_.get();
+    if (!conn.is_ok()) return conn.status();
+    std::vector<T> out;
+    try {
+      pqxx::nontransaction n(**conn);
+      const auto result = pg::exec(n, sql, params);
+      out.reserve(result.size());
+      for (const auto& row : result) {
+        // Readers return a record, or Result<record> when a stored value can be corrupt.
+        if constexpr (std::is_same_v<std::decay_t<decltype(read(row))>, T>) {
+          out.push_back(read(row));
+        } else {
+          auto r = read(row);
+          if (!r.is_ok()) return r.status();
+          out.push_back(std::move(*r));
+        }
+      }
+    } catch (const std::exception& e) {
+      reader_.after(e);
+      return pg::status_of(e, "read");
+    }
+    return out;
+  }
+
+  /// Remembers why the database refused a commit, for health checks, and returns it. A
+  /// constraint the change broke (InvalidArgument) says nothing of the database's health.
+  Status commit_failed(Status s) {
+    if (s.code() != StatusCode::kInvalidArgument) {
+      std::lock_guard lock(problem_mu_);
+      commit_problem_ = s.message();
+    }
+    return s;
+  }
+
+  mutable std::recursive_mutex write_mu_;
+  bool in_write_ = false;  ///< guarded by write_mu_
+  Link writer_;            ///< guarded by write_mu_
+  mutable std::mutex read_mu_;
+  mutable Link reader_;  ///< guarded by read_mu_
+  mutable std::mutex problem_mu_;
+  std::string commit_problem_;  ///< guarded by problem_mu_; empty since the last commit succeeded
+  int version_;
+  bool read_only_;
+};
+
+// ---- opening --------------------------------------------------------------------------
+
+Status not_vigie(const pg::Target& t, const std::string& why) {
+  return invalid_argument("PostgreSQL database at " + t.description + " is not a vigie database (" +
+                          why + ")");
+}
+
+Status newer_than_build(const pg::Target& t, int version, int latest) {
+  return failed_precondition("PostgreSQL database at " + t.description + " has schema version " +
+                             std::to_string(version) + ", newer than this build (" +
+                             std::to_string(latest) + "): upgrade vigie");
+}
+
+/// Applies pending migrations, one step per transaction, under the migration lock; returns
+/// the schema version.
+Result<int> migrate(pqxx::connection& conn, const pg::Target& t) {
+  const auto& steps = postgres_migrations();
+  const int latest = static_cast<int>(steps.size());
+  for (;;) {
+    pqxx::work w(conn);
+    w.exec(kMigrationLock);
+    const bool has_schema =
+        pg::boolean(w.exec("SELECT to_regclass('vigie_schema') IS NOT NULL")[0][0]);
+    if (!has_schema) {
+      const auto tables = pg::i64(
+          w.exec("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")[0][0]);
+      if (tables > 0) return not_vigie(t, "it holds tables of another application");
+      w.exec(
+          "CREATE TABLE vigie_schema (only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row), "
+          "application TEXT NOT NULL, version INTEGER NOT NULL)");
+      w.exec("INSERT INTO vigie_schema (application, version) VALUES ('vigie', 0)");
+    }
+    const auto row = w.exec("SELECT application, version FROM vigie_schema");
+    if (row.empty() || pg::text(row[0][0]) != "vigie") {
+      return not_vigie(t, "its vigie_schema table names another application");
+    }
+    const int version = static_cast<int>(pg::i64(row[0][1]));
+    if (version > latest) return newer_than_build(t, version, latest);
+    if (version == latest) {
+      w.commit();
+      return version;
+    }
+    w.exec(steps[static_cast<std::size_t>(version)]);
+    pg::exec(w, "UPDATE vigie_schema SET version = $1", Params().add(version + 1));
+    w.commit();
+  }
+}
+
+Result<std::unique_ptr<Store>> open(const PostgresOptions& options, bool read_only) {
+  auto target = pg::make_target(options, read_only);
+  if (!target.is_ok()) return target.status();
+  auto conn = pg::connect(*target);
+  if (!conn.is_ok()) return conn.status();
+  int version = 0;
+  try {
+    if (read_only) {
+      pqxx::nontransaction n(**conn);
+      if (!pg::boolean(n.exec("SELECT to_regclass('vigie_schema') IS NOT NULL")[0][0])) {
+        return not_found("PostgreSQL database at " + target->description +
+                         " holds no vigie schema");
+      }
+      const auto row = n.exec("SELECT application, version FROM vigie_schema");
+      if (row.empty() || pg::text(row[0][0]) != "vigie") {
+        return not_vigie(*target, "its vigie_schema table names another application");
+      }
+      version = static_cast<int>(pg::i64(row[0][1]));
+      const int latest = static_cast<int>(postgres_migrations().size());
+      if (version < 1) return not_vigie(*target, "its schema was never completed");
+      if (version > latest) return newer_than_build(*target, version, latest);
+    } else {
+      auto v = migrate(**conn, *target);
+      if (!v.is_ok()) return v.status();
+      version = *v;
+    }
+  } catch (const std::exception& e) {
+    return pg::status_of(e, std::string(read_only ? "reading" : "migrating") +
+                                " the schema of PostgreSQL database at " + target->description);
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<PgStore>(*target, std::move(*conn), version, read_only));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options) {
+  return open(options, false);
+}
+
+Result<std::unique_ptr<Store>> open_postgres_store_read_only(const PostgresOptions& options) {
+  return open(options, true);
+}
+
+}  // namespace vigie::storage

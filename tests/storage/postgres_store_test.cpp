@@ -1,0 +1,252 @@
+// What only the PostgreSQL store has: several processes appending to one chain, connection
+// strings and passwords, errors that name the server without the password, read-only
+// opening, migrations raced by nodes starting together, and a connection lost and found.
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "storage/journal_chain.hpp"
+#include "storage/store.hpp"
+#include "support/postgres_server.hpp"
+#include "support/process.hpp"
+
+namespace vigie::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using vigie::test::PostgresServer;
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!server().ok()) GTEST_SKIP() << "PostgreSQL could not start here: " << server().why();
+    static int counter = 0;
+    db_ = "pg_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    ASSERT_EQ(server().create_database(db_), "");
+  }
+
+  static PostgresServer& server() { return PostgresServer::shared(); }
+  [[nodiscard]] std::string url(bool with_password = true) const {
+    return server().url(db_, with_password);
+  }
+
+  std::unique_ptr<Store> open() {
+    auto s = open_postgres_store({url(), "", 10});
+    EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+    return s.is_ok() ? std::move(*s) : nullptr;
+  }
+
+  static Status append(Store& store, const std::string& action) {
+    return store.write([&](Tx& tx) { return tx.journal({1, "system", action, {}}).status(); });
+  }
+
+  static std::vector<JournalRecord> all(Store& store) {
+    auto r = store.journal({.limit = 1000000});
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? *r : std::vector<JournalRecord>{};
+  }
+
+  vigie::test::TempDir dir_{"vigie-pg-store"};
+  std::string db_;
+};
+
+TEST_F(PostgresStoreTest, ProcessesAndConnectionsAppendingTogetherKeepOneChain) {
+  // Three processes (as three nodes would) and two more stores in this process write at
+  // once; every write is an alert and its journal record.
+  constexpr int kPerProcess = 120;
+  constexpr int kPerThread = 80;
+  const std::string child = std::string(VIGIE_BINARY_DIR) + "/tests/storage/storage_crash_child";
+  std::vector<std::unique_ptr<vigie::test::Child>> children;
+  for (int p = 0; p < 3; ++p) {
+    children.push_back(std::make_unique<vigie::test::Child>(child + " 'postgres:" + url() + "' " +
+                                                            std::to_string(kPerProcess) + " node" +
+                                                            std::to_string(p)));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = open_postgres_store({url(), "", 10});
+      if (!store.is_ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerThread; ++i) {
+        const Status s = (*store)->write([&](Tx& tx) -> Status {
+          AlertRecord a;
+          a.camera = "thread-" + std::to_string(t);
+          a.source_id = a.camera + "-" + std::to_string(i);
+          auto id = tx.put_alert(a);
+          if (!id.is_ok()) return id.status();
+          return tx.journal({i, "system", "alert.raised", {{"source", a.source_id}}}).status();
+        });
+        if (!s.is_ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& c : children) {
+    EXPECT_EQ(c->wait(120), 0) << c->err();
+  }
+  EXPECT_EQ(failures, 0);
+
+  auto store = open();
+  ASSERT_TRUE(store);
+  const auto records = all(*store);
+  const std::size_t expected = 3 * kPerProcess + 2 * kPerThread;
+  ASSERT_EQ(records.size(), expected);
+  std::set<std::string> sources;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+    sources.insert(records[i].detail.value("source", ""));
+  }
+  EXPECT_EQ(sources.size(), expected);  // no record lost, none written twice
+  EXPECT_FALSE(verify_chain(records).has_value());
+  EXPECT_EQ(store->alerts({.include_calibration = true, .limit = 100000})->size(), expected);
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsNamedWithoutThePassword) {
+  const int closed_port = 1;  // nothing listens there
+  auto s = open_postgres_store(
+      {"postgresql://vigie:hunter2-secret@127.0.0.1:" + std::to_string(closed_port) + "/vigie", "",
+       5});
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(s.status().message(), HasSubstr("host 127.0.0.1 port 1 database vigie user vigie"));
+  EXPECT_THAT(s.status().message(), Not(HasSubstr("hunter2")));
+}
+
+TEST_F(PostgresStoreTest, AWrongPasswordIsRefusedWithoutBeingShown) {
+  std::string bad = url(false);
+  bad.replace(bad.find("vigie@"), 6, "vigie:wrong-pw-123@");
+  auto s = open_postgres_store({bad, "", 10});
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(s.status().message(), HasSubstr("port " + std::to_string(server().port())));
+  EXPECT_THAT(s.status().message(), HasSubstr("password authentication failed"));
+  EXPECT_THAT(s.status().message(), Not(HasSubstr("wrong-pw-123")));
+}
+
+TEST_F(PostgresStoreTest, ThePasswordComesFromAFileOrTheEnvironment) {
+  const auto file = dir_ / "pgpass";
+  vigie::test::write_file(file, std::string(PostgresServer::kPassword) + "\n");
+  auto from_file = open_postgres_store({url(false), file.string(), 10});
+  ASSERT_TRUE(from_file.is_ok()) << from_file.status().to_string();
+  EXPECT_TRUE(append(**from_file, "x").is_ok());
+
+  ::setenv("PGPASSWORD", PostgresServer::kPassword, 1);
+  auto from_env = open_postgres_store({url(false), "", 10});
+  ::unsetenv("PGPASSWORD");
+  ASSERT_TRUE(from_env.is_ok()) << from_env.status().to_string();
+  EXPECT_EQ(all(**from_env).size(), 1U);
+
+  auto missing = open_postgres_store({url(false), (dir_ / "nope").string(), 10});
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("storage.postgres_password_file"));
+  vigie::test::write_file(dir_ / "empty", "");
+  auto empty = open_postgres_store({url(false), (dir_ / "empty").string(), 10});
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.status().message(), HasSubstr("is empty"));
+}
+
+TEST_F(PostgresStoreTest, AMalformedUrlIsAnInputError) {
+  auto s = open_postgres_store({"postgresql://vigie:pw-xyz-1@127.0.0.1:notaport/db", "", 10});
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_THAT(s.status().message(), Not(HasSubstr("pw-xyz-1")));
+  auto t = open_postgres_store({"host=127.0.0.1 password='pw-xyz-1", "", 10});
+  ASSERT_FALSE(t.is_ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(t.status().message(), HasSubstr("storage.postgres_url"));
+  EXPECT_THAT(t.status().message(), Not(HasSubstr("pw-xyz-1")));
+  EXPECT_EQ(open_postgres_store({"", "", 10}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(PostgresStoreTest, ReadOnlyOpeningCreatesNothingAndRefusesWrites) {
+  auto none = open_postgres_store_read_only({url(), "", 10});
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(server().scalar(db_, "SELECT to_regclass('vigie_schema') IS NULL"), "t");
+
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(append(*store, "first").is_ok());
+  }
+  auto ro = open_postgres_store_read_only({url(), "", 10});
+  ASSERT_TRUE(ro.is_ok()) << ro.status().to_string();
+  EXPECT_EQ(all(**ro).size(), 1U);
+  EXPECT_EQ(append(**ro, "refused").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PostgresStoreTest, MakeStoreOpensThePostgresBackend) {
+  config::StorageConfig c;
+  c.backend = config::StorageBackend::kPostgres;
+  c.postgres_url = url(false);
+  c.postgres_password_file = (dir_ / "pw").string();
+  vigie::test::write_file(dir_ / "pw", PostgresServer::kPassword);
+  auto s = make_store(c);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  EXPECT_EQ((*s)->schema_version(), 1);
+}
+
+TEST_F(PostgresStoreTest, RefusesADatabaseHoldingAnotherApplicationsTables) {
+  ASSERT_EQ(server().exec(db_, "CREATE TABLE invoices (id INTEGER)"), "");
+  auto s = open_postgres_store({url(), "", 10});
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(), HasSubstr("another application"));
+  EXPECT_EQ(server().scalar(db_, "SELECT to_regclass('vigie_schema') IS NULL"), "t");
+}
+
+TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto s = open_postgres_store({url(), "", 10});
+      if (s.is_ok() && append(**s, "started").is_ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(server().scalar(db_, "SELECT version FROM vigie_schema"), "1");
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_FALSE(verify_chain(all(*store)).has_value());
+}
+
+TEST_F(PostgresStoreTest, AConnectionTheServerDropsIsOpenedAgain) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(append(*store, "before").is_ok());
+  ASSERT_EQ(all(*store).size(), 1U);
+  ASSERT_EQ(server().exec("postgres",
+                          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname "
+                          "= '" +
+                              db_ + "'"),
+            "");
+  // The write that finds its connection gone fails (Unavailable), and says so; the next one
+  // connects again.
+  Status s = append(*store, "after");
+  if (!s.is_ok()) {
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.to_string();
+    EXPECT_NE(store->commit_problem(), "");
+    s = append(*store, "after");
+  }
+  EXPECT_TRUE(s.is_ok()) << s.to_string();
+  EXPECT_EQ(store->commit_problem(), "");
+  auto records = store->journal({.limit = 10});
+  if (!records.is_ok()) records = store->journal({.limit = 10});  // the reader's turn
+  ASSERT_TRUE(records.is_ok()) << records.status().to_string();
+  EXPECT_EQ(records->size(), 2U);
+  EXPECT_FALSE(verify_chain(*records).has_value());
+}
+
+}  // namespace
+}  // namespace vigie::storage
