@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,10 @@ ProcessUsage read_process_usage() {
 void name_this_thread(std::string_view name) {
   const std::string kept(name.substr(0, 15));  // the kernel's limit, without the NUL
   ::pthread_setname_np(::pthread_self(), kept.c_str());
+}
+
+void set_this_thread_nice(int nice) {
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), nice);
 }
 
 std::vector<ThreadGroupUsage> thread_cpu_by_name() {

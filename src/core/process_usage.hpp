@@ -22,6 +22,11 @@ ProcessUsage read_process_usage();
 /// library's pool) inherit its name, so their time counts with their creator's.
 void name_this_thread(std::string_view name);
 
+/// Gives the calling thread a nice value (Linux keeps one per thread): a background thread
+/// at 10 yields the CPU to analysis threads whenever both want it, and still runs at full
+/// speed on an idle machine. Best effort: a refusal changes nothing.
+void set_this_thread_nice(int nice);
+
 /// CPU time of this process's live threads, summed per thread name.
 struct ThreadGroupUsage {
   std::string name;

@@ -49,7 +49,8 @@ Result<ingest::ClipSnapshot> read_clip(const std::filesystem::path& path, double
 }
 
 Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
-                                const std::function<Status(DecodedFrame&)>& visit) {
+                                const std::function<Status(DecodedFrame&)>& visit,
+                                int max_width) {
   if (clip.empty() || !clip.stream) {
     return Status(StatusCode::kFailedPrecondition, "empty clip: nothing to decode");
   }
@@ -74,7 +75,8 @@ Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
       DecodedFrame out;
       out.pts_s = decoder.pts_s(*frame);
       out.source_size = cv::Size(frame->width, frame->height);
-      Status s = scaler.scale(*frame, 0, out.bgr);
+      const int width = max_width > 0 ? std::min(max_width, frame->width) : 0;
+      Status s = scaler.scale(*frame, width, out.bgr);
       if (!s.is_ok()) return s;
       ++stats.frames;
       s = visit(out);

@@ -21,7 +21,8 @@ Result<ingest::ClipSnapshot> read_clip(const std::filesystem::path& path, double
 struct DecodedFrame {
   double pts_s = 0.0;    ///< clip clock (seconds, as ClipSnapshot::from_s)
   cv::Size source_size;  ///< the coded picture size
-  cv::Mat bgr;  ///< the picture, BGR, at the source size (scaled to the nearest even size if odd)
+  /// The picture, BGR, at the decode's width (never wider than the source; even sizes).
+  cv::Mat bgr;
 };
 
 /// How a decode went.
@@ -31,10 +32,12 @@ struct DecodeStats {
 };
 
 /// Decodes every packet of `clip` in order (full quality: loop filter on) and calls `visit`
-/// for each good frame, in presentation order. A visitor error stops the decode and is
-/// returned. kFailedPrecondition for an empty clip, kUnimplemented for an unknown codec,
-/// kDataLoss when no frame at all could be decoded.
+/// for each good frame, in presentation order, scaled to `max_width` when the source is
+/// wider (0: the source's width). A visitor error stops the decode and is returned.
+/// kFailedPrecondition for an empty clip, kUnimplemented for an unknown codec, kDataLoss
+/// when no frame at all could be decoded.
 Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
-                                const std::function<Status(DecodedFrame&)>& visit);
+                                const std::function<Status(DecodedFrame&)>& visit,
+                                int max_width = 0);
 
 }  // namespace vigie::evidence

@@ -209,6 +209,12 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
   double snapshot_gap = std::numeric_limits<double>::infinity();
 
   auto visit = [&](DecodedFrame& frame) -> Status {
+    const bool in_window = !targets.clip.empty() && frame.pts_s >= from_s - slack_s &&
+                           frame.pts_s <= to_s + slack_s;
+    const bool nearer_snapshot =
+        !targets.snapshot.empty() && std::abs(frame.pts_s - alert.start_s) < snapshot_gap;
+    // Frames before the window are decoded only to reach it: nothing is drawn on them.
+    if (!in_window && !nearer_snapshot) return Status::ok();
     const double sx = static_cast<double>(frame.bgr.cols) / frame.source_size.width;
     const double sy = static_cast<double>(frame.bgr.rows) / frame.source_size.height;
     if (scene.persons != nullptr) {
@@ -220,16 +226,14 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
     for (const auto& m : *scene.privacy_masks) masks.push_back(scaled(m, sx, sy));
     burn_privacy_masks(frame.bgr, masks);
 
-    if (!targets.snapshot.empty() && std::abs(frame.pts_s - alert.start_s) < snapshot_gap) {
+    if (nearer_snapshot) {
       snapshot_gap = std::abs(frame.pts_s - alert.start_s);
       rendered.snapshot_s = frame.pts_s;
       // Annotated at the end, once: a nearer frame may still replace this one.
       snapshot = frame.bgr.clone();
       snapshot_scale = {sx, sy};
     }
-    if (targets.clip.empty() || frame.pts_s < from_s - slack_s || frame.pts_s > to_s + slack_s) {
-      return Status::ok();
-    }
+    if (!in_window) return Status::ok();
     if (!encoder) {
       auto opened = H264FileEncoder::open(targets.clip, frame.bgr.size(), settings);
       if (!opened) return opened.status();
@@ -250,7 +254,7 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
     return encoder->write(frame.bgr, pts);
   };
 
-  Result<DecodeStats> stats = decode_clip(clip, visit);
+  Result<DecodeStats> stats = decode_clip(clip, visit, options.render_width);
   if (!stats) return stats.status();
   if (!targets.clip.empty()) {
     if (!encoder) {

@@ -32,6 +32,10 @@ struct EvidenceOptions {
   int jpeg_quality = 85;            ///< snapshot JPEG quality (0..100)
   int crf = 28;                     ///< x264 constant rate factor of rendered clips
   std::string preset = "veryfast";  ///< x264 preset of rendered clips
+  /// Rendered snapshots and clips are at most this wide (0: the source's width). An
+  /// operator checks a situation at this size; the raw copy keeps every source pixel, and
+  /// encoding a 720p or 1080p clip in full would cost several seconds of CPU per alert.
+  int render_width = 640;
   PixelateOptions pixelate;         ///< how persons are hidden
   /// A frame hides what the analysed frames just before and after it hid, and those within
   /// this time (see boxes_at).

@@ -28,6 +28,9 @@ EvidenceWriter::EvidenceWriter(std::filesystem::path root, EvidenceOptions optio
     : root_(std::move(root)), options_(std::move(options)), queue_limit_(queue_limit) {
   worker_ = std::thread([this] {
     name_this_thread("vigie-evidence");
+    // Rendering evidence can wait a moment; analysis cannot: a burst of alerts must never
+    // slow the cameras down.
+    set_this_thread_nice(10);
     run();
   });
 }

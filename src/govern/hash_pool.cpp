@@ -1,9 +1,5 @@
 #include "govern/hash_pool.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 
@@ -59,9 +55,8 @@ HashPoolStats HashPool::stats() const {
 }
 
 void HashPool::serve(const std::stop_token& stop) {
-  // Linux gives each thread its own nice value: hashing yields the CPU to analysis threads
-  // whenever both want it, and still runs at full speed on an idle machine.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  // Hashing yields the CPU to analysis threads whenever both want it.
+  set_this_thread_nice(10);
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!work_ready_.wait(lock, stop, [&] { return !queue_.empty(); })) return;

@@ -9,6 +9,10 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <iterator>
+#include <string>
+#include <sstream>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -252,6 +256,44 @@ TEST_F(EvidenceTest, SnapshotIsAnnotatedAndMasked) {
   EXPECT_LT(mean_abs_diff(img, source_frames_->at(100), kBottomStrip), 5.0);
 }
 
+// Sources wider than render_width are rendered at that width: the person stays hidden, the
+// mask burnt in, and the clip keeps every frame of the window.
+TEST_F(EvidenceTest, RenderWidthBoundsSnapshotAndClipAndMaskingFollows) {
+  EvidenceOptions o = options();
+  o.render_width = kWidth / 2;
+  const fs::path out = dir_->path() / "half";
+  auto written = write_evidence(request(), out, o);
+  ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+  const cv::Size half(kWidth / 2, kHeight / 2);
+  auto half_rect = [](const cv::Rect& r) {
+    return cv::Rect(r.x / 2 + 2, r.y / 2 + 2, r.width / 2 - 4, r.height / 2 - 4);
+  };
+  for (const EvidenceFile& f : *written) {
+    if (f.kind == EvidenceKind::kSnapshot) {
+      const cv::Mat img = cv::imread(f.path.string());
+      ASSERT_EQ(img.size(), half);
+      EXPECT_LT(horizontal_detail(img, half_rect(person_inside(kAlertStart))), 8.0);
+      cv::Scalar mean, stddev;
+      cv::meanStdDev(img(half_rect(kMaskInside)), mean, stddev);
+      EXPECT_NEAR(mean[0], 64.0, 6.0);
+    } else if (f.kind == EvidenceKind::kClip) {
+      const auto frames = decode_frames(f.path, f.from_s);
+      EXPECT_EQ(frames.size(), 101u);
+      for (const auto& [index, frame] : frames) {
+        ASSERT_EQ(frame.size(), half) << "frame " << index;
+        EXPECT_LT(horizontal_detail(frame, half_rect(person_inside(index / kFps))), 8.0)
+            << "frame " << index;
+      }
+    } else {
+      // The raw copy is the camera's packets: every source pixel, whatever the width.
+      cv::Size size;
+      ingest::PacketRing ring(60.0);
+      ASSERT_TRUE(fill_ring(f.path, ring, &size));
+      EXPECT_EQ(size, cv::Size(kWidth, kHeight));
+    }
+  }
+}
+
 TEST_F(EvidenceTest, UnmaskedRenderingsShowPersonsButNeverTheMask) {
   UnmaskedRequest u;
   u.alert = alert();
@@ -379,6 +421,41 @@ EvidenceRequest empty_request(const std::string& id) {
   r.alert.camera = "cam1";
   r.alert.id = id;
   return r;
+}
+
+// The nice value of this process's thread named `name`, once it exists; nullopt if none
+// appears within the deadline.
+std::optional<int> nice_of_thread(const std::string& name) {
+  std::optional<int> found;
+  poll_until(
+      [&] {
+        for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+          std::ifstream comm(task.path() / "comm");
+          std::string n;
+          std::getline(comm, n);
+          if (n != name) continue;
+          std::ifstream stat(task.path() / "stat");
+          const std::string text((std::istreambuf_iterator<char>(stat)),
+                                 std::istreambuf_iterator<char>());
+          // Field 19, the nice value, is the 17th after the ')' that ends the name.
+          std::istringstream rest(text.substr(text.rfind(')') + 2));
+          std::string field;
+          for (int i = 0; i < 17 && rest >> field; ++i) {
+          }
+          found = std::stoi(field);
+          return true;
+        }
+        return false;
+      },
+      30000ms);
+  return found;
+}
+
+TEST_F(EvidenceTest, TheWriterThreadYieldsTheCpuToAnalysis) {
+  EvidenceWriter writer(dir_->path() / "nice", options(), 2);
+  const auto nice = nice_of_thread("vigie-evidence");
+  ASSERT_TRUE(nice.has_value()) << "no thread named vigie-evidence";
+  EXPECT_GE(*nice, 10);
 }
 
 TEST_F(EvidenceTest, WriterRefusesWhatDoesNotFitAndNeverBlocks) {
