@@ -1,9 +1,11 @@
 // End-to-end tests of the `vigie` command: real processes, real files.
 
 #include <filesystem>
+#include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
 
@@ -143,6 +145,37 @@ TEST(CliTest, RunPlaysASyntheticClipToItsEndAndReportsHealth) {
   EXPECT_THAT(r.out, testing::ContainsRegex("street +ended .* 20 .*"));
   EXPECT_THAT(r.out, testing::ContainsRegex("missing +failed"));
   EXPECT_THAT(r.out, HasSubstr("disabled in configuration"));
+}
+
+// The capacity benchmark's figures are measured, not made up: a camera that plays its clip
+// at its rate analyses at about that rate, costs some CPU, and the decode-only floor of the
+// same source is cheaper than the whole analysis.
+TEST(CliTest, BenchCapacityMeasuresOneStreamAndWritesItsFigures) {
+  TempDir dir;
+  const auto synth = run_command(
+      vigie("synth --scenario normal --seed 4 --duration 8 --out " + (dir / "scene").string()));
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  const auto r = run_command(vigie("bench capacity --source " +
+                                   (dir / "scene" / "video.mp4").string() +
+                                   " --streams 1 --warmup 2 --duration 4 --dir " +
+                                   (dir / "bench").string() + " --json " +
+                                   (dir / "capacity.json").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("decode only"));
+  const auto figures = nlohmann::json::parse(std::ifstream(dir / "capacity.json"));
+  ASSERT_EQ(figures["trials"].size(), 1u);
+  const auto& trial = figures["trials"][0];
+  EXPECT_EQ(trial["streams"], 1);
+  EXPECT_GT(trial["core_per_stream"].get<double>(), 0.0);
+  EXPECT_GT(trial["core_per_stream_by_role"]["decode+analysis"].get<double>(), 0.0);
+  // Played at real-time pace, the camera analyses at its rate, give or take a busy machine.
+  EXPECT_GT(trial["slowest_analysed_fps"].get<double>(), 0.5 * trial["target_fps"].get<double>());
+  EXPECT_GT(figures["decode_only_core_per_stream"].get<double>(), 0.0);
+  EXPECT_LT(figures["decode_only_core_per_stream"].get<double>(),
+            trial["core_per_stream"].get<double>());
+  // Every classical rule ran, and weapons (which need the detector) did not.
+  EXPECT_THAT(r.out, HasSubstr("fire"));
+  EXPECT_THAT(r.out, Not(HasSubstr("weapon")));
 }
 
 TEST(CliTest, DemoRendersOnceThenPlaysLive) {
