@@ -22,22 +22,16 @@ cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int h
   return m;
 }
 
-int updates_every(double fps, double per_s) {
-  return per_s > 0 ? std::max(1, static_cast<int>(std::ceil(fps / per_s))) : 1;
-}
-
 }  // namespace
 
 DualBackground::DualBackground(const BackgroundConfig& config, double fps)
     : config_(config),
       fps_(fps),
       fast_rate_(rate_for_absorb_time(config.fast_absorb_s, fps)),
-      slow_rate_(rate_for_absorb_time(
-          config.slow_absorb_s, fps / updates_every(fps, config.slow_updates_per_s))),
+      slow_rate_(rate_for_absorb_time(config.slow_absorb_s, fps)),
       fast_(make_mog2(config, static_cast<int>(1.0 / fast_rate_))),
       slow_(make_mog2(config, static_cast<int>(1.0 / slow_rate_))),
-      kernel_(cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3})),
-      slow_every_(updates_every(fps, config.slow_updates_per_s)) {}
+      kernel_(cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3})) {}
 
 cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   // Slow, global brightness drift (dusk, auto-exposure) is removed by scaling each frame to
@@ -57,8 +51,9 @@ cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
 }
 
 cv::Mat DualBackground::slow_background() const {
-  if (slow_image_.empty()) slow_->getBackgroundImage(slow_image_);
-  return slow_image_;
+  cv::Mat image;
+  slow_->getBackgroundImage(image);
+  return image;
 }
 
 cv::Mat DualBackground::fast_background() const {
@@ -220,29 +215,22 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   const double fast_rate = relearn_frames_ > 0 ? std::max(fast_rate_, 0.2) : fast_rate_;
   const double slow_rate = relearn_frames_ > 0 ? 0.0 : slow_rate_;
   const bool warming = static_cast<double>(frames_) < std::max(2.0, config_.warmup_s * fps_);
-  // While warming up, and on the first frame after, the slow model sees every frame.
-  const bool slow_turn = warming || slow_clean_.empty() || frames_ % slow_every_ == 0;
-  cv::Mat fast_raw;
+  cv::Mat fast_raw, slow_raw;
   fast_->apply(frame, fast_raw, warming ? -1 : fast_rate);
-  cv::Mat slow_fg, slow_dark;
-  if (slow_turn) {
-    cv::Mat slow_raw;
-    slow_->apply(frame, slow_raw, warming ? -1 : slow_rate);
-    slow_image_.release();
-    slow_fg = slow_raw == 255;  // 127 marks shadows
-    slow_dark = slow_raw == 127;
-    // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
-    // only by light is not foreground.
-    if (!warming && cv::countNonZero(slow_raw) > 0) {
-      out.slow_background = slow_background();
-      const cv::Mat light = lighting_only(frame, out.slow_background);
-      slow_fg &= ~light;
-      slow_dark &= ~light;
-    }
-  }
+  slow_->apply(frame, slow_raw, warming ? -1 : slow_rate);
   if (relearn_frames_ > 0) --relearn_frames_;
 
-  cv::Mat fast_fg = fast_raw == 255;
+  cv::Mat fast_fg = fast_raw == 255;  // 127 marks shadows
+  cv::Mat slow_fg = slow_raw == 255;
+  cv::Mat slow_dark = slow_raw == 127;
+  // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
+  // only by light is not foreground.
+  if (!warming && cv::countNonZero(slow_raw) > 0) {
+    out.slow_background = slow_background();
+    const cv::Mat light = lighting_only(frame, out.slow_background);
+    slow_fg &= ~light;
+    slow_dark &= ~light;
+  }
   // The fast background image, read from the model at most once per frame and handed on.
   const auto fast_image = [&]() -> const cv::Mat& {
     if (out.fast_background.empty()) out.fast_background = fast_background();
@@ -261,8 +249,6 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_strict = out.static_fg;
     out.slow_area = cv::Mat::zeros(bgr.size(), CV_8U);
-    // What the slow model said before the light changed is not reused after it.
-    slow_clean_.release();
     return out;
   }
   cv::Mat fast_open;
@@ -270,24 +256,21 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   // Closing joins a person's parts into one blob for tracking; area measures use fast_open.
   cv::morphologyEx(fast_open, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
   out.moving_area = fast_open;
-  if (slow_turn) {
-    // The slow model's foreground keeps a sprinkle of single pixels where compression noise
-    // exceeds its tight variances; a median removes them and keeps solid shapes.
-    cv::medianBlur(slow_fg, slow_clean_, 5);
-    // MOG2 takes for a shadow whatever is darker by up to half with the same hue: dark grey
-    // or black clothes on grey paving. The light test tells them apart (the paving's pattern
-    // is gone under them), and the area measures count them; without them, a crowd standing
-    // still read as holed wherever dark clothes were, as much as a third fewer people.
-    cv::medianBlur(slow_fg | slow_dark, slow_area_, 5);
-  }
-  out.slow_area = slow_area_;
-  if (out.slow_background.empty() && !slow_image_.empty()) out.slow_background = slow_image_;
+  // The slow model's foreground keeps a sprinkle of single pixels where compression noise
+  // exceeds its tight variances; a median removes them and keeps solid shapes.
+  cv::Mat slow_clean;
+  cv::medianBlur(slow_fg, slow_clean, 5);
+  // MOG2 takes for a shadow whatever is darker by up to half with the same hue: dark grey or
+  // black clothes on grey paving. The light test tells them apart (the paving's pattern is
+  // gone under them), and the area measures count them; without them, a crowd standing
+  // still read as holed wherever dark clothes were, as much as a third fewer people.
+  cv::medianBlur(slow_fg | slow_dark, out.slow_area, 5);
   // Under a passing cloud the fast model flags all the light changed, a parcel or a body
   // lying still included, and would cut them out of the static map just when the light
   // changes over them; where the frame differs from the fast background only by light,
   // nothing moved.
   cv::Mat moved = fast_fg;
-  const cv::Mat held = slow_clean_ & fast_fg;
+  const cv::Mat held = slow_clean & fast_fg;
   if (cv::countNonZero(held) > 0) {
     // The held pixels' box, 8 px larger on every side: the light test looks at 7 × 7 windows.
     const cv::Rect r = (cv::boundingRect(held) - cv::Point(8, 8) + cv::Size(16, 16)) &
@@ -295,18 +278,12 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     moved = fast_fg.clone();
     moved(r) &= ~lighting_only(frame(r), fast_image()(r));
   }
-  // Between the slow model's updates, its last word stands less what moves now. What moved
-  // on the update's frame stays out: the slow model still holds a walker where they were.
-  if (slow_turn) {
-    static_base_ = slow_clean_ & ~moved;
-    strict_base_ = slow_clean_ & ~fast_fg;
-  }
-  out.static_fg = static_base_ & ~moved;
+  out.static_fg = slow_clean & ~moved;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);
-  if (moved.data == fast_fg.data && cv::countNonZero(static_base_ != strict_base_) == 0) {
+  if (moved.data == fast_fg.data) {
     out.static_strict = out.static_fg;  // nothing was exempted: the same map
   } else {
-    out.static_strict = strict_base_ & ~fast_fg;
+    out.static_strict = slow_clean & ~fast_fg;
     cv::morphologyEx(out.static_strict, out.static_strict, cv::MORPH_OPEN, kernel_);
   }
   return out;

@@ -23,11 +23,6 @@ struct BackgroundConfig {
   /// (a cloud, a lamp, the camera's gain), not for objects.
   double illumination_change_fraction = 0.35;
   double warmup_s = 2.0;  ///< no foreground is reported before the models have seen this
-  /// The slow model learns over minutes, so a few updates a second see all it can: between
-  /// them its masks are reused, a stopped object appearing in the static map at most one
-  /// update late. Its cost (the model, its background image, the light test against it) is
-  /// most of the stage's.
-  double slow_updates_per_s = 2.0;
 };
 
 /// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
@@ -88,8 +83,7 @@ class DualBackground {
   /// Feeds one analysis frame (BGR) and returns the masks for it.
   ForegroundMasks apply(const cv::Mat& bgr);
 
-  /// The slow model's background image (BGR, analysis size) as of its last update; computed
-  /// once per update, on the first call.
+  /// The slow model's background image (BGR, analysis size); computed on each call.
   [[nodiscard]] cv::Mat slow_background() const;
   /// The fast model's background image (BGR, analysis size); computed on each call.
   [[nodiscard]] cv::Mat fast_background() const;
@@ -106,14 +100,6 @@ class DualBackground {
   cv::Mat kernel_;
   long frames_ = 0;
   int relearn_frames_ = 0;  ///< frames left of fast relearning after a lighting change
-  int slow_every_ = 1;      ///< the slow model is updated on one frame in this many
-
-  // What the slow model's last update gave, reused until the next one.
-  cv::Mat slow_clean_;    ///< its foreground, lighting removed, cleaned of single pixels
-  cv::Mat slow_area_;     ///< the same with what it took for shadow
-  cv::Mat static_base_;   ///< slow_clean_ less what moved on that frame
-  cv::Mat strict_base_;   ///< slow_clean_ less the fast model's foreground on that frame
-  mutable cv::Mat slow_image_;  ///< its background image, once asked for
   double reference_luma_ = -1.0;
 };
 
