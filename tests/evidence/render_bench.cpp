@@ -1,7 +1,8 @@
 // Time to render one alert's evidence (snapshot, masked clip, raw remux) from a file.
-// Usage: evidence_render_bench FILE OUT_DIR [--start S] [--persons N]
+// Usage: evidence_render_bench FILE OUT_DIR [--start S] [--persons N] [--width W]
 // Loads the whole file into a packet ring, puts an alert at S seconds (default 10) with N
-// person boxes (default 3) in every frame, and renders with the default 5 s + 10 s window.
+// person boxes (default 3) in every frame, and renders with the default 5 s + 10 s window,
+// at most W px wide (default: EvidenceOptions' render_width; 0: the source's width).
 
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/process_usage.hpp"
 #include "evidence/evidence.hpp"
 #include "evidence/evidence_test_support.hpp"
 
@@ -17,18 +19,20 @@ using namespace vigie;  // a one-file tool
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s FILE OUT_DIR [--start S] [--persons N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s FILE OUT_DIR [--start S] [--persons N] [--width W]\n",
+                 argv[0]);
     return 2;
   }
   double start = 10.0;
   int persons = 3;
+  evidence::EvidenceOptions options;
   for (int i = 3; i + 1 < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--start") start = std::atof(argv[++i]);
     if (a == "--persons") persons = std::atoi(argv[++i]);
+    if (a == "--width") options.render_width = std::atoi(argv[++i]);
   }
   ingest::av::install_log_bridge();
-  evidence::EvidenceOptions options;
   ingest::PacketRing ring(1e9);
   cv::Size size;
   if (!evidence::testing::fill_ring(argv[1], ring, &size)) {
@@ -56,15 +60,17 @@ int main(int argc, char** argv) {
     r.persons.push_back(std::move(boxes));
   }
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = read_process_usage().cpu_s;
   auto files = evidence::write_evidence(r, argv[2], options);
+  const double cpu_s = read_process_usage().cpu_s - cpu0;
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!files) {
     std::fprintf(stderr, "%s\n", files.status().to_string().c_str());
     return 1;
   }
-  std::printf("size=%dx%d clip=%.2f..%.2f s render_ms=%.0f\n", size.width, size.height,
-              (*files)[1].from_s, (*files)[1].to_s, ms);
+  std::printf("size=%dx%d width=%d clip=%.2f..%.2f s render_ms=%.0f cpu_s=%.2f\n", size.width,
+              size.height, options.render_width, (*files)[1].from_s, (*files)[1].to_s, ms, cpu_s);
   for (const auto& f : *files) {
     std::printf("  %s %lld bytes sha256=%s\n", f.path.c_str(), static_cast<long long>(f.bytes),
                 f.sha256.c_str());
