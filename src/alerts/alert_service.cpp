@@ -84,7 +84,10 @@ Result<storage::AlertRecord> AlertService::report(const Alert& alert, AlertChang
     // restarted): store it as new, so that nothing the pipeline reported is lost.
     change = AlertChange::kRaised;
   }
-  const std::int64_t known_id = live != live_.end() ? live->second.first : 0;
+  // A raise is always a new alert: a source id seen before belongs to an analysis that was
+  // replaced (its situations were ended), not to this one.
+  const std::int64_t known_id =
+      live != live_.end() && change != AlertChange::kRaised ? live->second.first : 0;
   const char* action = action_of(change);
   storage::AlertRecord record;
   storage::JournalRecord journaled;
@@ -177,6 +180,33 @@ Result<int> AlertService::end_unfollowed(const std::string& why,
   for (const auto& a : *alerts) {
     if (cameras && cameras->count(a.camera) == 0) continue;
     auto r = change(a.id, "system", "alert.ended", {{"reason", why}},
+                    [this](storage::AlertRecord& rec) -> Status {
+                      rec.ended_ms = unix_ms(clock_.wall_now());
+                      return Status::ok();
+                    });
+    if (!r.is_ok()) return r.status();
+    ++ended;
+  }
+  return ended;
+}
+
+Result<int> AlertService::end_followed(const CameraId& camera, const std::string& why) {
+  std::vector<std::pair<std::string, std::int64_t>> followed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [source, entry] : live_) followed.emplace_back(source, entry.first);
+  }
+  int ended = 0;
+  for (const auto& [source, id] : followed) {
+    auto stored = store_.alert(id);
+    if (!stored.is_ok()) return stored.status();
+    if (!*stored || (*stored)->camera != camera) continue;
+    {
+      std::lock_guard lock(mutex_);
+      live_.erase(source);
+    }
+    if ((*stored)->ended_ms != 0) continue;
+    auto r = change(id, "system", "alert.ended", {{"reason", why}},
                     [this](storage::AlertRecord& rec) -> Status {
                       rec.ended_ms = unix_ms(clock_.wall_now());
                       return Status::ok();

@@ -92,6 +92,10 @@ class AlertService {
   /// ends only its own). Returns how many were ended.
   Result<int> end_unfollowed(const std::string& why,
                              const std::optional<std::set<CameraId>>& cameras = std::nullopt);
+  /// Ends the alerts of `camera` this service follows (raised here and not ended), each
+  /// journaled as alert.ended with `why`: the camera stopped running on this node (it moved
+  /// to another node). Alerts of the camera raised elsewhere are left alone.
+  Result<int> end_followed(const CameraId& camera, const std::string& why);
   /// Journals that `user` viewed (or exported) an evidence file; `unmasked` views need a
   /// reason. Returns the record to serve. The caller checks the role.
   Result<storage::EvidenceRecord> view_evidence(std::int64_t alert_id, std::int64_t evidence_id,

@@ -1504,10 +1504,12 @@ Status ApiServer::start() {
     return unavailable("api: cannot listen on " + m.cfg.listen + ":" + std::to_string(m.cfg.port));
   }
   widen_backlog(s, 256);
-  m.alert_token = m.d.alerts.subscribe([&m](const alerts::AlertEvent& e) {
-    m.count_event(e);
-    m.hub.publish(e);
-  });
+  if (!m.d.options.events_from_journal) {
+    m.alert_token = m.d.alerts.subscribe([&m](const alerts::AlertEvent& e) {
+      m.count_event(e);
+      m.hub.publish(e);
+    });
+  }
   // httplib's request threads are started by this one and inherit its name.
   m.thread = std::thread([&s] {
     name_this_thread("vigie-api");
@@ -1520,6 +1522,13 @@ Status ApiServer::start() {
   }
   spdlog::info("api: serving {}://{}:{}", m.tls ? "https" : "http", m.cfg.listen, m.port);
   return Status::ok();
+}
+
+void ApiServer::push_event(const alerts::AlertEvent& event) {
+  Impl& m = *impl_;
+  if (!m.d.options.events_from_journal) return;
+  m.count_event(event);
+  m.hub.publish(event);
 }
 
 void ApiServer::stop() {

@@ -32,6 +32,7 @@ struct CameraView {
   double analysis_ms = 0;
   double target_fps = 0;     ///< the configured analysis rate; 0: unknown
   bool calibration = false;  ///< alerts are recorded but not shown to operators
+  std::string node;          ///< the node analysing it ("" while no node holds its lease)
 };
 
 /// A configured camera, for the public transparency page: only its name is ever shown; the id
@@ -77,6 +78,10 @@ struct ApiOptions {
   double body_timeout_s = 30;    ///< then its body within this
   double keep_alive_s = 5;       ///< an idle connection is closed after this
   storage::TimeMs default_stats_days = 7;
+  /// false: the live event stream carries what the node's alert service notifies (one node).
+  /// true: it carries only what push_event() is given, which a node sharing its store feeds
+  /// from the journal, so that every node's alerts reach it, in journal order, once each.
+  bool events_from_journal = false;
 };
 
 /// What the server works with. The references must outlive the server.
@@ -136,6 +141,9 @@ class ApiServer {
   [[nodiscard]] int port() const;
   /// Ends event streams, stops serving and joins; idempotent.
   void stop();
+  /// Sends a committed alert change to the live event streams (with
+  /// ApiOptions::events_from_journal; in journal order). Thread-safe; never blocks on a client.
+  void push_event(const alerts::AlertEvent& event);
 
  private:
   struct Impl;

@@ -127,6 +127,7 @@ nlohmann::json camera_json(const CameraView& c, const govern::Permit& permit) {
           {"reconnects", h.reconnects},
           {"decode_errors", h.decode_errors},
           {"last_frame_ms", h.last_frame_unix_ms},
+          {"node", c.node},
           {"permit", permit_json(permit)}};
 }
 

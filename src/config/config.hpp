@@ -118,6 +118,8 @@ struct CameraConfig {
   std::vector<std::vector<Point>> privacy_masks;
   /// Calibration mode: alerts are recorded and counted but not shown to operators.
   bool calibration_mode = false;
+  /// Share of a node's work this camera counts for when nodes balance cameras (postgres).
+  double weight = 1.0;
 };
 
 enum class StorageBackend { kSqlite, kPostgres };
@@ -129,6 +131,13 @@ struct StorageConfig {
   std::string postgres_password_file;  ///< first line is the PostgreSQL password; may be empty
   int evidence_days = 30;    ///< can be lowered, never raised above 30
   int journal_months = 12;
+};
+
+/// This node among the nodes sharing one PostgreSQL database (camera leases).
+struct NodeConfig {
+  std::string id;          ///< empty: the host name
+  double heartbeat_s = 2;  ///< how often leases are renewed
+  double lease_s = 10;     ///< a lease not renewed this long is free for another node
 };
 
 struct ApiConfig {
@@ -232,6 +241,7 @@ struct DetectorConfig {
 struct Config {
   std::string log_level = "info";
   std::vector<CameraConfig> cameras;
+  NodeConfig node;
   StorageConfig storage;
   AlertsConfig alerts;
   ApiConfig api;

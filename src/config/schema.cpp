@@ -227,6 +227,8 @@ void parse_camera(Section& s, CameraConfig& c) {
       });
   s.flag("calibration_mode", c.calibration_mode,
          "Record and count alerts without showing them to operators (site tuning).");
+  s.number("weight", c.weight, 0.1, 100,
+           "Share of a node's work this camera counts for when nodes share cameras.");
 }
 
 void parse_detector(Section& s, DetectorConfig& d) {
@@ -285,6 +287,19 @@ void parse_node(Section& s, Config& c) {
             {"error", "error"}},
            "Least severe log messages written to stderr.");
   s.list<CameraConfig>("cameras", c.cameras, "The cameras this node reads.", parse_camera);
+  s.section("node", "This node among nodes sharing a PostgreSQL database (camera leases).",
+            [&](Section& nd) {
+              NodeConfig& o = c.node;
+              nd.text("id", o.id, "Node id, unique among the nodes; empty: the host name.",
+                      {.identifier = true});
+              nd.number("heartbeat_s", o.heartbeat_s, 0.2, 60,
+                        "Seconds between two renewals of this node's camera leases.");
+              nd.number("lease_s", o.lease_s, 1, 300,
+                        "Seconds a lease lasts unrenewed; then another node takes the camera.");
+              if (!nd.describing() && o.lease_s < 2 * o.heartbeat_s) {
+                nd.error("lease_s", "must be at least twice heartbeat_s");
+              }
+            });
   s.section("storage", "Where alerts, the journal and evidence are kept.", [&](Section& st) {
     StorageConfig& o = c.storage;
     st.choice("backend", o.backend,

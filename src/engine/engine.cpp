@@ -51,67 +51,168 @@ Engine::Engine(const config::Config& config, EngineOptions options)
     if (!service.is_ok()) throw std::invalid_argument(service.status().message());
     options_.detection = std::move(*service);
   }
-  const std::string version = config::config_version(config);
   for (const auto& camera : cameras_) {
     if (!camera->enabled) continue;
-    FrameObserver observer = options_.on_frame;
+    auto run = std::make_unique<Run>();
+    run->camera = camera;
     if (options_.analyse) {
-      rules::AlertSink sink =
-          options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
       auto slot = std::make_unique<AnalysisSlot>();
       slot->camera = camera->id;
-      slot->current = std::make_unique<CameraAnalysis>(camera, version, std::move(sink),
-                                                       options_.detection);
-      AnalysisSlot* s = slot.get();
+      slot->current = make_analysis(*camera);
+      run->analysis = slot.get();
       analyses_.push_back(std::move(slot));
-      observer = [this, s](const config::CameraConfig& c, const Frame& f) {
-        s->take_pending();
-        CameraAnalysis* analysis = s->current.get();
-        if (options_.permit) {
-          const govern::Permit permit = options_.permit(c.id);
-          if (!permit.analyse) return;  // stopped or unauthorised: not analysed at all
-          analysis->process(f, &permit.event_types);
-        } else {
-          analysis->process(f);
-        }
-        if (options_.on_persons) options_.on_persons(c.id, analysis->privacy());
-        if (options_.on_frame) options_.on_frame(c, f);
-      };
     }
-    pipelines_.push_back(std::make_unique<CameraPipeline>(
+    run->pipeline = std::make_unique<CameraPipeline>(
         camera, options_.make_source(source_options(*camera, options_.pacing), clock_),
-        std::move(observer), clock_));
+        make_observer(run->analysis), clock_);
+    run->stopped_why = "not started";
+    runs_.push_back(std::move(run));
   }
+}
+
+FrameObserver Engine::make_observer(AnalysisSlot* s) const {
+  if (s == nullptr) return options_.on_frame;
+  return [this, s](const config::CameraConfig& c, const Frame& f) {
+    s->take_pending();
+    CameraAnalysis* analysis = s->current.get();
+    if (options_.permit) {
+      const govern::Permit permit = options_.permit(c.id);
+      if (!permit.analyse) return;  // stopped or unauthorised: not analysed at all
+      analysis->process(f, &permit.event_types);
+    } else {
+      analysis->process(f);
+    }
+    if (options_.on_persons) options_.on_persons(c.id, analysis->privacy());
+    if (options_.on_frame) options_.on_frame(c, f);
+  };
+}
+
+std::unique_ptr<CameraAnalysis> Engine::make_analysis(const config::CameraConfig& camera) {
+  std::string version;
+  {
+    std::lock_guard lock(config_mutex_);
+    version = config::config_version(config_);
+  }
+  rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
+  return std::make_unique<CameraAnalysis>(std::make_shared<const config::CameraConfig>(camera),
+                                          version, std::move(sink), options_.detection);
 }
 
 Engine::~Engine() {
   stop();
 }
 
+void Engine::start_run(Run& run) {
+  run.task = scheduler_->add(*run.pipeline);
+  const Scheduler::TaskId id = *run.task;
+  run.pipeline->start([this, id] { scheduler_->wake(id); });
+  run.ever_started = true;
+  run.stopped_why.clear();
+  spdlog::info("camera {}: started ({})", run.camera->id, redact_url(run.camera->url));
+}
+
 void Engine::start() {
+  std::lock_guard lock(runs_mutex_);
   if (started_) return;
   started_ = true;
-  for (auto& p : pipelines_) {
-    const Scheduler::TaskId id = scheduler_->add(*p);
-    p->start([this, id] { scheduler_->wake(id); });
-    spdlog::info("camera {}: started ({})", p->camera().id, redact_url(p->camera().url));
+  if (!options_.start_all) return;
+  for (auto& run : runs_) start_run(*run);
+}
+
+Engine::Run* Engine::find_run(const CameraId& camera) {
+  for (auto& r : runs_) {
+    if (r->camera->id == camera) return r.get();
   }
+  return nullptr;
+}
+
+const Engine::Run* Engine::find_run(const CameraId& camera) const {
+  for (const auto& r : runs_) {
+    if (r->camera->id == camera) return r.get();
+  }
+  return nullptr;
+}
+
+Status Engine::start_camera(const CameraId& camera) {
+  std::lock_guard lock(runs_mutex_);
+  Run* run = find_run(camera);
+  if (run == nullptr) {
+    if (camera_config(camera)) {
+      return Status(StatusCode::kFailedPrecondition, "camera " + camera + " is disabled");
+    }
+    return not_found("no camera '" + camera + "'");
+  }
+  if (!started_ || stopped_) {
+    return Status(StatusCode::kFailedPrecondition, "the engine is not running");
+  }
+  if (run->task) return Status::ok();
+  if (run->ever_started) {
+    // A source is started once: a new run opens the input again, with the configuration in
+    // force now, and a fresh analysis (the frames between are missing).
+    const auto now = camera_config(camera);
+    auto config = std::make_shared<const config::CameraConfig>(now ? *now : *run->camera);
+    if (run->analysis != nullptr) {
+      auto fresh = make_analysis(*config);
+      std::lock_guard pending(run->analysis->mutex);
+      run->analysis->pending = std::move(fresh);
+    }
+    run->retired.push_back(std::move(run->pipeline));
+    run->pipeline = std::make_unique<CameraPipeline>(
+        config, options_.make_source(source_options(*config, options_.pacing), clock_),
+        make_observer(run->analysis), clock_);
+  }
+  start_run(*run);
+  return Status::ok();
+}
+
+Status Engine::stop_camera(const CameraId& camera, const std::string& why) {
+  std::lock_guard lock(runs_mutex_);
+  Run* run = find_run(camera);
+  if (run == nullptr) {
+    return camera_config(camera) ? Status::ok() : not_found("no camera '" + camera + "'");
+  }
+  run->stopped_why = why;
+  if (!run->task) return Status::ok();
+  // Out of the schedule first (waiting for a frame in progress), then the input.
+  scheduler_->remove(*run->task);
+  run->task.reset();
+  run->pipeline->stop();
+  spdlog::info("camera {}: stopped ({})", camera, why);
+  return Status::ok();
+}
+
+bool Engine::camera_running(const CameraId& camera) const {
+  std::lock_guard lock(runs_mutex_);
+  const Run* run = find_run(camera);
+  return run != nullptr && run->task.has_value();
 }
 
 void Engine::stop() {
+  std::lock_guard lock(runs_mutex_);
   if (stopped_) return;
   stopped_ = true;
   // Sources first, so nothing wakes the scheduler after its workers are gone.
-  for (auto& p : pipelines_) p->stop();
+  for (auto& run : runs_) {
+    if (run->task) run->pipeline->stop();
+  }
   scheduler_->stop();
 }
 
 std::vector<CameraStatus> Engine::status() const {
+  std::lock_guard lock(runs_mutex_);
   std::vector<CameraStatus> out;
-  auto it = pipelines_.begin();
   for (const auto& camera : cameras_) {
-    if (camera->enabled && it != pipelines_.end()) {
-      out.push_back((*it++)->status());
+    const Run* run = camera->enabled ? find_run(camera->id) : nullptr;
+    if (run != nullptr && (run->task || run->ever_started)) {
+      out.push_back(run->pipeline->status());
+      if (!run->task) {
+        out.back().health.state = CameraState::kStopped;
+        out.back().health.reason = run->stopped_why;
+        out.back().analysed_fps = 0;
+        out.back().analysing = false;
+        out.back().not_analysed_reason = run->stopped_why;
+        continue;
+      }
       if (options_.permit) {
         const govern::Permit permit = options_.permit(camera->id);
         out.back().analysing = permit.analyse;
@@ -123,7 +224,9 @@ std::vector<CameraStatus> Engine::status() const {
     s.id = camera->id;
     s.name = camera->name;
     s.health.state = CameraState::kStopped;
-    s.health.reason = "disabled in configuration";
+    s.health.reason = run != nullptr ? run->stopped_why : "disabled in configuration";
+    s.analysing = false;
+    s.not_analysed_reason = s.health.reason;
     out.push_back(std::move(s));
   }
   return out;
@@ -162,36 +265,32 @@ Status Engine::update_camera(const config::CameraConfig& camera) {
   if (!options_.analyse) {
     return Status(StatusCode::kFailedPrecondition, "this engine does not analyse");
   }
-  std::string version;
   {
     std::lock_guard lock(config_mutex_);
     auto it = std::find_if(config_.cameras.begin(), config_.cameras.end(),
                            [&](const config::CameraConfig& c) { return c.id == camera.id; });
     if (it == config_.cameras.end()) return not_found("no camera '" + camera.id + "'");
     *it = camera;
-    version = config::config_version(config_);
   }
   auto slot = std::find_if(analyses_.begin(), analyses_.end(),
                            [&](const auto& a) { return a->camera == camera.id; });
   if (slot == analyses_.end()) return Status::ok();  // disabled: nothing runs
-  rules::AlertSink sink = options_.on_alert ? options_.on_alert : [](const Alert&, AlertChange) {};
-  auto next = std::make_unique<CameraAnalysis>(
-      std::make_shared<const config::CameraConfig>(camera), version, std::move(sink),
-      options_.detection);
+  auto next = make_analysis(camera);
   std::lock_guard lock((*slot)->mutex);
   (*slot)->pending = std::move(next);
   return Status::ok();
 }
 
 const ingest::PacketRing* Engine::ring(const CameraId& camera) const {
-  for (const auto& p : pipelines_) {
-    if (p->camera().id == camera) return &p->ring();
-  }
-  return nullptr;
+  std::lock_guard lock(runs_mutex_);
+  const Run* run = find_run(camera);
+  return run != nullptr ? &run->pipeline->ring() : nullptr;
 }
 
 bool Engine::finished() const {
-  return std::all_of(pipelines_.begin(), pipelines_.end(), [](const auto& p) { return p->done(); });
+  std::lock_guard lock(runs_mutex_);
+  return std::all_of(runs_.begin(), runs_.end(),
+                     [](const auto& r) { return r->pipeline->done(); });
 }
 
 }  // namespace vigie::engine

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "config/config.hpp"
@@ -43,6 +45,9 @@ struct EngineOptions {
   /// `detector` section when it has one (the constructor throws std::invalid_argument,
   /// naming the file, when the model does not load); none without it.
   std::shared_ptr<DetectionService> detection;
+  /// false: start() starts no camera; each is started and stopped by start_camera() and
+  /// stop_camera() (nodes sharing cameras through leases).
+  bool start_all = true;
 };
 
 /// Source options for one camera, from its configuration.
@@ -56,8 +61,20 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  /// Starts every enabled camera. Called once.
+  /// Starts the workers and, with EngineOptions::start_all, every enabled camera. Called once.
   void start();
+  /// Starts one enabled camera after start(), while the others run: its input is opened
+  /// again and its analysis starts afresh. Starting a running camera is not an error.
+  /// NotFound for an unknown camera; FailedPrecondition for a disabled one or before start().
+  /// Thread-safe (not from a worker).
+  Status start_camera(const CameraId& camera);
+  /// Stops one camera between two of its frames (a frame being analysed is finished first),
+  /// without disturbing the others; `why` is its status' reason until it starts again. Its
+  /// packet ring stays readable (evidence of alerts it raised). Thread-safe (not from a
+  /// worker). NotFound for an unknown camera.
+  Status stop_camera(const CameraId& camera, const std::string& why);
+  /// Whether a camera's input is running now (started and not stopped).
+  [[nodiscard]] bool camera_running(const CameraId& camera) const;
   /// Stops all cameras and workers; returns when every thread is joined. Idempotent.
   void stop();
 
@@ -95,16 +112,38 @@ class Engine {
     void take_pending();
   };
 
+  /// An enabled camera's input: the pipeline now (kept after a stop, for its ring and
+  /// status), whether it runs, and the pipelines of earlier runs (their rings may still be
+  /// read for evidence: kept until the engine goes).
+  struct Run {
+    std::shared_ptr<const config::CameraConfig> camera;
+    AnalysisSlot* analysis = nullptr;  // null when the engine does not analyse
+    std::unique_ptr<CameraPipeline> pipeline;
+    std::optional<Scheduler::TaskId> task;  // while running
+    bool ever_started = false;
+    std::string stopped_why;
+    std::vector<std::unique_ptr<CameraPipeline>> retired;
+  };
+
+  FrameObserver make_observer(AnalysisSlot* slot) const;
+  std::unique_ptr<CameraAnalysis> make_analysis(const config::CameraConfig& camera);
+  void start_run(Run& run);
+  Run* find_run(const CameraId& camera);
+  const Run* find_run(const CameraId& camera) const;
+
   std::vector<std::shared_ptr<const config::CameraConfig>> cameras_;
   EngineOptions options_;
   const Clock& clock_;
   std::unique_ptr<Scheduler> scheduler_;
   mutable std::mutex config_mutex_;  // guards config_ (the running configuration, for its version)
   config::Config config_;
-  std::vector<std::unique_ptr<AnalysisSlot>> analyses_;     // enabled cameras only
-  std::vector<std::unique_ptr<CameraPipeline>> pipelines_;  // enabled cameras only
-  bool started_ = false;
-  bool stopped_ = false;
+  std::vector<std::unique_ptr<AnalysisSlot>> analyses_;  // enabled cameras only
+  /// Enabled cameras only, in configuration order. The vector is fixed after construction;
+  /// each Run's members are guarded by runs_mutex_.
+  std::vector<std::unique_ptr<Run>> runs_;
+  mutable std::mutex runs_mutex_;
+  bool started_ = false;  // guarded by runs_mutex_
+  bool stopped_ = false;  // guarded by runs_mutex_
 };
 
 }  // namespace vigie::engine

@@ -30,6 +30,7 @@ void Scheduler::wake(TaskId id) {
   Entry& e = tasks_[id];
   switch (e.slot) {
     case Slot::kIdle:
+      if (e.removed) break;
       e.slot = Slot::kQueued;
       ready_.push_back(id);
       cv_.notify_one();
@@ -39,6 +40,22 @@ void Scheduler::wake(TaskId id) {
     case Slot::kRunningWoken:
     case Slot::kDone: break;
   }
+}
+
+void Scheduler::remove(TaskId id) {
+  std::unique_lock lock(mutex_);
+  if (id >= tasks_.size()) return;
+  // Marked first: a worker finishing a step of it does not queue it again, so the wait below
+  // ends even while the workers are never idle.
+  tasks_[id].removed = true;
+  std::erase(ready_, id);
+  if (tasks_[id].slot == Slot::kQueued) tasks_[id].slot = Slot::kDone;
+  step_done_.wait(lock, [&] {
+    const Slot slot = tasks_[id].slot;
+    return workers_.empty() || (slot != Slot::kRunning && slot != Slot::kRunningWoken);
+  });
+  tasks_[id].slot = Slot::kDone;
+  tasks_[id].task = nullptr;
 }
 
 void Scheduler::stop() {
@@ -51,7 +68,11 @@ void Scheduler::stop() {
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
-  workers_.clear();
+  {
+    std::lock_guard lock(mutex_);
+    workers_.clear();
+  }
+  step_done_.notify_all();
 }
 
 std::size_t Scheduler::queue_depth() const {
@@ -79,6 +100,11 @@ void Scheduler::run_worker() {
     lock.lock();
     Entry& e = tasks_[id];
     const bool woken = e.slot == Slot::kRunningWoken;
+    if (e.removed) {
+      e.slot = Slot::kDone;
+      step_done_.notify_all();
+      continue;
+    }
     if (outcome == StepOutcome::kDone) {
       e.slot = Slot::kDone;
     } else if (outcome == StepOutcome::kMore || woken) {

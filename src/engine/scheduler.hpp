@@ -43,6 +43,10 @@ class Scheduler {
   TaskId add(Task& task);
   /// Marks the task as having work. Thread-safe; cheap when already queued or running.
   void wake(TaskId id);
+  /// Takes a task out of the schedule for good: waits for a step in progress to finish (so
+  /// the task may be destroyed once this returns), and never runs it again. Must not be
+  /// called from a worker. Thread-safe.
+  void remove(TaskId id);
   /// Stops the workers after their current step, and joins them. Idempotent.
   void stop();
 
@@ -55,12 +59,14 @@ class Scheduler {
   struct Entry {
     Task* task;
     Slot slot = Slot::kIdle;
+    bool removed = false;  // remove() was called: never queued again
   };
 
   void run_worker();
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
+  std::condition_variable step_done_;  // a step finished (remove() waits for it)
   std::deque<TaskId> ready_;
   std::vector<Entry> tasks_;
   bool stopping_ = false;

@@ -109,6 +109,7 @@ Result<std::unique_ptr<Governance>> Governance::open(
     for (const auto& r : *records) {
       const std::string camera = r.detail.value("camera", "");
       StopInfo& target = camera.empty() ? g->global_ : g->cameras_[camera];
+      g->stop_seq_[camera] = r.seq;
       if (r.action == "stop.stopped") {
         target = {true, r.actor, r.at_ms, r.detail.value("reason", "")};
       } else if (r.action == "stop.resumed") {
@@ -159,6 +160,7 @@ Status Governance::stop(const std::string& user, const CameraId& camera,
     target = {true, user, now, reason};
     journaled = store_.write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal({now, user, "stop.stopped", {{"camera", camera}, {"reason", reason}}});
+      if (j.is_ok()) stop_seq_[camera] = j->seq;
       return j.is_ok() ? Status::ok() : j.status();
     });
   }
@@ -182,6 +184,7 @@ Status Governance::resume(const std::string& user, const CameraId& camera) {
     }
     Status s = store_.write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal({now, user, "stop.resumed", {{"camera", camera}}});
+      if (j.is_ok()) stop_seq_[camera] = j->seq;
       return j.is_ok() ? Status::ok() : j.status();
     });
     if (!s.is_ok()) return s;
@@ -258,6 +261,37 @@ std::vector<storage::AuthorizationRecord> Governance::authorizations() const {
 
 void Governance::on_change(std::function<void()> listener) {
   listeners_.push_back(std::move(listener));
+}
+
+Status Governance::follow(const storage::JournalRecord& r) {
+  if (r.action == "stop.stopped" || r.action == "stop.resumed") {
+    const std::string camera = r.detail.value("camera", "");
+    {
+      std::lock_guard lock(mutex_);
+      auto seen = stop_seq_.find(camera);
+      if (seen != stop_seq_.end() && seen->second >= r.seq) return Status::ok();
+      stop_seq_[camera] = r.seq;
+      StopInfo& target = camera.empty() ? global_ : cameras_[camera];
+      if (r.action == "stop.stopped") {
+        target = {true, r.actor, r.at_ms, r.detail.value("reason", "")};
+      } else if (camera.empty()) {
+        global_ = {};
+      } else {
+        cameras_.erase(camera);
+      }
+    }
+    for (const auto& l : listeners_) l();
+    return Status::ok();
+  }
+  if (r.action.rfind("authorization.", 0) != 0) return Status::ok();
+  auto all = store_.authorizations();
+  if (!all.is_ok()) return all.status();
+  {
+    std::lock_guard lock(mutex_);
+    authorizations_ = std::move(*all);
+  }
+  for (const auto& l : listeners_) l();
+  return Status::ok();
 }
 
 }  // namespace vigie::govern

@@ -62,6 +62,13 @@ class Governance {
   /// Called after every change of stops or authorizations (from the changing thread).
   void on_change(std::function<void()> listener);
 
+  /// Applies a journal record another node sharing the store wrote: a stop or resume
+  /// (stop.stopped, stop.resumed) takes effect here too; an authorization change
+  /// (authorization.*) reloads the authorizations from the store. Records this governance
+  /// already reflects (its own changes, older ones) change nothing. Other records are ignored.
+  /// Returns the store's error when the reload fails (the previous state stays).
+  Status follow(const storage::JournalRecord& record);
+
  private:
   Governance(storage::Store& store, const Clock& clock);
   storage::Store& store_;
@@ -69,6 +76,9 @@ class Governance {
   mutable std::mutex mutex_;
   StopInfo global_;
   std::map<CameraId, StopInfo> cameras_;
+  /// Seq of the journal record each stop state comes from ("" for the global stop), so that
+  /// a record seen again through follow() never undoes a later change.
+  std::map<CameraId, std::int64_t> stop_seq_;
   std::vector<storage::AuthorizationRecord> authorizations_;
   std::vector<std::function<void()>> listeners_;
 };

@@ -107,6 +107,24 @@ CREATE TABLE journal (
 CREATE INDEX journal_at ON journal (at_ms);
 CREATE INDEX journal_action ON journal (action);
 )sql",
+      // 2: nodes and camera leases (docs/deploy.md). Times are the database's clock, in ms,
+      // so nodes whose clocks differ still agree on when a lease expires.
+      R"sql(
+CREATE TABLE nodes (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  api TEXT NOT NULL,
+  joined_ms BIGINT NOT NULL,
+  heartbeat_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE TABLE camera_leases (
+  camera TEXT COLLATE "C" PRIMARY KEY,
+  node TEXT COLLATE "C" NOT NULL,
+  acquired_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX camera_leases_node ON camera_leases (node);
+)sql",
   };
   return kMigrations;
 }

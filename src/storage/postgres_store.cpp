@@ -15,6 +15,7 @@
 
 #include "storage/journal_chain.hpp"
 #include "storage/postgres_connection.hpp"
+#include "storage/postgres_leases.hpp"
 #include "storage/postgres_rows.hpp"
 #include "storage/postgres_schema.hpp"
 #include "storage/store.hpp"
@@ -249,6 +250,22 @@ class PgTx final : public Tx {
     });
   }
 
+  Result<std::string> claim_camera(const CameraId& camera, const std::string& node,
+                                   double lease_s) override {
+    return run<std::string>("claim camera",
+                            [&]() { return pg::claim_camera(w_, camera, node, lease_s); });
+  }
+
+  Result<bool> release_camera(const CameraId& camera, const std::string& node) override {
+    return run<bool>("release camera",
+                     [&]() -> Result<bool> { return pg::release_camera(w_, camera, node); });
+  }
+
+  Result<bool> remove_node(const std::string& node, bool only_if_expired) override {
+    return run<bool>("remove node",
+                     [&]() -> Result<bool> { return pg::remove_node(w_, node, only_if_expired); });
+  }
+
  private:
   /// Runs `body`, turning a libpqxx exception into the transaction's failure. A Status the
   /// body returns is the caller's refusal (NotFound...), not a database failure.
@@ -322,7 +339,8 @@ class PgStore final : public Store {
  public:
   PgStore(const pg::Target& target, std::unique_ptr<pqxx::connection> first, int version,
           bool read_only)
-      : writer_(target), reader_(target), version_(version), read_only_(read_only) {
+      : writer_(target), reader_(target), leaser_(target), version_(version),
+        read_only_(read_only) {
     reader_.adopt(std::move(first));
   }
 
@@ -520,6 +538,24 @@ class PgStore final : public Store {
   }
 
   [[nodiscard]] int schema_version() const override { return version_; }
+  [[nodiscard]] bool shared() const override { return true; }
+
+  Result<LeaseBoard> heartbeat(const std::string& node, const std::string& api,
+                               double lease_s) override {
+    if (read_only_) return failed_precondition("this store was opened read-only");
+    std::lock_guard lock(lease_mu_);
+    auto conn = leaser_.get();
+    if (!conn.is_ok()) return conn.status();
+    try {
+      pqxx::work w(**conn);
+      LeaseBoard board = pg::heartbeat(w, node, api, lease_s);
+      w.commit();
+      return board;
+    } catch (const std::exception& e) {
+      leaser_.after(e);
+      return pg::status_of(e, "heartbeat");
+    }
+  }
 
  private:
   /// Runs one query on the read connection and converts its rows.
@@ -565,6 +601,8 @@ class PgStore final : public Store {
   Link writer_;            ///< guarded by write_mu_
   mutable std::mutex read_mu_;
   mutable Link reader_;  ///< guarded by read_mu_
+  std::mutex lease_mu_;
+  Link leaser_;  ///< guarded by lease_mu_: heartbeats never wait for a write or a read
   mutable std::mutex problem_mu_;
   std::string commit_problem_;  ///< guarded by problem_mu_; empty since the last commit succeeded
   int version_;

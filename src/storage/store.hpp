@@ -48,6 +48,44 @@ class Tx {
   virtual Result<std::optional<JournalRecord>> journal_first() = 0;
   /// Chains and appends a record; returns it with its seq and hashes.
   virtual Result<JournalRecord> journal(const JournalDraft& draft) = 0;
+
+  // Camera leases (nodes sharing a PostgreSQL database; Unimplemented on SQLite). Taken
+  // inside write(), so the change of holder and its journal record commit together, and two
+  // nodes claiming one camera are serialised by the write lock.
+
+  /// Makes `node` the holder of `camera` for `lease_ms` from the database's clock, when no
+  /// other node holds an unexpired lease on it. Returns the previous holder ("" when none,
+  /// the node itself when it already held it); FailedPrecondition naming the holder when
+  /// another node's lease is still running.
+  virtual Result<std::string> claim_camera(const CameraId& camera, const std::string& node,
+                                           double lease_s);
+  /// Gives up `node`'s lease on `camera`; false when it did not hold it.
+  virtual Result<bool> release_camera(const CameraId& camera, const std::string& node);
+  /// Removes a node's row and its leases: `only_if_expired` (another node removing a node
+  /// that stopped heartbeating) removes it only when its heartbeat has expired. True when a
+  /// row was removed.
+  virtual Result<bool> remove_node(const std::string& node, bool only_if_expired);
+};
+
+/// A node as the lease table shows it.
+struct NodeRow {
+  std::string id;
+  std::string api;  ///< where its API listens, as the node announced it ("host:port")
+  bool live = false;  ///< its heartbeat has not expired
+};
+
+/// A camera's lease.
+struct LeaseRow {
+  CameraId camera;
+  std::string node;
+  bool live = false;  ///< not expired
+  TimeMs acquired_ms = 0;
+};
+
+/// What one heartbeat saw, just after renewing the node's own leases.
+struct LeaseBoard {
+  std::vector<NodeRow> nodes;
+  std::vector<LeaseRow> leases;
 };
 
 /// Counts for the statistics pages, over a time range of `raised_ms`.
@@ -99,6 +137,14 @@ class Store {
 
   /// Schema version of the open database (migrations are applied on open).
   [[nodiscard]] virtual int schema_version() const = 0;
+
+  /// Whether several nodes may share this store (camera leases, a journal others append to).
+  [[nodiscard]] virtual bool shared() const { return false; }
+  /// One heartbeat of `node` (PostgreSQL only; Unimplemented on SQLite): marks the node alive
+  /// for `lease_s` and renews every lease it holds for as long, on a connection of its own
+  /// that never waits for writes or reads, and returns every node and lease. Not journaled.
+  virtual Result<LeaseBoard> heartbeat(const std::string& node, const std::string& api,
+                                       double lease_s);
 };
 
 /// Opens (creating if needed) the SQLite database `path`, in WAL mode with full

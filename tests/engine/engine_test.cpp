@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -291,6 +292,53 @@ TEST(EngineTest, UpdateCameraAppliesTheNewGeometryToTheAnalysis) {
   };
   EXPECT_GE(run(false), 1) << "the configured zone sees the intruder";
   EXPECT_EQ(run(true), 0) << "the moved zone is what the analysis uses";
+}
+
+TEST(EngineTest, OneCameraStartsAndStopsAtRunTimeWhileAnotherRuns) {
+  config::Config c = two_cameras();
+  c.cameras[1].id = "b";
+  c.cameras[1].enabled = true;
+  std::mutex mutex;
+  std::map<CameraId, int> frames;
+  std::atomic<int> sources{0};
+  EngineOptions options;
+  options.workers = 2;
+  options.start_all = false;
+  options.make_source = [&](ingest::SourceOptions, const Clock&) {
+    ++sources;
+    return std::make_unique<FakeSource>(1'000'000);
+  };
+  options.on_frame = [&](const config::CameraConfig& cam, const Frame&) {
+    std::lock_guard lock(mutex);
+    ++frames[cam.id];
+  };
+  auto count = [&](const CameraId& id) {
+    std::lock_guard lock(mutex);
+    return frames[id];
+  };
+  Engine engine(c, std::move(options));
+  engine.start();
+  EXPECT_FALSE(engine.camera_running("a"));
+  EXPECT_EQ(engine.status()[0].health.state, CameraState::kStopped);
+  ASSERT_TRUE(engine.start_camera("a").is_ok());
+  ASSERT_TRUE(engine.start_camera("b").is_ok());
+  ASSERT_TRUE(eventually([&] { return count("a") > 10 && count("b") > 10; }));
+
+  ASSERT_TRUE(engine.stop_camera("a", "leased to node x").is_ok());
+  EXPECT_FALSE(engine.camera_running("a"));
+  const int a_after_stop = count("a");
+  const int b_at_stop = count("b");
+  ASSERT_TRUE(eventually([&] { return count("b") > b_at_stop + 10; })) << "b was disturbed";
+  EXPECT_EQ(count("a"), a_after_stop) << "a frame was analysed after stop_camera returned";
+  EXPECT_EQ(engine.status()[0].health.reason, "leased to node x");
+  EXPECT_NE(engine.ring("a"), nullptr) << "the stopped camera's ring stays for evidence";
+
+  // Started again: a new input (the old one is never restarted), frames flow again.
+  ASSERT_TRUE(engine.start_camera("a").is_ok());
+  ASSERT_TRUE(eventually([&] { return count("a") > a_after_stop + 10; }));
+  EXPECT_EQ(sources.load(), 3);
+  EXPECT_EQ(engine.start_camera("nope").code(), StatusCode::kNotFound);
+  engine.stop();
 }
 
 TEST(EngineTest, SourceOptionsFollowTheCameraConfiguration) {

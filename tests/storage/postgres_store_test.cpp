@@ -192,7 +192,7 @@ TEST_F(PostgresStoreTest, MakeStoreOpensThePostgresBackend) {
   vigie::test::write_file(dir_ / "pw", PostgresServer::kPassword);
   auto s = make_store(c);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  EXPECT_EQ((*s)->schema_version(), 1);
+  EXPECT_EQ((*s)->schema_version(), 2);
 }
 
 TEST_F(PostgresStoreTest, RefusesADatabaseHoldingAnotherApplicationsTables) {
@@ -215,7 +215,7 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 4);
-  EXPECT_EQ(server().scalar(db_, "SELECT version FROM vigie_schema"), "1");
+  EXPECT_EQ(server().scalar(db_, "SELECT version FROM vigie_schema"), "2");
   auto store = open();
   ASSERT_TRUE(store);
   EXPECT_FALSE(verify_chain(all(*store)).has_value());
@@ -246,6 +246,67 @@ TEST_F(PostgresStoreTest, AConnectionTheServerDropsIsOpenedAgain) {
   ASSERT_TRUE(records.is_ok()) << records.status().to_string();
   EXPECT_EQ(records->size(), 2U);
   EXPECT_FALSE(verify_chain(*records).has_value());
+}
+
+TEST_F(PostgresStoreTest, ACameraLeaseIsOneNodesUntilItExpiresThenAnotherTakesIt) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  auto claim = [](Store& store, const std::string& node, double lease_s) {
+    Result<std::string> previous = std::string();
+    Status s = store.write([&](Tx& tx) {
+      previous = tx.claim_camera("gate", node, lease_s);
+      return previous.status();
+    });
+    return s.is_ok() ? previous : Result<std::string>(s);
+  };
+  ASSERT_TRUE(a->heartbeat("node-a", "127.0.0.1:1", 0.6).is_ok());
+  auto first = claim(*a, "node-a", 0.6);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(*first, "");
+  auto refused = claim(*b, "node-b", 0.6);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("node-a"));
+
+  // Renewed by heartbeats, the lease outlives its first term.
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    auto board = a->heartbeat("node-a", "127.0.0.1:1", 0.6);
+    ASSERT_TRUE(board.is_ok()) << board.status().to_string();
+    ASSERT_EQ(board->leases.size(), 1U);
+    EXPECT_TRUE(board->leases[0].live);
+    EXPECT_EQ(board->leases[0].node, "node-a");
+  }
+  EXPECT_FALSE(claim(*b, "node-b", 0.6).is_ok());
+  ASSERT_TRUE(b->write([](Tx& tx) { return tx.remove_node("node-a", true).status(); }).is_ok());
+  EXPECT_EQ(a->heartbeat("node-a", "", 0.6)->nodes.size(), 1U) << "a live node is not removed";
+
+  // Without heartbeats it expires: the next claim takes it over and names the old holder.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  auto board = b->heartbeat("node-b", "127.0.0.1:2", 0.6);
+  ASSERT_TRUE(board.is_ok());
+  ASSERT_EQ(board->leases.size(), 1U);
+  EXPECT_FALSE(board->leases[0].live);
+  auto taken = claim(*b, "node-b", 5);
+  ASSERT_TRUE(taken.is_ok()) << taken.status().to_string();
+  EXPECT_EQ(*taken, "node-a");
+  // The old holder's late heartbeat does not revive its lease.
+  board = a->heartbeat("node-a", "127.0.0.1:1", 0.6);
+  ASSERT_TRUE(board.is_ok());
+  EXPECT_EQ(board->leases[0].node, "node-b");
+  Result<bool> released = false;
+  ASSERT_TRUE(a->write([&](Tx& tx) {
+                 released = tx.release_camera("gate", "node-a");
+                 return released.status();
+               }).is_ok());
+  EXPECT_FALSE(*released) << "a node releases only its own lease";
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  Result<bool> removed = false;
+  ASSERT_TRUE(b->write([&](Tx& tx) {
+                 removed = tx.remove_node("node-a", true);
+                 return removed.status();
+               }).is_ok());
+  EXPECT_TRUE(*removed);
 }
 
 }  // namespace

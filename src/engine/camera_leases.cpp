@@ -1,0 +1,328 @@
+#include "engine/camera_leases.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "core/log.hpp"
+#include "core/process_usage.hpp"
+
+namespace vigie::engine {
+namespace {
+
+constexpr double kEpsilon = 1e-9;
+
+}  // namespace
+
+CameraLeases::CameraLeases(storage::Store& store, Engine& engine, const Clock& clock,
+                           std::vector<config::CameraConfig> cameras, LeaseOptions options,
+                           OnChange on_change)
+    : store_(store),
+      engine_(engine),
+      clock_(clock),
+      cameras_([&] {
+        std::erase_if(cameras, [](const config::CameraConfig& c) { return !c.enabled; });
+        return std::move(cameras);
+      }()),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      errors_("leases", clock) {}
+
+CameraLeases::~CameraLeases() {
+  stop();
+}
+
+storage::TimeMs CameraLeases::wall_ms() const {
+  return unix_ms(clock_.wall_now());
+}
+
+double CameraLeases::weight(const CameraId& camera) const {
+  for (const auto& c : cameras_) {
+    if (c.id == camera) return c.weight;
+  }
+  return 0;  // not a camera of this configuration: never claimed, never counted
+}
+
+Status CameraLeases::journal(const std::string& action, nlohmann::json detail) {
+  return store_.write([&](storage::Tx& tx) -> Status {
+    return tx.journal({wall_ms(), "system", action, std::move(detail)}).status();
+  });
+}
+
+Status CameraLeases::start() {
+  if (started_) return Status::ok();
+  nlohmann::json cameras = nlohmann::json::array();
+  for (const auto& c : cameras_) cameras.push_back(c.id);
+  // Registered before it is journaled: a node is in the table from the moment it says so.
+  // Two nodes given one id would renew each other's leases as if they were one node.
+  auto first = store_.heartbeat(options_.node, options_.api, options_.lease_s);
+  if (!first.is_ok()) return first.status();
+  if (Status s = journal("node.joined", {{"node", options_.node},
+                                         {"api", options_.api},
+                                         {"cameras", cameras},
+                                         {"heartbeat_s", options_.heartbeat_s},
+                                         {"lease_s", options_.lease_s}});
+      !s.is_ok()) {
+    return s;
+  }
+  started_ = true;
+  thread_ = std::thread([this] {
+    name_this_thread("vigie-leases");
+    run();
+  });
+  return Status::ok();
+}
+
+void CameraLeases::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::vector<CameraId> given;
+  for (const auto& [camera, why] : running_) {
+    (void)engine_.stop_camera(camera, "node stopping");
+    given.push_back(camera);
+  }
+  running_.clear();
+  Status s = store_.write([&](storage::Tx& tx) -> Status {
+    for (const auto& camera : given) {
+      auto released = tx.release_camera(camera, options_.node);
+      if (!released.is_ok()) return released.status();
+      if (!*released) continue;
+      auto j = tx.journal({wall_ms(), "system", "lease.released",
+                           {{"camera", camera}, {"node", options_.node}, {"reason", "node stopping"}}});
+      if (!j.is_ok()) return j.status();
+    }
+    auto removed = tx.remove_node(options_.node, false);
+    if (!removed.is_ok()) return removed.status();
+    return tx.journal({wall_ms(), "system", "node.left",
+                       {{"node", options_.node}, {"reason", "stopped"}}})
+        .status();
+  });
+  // The leases then expire by themselves: other nodes take the cameras a little later.
+  if (!s.is_ok()) spdlog::error("leases: cannot give this node's leases back: {}", s.to_string());
+  for (const auto& camera : given) {
+    if (on_change_) on_change_(camera, false);
+  }
+}
+
+void CameraLeases::run() {
+  const auto period = std::chrono::duration<double>(options_.heartbeat_s);
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      tick();
+    } catch (const std::exception& e) {
+      errors_.warn(std::string("heartbeat failed: ") + e.what());
+    }
+    lock.lock();
+    wake_.wait_for(lock, period, [this] { return stopping_; });
+  }
+}
+
+void CameraLeases::tick() {
+  const auto sent = std::chrono::steady_clock::now();
+  auto board = store_.heartbeat(options_.node, options_.api, options_.lease_s);
+  if (!board.is_ok()) {
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.heartbeat_failures;
+    }
+    errors_.warn("heartbeat failed: " + board.status().to_string());
+    // Stop before the database can hand the cameras to another node.
+    const double since = std::chrono::duration<double>(sent - renewed_at_).count();
+    if (!running_.empty() && since > options_.lease_s - options_.heartbeat_s) {
+      stop_all("lease not renewed: " + board.status().message());
+    }
+    return;
+  }
+  renewed_at_ = sent;
+  ++ticks_;
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.heartbeats;
+    holders_.clear();
+    for (const auto& l : board->leases) {
+      if (l.live) holders_[l.camera] = l.node;
+    }
+  }
+  drop_lost(*board);
+  forget_dead_nodes(*board);
+  // The first heartbeat only registers: nodes starting together then see each other before
+  // anyone claims, instead of the first taking everything and giving it back.
+  if (ticks_ > 1) balance(*board);
+}
+
+void CameraLeases::stop_all(const std::string& why) {
+  for (const auto& [camera, previous] : running_) {
+    (void)engine_.stop_camera(camera, why);
+    spdlog::warn("camera {}: stopped here, {}", camera, why);
+    if (on_change_) on_change_(camera, false);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    counters_.lost += running_.size();
+  }
+  running_.clear();
+}
+
+void CameraLeases::drop_lost(const storage::LeaseBoard& board) {
+  std::set<CameraId> held;
+  for (const auto& l : board.leases) {
+    if (l.live && l.node == options_.node) held.insert(l.camera);
+  }
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (held.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    const CameraId camera = it->first;
+    std::string holder;
+    for (const auto& l : board.leases) {
+      if (l.camera == camera && l.live) holder = l.node;
+    }
+    (void)engine_.stop_camera(camera, holder.empty() ? "lease lost" : "leased to node " + holder);
+    it = running_.erase(it);
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.lost;
+    }
+    spdlog::warn("camera {}: lease lost{}", camera, holder.empty() ? "" : " to node " + holder);
+    (void)journal("lease.lost", {{"camera", camera}, {"node", options_.node}, {"holder", holder}});
+    if (on_change_) on_change_(camera, false);
+  }
+}
+
+void CameraLeases::forget_dead_nodes(const storage::LeaseBoard& board) {
+  for (const auto& n : board.nodes) {
+    if (n.live || n.id == options_.node) continue;
+    // Whoever removes the row journals it, once: the removal is conditional on expiry.
+    Status s = store_.write([&](storage::Tx& tx) -> Status {
+      auto removed = tx.remove_node(n.id, true);
+      if (!removed.is_ok() || !*removed) return removed.status();
+      spdlog::warn("node {} stopped heartbeating: its cameras go to the others", n.id);
+      return tx.journal({wall_ms(), "system", "node.left",
+                         {{"node", n.id}, {"reason", "heartbeat expired"}, {"by", options_.node}}})
+          .status();
+    });
+    if (!s.is_ok()) errors_.warn("cannot remove node " + n.id + ": " + s.to_string());
+  }
+}
+
+void CameraLeases::balance(const storage::LeaseBoard& board) {
+  std::map<std::string, double> load;
+  for (const auto& n : board.nodes) {
+    if (n.live) load[n.id] = 0;
+  }
+  load[options_.node];  // this node is live: it has just renewed
+  std::set<CameraId> taken;
+  std::vector<std::pair<storage::TimeMs, CameraId>> mine;
+  for (const auto& l : board.leases) {
+    if (!l.live) continue;
+    taken.insert(l.camera);
+    if (load.count(l.node) > 0) load[l.node] += weight(l.camera);
+    if (l.node == options_.node && running_.count(l.camera) > 0) mine.emplace_back(l.acquired_ms, l.camera);
+  }
+  double total = 0;
+  for (const auto& c : cameras_) total += c.weight;
+  const double share = total / static_cast<double>(load.size());
+  double& own = load[options_.node];
+
+  // Claim free cameras while below the share. Some node always is while a camera is free.
+  for (const auto& c : cameras_) {
+    if (own >= share - kEpsilon) break;
+    if (taken.count(c.id) > 0) continue;
+    if (claim(c.id)) own += c.weight;
+  }
+  // Give back the latest acquired while above the share and another node is below it: it
+  // claims them at its next heartbeat.
+  std::sort(mine.rbegin(), mine.rend());
+  for (const auto& [acquired, camera] : mine) {
+    const double w = weight(camera);
+    if (own - w < share - kEpsilon) break;
+    auto under = std::find_if(load.begin(), load.end(), [&](const auto& n) {
+      return n.first != options_.node && n.second + w <= share + kEpsilon;
+    });
+    if (under == load.end()) break;
+    release(camera, "balance: node " + under->first + " has fewer cameras");
+    own -= w;
+    under->second += w;
+  }
+}
+
+bool CameraLeases::claim(const CameraId& camera) {
+  std::string previous;
+  Status s = store_.write([&](storage::Tx& tx) -> Status {
+    auto got = tx.claim_camera(camera, options_.node, options_.lease_s);
+    if (!got.is_ok()) return got.status();
+    previous = *got;
+    const bool takeover = !previous.empty() && previous != options_.node;
+    return tx.journal({wall_ms(), "system", "lease.acquired",
+                       {{"camera", camera},
+                        {"node", options_.node},
+                        {"previous", previous.empty() ? nlohmann::json() : nlohmann::json(previous)},
+                        {"takeover", takeover}}})
+        .status();
+  });
+  if (!s.is_ok()) {
+    // Another node was quicker: not an error worth more than a debug line.
+    if (s.code() != StatusCode::kFailedPrecondition) errors_.warn("claim " + camera + ": " + s.to_string());
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.acquired;
+    if (!previous.empty() && previous != options_.node) ++counters_.taken_over;
+    holders_[camera] = options_.node;
+  }
+  if (on_change_) on_change_(camera, true);
+  if (Status started = engine_.start_camera(camera); !started.is_ok()) {
+    spdlog::error("camera {}: leased here but cannot start: {}", camera, started.to_string());
+    release(camera, "cannot start: " + started.message());
+    return false;
+  }
+  running_[camera] = previous;
+  spdlog::info("camera {}: leased to this node{}", camera,
+               previous.empty() || previous == options_.node ? "" : " (taken over from node " + previous + ")");
+  return true;
+}
+
+void CameraLeases::release(const CameraId& camera, const std::string& why) {
+  // Stopped first: the camera never runs on two nodes at once.
+  (void)engine_.stop_camera(camera, why);
+  running_.erase(camera);
+  Status s = store_.write([&](storage::Tx& tx) -> Status {
+    auto released = tx.release_camera(camera, options_.node);
+    if (!released.is_ok()) return released.status();
+    return tx.journal({wall_ms(), "system", "lease.released",
+                       {{"camera", camera}, {"node", options_.node}, {"reason", why}}})
+        .status();
+  });
+  // Not given back: the lease is not renewed and expires, and the camera moves then.
+  if (!s.is_ok()) errors_.warn("release " + camera + ": " + s.to_string());
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.released;
+    holders_.erase(camera);
+  }
+  if (on_change_) on_change_(camera, false);
+}
+
+std::map<CameraId, std::string> CameraLeases::holders() const {
+  std::lock_guard lock(mutex_);
+  return holders_;
+}
+
+LeaseCounters CameraLeases::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace vigie::engine

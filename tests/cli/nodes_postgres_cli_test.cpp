@@ -1,0 +1,301 @@
+// Three `vigie run` processes sharing one real PostgreSQL database share six cameras through
+// leases. One is killed with SIGKILL: its cameras resume on the others, no alert stored
+// before the kill is lost, the one journal still verifies, and a surviving node's API lists
+// alerts from several nodes and pushes another node's alerts on its live event stream.
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/iso_time.hpp"
+#include "support/postgres_server.hpp"
+#include "support/process.hpp"
+
+namespace vigie {
+namespace {
+
+using test::PostgresServer;
+using test::run_command;
+using test::TempDir;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kCameras = 6;
+constexpr const char* kPassword = "op-password-1";
+
+std::string vigie(const std::string& args) {
+  return test::vigie_binary() + " " + args;
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class NodesPostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!server().ok()) {
+      GTEST_SKIP() << "PostgreSQL could not start here, so nodes sharing it cannot be tested: "
+                   << server().why();
+    }
+    ASSERT_EQ(server().create_database(db_), "");
+  }
+
+  static PostgresServer& server() { return PostgresServer::shared(); }
+
+  // One small intrusion scene (someone enters the zone at 13.4 s, looped), seen by six
+  // cameras: three nodes' worth of work on a small machine.
+  std::string camera_block() {
+    const auto synth = run_command(vigie("synth --scenario intrusion --seed 1 --duration 20 --out " +
+                                         (dir_ / "scene").string()));
+    EXPECT_EQ(synth.exit_code, 0) << synth.err;
+    std::ifstream in(dir_ / "scene" / "camera.yaml");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("url:", 0) == 0 || line.rfind("id:", 0) == 0) continue;
+      lines.push_back(line);
+    }
+    std::ostringstream out;
+    for (int i = 1; i <= kCameras; ++i) {
+      out << "  - id: cam" << i << "\n    url: scene/video.mp4\n";
+      for (const auto& l : lines) out << "    " << l << "\n";
+      out << "    input: {realtime: true, loop: true}\n";
+    }
+    return out.str();
+  }
+
+  std::string write_config(const std::string& node, const std::string& cameras) {
+    const auto now = std::chrono::system_clock::now();
+    std::ostringstream c;
+    c << "cameras:\n" << cameras;
+    c << "node: {id: " << node << ", heartbeat_s: 1, lease_s: 5}\n";
+    c << "storage: {backend: postgres, data_dir: data-" << node << ", postgres_url: '"
+      << server().url(db_) << "'}\n";
+    c << "api: {port: 0}\n";
+    c << "authorizations:\n  - reference: TEST-NODES\n    cameras: [";
+    for (int i = 1; i <= kCameras; ++i) c << (i > 1 ? ", " : "") << "cam" << i;
+    c << "]\n    event_types: [intrusion]\n"
+      << "    start: " << format_iso8601(now - std::chrono::hours(1)) << "\n"
+      << "    end: " << format_iso8601(now + std::chrono::hours(1)) << "\n"
+      << "    controller: test\n";
+    const auto path = dir_ / (node + ".yaml");
+    test::write_file(path, c.str());
+    return path.string();
+  }
+
+  // camera -> node, for the live leases.
+  std::map<std::string, std::string> leases() {
+    std::map<std::string, std::string> out;
+    const std::string rows = server().scalar(
+        db_,
+        "SELECT string_agg(camera || '=' || node, ',' ORDER BY camera) FROM camera_leases "
+        "WHERE expires_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint");
+    std::istringstream in(rows);
+    for (std::string item; std::getline(in, item, ',');) {
+      const auto eq = item.find('=');
+      if (eq != std::string::npos) out[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    return out;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    const std::string v = server().scalar(db_, sql);
+    return v.empty() ? -1 : std::stoll(v);
+  }
+
+  TempDir dir_{"vigie-nodes"};
+  std::string db_ = "nodes_" + std::to_string(::getpid());
+};
+
+std::string api_of(test::Child& node) {
+  if (!node.wait_for_output("API: http://127.0.0.1:", 60)) return "";
+  const std::string out = node.out();
+  const auto at = out.find("127.0.0.1:") + 10;
+  return "http://127.0.0.1:" + out.substr(at, out.find('/', at) - at);
+}
+
+std::string login(httplib::Client& client) {
+  const nlohmann::json body = {{"user", "op"}, {"password", kPassword}};
+  auto r = client.Post("/api/v1/login", body.dump(), "application/json");
+  if (!r || r->status != 200) return "";
+  return nlohmann::json::parse(r->body).value("token", "");
+}
+
+TEST_F(NodesPostgresTest, AKilledNodesCamerasResumeElsewhereAndNoAlertIsLost) {
+  const auto started = Clock::now();
+  const std::string cameras = camera_block();
+  std::vector<std::string> configs;
+  for (const char* n : {"node-a", "node-b", "node-c"}) configs.push_back(write_config(n, cameras));
+  const auto user = run_command(std::string("VIGIE_PASSWORD=") + kPassword + " " +
+                                vigie("user add op --role operator --config " + configs[0]));
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  std::vector<std::unique_ptr<test::Child>> nodes;
+  for (const auto& c : configs) {
+    nodes.push_back(std::make_unique<test::Child>(
+        vigie("run --status-interval 0 --config " + c)));
+  }
+  const std::string api_a = api_of(*nodes[0]);
+  ASSERT_FALSE(api_a.empty()) << nodes[0]->out() << nodes[0]->err();
+
+  // Every camera leased, each node with some (they balance by count: two each).
+  std::map<std::string, std::string> held;
+  for (auto t = Clock::now(); seconds_since(t) < 60;) {
+    held = leases();
+    std::set<std::string> holders;
+    for (const auto& [c, n] : held) holders.insert(n);
+    if (held.size() == kCameras && holders.size() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_EQ(held.size(), static_cast<std::size_t>(kCameras)) << nodes[0]->err();
+  std::vector<std::string> victims;
+  for (const auto& [c, n] : held) {
+    if (n == "node-c") victims.push_back(c);
+  }
+  ASSERT_FALSE(victims.empty());
+  std::string victim_list;
+  for (const auto& v : victims) victim_list += (victim_list.empty() ? "'" : ",'") + v + "'";
+
+  // A live event stream on node A, before anything is raised.
+  httplib::Client client(api_a);
+  client.set_read_timeout(120);
+  const std::string token = login(client);
+  ASSERT_FALSE(token.empty());
+  std::mutex events_mutex;
+  std::vector<std::pair<nlohmann::json, std::int64_t>> events;  // (alert, received at)
+  std::atomic<bool> closing{false};
+  std::thread stream([&] {
+    httplib::Client sse(api_a);
+    sse.set_read_timeout(120);
+    std::string buffer;
+    sse.Get("/api/v1/events", {{"Authorization", "Bearer " + token}},
+            [&](const char* data, std::size_t n) {
+              buffer.append(data, n);
+              for (auto end = buffer.find("\n\n"); end != std::string::npos;
+                   end = buffer.find("\n\n")) {
+                const std::string frame = buffer.substr(0, end);
+                buffer.erase(0, end + 2);
+                const auto d = frame.find("data: ");
+                if (d == std::string::npos) continue;
+                if (frame.find("event: alert.raised") == std::string::npos) continue;
+                auto j = nlohmann::json::parse(frame.substr(d + 6), nullptr, false);
+                if (j.is_discarded()) continue;
+                std::lock_guard lock(events_mutex);
+                events.emplace_back(j, wall_ms());
+              }
+              return !closing.load();
+            });
+  });
+
+  // Alerts raised on the node about to die (its cameras), stored before the kill.
+  for (auto t = Clock::now(); seconds_since(t) < 60;) {
+    if (count("SELECT count(*) FROM alerts WHERE camera IN (" + victim_list + ")") > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  const std::string before_ids = server().scalar(
+      db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts");
+  ASSERT_GT(count("SELECT count(*) FROM alerts WHERE camera IN (" + victim_list + ")"), 0)
+      << "node C raised no alert on its cameras: " << nodes[2]->out();
+
+  nodes[2]->signal(SIGKILL);
+  EXPECT_EQ(nodes[2]->wait(10), 128 + SIGKILL);
+  const auto killed = Clock::now();
+  double takeover_s = -1;
+  for (; seconds_since(killed) < 45;) {
+    held = leases();
+    bool moved = true;
+    for (const auto& v : victims) moved = moved && held.count(v) > 0 && held[v] != "node-c";
+    if (moved) {
+      takeover_s = seconds_since(killed);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::printf("takeover of %zu camera(s) after kill -9: %.1f s\n", victims.size(), takeover_s);
+  ASSERT_GE(takeover_s, 0) << "node C's cameras were not taken over";
+  EXPECT_LT(takeover_s, 30);
+  // Running again on their new node: frames analysed after the takeover.
+  for (auto t = Clock::now(); seconds_since(t) < 30;) {
+    if (count("SELECT count(*) FROM journal WHERE action = 'lease.acquired' AND "
+              "detail LIKE '%\"takeover\":true%'") >= static_cast<std::int64_t>(victims.size())) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(count("SELECT count(*) FROM journal WHERE action = 'node.left' AND "
+                  "detail LIKE '%node-c%'"),
+            1);
+
+  // Every alert stored before the kill is still there.
+  const std::string after_ids = server().scalar(
+      db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts WHERE id <= " +
+               (before_ids.empty() ? std::string("0")
+                                   : before_ids.substr(before_ids.rfind(',') + 1)));
+  EXPECT_EQ(after_ids, before_ids);
+
+  // Node A lists alerts of cameras other nodes ran, and pushed some live.
+  auto r = client.Get("/api/v1/alerts?limit=500", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(r && r->status == 200);
+  const auto listed = nlohmann::json::parse(r->body);
+  const auto& items = listed.is_array() ? listed : listed["alerts"];
+  std::set<std::string> listed_cameras;
+  for (const auto& a : items) listed_cameras.insert(a.value("camera", ""));
+  bool from_c = false;
+  for (const auto& v : victims) from_c = from_c || listed_cameras.count(v) > 0;
+  EXPECT_TRUE(from_c) << "node A does not list node C's alerts: " << r->body.substr(0, 500);
+  r = client.Get("/api/v1/cameras", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_THAT(r->body, HasSubstr("\"node\":\"node-b\""));
+
+  closing = true;
+  for (int i = 0; i < 2; ++i) nodes[i]->signal(SIGTERM);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(nodes[i]->wait(30), 0) << nodes[i]->err();
+  client.stop();
+  stream.join();
+
+  // Latency of another node's alerts to A's stream: received minus journaled.
+  std::vector<std::int64_t> latency;
+  {
+    std::lock_guard lock(events_mutex);
+    for (const auto& [alert, at] : events) {
+      const std::int64_t id = alert.value("id", std::int64_t{0});
+      const std::string journaled = server().scalar(
+          db_, "SELECT min(at_ms) FROM journal WHERE action = 'alert.raised' AND detail LIKE "
+               "'{\"alert\":" + std::to_string(id) + ",%'");
+      if (!journaled.empty()) {
+        latency.push_back(at - std::stoll(journaled));
+      }
+    }
+  }
+  std::sort(latency.begin(), latency.end());
+  ASSERT_FALSE(latency.empty()) << "node A's stream pushed no alert";
+  std::printf("live events on node A: %zu raised alerts, latency median %lld ms, max %lld ms\n",
+              latency.size(), static_cast<long long>(latency[latency.size() / 2]),
+              static_cast<long long>(latency.back()));
+  EXPECT_LT(latency[latency.size() / 2], 1000);
+
+  const auto verify = run_command(vigie("journal verify --postgres '" + server().url(db_) + "'"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("journal OK"));
+  std::printf("whole test: %.1f s\n", seconds_since(started));
+}
+
+}  // namespace
+}  // namespace vigie
