@@ -75,6 +75,8 @@ class Engine {
                                                 double stuck_after_s) const {
     return scheduler_->health(now, stuck_after_s);
   }
+  /// Cameras waiting for an analysis worker now. Thread-safe.
+  [[nodiscard]] std::size_t analysis_queue_depth() const { return scheduler_->queue_depth(); }
   /// The detector in use, or null.
   [[nodiscard]] const DetectionService* detection() const { return options_.detection.get(); }
 
