@@ -8,7 +8,7 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all configure build demo test deps test-deps console-deps fuzz clean format tidy
+.PHONY: all configure build demo test deps test-deps console-deps fuzz clean format tidy package
 
 all: build
 
@@ -39,6 +39,15 @@ console-deps:
 test: test-deps configure console-deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The Debian package, build/vigie_<version>_amd64.deb (docs/deploy.md): installed under /usr,
+# its library dependencies computed by dpkg-shlibdeps.
+package:
+	@scripts/install-deps.sh package
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target vigie man_page
+	cd $(BUILD_DIR) && cpack -G DEB
 
 # Each libFuzzer target for FUZZ_SECONDS (CONTRIBUTING.md): a separate clang build carrying
 # the fuzzer's instrumentation, AddressSanitizer and UndefinedBehaviorSanitizer.

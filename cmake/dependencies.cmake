@@ -16,6 +16,18 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Debian builds cpp-httplib as a library with OpenSSL support (httplib::SSLServer).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+# libsystemd (optional): sd_notify for the Type=notify service and its watchdog. Without
+# libsystemd-dev the binary builds and runs the same, but cannot tell systemd it is ready.
+option(VIGIE_SYSTEMD "Use libsystemd for service notifications when it is installed" ON)
+set(VIGIE_HAVE_SYSTEMD OFF)
+if(VIGIE_SYSTEMD)
+  pkg_check_modules(SYSTEMD QUIET IMPORTED_TARGET libsystemd)
+  if(SYSTEMD_FOUND)
+    set(VIGIE_HAVE_SYSTEMD ON)
+  else()
+    message(STATUS "libsystemd not found: building without systemd notifications")
+  endif()
+endif()
 if(VIGIE_BUILD_TESTS)
   # `make demo` installs only what running needs; `make test` adds GoogleTest and the servers
   # the tests start. Without GoogleTest the engine still builds, without its tests.

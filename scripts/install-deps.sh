@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vigie needs, and nothing when they are all present.
-# Usage: scripts/install-deps.sh [build|test|fuzz]
-#   test = build + what the tests start; fuzz = test + clang and its libFuzzer runtime
+# Usage: scripts/install-deps.sh [build|package|test|fuzz]
+#   package = build + what `make package` uses; test = package + what the tests start;
+#   fuzz = test + clang and its libFuzzer runtime
 # Idempotent and quiet when there is nothing to do. README.md says what each package is for.
 set -euo pipefail
 
@@ -11,7 +12,9 @@ build_packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
   libmosquitto-dev libcpp-httplib-dev libsqlite3-dev libpqxx-dev libsodium-dev
+  libsystemd-dev
 )
+package_packages=(dpkg-dev file)
 test_packages=(
   libgtest-dev libgmock-dev
   ffmpeg
@@ -20,6 +23,7 @@ test_packages=(
   python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   chromium
+  systemd
 )
 
 fuzz_packages=(clang libclang-rt-14-dev)
@@ -27,16 +31,17 @@ fuzz_packages=(clang libclang-rt-14-dev)
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
+  package) wanted+=("${package_packages[@]}") ;;
   test|fuzz)
     [ "${1}" = fuzz ] && wanted+=("${fuzz_packages[@]}")
-    wanted+=("${test_packages[@]}")
+    wanted+=("${package_packages[@]}" "${test_packages[@]}")
     # Node.js and npm run the console's browser test. A machine that already has them (from
     # NodeSource or nvm, say) keeps its own: Debian's packages would conflict with them.
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
       wanted+=(nodejs npm)
     fi
     ;;
-  *) echo "usage: $0 [build|test|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|package|test|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

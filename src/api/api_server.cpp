@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "api/auth.hpp"
@@ -25,6 +26,7 @@
 #include "api/views.hpp"
 #include "core/iso_time.hpp"
 #include "core/process_usage.hpp"
+#include "core/prometheus.hpp"
 #include "core/redact.hpp"
 #include "storage/journal_chain.hpp"
 
@@ -208,19 +210,6 @@ std::string content_type_of(const std::filesystem::path& path) {
   return "application/octet-stream";
 }
 
-std::string prom_escape(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -304,6 +293,8 @@ struct ApiServer::Impl {
   std::atomic<std::uint64_t> logins_refused{0};
   std::atomic<std::uint64_t> logins_busy{0};
   std::mutex counts_mutex;
+  Histogram stored_latency{seconds_buckets()};  // alerts raised -> stored and journaled
+  Histogram pushed_latency{seconds_buckets()};  // alerts raised -> written to a live push
   std::map<std::tuple<std::string, std::string, bool>, std::uint64_t> event_counts;
   std::map<std::string, std::uint64_t> responses;
 
@@ -1195,81 +1186,99 @@ struct ApiServer::Impl {
     std::deque<alerts::AlertEvent> events;
     if (!s.queue->wait(0.25, events)) return false;  // dropped (too slow) or server stopping
     std::string out;
+    std::vector<const storage::AlertRecord*> raised;
     for (const auto& e : events) {
       if (e.seq > 0 && e.seq <= s.last_sent) continue;
       out += sse_frame(e.seq, e.action, alert_json(e.alert));
       s.last_sent = std::max(s.last_sent, e.seq);
+      if (e.action == "alert.raised" && !e.alert.calibration) raised.push_back(&e.alert);
     }
     const double quiet =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - s.last_write).count();
     if (out.empty() && quiet >= d.options.sse_heartbeat_s) out = ": keepalive\n\n";
-    return out.empty() || write(out);
+    if (out.empty()) return true;
+    if (!write(out)) return false;
+    for (const auto* a : raised) pushed_latency.observe(alert_age_s(*a));
+    return true;
   }
 
   // ---- public pages -----------------------------------------------------------------------
 
-  void metrics(const Request&, Response& res, const Principal&) {
-    if (!is_loopback_address(cfg.listen) && !cfg.metrics_public) {
-      return send_error(res, 403, "permission_denied",
-                        "metrics are served on a loopback address only (api.metrics_public)");
+  /// Who may scrape: with api.metrics_token, whoever presents it as a bearer token;
+  /// without, anyone on a loopback address (or anywhere with api.metrics_public).
+  bool metrics_allowed(const Request& req, Response& res) {
+    if (!cfg.metrics_token.empty()) {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string given = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
+      if (given.size() == cfg.metrics_token.size() &&
+          CRYPTO_memcmp(given.data(), cfg.metrics_token.data(), given.size()) == 0) {
+        return true;
+      }
+      send_error(res, 401, "unauthenticated",
+                 "metrics need the header Authorization: Bearer <api.metrics_token>");
+      return false;
     }
-    std::ostringstream m;
-    m << "# HELP vigie_alert_events_total Alert changes pushed since start, by action and type.\n"
-      << "# TYPE vigie_alert_events_total counter\n";
+    if (!is_loopback_address(cfg.listen) && !cfg.metrics_public) {
+      send_error(res, 403, "permission_denied",
+                 "metrics are served on a loopback address only (api.metrics_public, or "
+                 "api.metrics_token for remote scraping)");
+      return false;
+    }
+    return true;
+  }
+
+  void metrics(const Request& req, Response& res, const Principal&) {
+    if (!metrics_allowed(req, res)) return;
+    PrometheusText m;
     {
       std::lock_guard lock(counts_mutex);
+      m.family("vigie_alert_events_total", MetricType::kCounter,
+               "Alert changes pushed since start, by action and type.");
       for (const auto& [key, n] : event_counts) {
         const auto& [action, type, calibration] = key;
-        m << "vigie_alert_events_total{action=\"" << prom_escape(action) << "\",type=\""
-          << prom_escape(type) << "\",calibration=\"" << (calibration ? "true" : "false")
-          << "\"} " << n << "\n";
+        m.sample({{"action", action}, {"type", type}, {"calibration", calibration ? "true" : "false"}},
+                 static_cast<double>(n));
       }
-      m << "# HELP vigie_api_responses_total API responses since start, by status class.\n"
-        << "# TYPE vigie_api_responses_total counter\n";
-      for (const auto& [cls, n] : responses) {
-        m << "vigie_api_responses_total{class=\"" << cls << "\"} " << n << "\n";
-      }
+      m.family("vigie_api_responses_total", MetricType::kCounter,
+               "API responses since start, by status class.");
+      for (const auto& [cls, n] : responses) m.sample({{"class", cls}}, static_cast<double>(n));
     }
+    m.family("vigie_alert_latency_seconds", MetricType::kHistogram,
+             "From the wall time of the frame that completed the event to the alert stored and "
+             "journaled (stage stored), and to its live push written to each console "
+             "(stage pushed). Calibration alerts are not counted.")
+        .histogram({{"stage", "stored"}}, stored_latency.snapshot())
+        .histogram({{"stage", "pushed"}}, pushed_latency.snapshot());
     auto head = d.store.journal_head();
-    m << "# HELP vigie_journal_head_seq Sequence number of the newest journal record.\n"
-      << "# TYPE vigie_journal_head_seq gauge\n"
-      << "vigie_journal_head_seq " << (head && head->has_value() ? (*head)->seq : 0) << "\n";
-    m << "# HELP vigie_logins_total Login attempts since start, by result.\n"
-      << "# TYPE vigie_logins_total counter\n"
-      << "vigie_logins_total{result=\"ok\"} " << logins_ok.load() << "\n"
-      << "vigie_logins_total{result=\"failed\"} " << logins_failed.load() << "\n"
-      << "vigie_logins_total{result=\"rate_limited\"} " << logins_refused.load() << "\n"
-      << "vigie_logins_total{result=\"busy\"} " << logins_busy.load() << "\n";
-    const govern::HashPoolStats hashing = d.users.hash_stats();
-    m << "# HELP vigie_password_checks_refused_total Password hashes and checks refused because "
-         "the hashing threads were busy.\n"
-      << "# TYPE vigie_password_checks_refused_total counter\n"
-      << "vigie_password_checks_refused_total " << hashing.refused << "\n";
-    m << "# HELP vigie_api_sessions Open console and API sessions.\n"
-      << "# TYPE vigie_api_sessions gauge\n"
-      << "vigie_api_sessions " << sessions.size() << "\n";
-    m << "# HELP vigie_sse_clients Open event streams.\n# TYPE vigie_sse_clients gauge\n"
-      << "vigie_sse_clients " << hub.clients() << "\n";
-    m << "# HELP vigie_sse_dropped_total Event streams dropped for falling behind.\n"
-      << "# TYPE vigie_sse_dropped_total counter\n"
-      << "vigie_sse_dropped_total " << hub.dropped_total() << "\n";
-    m << "# HELP vigie_api_connections Open API connections, event streams not counted.\n"
-      << "# TYPE vigie_api_connections gauge\n"
-      << "vigie_api_connections " << connections.connections() << "\n";
-    m << "# HELP vigie_api_connections_refused_total Connections refused for the total or "
-         "per-address cap.\n"
-      << "# TYPE vigie_api_connections_refused_total counter\n"
-      << "vigie_api_connections_refused_total " << connections.refused() << "\n";
-    m << "# HELP vigie_analysis_stopped 1 while a global stop is in force.\n"
-      << "# TYPE vigie_analysis_stopped gauge\n"
-      << "vigie_analysis_stopped " << (d.governance.global_stop().stopped ? 1 : 0) << "\n";
-    std::string text = m.str();
-    if (d.metrics_extra) {
-      std::string extra = d.metrics_extra();
-      if (!extra.empty() && extra.back() != '\n') extra += '\n';
-      text += extra;
-    }
-    res.set_content(text, "text/plain; version=0.0.4");
+    m.gauge("vigie_journal_head_seq", "Sequence number of the newest journal record.",
+            static_cast<double>(head && head->has_value() ? (*head)->seq : 0));
+    m.family("vigie_logins_total", MetricType::kCounter, "Login attempts since start, by result.")
+        .sample({{"result", "ok"}}, static_cast<double>(logins_ok.load()))
+        .sample({{"result", "failed"}}, static_cast<double>(logins_failed.load()))
+        .sample({{"result", "rate_limited"}}, static_cast<double>(logins_refused.load()))
+        .sample({{"result", "busy"}}, static_cast<double>(logins_busy.load()));
+    m.counter("vigie_password_checks_refused_total",
+              "Password hashes and checks refused because the hashing threads were busy.",
+              static_cast<double>(d.users.hash_stats().refused));
+    m.gauge("vigie_api_sessions", "Open console and API sessions.",
+            static_cast<double>(sessions.size()));
+    m.gauge("vigie_sse_clients", "Open event streams.", static_cast<double>(hub.clients()));
+    m.counter("vigie_sse_dropped_total", "Event streams dropped for falling behind.",
+              static_cast<double>(hub.dropped_total()));
+    m.gauge("vigie_api_connections", "Open API connections, event streams not counted.",
+            static_cast<double>(connections.connections()));
+    m.counter("vigie_api_connections_refused_total",
+              "Connections refused for the total or per-address cap.",
+              static_cast<double>(connections.refused()));
+    m.gauge("vigie_analysis_stopped", "1 while a global stop is in force.",
+            d.governance.global_stop().stopped ? 1 : 0);
+    if (d.metrics_extra) d.metrics_extra(m);
+    res.set_content(m.text(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  /// Seconds from the frame that completed an alert's event to now (never negative).
+  double alert_age_s(const storage::AlertRecord& a) {
+    return std::max<double>(0, static_cast<double>(now_ms() - a.raised_ms) / 1000.0);
   }
 
   void healthz(const Request&, Response& res, const Principal&) {
@@ -1406,6 +1415,10 @@ struct ApiServer::Impl {
   }
 
   void count_event(const alerts::AlertEvent& e) {
+    // Called once the alert is stored and journaled, before it is pushed.
+    if (e.action == "alert.raised" && !e.alert.calibration) {
+      stored_latency.observe(alert_age_s(e.alert));
+    }
     std::lock_guard lock(counts_mutex);
     ++event_counts[{e.action, std::string(to_string(e.alert.type)), e.alert.calibration}];
   }

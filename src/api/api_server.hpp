@@ -15,6 +15,7 @@
 #include "alerts/alert_service.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/prometheus.hpp"
 #include "core/health.hpp"
 #include "core/status.hpp"
 #include "govern/governance.hpp"
@@ -93,9 +94,9 @@ struct ApiDeps {
   const Clock& clock;
   /// Every configured camera with its health (the engine's status). May be empty.
   std::function<std::vector<CameraView>()> cameras;
-  /// Prometheus text appended to /metrics (per camera fps, drops, reconnects, analysis ms,
-  /// queue depths). May be empty.
-  std::function<std::string()> metrics_extra;
+  /// Appends the node's families to /metrics (cameras, analysis, evidence, publishers, the
+  /// process), after the API's own. May be empty.
+  std::function<void(PrometheusText&)> metrics_extra;
   /// The evidence folder: EvidenceRecord::path is relative to it.
   std::filesystem::path evidence_root;
   /// A servable file for an evidence record. `unmasked` asks for the version without the

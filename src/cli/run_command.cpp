@@ -1,5 +1,6 @@
 // vigie run: run the engine on a configuration file.
 
+#include <algorithm>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -55,8 +56,11 @@ int run(const Options& o) {
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;
   if (o.duration_s > 0) loop.duration_s = o.duration_s;
-  // A node with live cameras runs until stopped; one made only of files ends with them.
-  loop.stop_when_finished = true;
+  // A node with live cameras runs until stopped; one made only of files ends with them. One
+  // with no enabled camera (a fresh installation: API and console only) runs until stopped.
+  loop.stop_when_finished =
+      std::any_of(r.config->cameras.begin(), r.config->cameras.end(),
+                  [](const config::CameraConfig& c) { return c.enabled; });
   return run_node_in_foreground(*r.config, std::move(options), loop);
 }
 

@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/service_notify.hpp"
 #include "core/iso_time.hpp"
 #include "engine/status_table.hpp"
 
@@ -22,6 +23,28 @@ std::atomic<int> g_signal{0};
 
 extern "C" void on_signal(int sig) {
   g_signal.store(sig);
+}
+
+// Pings systemd's watchdog when due, but only while analysis makes progress: a hung step
+// stops the pings and systemd restarts the service (WatchdogSec=, Restart=on-failure).
+void keep_watchdog(ServiceNotifier& notifier, const engine::Engine& engine,
+                   ServiceNotifier::SteadyTime now, bool& was_stuck) {
+  if (!notifier.watchdog_due(now)) return;
+  // Half the interval: a hang is noticed, and the process killed, within 1.5 intervals.
+  const double stuck_after_s = std::chrono::duration<double>(*notifier.watchdog()).count() / 2;
+  const engine::SchedulerHealth h = engine.analysis_health(now, stuck_after_s);
+  const bool stuck = h.state == engine::SchedulerState::kStuck;
+  if (stuck && !was_stuck) {
+    spdlog::error("analysis is stuck (a step has run {:.1f} s, a camera has waited {:.1f} s): "
+                  "the watchdog is no longer pinged",
+                  h.longest_step_s, h.oldest_wait_s);
+    notifier.status("analysis stuck");
+  } else if (!stuck && was_stuck) {
+    spdlog::warn("analysis makes progress again: the watchdog is pinged again");
+    notifier.status("running");
+  }
+  was_stuck = stuck;
+  if (!stuck) notifier.watchdog_ping(now);
 }
 
 }  // namespace
@@ -55,9 +78,13 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   const auto started = Clock::now();
   auto next_print = started + std::chrono::duration<double>(options.status_interval_s);
   engine.start();
+  ServiceNotifier notifier;
+  notifier.ready(options.ready_status);
+  bool was_stuck = false;
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = Clock::now();
+    keep_watchdog(notifier, engine, now, was_stuck);
     if (const int sig = g_signal.exchange(0); sig == SIGUSR1) {
       spdlog::warn("SIGUSR1 received: global stop of analysis");
       if (options.on_stop_signal) options.on_stop_signal();
@@ -80,6 +107,7 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
       std::fflush(stdout);
     }
   }
+  notifier.stopping();
   engine.stop();
   const auto final_status = engine.status();
   std::printf("\n%s", engine::format_status_table(final_status).c_str());
@@ -148,6 +176,9 @@ int run_node_in_foreground(const config::Config& given, engine::NodeOptions opti
     std::fflush(stdout);
   }
   engine::Node& n = **node;
+  if (n.api_port() != 0) {
+    loop.ready_status = "API on port " + std::to_string(n.api_port());
+  }
   loop.on_stop_signal = [&n] {
     if (Status s = n.governance().stop("signal", "", "SIGUSR1"); !s.is_ok()) {
       spdlog::error("global stop could not be journaled: {}", s.to_string());

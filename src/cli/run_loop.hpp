@@ -21,6 +21,8 @@ struct RunLoopOptions {
   std::function<void()> on_stop_signal;
   /// Printed after the console's address, e.g. "login operator / secret".
   std::string console_login;
+  /// Told to systemd with READY=1 once the engine (and the node's API) runs.
+  std::string ready_status = "running";
 };
 
 /// Where the console's files are when api.console_dir is not set: $VIGIE_CONSOLE_DIR, then
@@ -33,8 +35,11 @@ std::string default_console_dir();
 /// (thread-safe): the operator's view until the console is there.
 rules::AlertSink print_alerts();
 
-/// Installs SIGINT/SIGTERM (end the process) and SIGUSR1 (global stop) handlers, starts the engine and blocks until one of the stop
-/// conditions; then stops the engine. Returns 0, or 1 when every camera failed.
+/// Installs SIGINT/SIGTERM (end the process) and SIGUSR1 (global stop) handlers, starts the
+/// engine and blocks until one of the stop conditions; then stops the engine. Under systemd
+/// it sends READY=1 once started, pings the watchdog while analysis makes progress
+/// (Engine::analysis_health) and STOPPING=1 at the end. Returns 0, or 1 when every camera
+/// failed.
 int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& options);
 
 /// Opens and starts a node (store, governance, API, publishers, cameras), prints where its

@@ -147,6 +147,7 @@ struct ApiConfig {
   std::string tls_key;
   std::string console_dir;      ///< static console files served at /; empty: a placeholder page
   bool metrics_public = false;  ///< serve /metrics even when not bound to a loopback address
+  std::string metrics_token;    ///< secret; when set, /metrics needs it as a bearer token
   std::string admin_user;       ///< created as an admin at start when absent (first run)
   std::string admin_password;   ///< secret; only used to create admin_user
 };

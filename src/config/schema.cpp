@@ -360,6 +360,13 @@ void parse_node(Section& s, Config& c) {
            "Folder of the console's static files, served at /; empty: a placeholder page.");
     a.flag("metrics_public", o.metrics_public,
            "Serve /metrics without authentication even when listen is not a loopback address.");
+    a.text("metrics_token", o.metrics_token,
+           "Bearer token /metrics requires when set, on any address (remote scraping); use "
+           "${ENV}, 16+ characters.",
+           {.secret = true});
+    if (!a.describing() && !o.metrics_token.empty() && o.metrics_token.size() < 16) {
+      a.error("metrics_token", "is too short: at least 16 characters");
+    }
     a.text("admin_user", o.admin_user,
            "An admin user created at start when no user of that name exists.");
     a.text("admin_password", o.admin_password, "Password of admin_user; use ${ENV}.",

@@ -31,6 +31,7 @@ StepOutcome CameraPipeline::step() {
   const SteadyTime started = clock_.now();
   if (observer_) observer_(*camera_, frame);
   const SteadyTime finished = clock_.now();
+  analysis_seconds_.observe(seconds_between(started, finished));
   std::lock_guard lock(mutex_);
   recent_.emplace_back(finished, seconds_between(started, finished) * 1000.0);
   while (!recent_.empty() && seconds_between(recent_.front().first, finished) > kRateWindowS) {
@@ -46,6 +47,7 @@ CameraStatus CameraPipeline::status() const {
   s.name = camera_->name;
   s.health = source_->health();
   s.finished = done_.load();
+  s.analysis_seconds = analysis_seconds_.snapshot();
   const SteadyTime now = clock_.now();
   std::lock_guard lock(mutex_);
   double ms = 0;

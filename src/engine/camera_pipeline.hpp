@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/frame.hpp"
 #include "core/health.hpp"
+#include "core/prometheus.hpp"
 #include "engine/scheduler.hpp"
 #include "ingest/source.hpp"
 
@@ -26,6 +27,7 @@ struct CameraStatus {
   CameraHealth health;
   double analysed_fps = 0.0;  ///< over the last two seconds
   double analysis_ms = 0.0;   ///< mean time per analysed frame over the last two seconds
+  HistogramSnapshot analysis_seconds;  ///< every analysed frame's analysis time, since start
   bool finished = false;      ///< the source has finished for good
   bool analysing = true;      ///< false: stopped, or outside any authorization
   std::string not_analysed_reason;
@@ -61,6 +63,7 @@ class CameraPipeline final : public Task {
   std::atomic<bool> done_{false};
   /// (time, analysis ms) of recent frames, for the rates in status().
   std::deque<std::pair<SteadyTime, double>> recent_;
+  Histogram analysis_seconds_{seconds_buckets()};
 };
 
 }  // namespace vigie::engine

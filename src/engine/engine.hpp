@@ -86,6 +86,14 @@ class Engine {
   [[nodiscard]] const ingest::PacketRing* ring(const CameraId& camera) const;
   /// True when every enabled camera's source has finished for good (files played out).
   [[nodiscard]] bool finished() const;
+  /// Whether analysis makes progress (Scheduler::health), for the service watchdog.
+  /// Thread-safe.
+  [[nodiscard]] SchedulerHealth analysis_health(Scheduler::SteadyTime now,
+                                                double stuck_after_s) const {
+    return scheduler_->health(now, stuck_after_s);
+  }
+  /// Cameras waiting for an analysis worker now. Thread-safe.
+  [[nodiscard]] std::size_t analysis_queue_depth() const { return scheduler_->queue_depth(); }
   /// The detector in use, or null.
   [[nodiscard]] const DetectionService* detection() const { return options_.detection.get(); }
 

@@ -134,7 +134,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                       *n.users,
                       n.clock,
                       [&n] { return n.camera_views(); },
-                      [&n] { return n.metrics(); },
+                      [&n](PrometheusText& out) { n.write_metrics(out); },
                       n.evidence_root,
                       [&n](const storage::EvidenceRecord& r, bool unmasked) {
                         return n.evidence_file(r, unmasked);
@@ -272,7 +272,9 @@ NodeCounters Node::counters() const {
 }
 
 std::string Node::metrics_text() const {
-  return impl_->metrics();
+  PrometheusText out;
+  impl_->write_metrics(out);
+  return out.text();
 }
 
 }  // namespace vigie::engine

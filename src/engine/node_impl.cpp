@@ -286,41 +286,9 @@ void Node::Impl::run_services() {
   }
 }
 
-std::string Node::Impl::metrics() const {
-  const Impl& n = *this;
-  std::string out;
-  auto family = [&out](const char* name, const char* type, const char* help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  const auto statuses = n.engine->status();
-  auto per_camera = [&](const char* name, const char* type, const char* help, auto value) {
-    family(name, type, help);
-    for (const auto& s : statuses) out += fmt::format("{}{{camera=\"{}\"}} {}\n", name, s.id, value(s));
-  };
-  per_camera("vigie_camera_analysed_fps", "gauge", "Frames analysed per second.",
-             [](const CameraStatus& s) { return s.analysed_fps; });
-  per_camera("vigie_camera_analysis_ms", "gauge", "Mean analysis time per frame, ms.",
-             [](const CameraStatus& s) { return s.analysis_ms; });
-  per_camera("vigie_camera_frames_dropped_total", "counter", "Frames dropped before analysis.",
-             [](const CameraStatus& s) { return s.health.frames_dropped; });
-  per_camera("vigie_camera_reconnects_total", "counter", "Reconnections of the stream.",
-             [](const CameraStatus& s) { return s.health.reconnects; });
-  per_camera("vigie_camera_decode_errors_total", "counter", "Decoding errors.",
-             [](const CameraStatus& s) { return s.health.decode_errors; });
-  per_camera("vigie_camera_live", "gauge", "1 when frames arrive.",
-             [](const CameraStatus& s) { return s.health.state == CameraState::kLive ? 1 : 0; });
-  per_camera("vigie_camera_analysing", "gauge", "1 when analysed (authorised, not stopped).",
-             [](const CameraStatus& s) { return s.analysing ? 1 : 0; });
-  const auto w = n.writer->counters();
-  family("vigie_evidence_queue_depth", "gauge", "Evidence renderings waiting.");
-  out += fmt::format("vigie_evidence_queue_depth {}\n", w.queued);
-  family("vigie_evidence_written_total", "counter", "Alerts whose evidence was written.");
-  out += fmt::format("vigie_evidence_written_total {}\n", w.written);
-  family("vigie_evidence_dropped_total", "counter", "Evidence requests refused or failed.");
-  out += fmt::format("vigie_evidence_dropped_total {}\n", w.dropped + w.failed);
-  family("vigie_alert_reports_total", "counter", "Pipeline alert reports stored.");
-  out += fmt::format("vigie_alert_reports_total {}\n", n.reported.load());
-  return out;
+void Node::Impl::write_metrics(PrometheusText& out) const {
+  write_node_metrics(out, {*engine, writer->counters(), reported.load(),
+                           publishers && publishers->size() > 0 ? publishers.get() : nullptr});
 }
 
 void Node::Impl::keep_frame(const CameraId& camera, const Frame& f) {

@@ -25,6 +25,7 @@
 #include "config/to_json.hpp"
 #include "engine/camera_leases.hpp"
 #include "engine/journal_follower.hpp"
+#include "engine/node_metrics.hpp"
 #include "core/log.hpp"
 #include "core/process_usage.hpp"
 #include "evidence/evidence_writer.hpp"
@@ -144,7 +145,7 @@ struct Node::Impl {
 
   void run_services();
 
-  std::string metrics() const;
+  void write_metrics(PrometheusText& out) const;
 
   void keep_frame(const CameraId& camera, const Frame& f);
 

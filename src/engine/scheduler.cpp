@@ -1,6 +1,8 @@
 #include "engine/scheduler.hpp"
 #include "core/process_usage.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace vigie::engine {
@@ -30,10 +32,7 @@ void Scheduler::wake(TaskId id) {
   Entry& e = tasks_[id];
   switch (e.slot) {
     case Slot::kIdle:
-      if (e.removed) break;
-      e.slot = Slot::kQueued;
-      ready_.push_back(id);
-      cv_.notify_one();
+      if (!e.removed) enqueue(id);
       break;
     case Slot::kRunning: e.slot = Slot::kRunningWoken; break;
     case Slot::kQueued:
@@ -80,6 +79,31 @@ std::size_t Scheduler::queue_depth() const {
   return ready_.size();
 }
 
+void Scheduler::enqueue(TaskId id) {
+  Entry& e = tasks_[id];
+  e.slot = Slot::kQueued;
+  e.since = std::chrono::steady_clock::now();
+  ready_.push_back(id);  // to the back: other cameras get their turn first
+  cv_.notify_one();
+}
+
+SchedulerHealth Scheduler::health(SteadyTime now, double stuck_after_s) const {
+  SchedulerHealth h;
+  std::lock_guard lock(mutex_);
+  for (const Entry& e : tasks_) {
+    const double age = std::max(0.0, std::chrono::duration<double>(now - e.since).count());
+    if (e.slot == Slot::kRunning || e.slot == Slot::kRunningWoken) {
+      h.longest_step_s = std::max(h.longest_step_s, age);
+    } else if (e.slot == Slot::kQueued) {
+      h.oldest_wait_s = std::max(h.oldest_wait_s, age);
+    }
+  }
+  if (h.longest_step_s > stuck_after_s || h.oldest_wait_s > stuck_after_s) {
+    h.state = SchedulerState::kStuck;
+  }
+  return h;
+}
+
 void Scheduler::run_worker() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -88,6 +112,7 @@ void Scheduler::run_worker() {
     const TaskId id = ready_.front();
     ready_.pop_front();
     tasks_[id].slot = Slot::kRunning;
+    tasks_[id].since = std::chrono::steady_clock::now();
     Task* task = tasks_[id].task;
     lock.unlock();
     StepOutcome outcome = StepOutcome::kDone;
@@ -108,9 +133,7 @@ void Scheduler::run_worker() {
     if (outcome == StepOutcome::kDone) {
       e.slot = Slot::kDone;
     } else if (outcome == StepOutcome::kMore || woken) {
-      e.slot = Slot::kQueued;
-      ready_.push_back(id);  // to the back: other cameras get their turn first
-      cv_.notify_one();
+      enqueue(id);
     } else {
       e.slot = Slot::kIdle;
     }

@@ -4,6 +4,7 @@
 // work is pending. A task never runs on two workers at once, so per-camera state needs
 // no lock, and hundreds of cameras need only as many threads as there are cores.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -28,8 +29,22 @@ class Task {
   virtual StepOutcome step() = 0;
 };
 
+/// Whether the workers make progress, for the service watchdog.
+enum class SchedulerState {
+  kHealthy,  ///< every running step is young and queued work is being taken
+  kStuck,    ///< a step has run too long, or queued work has waited too long
+};
+
+/// What Scheduler::health() saw.
+struct SchedulerHealth {
+  SchedulerState state = SchedulerState::kHealthy;
+  double longest_step_s = 0;  ///< the step running longest now; 0 when none runs
+  double oldest_wait_s = 0;   ///< the task queued longest now; 0 when none waits
+};
+
 class Scheduler {
  public:
+  using SteadyTime = std::chrono::steady_clock::time_point;
   /// Handle of a task added to the scheduler; stable for the scheduler's lifetime.
   using TaskId = std::size_t;
 
@@ -53,6 +68,10 @@ class Scheduler {
   [[nodiscard]] std::size_t worker_count() const { return workers_.size(); }
   /// Tasks waiting for a worker right now (for /metrics).
   [[nodiscard]] std::size_t queue_depth() const;
+  /// Stuck when a step has been running, or a queued task waiting, for more than
+  /// `stuck_after_s` at `now` (steady clock). A step is one frame's decode and analysis,
+  /// milliseconds; one lasting seconds is a hang, not load. Thread-safe.
+  [[nodiscard]] SchedulerHealth health(SteadyTime now, double stuck_after_s) const;
 
  private:
   enum class Slot { kIdle, kQueued, kRunning, kRunningWoken, kDone };
@@ -60,11 +79,13 @@ class Scheduler {
     Task* task;
     Slot slot = Slot::kIdle;
     bool removed = false;  // remove() was called: never queued again
+    SteadyTime since{};  ///< when it was queued (kQueued) or its step began (kRunning*)
   };
 
   void run_worker();
+  void enqueue(TaskId id);
 
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards every member below but workers_
   std::condition_variable cv_;
   std::condition_variable step_done_;  // a step finished (remove() waits for it)
   std::deque<TaskId> ready_;

@@ -76,6 +76,7 @@ class MqttPublisher final : public Publisher {
   /// Publishes "offline", disconnects cleanly (so the will is not sent) and joins the threads.
   /// Unacknowledged alerts stay in the outbox for the next start.
   void stop() override;
+  void write_metrics(PrometheusText& out) const override;
 
   /// A snapshot of the counters and state.
   [[nodiscard]] MqttStats stats() const;

@@ -28,6 +28,10 @@ void PublisherSet::stop() {
   for (auto& p : publishers_) p->stop();
 }
 
+void PublisherSet::write_metrics(PrometheusText& out) const {
+  for (const auto& p : publishers_) p->write_metrics(out);
+}
+
 Result<std::unique_ptr<PublisherSet>> make_publishers(const config::Config& config,
                                                       const std::filesystem::path& outbox_dir) {
   std::vector<std::unique_ptr<Publisher>> publishers;

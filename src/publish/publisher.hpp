@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "core/frame.hpp"
+#include "core/prometheus.hpp"
 #include "core/status.hpp"
 
 namespace vigie::publish {
@@ -29,6 +30,8 @@ class Publisher {
   virtual void publish_journal_head(const nlohmann::json& head) = 0;
   /// Says goodbye to the receivers and stops the threads; idempotent. Called by the destructor.
   virtual void stop() = 0;
+  /// Appends this publisher's counters to /metrics (publish/metrics.cpp). Any thread.
+  virtual void write_metrics(PrometheusText& /*out*/) const {}
 };
 
 /// Forwards every call to each of its publishers, in order.
@@ -40,6 +43,7 @@ class PublisherSet final : public Publisher {
   void publish_status(const CameraId& camera, const nlohmann::json& status) override;
   void publish_journal_head(const nlohmann::json& head) override;
   void stop() override;
+  void write_metrics(PrometheusText& out) const override;
   /// How many publishers it forwards to (0 when nothing is configured).
   [[nodiscard]] std::size_t size() const { return publishers_.size(); }
 

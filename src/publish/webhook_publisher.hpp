@@ -62,6 +62,7 @@ class WebhookPublisher final : public Publisher {
   void publish_journal_head(const nlohmann::json& /*head*/) override {}
   /// Finishes the request in progress (bounded by the timeouts), drops the rest, joins.
   void stop() override;
+  void write_metrics(PrometheusText& out) const override;
 
   /// A snapshot of the counters.
   [[nodiscard]] WebhookStats stats() const;

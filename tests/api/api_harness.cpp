@@ -61,8 +61,13 @@ ApiHarness::ApiHarness(HarnessOptions options) {
             v[1].calibration = true;
             return v;
           },
+      // A node's family, with a label value that needs every escape.
       .metrics_extra =
-          [] { return std::string("vigie_camera_analysed_fps{camera=\"cam-a\"} 5\n"); },
+          [](PrometheusText& out) {
+            out.family("vigie_camera_frames_total", MetricType::kCounter, "Frames.")
+                .sample({{"camera", "cam-a"}, {"stage", "analysed"}}, 5)
+                .sample({{"camera", "odd \"cam\" \\ \n"}, {"stage", "analysed"}}, 1);
+          },
       .evidence_root = evidence_root,
       .evidence_file =
           [evidence_root](const storage::EvidenceRecord& e,
@@ -95,6 +100,7 @@ ApiHarness::ApiHarness(HarnessOptions options) {
   cfg.port = 0;
   cfg.tls_cert = options.tls_cert;
   cfg.tls_key = options.tls_key;
+  cfg.metrics_token = options.metrics_token;
   server = std::make_unique<api::ApiServer>(deps, cfg);
   Status s = server->start();
   if (!s.is_ok()) throw std::runtime_error(s.to_string());

@@ -39,6 +39,8 @@ struct HarnessOptions {
   alerts::AlertServiceOptions alert_options = {};
   /// cam-a is live, analysed at 5 fps; it is configured for this rate.
   double cam_a_target_fps = 5;
+  /// api.metrics_token: empty, none.
+  std::string metrics_token;
   /// Adjusts the server's options after the harness set its own.
   std::function<void(api::ApiOptions&)> tune;
 };

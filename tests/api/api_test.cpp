@@ -21,6 +21,7 @@
 
 #include "api/api_harness.hpp"
 #include "api/routes.hpp"
+#include "support/prometheus_check.hpp"
 
 namespace vigie::testing {
 namespace {
@@ -859,26 +860,43 @@ TEST(ApiEvents, ASlowClientIsDroppedAndNeverBlocksTheService) {
 
 // ---- public pages -----------------------------------------------------------------------------
 
-TEST(ApiPublic, MetricsAreValidPrometheusText) {
+TEST(ApiPublic, MetricsAreStrictPrometheusText) {
   ApiHarness h;
   h.raise("cam-a", EventType::kFire);
   auto c = h.client();
   auto r = c->Get("/metrics");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
-  const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9.eE+-]+$)");
-  std::istringstream lines(r->body);
-  std::string line;
-  std::set<std::string> names;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    EXPECT_TRUE(std::regex_match(line, sample)) << line;
-    names.insert(line.substr(0, line.find_first_of("{ ")));
-  }
+  const test::PromExposition e = test::parse_prometheus(r->body);
+  EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors) << "\n" << r->body;
   for (const char* n : {"vigie_alert_events_total", "vigie_journal_head_seq", "vigie_logins_total",
-                        "vigie_sse_clients", "vigie_camera_analysed_fps"}) {
-    EXPECT_TRUE(names.count(n)) << n;
+                        "vigie_sse_clients", "vigie_alert_latency_seconds",
+                        "vigie_camera_frames_total"}) {
+    EXPECT_NE(e.family(n), nullptr) << n;
   }
+  EXPECT_EQ(e.value("vigie_alert_latency_seconds_count", {{"stage", "stored"}}), 1);
+  EXPECT_EQ(e.value("vigie_alert_events_total", {{"action", "alert.raised"}, {"type", "fire"}}),
+            1);
+  // The label value comes back as it was, through the escapes.
+  EXPECT_EQ(e.value("vigie_camera_frames_total", {{"camera", "odd \"cam\" \\ \n"}}), 1);
+}
+
+TEST(ApiPublic, MetricsTokenIsRequiredWhenConfigured) {
+  HarnessOptions options;
+  options.metrics_token = "scrape-0123456789abcdef";
+  ApiHarness h(options);
+  auto c = h.client();
+  auto none = c->Get("/metrics");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_NE(none->body.find("api.metrics_token"), std::string::npos) << none->body;
+  auto wrong = c->Get("/metrics", {{"Authorization", "Bearer scrape-0123456789abcdeX"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto right = c->Get("/metrics", {{"Authorization", "Bearer scrape-0123456789abcdef"}});
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  EXPECT_TRUE(test::parse_prometheus(right->body).errors.empty());
 }
 
 TEST(ApiPublic, TransparencyShowsNamesAndHidesIdsAndUrls) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "core/iso_time.hpp"
 #include "core/log.hpp"
 #include "core/process_usage.hpp"
+#include "core/prometheus.hpp"
 #include "core/redact.hpp"
 #include "core/status.hpp"
 
@@ -141,6 +143,33 @@ TEST(ProcessUsageTest, ThreadTimeIsCountedUnderTheThreadsName) {
   // 300 ms of spinning; the kernel counts in ticks and a busy machine may run it less.
   EXPECT_GT(it->cpu_s, 0.0);
   EXPECT_LT(it->cpu_s, 5.0);
+}
+
+TEST(PrometheusTextTest, FamiliesLabelsAndHistograms) {
+  Histogram h({0.01, 0.1, 1});
+  for (double v : {0.0078125, 0.0625, 0.0625, 2.0}) h.observe(v);  // exact in binary
+  PrometheusText out;
+  out.family("x_total", MetricType::kCounter, "A help with a \\ and a\nline feed.")
+      .sample({{"camera", "a\"b\\c\nd"}}, 3)
+      .sample({{"camera", "plain"}}, 0.5);
+  out.family("y_seconds", MetricType::kHistogram, "Durations.").histogram({{"camera", "c"}}, h.snapshot());
+  out.gauge("z", "Inf.", std::numeric_limits<double>::infinity());
+  EXPECT_EQ(out.text(),
+            "# HELP x_total A help with a \\\\ and a\\nline feed.\n"
+            "# TYPE x_total counter\n"
+            "x_total{camera=\"a\\\"b\\\\c\\nd\"} 3\n"
+            "x_total{camera=\"plain\"} 0.5\n"
+            "# HELP y_seconds Durations.\n"
+            "# TYPE y_seconds histogram\n"
+            "y_seconds_bucket{camera=\"c\",le=\"0.01\"} 1\n"
+            "y_seconds_bucket{camera=\"c\",le=\"0.1\"} 3\n"
+            "y_seconds_bucket{camera=\"c\",le=\"1\"} 3\n"
+            "y_seconds_bucket{camera=\"c\",le=\"+Inf\"} 4\n"
+            "y_seconds_sum{camera=\"c\"} 2.1328125\n"
+            "y_seconds_count{camera=\"c\"} 4\n"
+            "# HELP z Inf.\n"
+            "# TYPE z gauge\n"
+            "z +Inf\n");
 }
 
 }  // namespace

@@ -95,6 +95,40 @@ TEST(SchedulerTest, AThrowingTaskDoesNotStopTheOthers) {
   EXPECT_TRUE(eventually([&] { return healthy.steps_ == 50; }));
 }
 
+/// A task whose step blocks until released: a hung decoder or analysis.
+class BlockingTask final : public Task {
+ public:
+  StepOutcome step() override {
+    entered_ = true;
+    while (!released_) std::this_thread::sleep_for(1ms);
+    return StepOutcome::kDone;
+  }
+  std::atomic<bool> entered_{false};
+  std::atomic<bool> released_{false};
+};
+
+TEST(SchedulerTest, HealthSaysStuckWhenAStepOrAQueuedTaskIsTooOld) {
+  Scheduler scheduler(1);
+  BlockingTask hung;
+  CountingTask waiting(1);
+  EXPECT_EQ(scheduler.health(std::chrono::steady_clock::now() + 60s, 10).state,
+            SchedulerState::kHealthy)
+      << "an idle scheduler is healthy however long it idles";
+  scheduler.wake(scheduler.add(hung));
+  ASSERT_TRUE(eventually([&] { return hung.entered_.load(); }));
+  scheduler.wake(scheduler.add(waiting));
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(scheduler.health(now, 10).state, SchedulerState::kHealthy);
+  const SchedulerHealth later = scheduler.health(now + 20s, 10);
+  EXPECT_EQ(later.state, SchedulerState::kStuck);
+  EXPECT_GT(later.longest_step_s, 10);
+  EXPECT_GT(later.oldest_wait_s, 10) << "the second task cannot get the only worker";
+  hung.released_ = true;
+  EXPECT_TRUE(eventually([&] { return waiting.steps_ == 1; }));
+  EXPECT_EQ(scheduler.health(std::chrono::steady_clock::now() + 20s, 10).state,
+            SchedulerState::kHealthy);
+}
+
 /// A source that produces `frames` frames at 5 fps of stream time, then ends.
 class FakeSource final : public ingest::Source {
  public:

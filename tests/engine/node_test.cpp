@@ -20,6 +20,7 @@
 #include "storage/journal_chain.hpp"
 #include "storage/store.hpp"
 #include "support/process.hpp"
+#include "support/prometheus_check.hpp"
 #include "synth/scene_cache.hpp"
 
 namespace vigie::engine {
@@ -55,6 +56,45 @@ class NodeTest : public ::testing::Test {
   config::Config config_;
 };
 
+/// Every family docs/api.md must list: the `metric` column's names.
+std::set<std::string> documented_metrics() {
+  std::ifstream in(std::string(VIGIE_SOURCE_DIR) + "/docs/api.md");
+  std::set<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const auto end = line.find_first_of("`{", 3);
+    names.insert(line.substr(3, end - 3));
+  }
+  return names;
+}
+
+/// /metrics of a node that raised an alert, wrote its evidence and published it over MQTT:
+/// strict Prometheus text, every family documented, and the counters of what happened.
+void expect_metrics_of_a_working_node(int port) {
+  httplib::Client client("127.0.0.1", port);
+  const auto r = client.Get("/metrics");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const test::PromExposition e = test::parse_prometheus(r->body);
+  EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors) << "\n" << r->body;
+  const std::set<std::string> documented = documented_metrics();
+  for (const auto& f : e.families) {
+    EXPECT_TRUE(documented.count(f.name)) << f.name << " is not listed in docs/api.md";
+  }
+  EXPECT_GT(e.value("vigie_camera_frames_total", {{"camera", "gate"}, {"stage", "analysed"}}), 50);
+  EXPECT_GT(e.value("vigie_camera_analysis_seconds_count", {{"camera", "gate"}}), 50);
+  EXPECT_GE(e.value("vigie_alert_latency_seconds_count", {{"stage", "stored"}}), 1);
+  EXPECT_GE(e.value("vigie_evidence_requests_total", {{"result", "written"}}), 1);
+  EXPECT_GT(e.value("vigie_evidence_cpu_seconds_total"), 0);
+  EXPECT_GE(e.value("vigie_mqtt_acknowledged_total"), 1);
+  EXPECT_EQ(e.value("vigie_mqtt_connected"), 1);
+  EXPECT_GE(e.value("vigie_webhook_attempts_total"), 1);
+  EXPECT_GT(e.value("process_cpu_seconds_total"), 0);
+  EXPECT_GT(e.value("process_resident_memory_bytes"), 1e6);
+  EXPECT_EQ(e.value("vigie_build_info"), 1);
+}
+
 TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
   const int port = test::free_port();
   test::Broker broker(dir_ / "broker", port);
@@ -64,6 +104,8 @@ TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
   ASSERT_TRUE(test::eventually([&] { return subscriber.subscribed(); }));
   config_.mqtt.enabled = true;
   config_.mqtt.port = port;
+  // Nobody listens there: the attempts are counted.
+  config_.webhooks.push_back({"http://127.0.0.1:1/hook", "a-webhook-secret-of-some-length", {}});
 
   NodeOptions options;
   options.hash_cost = govern::HashCost::kMinimal;
@@ -121,6 +163,8 @@ TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
   auto record = store.journal(at_head);
   ASSERT_TRUE(record.is_ok() && record->size() == 1u);
   EXPECT_EQ(record->front().hash, head["hash"]);
+
+  expect_metrics_of_a_working_node((*node)->api_port());
 
   (*node)->stop();
   auto journal = store.journal({});
