@@ -3,12 +3,28 @@
 
 #include "config/schema.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cctype>
 
 namespace vigie::config {
 namespace {
 
 constexpr TextRule kId{.required = true, .identifier = true};
+
+/// An IPv4 or IPv6 address, or a host name (letters, digits, '-' and '.'): what the API can
+/// bind to. "127.0.0.1:8080" is neither; its port belongs in api.port.
+bool is_listen_address(const std::string& text) {
+  in6_addr v6{};
+  in_addr v4{};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return true;
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) return true;
+  if (text.empty() || text.size() > 253) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+  });
+}
 
 void parse_analysis(Section& s, AnalysisConfig& a) {
   s.number("fps", a.fps, 0.2, 30, "Frames analysed per second; frames are sampled by timestamp.");
@@ -353,6 +369,10 @@ void parse_node(Section& s, Config& c) {
   s.section("api", "The HTTP API and operator console.", [&](Section& a) {
     ApiConfig& o = c.api;
     a.text("listen", o.listen, "Address to listen on; 127.0.0.1 keeps the API local.");
+    if (!a.describing() && !is_listen_address(o.listen)) {
+      a.error("listen", "'" + o.listen +
+                            "' is not an IP address or host name (the port goes in api.port)");
+    }
     a.integer("port", o.port, 0, 65535, "TCP port (0: any free port).");
     a.text("tls_cert", o.tls_cert, "PEM certificate file; with tls_key, serves HTTPS.");
     a.text("tls_key", o.tls_key, "PEM private key file.", {.secret = false});

@@ -123,6 +123,9 @@ INSTANTIATE_TEST_SUITE_P(
     Validation, ConfigErrorTest,
     ::testing::Values(
         BadCase{"UnknownTopLevelKey", "camras: []\n", "camras: unknown key"},
+        BadCase{"ListenWithAPort", kHead + "api: {listen: \"127.0.0.1:8080\"}\n",
+                "api.listen: '127.0.0.1:8080' is not an IP address or host name (the port goes "
+                "in api.port)"},
         BadCase{"UnknownNestedKey", kHead + "    analysis:\n      fsp: 5\n",
                 "cameras[0].analysis.fsp: unknown key (known keys here: fps, width) (line 5)"},
         BadCase{"PolygonTooFewPoints",
