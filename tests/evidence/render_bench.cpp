@@ -1,8 +1,9 @@
 // Time to render one alert's evidence (snapshot, masked clip, raw remux) from a file.
-// Usage: evidence_render_bench FILE OUT_DIR [--start S] [--persons N] [--width W]
+// Usage: evidence_render_bench FILE OUT_DIR [--start S] [--persons N] [--width W] [--preset P]
 // Loads the whole file into a packet ring, puts an alert at S seconds (default 10) with N
 // person boxes (default 3) in every frame, and renders with the default 5 s + 10 s window,
-// at most W px wide (default: EvidenceOptions' render_width; 0: the source's width).
+// at most W px wide (default: EvidenceOptions' render_width; 0: the source's width), with
+// x264 preset P (default: EvidenceOptions' preset).
 
 #include <chrono>
 #include <cstdio>
@@ -19,7 +20,7 @@ using namespace vigie;  // a one-file tool
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s FILE OUT_DIR [--start S] [--persons N] [--width W]\n",
+    std::fprintf(stderr, "usage: %s FILE OUT_DIR [--start S] [--persons N] [--width W] [--preset P]\n",
                  argv[0]);
     return 2;
   }
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     if (a == "--start") start = std::atof(argv[++i]);
     if (a == "--persons") persons = std::atoi(argv[++i]);
     if (a == "--width") options.render_width = std::atoi(argv[++i]);
+    if (a == "--preset") options.preset = argv[++i];
   }
   ingest::av::install_log_bridge();
   ingest::PacketRing ring(1e9);
