@@ -63,11 +63,8 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
   auto reader = ingest::DemuxReader::open(options, interrupter);
   if (!reader.is_ok()) return reader.status();
   AVStream& st = (*reader)->stream();
-  auto info = std::make_shared<ingest::av::StreamInfo>();
-  info->codecpar = ingest::av::copy_codecpar(*st.codecpar);
-  info->time_base = st.time_base;
   auto decoder = ingest::FrameDecoder::open(
-      info, {camera.input.skip_loop_filter, camera.input.skip_non_reference});
+      ingest::av::stream_info(st), {camera.input.skip_loop_filter, camera.input.skip_non_reference});
   if (!decoder.is_ok()) return decoder.status();
 
   DecodeCost cost;

@@ -19,10 +19,7 @@ Result<ingest::ClipSnapshot> read_clip(const std::filesystem::path& path, double
   if (index < 0) return data_loss("no video stream in " + file);
   const AVStream& st = *raw->streams[index];
 
-  auto info = std::make_shared<ingest::av::StreamInfo>();
-  info->codecpar = ingest::av::copy_codecpar(*st.codecpar);
-  info->time_base = st.time_base;
-  info->frame_rate = st.avg_frame_rate;
+  auto info = ingest::av::stream_info(st);
   ingest::ClipSnapshot clip;
   ingest::av::PacketPtr packet = ingest::av::make_packet();
   while ((err = av_read_frame(raw, packet.get())) >= 0) {

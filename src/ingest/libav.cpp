@@ -32,6 +32,14 @@ std::shared_ptr<const AVCodecParameters> copy_codecpar(const AVCodecParameters& 
   return {par, [](AVCodecParameters* p) { avcodec_parameters_free(&p); }};
 }
 
+std::shared_ptr<StreamInfo> stream_info(const AVStream& stream) {
+  auto info = std::make_shared<StreamInfo>();
+  info->codecpar = copy_codecpar(*stream.codecpar);
+  info->time_base = stream.time_base;
+  info->frame_rate = stream.avg_frame_rate;
+  return info;
+}
+
 namespace {
 
 // Errors from a broken stream come per packet; one line a second is enough to see them.

@@ -71,6 +71,10 @@ struct StreamInfo {
 /// A deep copy of codec parameters, owned by a shared_ptr.
 std::shared_ptr<const AVCodecParameters> copy_codecpar(const AVCodecParameters& from);
 
+/// What `stream` is: its decoder parameters (copied), time base and nominal frame rate.
+/// first_pts and session are left for the caller that knows them.
+std::shared_ptr<StreamInfo> stream_info(const AVStream& stream);
+
 /// Best available timestamp of a packet (pts, else dts), AV_NOPTS_VALUE if neither.
 inline std::int64_t packet_ts(const AVPacket& p) {
   return p.pts != AV_NOPTS_VALUE ? p.pts : p.dts;

@@ -214,11 +214,8 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
       if (pkt->dts != AV_NOPTS_VALUE) pkt->dts += loop_offset;
       const std::int64_t ts = av::packet_ts(*pkt);
       if (!info) {
-        info = std::make_shared<av::StreamInfo>();
-        info->codecpar = av::copy_codecpar(*st.codecpar);
-        info->time_base = tb;
+        info = av::stream_info(st);
         info->first_pts = ts;
-        info->frame_rate = st.avg_frame_rate;
         info->session = session;
         ring_.reset(info);
         QueueItem marker;

@@ -82,10 +82,7 @@ bool fill_ring(const std::filesystem::path& path, ingest::PacketRing& ring, cv::
   avformat_find_stream_info(raw, nullptr);
   const int idx = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (idx < 0) return false;
-  auto info = std::make_shared<ingest::av::StreamInfo>();
-  info->codecpar = ingest::av::copy_codecpar(*raw->streams[idx]->codecpar);
-  info->time_base = raw->streams[idx]->time_base;
-  info->frame_rate = raw->streams[idx]->avg_frame_rate;
+  auto info = ingest::av::stream_info(*raw->streams[idx]);
   if (size != nullptr) *size = {info->codecpar->width, info->codecpar->height};
   ingest::av::PacketPtr pkt = ingest::av::make_packet();
   bool first = true;

@@ -25,9 +25,7 @@ constexpr int kMaxPackets = 64;  // bounds one input's time; the seeds hold a fe
 
 void read_all(DemuxReader& reader) {
   AVStream& st = reader.stream();
-  auto info = std::make_shared<av::StreamInfo>();
-  info->codecpar = av::copy_codecpar(*st.codecpar);
-  info->time_base = st.time_base;
+  auto info = av::stream_info(st);
   auto decoder = FrameDecoder::open(info, {});
   if (!decoder.is_ok()) return;
   PacketRing ring(2.0);
