@@ -179,15 +179,19 @@ Result<int> AlertService::end_unfollowed(const std::string& why,
   int ended = 0;
   for (const auto& a : *alerts) {
     if (cameras && cameras->count(a.camera) == 0) continue;
-    auto r = change(a.id, "system", "alert.ended", {{"reason", why}},
-                    [this](storage::AlertRecord& rec) -> Status {
-                      rec.ended_ms = unix_ms(clock_.wall_now());
-                      return Status::ok();
-                    });
-    if (!r.is_ok()) return r.status();
+    if (Status s = end_by_system(a.id, why); !s.is_ok()) return s;
     ++ended;
   }
   return ended;
+}
+
+Status AlertService::end_by_system(std::int64_t id, const std::string& why) {
+  auto r = change(id, "system", "alert.ended", {{"reason", why}},
+                  [this](storage::AlertRecord& rec) -> Status {
+                    rec.ended_ms = unix_ms(clock_.wall_now());
+                    return Status::ok();
+                  });
+  return r.is_ok() ? Status::ok() : r.status();
 }
 
 Result<int> AlertService::end_followed(const CameraId& camera, const std::string& why) {
@@ -206,12 +210,7 @@ Result<int> AlertService::end_followed(const CameraId& camera, const std::string
       live_.erase(source);
     }
     if ((*stored)->ended_ms != 0) continue;
-    auto r = change(id, "system", "alert.ended", {{"reason", why}},
-                    [this](storage::AlertRecord& rec) -> Status {
-                      rec.ended_ms = unix_ms(clock_.wall_now());
-                      return Status::ok();
-                    });
-    if (!r.is_ok()) return r.status();
+    if (Status s = end_by_system(id, why); !s.is_ok()) return s;
     ++ended;
   }
   return ended;

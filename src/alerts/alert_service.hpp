@@ -116,6 +116,8 @@ class AlertService {
                                       const std::string& action, nlohmann::json detail,
                                       const std::function<Status(storage::AlertRecord&)>& apply,
                                       const nlohmann::json* learned = nullptr);
+  /// Ends alert `id` now, on the system's behalf, journaled with `why`.
+  Status end_by_system(std::int64_t id, const std::string& why);
   Status check_measures(EventType type, const std::vector<std::string>& measures) const;
   void notify(const AlertEvent& event);
 
