@@ -139,6 +139,7 @@ std::vector<cv::Rect> PrivacyMap::held_regions(const PersonHeightAt& height) con
     out.push_back(cv::Rect(held_.cols - b, 0, b, held_.rows));
   }
   if (cv::countNonZero(held_) == 0) return out;
+  const int edge = config_.border_px + 2;  // the border strip and the dilation below
   // Fragments a few pixels apart (a person's head above a torso) become one region.
   cv::Mat joined;
   cv::dilate(held_, joined, cv::Mat(), cv::Point(-1, -1), 2);
@@ -153,7 +154,12 @@ std::vector<cv::Rect> PrivacyMap::held_regions(const PersonHeightAt& height) con
     // Specks far smaller than a person there are noise, not part of one: they keep their own
     // margin only.
     const double h = height ? height({r.x + r.width / 2.0, static_cast<double>(r.br().y)}) : 0.0;
-    const bool part = h > 0 && r.area() >= config_.least_part_of_person * 0.4 * h * h;
+    // At the image's edge someone entering or leaving is a sliver of themselves, however
+    // small the part the models saw there: it grows as a person's part does.
+    const bool at_edge = r.x <= edge || r.y <= edge || r.br().x >= held_.cols - edge ||
+                         r.br().y >= held_.rows - edge;
+    const bool part =
+        h > 0 && (at_edge || r.area() >= config_.least_part_of_person * 0.4 * h * h);
     const double size = std::max({static_cast<double>(r.width), static_cast<double>(r.height),
                                   part ? h : 0.0});
     const int margin =

@@ -120,6 +120,23 @@ TEST(PrivacyMap, TheImagesEdgesAreAlwaysHidden) {
   EXPECT_FALSE(covered(got, cv::Rect(50, 40, 10, 10)));
 }
 
+TEST(PrivacyMap, ASpeckAtTheEdgeIsTakenForSomeoneEnteringTheView) {
+  const PersonHeightAt height = [](cv::Point2d) { return 40.0; };
+  // Only a foot of someone stepping in at the left edge was seen: far less than a person's
+  // part, which in the middle of the image would be noise.
+  const cv::Rect foot(6, 90, 3, 3);
+  PrivacyMap map;
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  EXPECT_TRUE(covered(map.update(scene_with({}), masks_of({foot}), {}, 0.2, height),
+                      cv::Rect(0, 55, 12, 38)))
+      << "the body above the foot";
+  const cv::Rect speck(70, 90, 3, 3);
+  PrivacyMap middle;
+  middle.update(scene_with({}), masks_of({}), {}, 0.0);
+  EXPECT_FALSE(covered(middle.update(scene_with({}), masks_of({speck}), {}, 0.2, height),
+                       cv::Rect(66, 55, 12, 38)));
+}
+
 TEST(PrivacyMap, WhatNeverComesBackIsShownAfterTheLongestHold) {
   PrivacyMapConfig config;
   config.max_hold_s = 60;
