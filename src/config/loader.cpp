@@ -6,11 +6,11 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include "config/schema.hpp"
 #include "config/to_json.hpp"
+#include "core/digest.hpp"
 #include "core/iso_time.hpp"
 
 namespace vigie::config {
@@ -332,12 +332,7 @@ std::vector<FieldDoc> describe_schema() {
 
 std::string config_version(const Config& config) {
   const std::string canonical = to_json(config, /*redacted=*/false).dump();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(canonical.data(), canonical.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < size && i < 8; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return sha256_hex(canonical).substr(0, 16);
 }
 
 }  // namespace vigie::config

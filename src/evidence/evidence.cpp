@@ -15,9 +15,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/digest.hpp"
 #include "evidence/clip_io.hpp"
 #include "evidence/h264_encoder.hpp"
-#include "evidence/sha256.hpp"
 
 namespace vigie::evidence {
 

@@ -7,10 +7,11 @@
 #include <map>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "core/digest.hpp"
 
 namespace vigie::perceive {
 namespace {
@@ -264,25 +265,6 @@ DetectionRole role_of(const config::DetectorClasses& classes, int class_id) {
   return DetectionRole::kOther;
 }
 
-std::string file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx, buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx, digest, &size);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
 Result<std::unique_ptr<Detector>> make_detector(const config::DetectorConfig& config) {
   const std::string& model = config.model;
   if (!fs::is_regular_file(model)) return load_error(model, "no such file");
@@ -366,7 +348,10 @@ Result<std::unique_ptr<Detector>> make_detector(const config::DetectorConfig& co
   }
   if (input <= 0) input = 416;
   cv::setNumThreads(config.threads);
-  std::string hash = file_sha256(model);
+  // The model's fingerprint goes into each detection's provenance; it was just read, so a
+  // failure here is a file changing under us: the detector still runs, unfingerprinted.
+  auto fingerprint = sha256_file(model);
+  std::string hash = fingerprint.is_ok() ? std::move(*fingerprint) : std::string();
   return std::unique_ptr<Detector>(
       std::make_unique<DnnDetector>(std::move(net), kind, input, config, std::move(hash)));
 }

@@ -93,7 +93,4 @@ std::vector<RawDetection> nms_per_class(const std::vector<RawDetection>& in, flo
 /// The role of `class_id` under the class map.
 DetectionRole role_of(const config::DetectorClasses& classes, int class_id);
 
-/// SHA-256 (hex) of a file's content; empty when it cannot be read.
-std::string file_sha256(const std::string& path);
-
 }  // namespace vigie::perceive

@@ -1,8 +1,6 @@
 #include "publish/webhook_publisher.hpp"
 
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
+#include "core/digest.hpp"
 #include "core/log.hpp"
 #include "core/process_usage.hpp"
 #include "core/redact.hpp"
@@ -23,17 +22,7 @@
 namespace vigie::publish {
 
 std::string webhook_signature(std::string_view secret, std::string_view body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  return "sha256=" + hmac_sha256_hex(secret, body);
 }
 
 namespace {

@@ -4,30 +4,16 @@
 
 #include "storage/journal_chain.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstdio>
+
+#include "core/digest.hpp"
 
 namespace vigie::storage {
 
 const char* const kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 namespace {
-
-std::string sha256_hex(const std::string& data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return out;
-}
 
 bool is_hex64(const std::string& s) {
   if (s.size() != 64) return false;

@@ -1,12 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <thread>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "core/event_type.hpp"
 #include "core/geometry.hpp"
 #include "core/iso_time.hpp"
@@ -170,6 +175,31 @@ TEST(PrometheusTextTest, FamiliesLabelsAndHistograms) {
             "# HELP z Inf.\n"
             "# TYPE z gauge\n"
             "z +Inf\n");
+}
+
+// ---- digests: the published test vectors (FIPS 180-2, RFC 4231 case 2) ----
+
+TEST(Digest, Sha256OfKnownData) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Digest, Sha256OfAFileEqualsThatOfItsBytes) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("vigie-digest-" + std::to_string(::getpid()) + ".bin");
+  // Larger than one read block, so that the blocks are chained.
+  const std::string bytes(200000, 'x');
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto got = sha256_file(path);
+  ASSERT_TRUE(got.is_ok()) << got.status().message();
+  EXPECT_EQ(*got, sha256_hex(bytes));
+  std::filesystem::remove(path);
+  EXPECT_EQ(sha256_file(path).status().code(), StatusCode::kNotFound);
+}
+
+TEST(Digest, HmacSha256OfKnownData) {
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 }  // namespace

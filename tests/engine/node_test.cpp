@@ -14,8 +14,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "config/loader.hpp"
+#include "core/digest.hpp"
 #include "core/iso_time.hpp"
-#include "evidence/sha256.hpp"
 #include "publish/mqtt_test_support.hpp"
 #include "storage/journal_chain.hpp"
 #include "storage/store.hpp"
@@ -138,7 +138,7 @@ TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
   for (const auto& f : files) {
     const fs::path path = evidence_root / f.path;
     ASSERT_TRUE(fs::exists(path)) << path;
-    EXPECT_EQ(f.sha256, *evidence::sha256_file(path)) << f.kind;
+    EXPECT_EQ(f.sha256, *sha256_file(path)) << f.kind;
     EXPECT_EQ(f.masked, f.kind != "raw");
     // Images of people, the unmasked copy among them, are for the node's account alone.
     const fs::perms others = fs::perms::group_all | fs::perms::others_all;

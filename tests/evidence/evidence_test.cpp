@@ -19,9 +19,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/digest.hpp"
 #include "evidence/clip_io.hpp"
 #include "evidence/evidence_writer.hpp"
-#include "evidence/sha256.hpp"
 #include "evidence_test_support.hpp"
 #include "ingest/ingest_test_support.hpp"
 

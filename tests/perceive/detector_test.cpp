@@ -137,14 +137,6 @@ TEST(DetectorFactoryTest, MissingOrUnreadableModelNamesTheFile) {
   fs::remove(garbage);
 }
 
-TEST(DetectorFactoryTest, Sha256OfAFile) {
-  const fs::path f = fs::temp_directory_path() / "vigie-sha-test.bin";
-  std::ofstream(f, std::ios::binary) << "abc";
-  EXPECT_EQ(file_sha256(f.string()),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  fs::remove(f);
-}
-
 // ---- with the shared models ----
 
 const fs::path kModels = fs::path(VIGIE_SHARED_DIR) / "models";
