@@ -101,7 +101,15 @@ export function mount(root, ctx, rest) {
     // Drops counted since the last look mean the camera is missing frames right now.
     const dropping = x.dropped !== null && c.frames_dropped > x.dropped;
     x.dropped = c.frames_dropped;
-    const degraded = c.state === 'live' && c.permit.analyse && (c.degraded || dropping);
+    // A stream may play on while nothing analyses it (stopped, no authorization): "live"
+    // would tell the operator the camera is watched.
+    if (!c.permit.analyse) {
+      x.badge.textContent = t('wall.not_analysed_badge');
+      x.badge.className = 'badge health-stopped';
+      x.badge.title = notAnalysedText(ctx, c);
+      return;
+    }
+    const degraded = c.state === 'live' && (c.degraded || dropping);
     x.badge.textContent = degraded ? t('wall.degraded') : healthName(c.state);
     x.badge.className = `badge health-${degraded ? 'degraded' : c.state}`;
     x.badge.title = degraded ? (c.degraded_why || t('system.dropped')) : (c.reason || '');

@@ -250,7 +250,7 @@ async function main() {
     `counts per type (${counts.join(' | ')})`);
   await op.waitForSelector(`ol.queue li[data-id="${alert.id}"] .wait`);
   check(/attend depuis \d+/.test(await op.textContent(`ol.queue li[data-id="${alert.id}"] .wait`)), 'each row shows its waiting time');
-  await op.waitForSelector(`ol.queue li[data-id="${alert.id}"] img.thumb[src^="blob:"]`, { timeout: 20000 });
+  await op.waitForSelector(`ol.queue li[data-id="${alert.id}"] img.thumb[src^="blob:"]`, { timeout: 60000 });
   check(true, 'each row shows a thumbnail of its snapshot');
   await op.selectOption('#filter-type', 'person_on_ground');
   const filtered = await op.locator('ol.queue li[data-id]').evaluateAll((els) => els.map((e) => e.dataset.group));
@@ -326,6 +326,8 @@ async function main() {
 
   // The intrusion, dismissed from the keyboard: d, then the first reason.
   await op.goto(`${base}/#/alerts/${alert.id}`);
+  // A change of hash only: the former alert's view may still be on screen for a moment.
+  await op.waitForSelector(`[data-testid=alert-view] h2:has-text("#${alert.id}")`);
   await op.waitForSelector('#confirm:not(.arming)');
   await op.waitForSelector('[data-testid=snapshot]', { timeout: 15000 }).catch(() => null);
   await shot(op, '07-alert');
@@ -337,6 +339,7 @@ async function main() {
 
   // ---- point 7: the alert links to the camera's live tile --------------------------------
   await op.goto(`${base}/#/alerts/${fall.id}`);
+  await op.waitForSelector(`[data-testid=alert-view] h2:has-text("#${fall.id}")`);
   await op.click('[data-testid=live-link]');
   await op.waitForSelector('[data-camera=hall].focused');
   check(true, 'the alert view links to its camera\'s live tile');
@@ -431,6 +434,9 @@ async function main() {
   const note = await op.textContent('[data-camera=gate] .tile-note');
   check(/Analyse arrêtée par operator à \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d/.test(note) && !/\d{4}-\d\d-\d\dT/.test(note),
     `the wall says why in French, in local time ("${note}")`);
+  await op.waitForSelector('[data-camera=gate] .badge.health-stopped');
+  const stoppedBadge = await op.textContent('[data-camera=gate] .badge');
+  check(stoppedBadge === 'non analysée', `a stopped camera's badge no longer says "en direct" ("${stoppedBadge}")`);
   await shot(op, '14-stopped');
 
   // ---- point 4: the node goes away, then restarts ----------------------------------------
