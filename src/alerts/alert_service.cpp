@@ -142,7 +142,7 @@ Result<storage::AlertRecord> AlertService::change(
     if (!stored.is_ok()) return stored.status();
     if (!*stored) return not_found("no alert " + std::to_string(id));
     record = **stored;
-    if (Status a = apply(record); !a.is_ok()) return a;
+    VIGIE_RETURN_IF_ERROR(apply(record));
     record.updated_ms = now;
     if (auto put = tx.put_alert(record); !put.is_ok()) return put.status();
     // What apply() found in the stored record (an undo names the verdict it undid).
@@ -179,7 +179,7 @@ Result<int> AlertService::end_unfollowed(const std::string& why,
   int ended = 0;
   for (const auto& a : *alerts) {
     if (cameras && cameras->count(a.camera) == 0) continue;
-    if (Status s = end_by_system(a.id, why); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(end_by_system(a.id, why));
     ++ended;
   }
   return ended;
@@ -191,7 +191,7 @@ Status AlertService::end_by_system(std::int64_t id, const std::string& why) {
                     rec.ended_ms = unix_ms(clock_.wall_now());
                     return Status::ok();
                   });
-  return r.is_ok() ? Status::ok() : r.status();
+  return r.status();
 }
 
 Result<int> AlertService::end_followed(const CameraId& camera, const std::string& why) {
@@ -210,7 +210,7 @@ Result<int> AlertService::end_followed(const CameraId& camera, const std::string
       live_.erase(source);
     }
     if ((*stored)->ended_ms != 0) continue;
-    if (Status s = end_by_system(id, why); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(end_by_system(id, why));
     ++ended;
   }
   return ended;
@@ -254,7 +254,7 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                             "alert is already " + std::string(to_string(r.state))};
                   }
                   // Checked against the alert's own type, which only the stored record knows.
-                  if (Status m = check_measures(r.type, verdict.measures); !m.is_ok()) return m;
+                  VIGIE_RETURN_IF_ERROR(check_measures(r.type, verdict.measures));
                   r.state = verdict.confirmed ? storage::AlertState::kConfirmed
                                               : storage::AlertState::kDismissed;
                   r.verdict_by = user;
@@ -415,7 +415,7 @@ Result<storage::EvidenceRecord> AlertService::view_evidence(std::int64_t alert_i
                           {"kind", found->kind},
                           {"sha256", found->sha256},
                           {"reason", reason}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) return s;
   return *found;

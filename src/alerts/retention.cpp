@@ -57,7 +57,7 @@ Result<PurgeReport> purge_once(storage::Store& store, const std::filesystem::pat
 
   Status s = store.write([&](storage::Tx& tx) -> Status {
     for (std::int64_t id : ids) {
-      if (Status d = tx.delete_evidence(id); !d.is_ok()) return d;
+      VIGIE_RETURN_IF_ERROR(tx.delete_evidence(id));
     }
     auto deleted = tx.delete_journal_before(journal_cutoff);
     if (!deleted.is_ok()) return deleted.status();
@@ -77,7 +77,7 @@ Result<PurgeReport> purge_once(storage::Store& store, const std::filesystem::pat
       }
     }
     auto j = tx.journal({now, "system", "retention.purged", std::move(detail)});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) return s;
   return report;

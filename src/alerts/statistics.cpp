@@ -32,13 +32,12 @@ std::optional<double> median(std::vector<double> values) {
 Result<AlertStatistics> compute_statistics(const storage::Store& store, storage::TimeMs from_ms,
                                            storage::TimeMs to_ms, std::size_t max_timed_alerts) {
   if (from_ms >= to_ms) return invalid_argument("from must be before to");
-  auto rows = store.alert_counts(from_ms, to_ms);
-  if (!rows) return rows.status();
+  VIGIE_ASSIGN_OR_RETURN(const auto rows, store.alert_counts(from_ms, to_ms));
 
   AlertStatistics out;
   out.from_ms = from_ms;
   out.to_ms = to_ms;
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     const std::string type(to_string(r.type));
     if (r.calibration) {
       out.calibration.by_type[type] += r.alerts;
@@ -63,9 +62,8 @@ Result<AlertStatistics> compute_statistics(const storage::Store& store, storage:
   q.to_ms = to_ms;
   q.limit = 500;
   while (!out.median_truncated) {
-    auto page = store.alerts(q);
-    if (!page) return page.status();
-    for (const auto& a : *page) {
+    VIGIE_ASSIGN_OR_RETURN(const auto page, store.alerts(q));
+    for (const auto& a : page) {
       if (a.calibration || a.verdict_ms <= 0) continue;
       if (waits.size() >= max_timed_alerts) {
         out.median_truncated = true;
@@ -75,8 +73,8 @@ Result<AlertStatistics> compute_statistics(const storage::Store& store, storage:
       waits.push_back(s);
       waits_by_type[std::string(to_string(a.type))].push_back(s);
     }
-    if (static_cast<int>(page->size()) < q.limit) break;
-    q.before_id = page->back().id;
+    if (static_cast<int>(page.size()) < q.limit) break;
+    q.before_id = page.back().id;
   }
   out.median_verdict_s = median(waits);
   for (auto& [type, stats] : out.by_type) {

@@ -1,5 +1,7 @@
 #include "core/event_type.hpp"
 
+#include "core/bug.hpp"
+
 namespace vigie {
 
 std::string_view to_string(EventType type) {
@@ -13,6 +15,7 @@ std::string_view to_string(EventType type) {
     case EventType::kPersonOnGround: return "person_on_ground";
     case EventType::kFire: return "fire";
   }
+  VIGIE_BUG("event type out of its enum");
   return "unknown";
 }
 

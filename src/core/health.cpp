@@ -1,5 +1,7 @@
 #include "core/health.hpp"
 
+#include "core/bug.hpp"
+
 namespace vigie {
 
 std::string_view to_string(CameraState state) {
@@ -11,6 +13,7 @@ std::string_view to_string(CameraState state) {
     case CameraState::kEnded: return "ended";
     case CameraState::kStopped: return "stopped";
   }
+  VIGIE_BUG("camera state out of its enum");
   return "unknown";
 }
 

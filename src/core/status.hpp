@@ -87,3 +87,34 @@ class [[nodiscard]] Result {
 };
 
 }  // namespace vigie
+
+namespace vigie {
+
+/// The Status of a Status or of a Result, for the macros below.
+inline const Status& status_of(const Status& s) { return s; }
+template <typename T>
+Status status_of(const Result<T>& r) {
+  return r.status();
+}
+
+}  // namespace vigie
+
+#define VIGIE_STATUS_CONCAT_INNER(a, b) a##b
+#define VIGIE_STATUS_CONCAT(a, b) VIGIE_STATUS_CONCAT_INNER(a, b)
+
+/// Returns from the enclosing function (which returns a Status or a Result) with the error of
+/// `expr`, a Status or a Result, when it has one.
+#define VIGIE_RETURN_IF_ERROR(expr)                                                 \
+  do {                                                                              \
+    if (::vigie::Status vigie_status_ = ::vigie::status_of(expr); !vigie_status_.is_ok()) \
+      return vigie_status_;                                                         \
+  } while (false)
+
+/// `VIGIE_ASSIGN_OR_RETURN(auto rows, store.alerts(q));` declares `rows` from the value of the
+/// Result `expr`, or returns its error from the enclosing function.
+#define VIGIE_ASSIGN_OR_RETURN(lhs, expr) \
+  VIGIE_ASSIGN_OR_RETURN_IMPL(VIGIE_STATUS_CONCAT(vigie_result_, __LINE__), lhs, expr)
+#define VIGIE_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
+  auto result = (expr);                                \
+  if (!result.is_ok()) return result.status();         \
+  lhs = std::move(*result)

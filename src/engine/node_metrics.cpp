@@ -2,6 +2,7 @@
 
 #include <opencv2/core/version.hpp>
 
+#include "core/bug.hpp"
 #include "core/process_usage.hpp"
 
 namespace vigie::engine {
@@ -61,6 +62,10 @@ void write_process_metrics(PrometheusText& out) {
   out.gauge("vigie_process_peak_resident_memory_bytes",
             "Highest resident memory of the process since start.",
             static_cast<double>(usage.peak_resident_bytes));
+  out.counter("vigie_bugs_total",
+              "Impossible states reached and survived (each logged at critical level with its "
+              "place); anything but 0 is a defect to report.",
+              static_cast<double>(bugs_reported()));
   out.family("vigie_build_info", MetricType::kGauge,
              "Always 1; the labels say which vigie and which OpenCV this is.")
       .sample({{"version", VIGIE_VERSION}, {"opencv", CV_VERSION}}, 1);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/bug.hpp"
+
 namespace vigie::eval {
 namespace {
 
@@ -12,7 +14,8 @@ std::size_t index_of(EventType type) {
   for (std::size_t i = 0; i < kAllEventTypes.size(); ++i) {
     if (kAllEventTypes[i] == type) return i;
   }
-  return 0;  // unreachable: the enum and the list are kept in step by core_test
+  VIGIE_BUG("event type missing from kAllEventTypes");
+  return 0;
 }
 
 std::optional<double> ratio(double num, double den) {
@@ -42,7 +45,7 @@ std::optional<double> percentile(std::vector<double> values, double p) {
 }
 
 Result<Evaluation> evaluate(std::vector<ClipInput> clips, const MatchOptions& options) {
-  if (Status s = options.validate(); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(options.validate());
   Evaluation ev;
   ev.options = options;
   double seconds = 0.0;

@@ -68,8 +68,8 @@ Result<TruthEvent> parse_event(const json& node, const Fields& f, std::string_vi
 
   const std::string start_field = fmt::format("{}.start", field);
   const std::string end_field = fmt::format("{}.end", field);
-  if (Status s = f.number(node, "start", start_field, event.start_s); !s.is_ok()) return s;
-  if (Status s = f.number(node, "end", end_field, event.end_s); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(f.number(node, "start", start_field, event.start_s));
+  VIGIE_RETURN_IF_ERROR(f.number(node, "end", end_field, event.end_s));
   if (event.start_s < 0) return f.error(start_field, "must be >= 0 (seconds from the first frame)");
   if (event.end_s < event.start_s) {
     return f.error(end_field, fmt::format("{} is before start {}", event.end_s, event.start_s));
@@ -110,9 +110,9 @@ Result<std::vector<TruthPersons>> parse_persons(const json& node, const Fields& 
     const std::string field = fmt::format("persons[{}]", i);
     const json& entry = node[i];
     if (!entry.is_object()) return f.error(field, "must be an object");
-    if (Status s = f.known_keys(entry, field, {"frame", "t", "boxes"}); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(f.known_keys(entry, field, {"frame", "t", "boxes"}));
     TruthPersons p;
-    if (Status s = f.number(entry, "t", field + ".t", p.t_s); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(f.number(entry, "t", field + ".t", p.t_s));
     if (!out.empty() && p.t_s < out.back().t_s) return f.error(field + ".t", "goes back in time");
     const auto boxes = entry.find("boxes");
     if (boxes == entry.end() || !boxes->is_array()) {
@@ -161,7 +161,7 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
   }
   clip.path = base_dir / video->get<std::string>();
 
-  if (Status s = f.number(doc, "fps", "fps", clip.fps); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(f.number(doc, "fps", "fps", clip.fps));
   if (clip.fps <= 0) return f.error("fps", "must be > 0");
 
   const auto size = doc.find("size");
@@ -177,7 +177,7 @@ Result<TruthClip> parse_truth(std::string_view text, std::string_view source,
 
   if (doc.contains("duration")) {
     double d = 0;
-    if (Status s = f.number(doc, "duration", "duration", d); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(f.number(doc, "duration", "duration", d));
     if (d <= 0) return f.error("duration", "must be > 0 seconds");
     clip.duration_s = d;
   }

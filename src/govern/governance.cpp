@@ -59,7 +59,7 @@ Result<std::unique_ptr<Governance>> Governance::open(
     }
     a.start_ms = unix_ms(*start);
     a.end_ms = unix_ms(*end);
-    if (Status s = check_authorization(a); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(check_authorization(a));
     from_config.push_back(std::move(a));
   }
 
@@ -82,12 +82,12 @@ Result<std::unique_ptr<Governance>> Governance::open(
         storage::AuthorizationRecord kept = a;
         kept.revoked = true;
         if (authorization_json(*same) == authorization_json(kept)) continue;
-        if (Status p = tx.put_authorization(kept); !p.is_ok()) return p;
+        VIGIE_RETURN_IF_ERROR(tx.put_authorization(kept));
         auto j = tx.journal({now, "config", "authorization.set", authorization_json(kept)});
         if (!j.is_ok()) return j.status();
         continue;
       }
-      if (Status p = tx.put_authorization(a); !p.is_ok()) return p;
+      VIGIE_RETURN_IF_ERROR(tx.put_authorization(a));
       auto j = tx.journal({now, "config", "authorization.set", authorization_json(a)});
       if (!j.is_ok()) return j.status();
     }
@@ -161,7 +161,7 @@ Status Governance::stop(const std::string& user, const CameraId& camera,
     journaled = store_.write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal({now, user, "stop.stopped", {{"camera", camera}, {"reason", reason}}});
       if (j.is_ok()) stop_seq_[camera] = j->seq;
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
   }
   for (const auto& l : listeners_) l();
@@ -185,7 +185,7 @@ Status Governance::resume(const std::string& user, const CameraId& camera) {
     Status s = store_.write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal({now, user, "stop.resumed", {{"camera", camera}}});
       if (j.is_ok()) stop_seq_[camera] = j->seq;
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!s.is_ok()) return s;
     if (camera.empty()) {
@@ -211,14 +211,14 @@ std::map<CameraId, StopInfo> Governance::camera_stops() const {
 Status Governance::authorize(const std::string& user, storage::AuthorizationRecord a) {
   a.origin = "api";
   a.revoked = false;
-  if (Status s = check_authorization(a); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(check_authorization(a));
   const storage::TimeMs now = unix_ms(clock_.wall_now());
   {
     std::lock_guard lock(mutex_);
     Status s = store_.write([&](storage::Tx& tx) -> Status {
-      if (Status p = tx.put_authorization(a); !p.is_ok()) return p;
+      VIGIE_RETURN_IF_ERROR(tx.put_authorization(a));
       auto j = tx.journal({now, user, "authorization.set", authorization_json(a)});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!s.is_ok()) return s;
     auto same = std::find_if(authorizations_.begin(), authorizations_.end(),
@@ -243,9 +243,9 @@ Status Governance::revoke(const std::string& user, const std::string& reference)
     storage::AuthorizationRecord a = *it;
     a.revoked = true;
     Status s = store_.write([&](storage::Tx& tx) -> Status {
-      if (Status p = tx.put_authorization(a); !p.is_ok()) return p;
+      VIGIE_RETURN_IF_ERROR(tx.put_authorization(a));
       auto j = tx.journal({now, user, "authorization.revoked", authorization_json(a)});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!s.is_ok()) return s;
     *it = a;

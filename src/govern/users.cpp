@@ -85,7 +85,7 @@ UserDirectory::UserDirectory(storage::Store& store, const Clock& clock, HashCost
 
 Result<std::string> UserDirectory::hash(const std::string& password) const {
   Result<std::string> out = internal_error("password hash not run");
-  if (Status s = pool_->run([&] { out = hash_password(password, cost_); }); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(pool_->run([&] { out = hash_password(password, cost_); }));
   return out;
 }
 
@@ -111,7 +111,7 @@ Result<storage::UserRecord> UserDirectory::create(const std::string& actor,
   if (!valid_name(name)) {
     return invalid_argument("user name must be 1 to 64 letters, digits, '.', '-' or '_'");
   }
-  if (Status s = check_password(password); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(check_password(password));
   auto hash = this->hash(password);
   if (!hash) return hash.status();
 
@@ -127,7 +127,7 @@ Result<storage::UserRecord> UserDirectory::create(const std::string& actor,
   user.password_hash = *hash;
   user.created_ms = now_ms(clock_);
   Status s = store_.write([&](storage::Tx& tx) -> Status {
-    if (Status put = tx.put_user(user); !put.is_ok()) return put;
+    VIGIE_RETURN_IF_ERROR(tx.put_user(user));
     storage::JournalDraft draft;
     draft.at_ms = user.created_ms;
     draft.actor = actor;
@@ -144,7 +144,7 @@ Result<storage::UserRecord> UserDirectory::update(const std::string& actor,
                                                   const UserChange& change) {
   std::optional<std::string> hash;
   if (change.password) {
-    if (Status s = check_password(*change.password); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(check_password(*change.password));
     auto h = this->hash(*change.password);
     if (!h) return h.status();
     hash = *h;
@@ -168,7 +168,7 @@ Result<storage::UserRecord> UserDirectory::update(const std::string& actor,
     user.password_hash = *hash;
   }
   Status s = store_.write([&](storage::Tx& tx) -> Status {
-    if (Status put = tx.put_user(user); !put.is_ok()) return put;
+    VIGIE_RETURN_IF_ERROR(tx.put_user(user));
     storage::JournalDraft draft;
     draft.at_ms = now_ms(clock_);
     draft.actor = actor;

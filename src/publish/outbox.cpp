@@ -40,7 +40,7 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& dir,
                   "cannot open the outbox " + path.string() + ": " + message);
   }
   std::unique_ptr<Outbox> outbox(new Outbox(db, path, max_messages == 0 ? 1 : max_messages));
-  if (Status s = outbox->prepare(); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(outbox->prepare());
   return outbox;
 }
 
@@ -102,7 +102,7 @@ Status Outbox::prepare() {
 Result<std::size_t> Outbox::append(
     const std::vector<std::pair<std::string, std::string>>& messages) {
   std::lock_guard lock(mutex_);
-  if (Status s = exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
   std::size_t dropped = 0;
   std::size_t size = size_.load();
   auto fail = [&](const char* what) {
@@ -160,7 +160,7 @@ Result<std::vector<OutboxMessage>> Outbox::read_after(std::int64_t after_id, std
 Status Outbox::remove(const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return Status::ok();
   std::lock_guard lock(mutex_);
-  if (Status s = exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
   std::size_t removed = 0;
   for (std::int64_t id : ids) {
     Reset r{delete_};

@@ -43,7 +43,7 @@ Status validate(const TrackerConfig& c) {
 }
 
 Result<std::shared_ptr<const TrackerConfig>> make_tracker_config(const TrackerConfig& config) {
-  if (Status s = validate(config); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(validate(config));
   return std::shared_ptr<const TrackerConfig>(std::make_shared<const TrackerConfig>(config));
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/bug.hpp"
 #include "core/digest.hpp"
 #include "core/event_type.hpp"
 #include "core/geometry.hpp"
@@ -201,6 +202,50 @@ TEST(Digest, HmacSha256OfKnownData) {
   EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
+
+// ---- error propagation and impossible states ----
+
+Status fails_if(bool fail) { return fail ? invalid_argument("asked to fail") : Status::ok(); }
+Result<int> number_or_fail(bool fail) {
+  if (fail) return not_found("no number");
+  return 7;
+}
+
+Status twice(bool fail_first, bool fail_second, int& out) {
+  VIGIE_RETURN_IF_ERROR(fails_if(fail_first));
+  VIGIE_ASSIGN_OR_RETURN(const int n, number_or_fail(fail_second));
+  VIGIE_RETURN_IF_ERROR(number_or_fail(false));  // a Result's error too
+  out = 2 * n;
+  return Status::ok();
+}
+
+Result<std::string> named(bool fail) {
+  VIGIE_ASSIGN_OR_RETURN(auto n, number_or_fail(fail));
+  return std::to_string(n);
+}
+
+TEST(StatusMacros, ReturnTheFirstErrorAndGoOnOtherwise) {
+  int out = 0;
+  EXPECT_EQ(twice(true, false, out).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(twice(false, true, out).code(), StatusCode::kNotFound);
+  EXPECT_EQ(out, 0) << "nothing after the error ran";
+  EXPECT_TRUE(twice(false, false, out).is_ok());
+  EXPECT_EQ(out, 14);
+  EXPECT_EQ(*named(false), "7");
+  EXPECT_EQ(named(true).status().message(), "no number");
+}
+
+#ifdef NDEBUG
+TEST(Bug, IsCountedAndSurvivedInReleaseBuilds) {
+  const auto before = bugs_reported();
+  VIGIE_BUG("a test's impossible state");
+  EXPECT_EQ(bugs_reported(), before + 1);
+}
+#else
+TEST(BugDeathTest, AbortsInDebugBuilds) {
+  EXPECT_DEATH(VIGIE_BUG("a test's impossible state"), "");
+}
+#endif
 
 }  // namespace
 }  // namespace vigie
