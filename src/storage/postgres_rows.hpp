@@ -55,6 +55,12 @@ extern const char* const kEvidenceColumns;
 EvidenceRecord read_evidence(const pqxx::row& r);
 CommentRecord read_comment(const pqxx::row& r);
 UserRecord read_user(const pqxx::row& r);
+
+/// The authorization columns, in the order authorization_params() gives them.
+extern const char* const kAuthorizationColumns;
+/// An authorization's columns as parameters; InvalidArgument for a camera name JSON refuses.
+Result<Params> authorization_params(const AuthorizationRecord& a);
+/// Reads an authorization from kAuthorizationColumns; DataLoss for a corrupt stored value.
 Result<AuthorizationRecord> read_authorization(const pqxx::row& r);
 
 }  // namespace vigie::storage::pg

@@ -3,7 +3,7 @@
 // Two connections: one for write(), one for reads, each behind its own mutex, so a reader
 // never waits for a write in progress and sees only committed data. A connection that breaks
 // is opened again by the next call. Every write() begins by taking one transaction-scoped
-// advisory lock (kWriteLock): writes are serialised across all nodes exactly as SQLite's
+// advisory lock (kWriteLockSql): writes are serialised across all nodes exactly as SQLite's
 // BEGIN IMMEDIATE serialises them across processes, so the journal's head read inside a write
 // is the head its record follows, and the chain never forks. The lock is taken first, before
 // any row, so two writers can never wait for each other in a cycle. `journal.seq` is the
@@ -26,8 +26,6 @@ namespace {
 using nlohmann::json;
 using pg::Params;
 
-/// Serialises writes (and with them journal appends) across every node: "vigie" + 'w'.
-constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(130470019590263)";
 /// Serialises migrations across nodes starting together: "vigie" + 'm'.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(130470019590253)";
 
@@ -146,31 +144,17 @@ class PgTx final : public Tx {
 
   Status put_authorization(const AuthorizationRecord& a) override {
     if (a.reference.empty()) return invalid_argument("authorization: empty reference");
-    json types = json::array();
-    for (EventType t : a.event_types) types.push_back(std::string(to_string(t)));
-    std::string cameras;
-    try {
-      cameras = json(a.cameras).dump();
-    } catch (const std::exception& e) {
-      return invalid_argument(std::string("authorization cameras: ") + e.what());
-    }
+    auto params = pg::authorization_params(a);
+    if (!params.is_ok()) return params.status();
     return statement(
         "put authorization",
-        "INSERT INTO authorizations (reference, cameras, event_types, start_ms, end_ms, "
-        "controller, origin, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-        "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
-        "event_types = excluded.event_types, start_ms = excluded.start_ms, "
-        "end_ms = excluded.end_ms, controller = excluded.controller, origin = excluded.origin, "
-        "revoked = excluded.revoked",
-        Params()
-            .add(a.reference)
-            .add(cameras)
-            .add(types.dump())
-            .add(a.start_ms)
-            .add(a.end_ms)
-            .add(a.controller)
-            .add(a.origin)
-            .add(a.revoked));
+        std::string("INSERT INTO authorizations (") + pg::kAuthorizationColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
+            "event_types = excluded.event_types, start_ms = excluded.start_ms, "
+            "end_ms = excluded.end_ms, controller = excluded.controller, "
+            "origin = excluded.origin, revoked = excluded.revoked",
+        *params);
   }
 
   Status put_camera_geometry(const CameraGeometryRecord& g) override {
@@ -221,7 +205,7 @@ class PgTx final : public Tx {
       return invalid_argument(std::string("journal detail: ") + e.what());
     }
     return run<JournalRecord>("journal append", [&]() -> Result<JournalRecord> {
-      // write() holds kWriteLock: no other node appends between this read and the commit.
+      // write() holds kWriteLockSql: no other node appends between this read and the commit.
       const auto head = pg::exec(w_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
       if (head.empty()) {
         rec.seq = 1;
@@ -358,7 +342,7 @@ class PgStore final : public Store {
     if (!conn.is_ok()) return commit_failed(conn.status());
     try {
       pqxx::work w(**conn);
-      w.exec(kWriteLock);
+      w.exec(kWriteLockSql);
       PgTx tx(w);
       Status result;
       try {
@@ -471,8 +455,8 @@ class PgStore final : public Store {
 
   Result<std::vector<AuthorizationRecord>> authorizations() const override {
     return rows<AuthorizationRecord>(
-        "SELECT reference, cameras, event_types, start_ms, end_ms, controller, origin, revoked "
-        "FROM authorizations ORDER BY reference",
+        std::string("SELECT ") + pg::kAuthorizationColumns +
+            " FROM authorizations ORDER BY reference",
         {}, pg::read_authorization);
   }
 
