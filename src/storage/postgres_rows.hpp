@@ -26,7 +26,11 @@ class Params {
   Params& add(const char* v) { return add(std::string(v)); }
   [[nodiscard]] const std::vector<std::string>& values() const { return values_; }
   /// "$N" for the parameter about to be added.
-  [[nodiscard]] std::string next() const { return "$" + std::to_string(values_.size() + 1); }
+  [[nodiscard]] std::string next() const {
+    std::string n = "$";  // appended, not "$" + ...: GCC 12 warns falsely on that (-Wrestrict)
+    n += std::to_string(values_.size() + 1);
+    return n;
+  }
 
  private:
   std::vector<std::string> values_;
