@@ -21,9 +21,9 @@ using pg::Params;
 constexpr int kPage = 1000;
 
 /// The tables a node writes; any row in one means the database is in use.
-constexpr const char* kDataTables[] = {"alerts",         "comments",        "evidence",
-                                       "users",          "authorizations",  "camera_geometry",
-                                       "journal",        "nodes",           "camera_leases"};
+constexpr const char* kDataTables[] = {"alerts",  "comments",       "evidence",
+                                       "users",   "authorizations", "camera_geometry",
+                                       "journal", "nodes",          "camera_leases"};
 
 /// FailedPrecondition naming every table that holds rows, or OK when none does.
 Status require_empty(pqxx::work& w, const std::string& target) {
@@ -42,8 +42,7 @@ Status require_empty(pqxx::work& w, const std::string& target) {
 /// Moves an identity column's sequence to `max_id`, so new rows continue after the copied ones.
 void continue_identity(pqxx::work& w, const char* table, std::int64_t max_id) {
   if (max_id <= 0) return;
-  pg::exec(w,
-           std::string("SELECT setval(pg_get_serial_sequence('") + table + "', 'id'), $1)",
+  pg::exec(w, std::string("SELECT setval(pg_get_serial_sequence('") + table + "', 'id'), $1)",
            Params().add(max_id));
 }
 
@@ -61,8 +60,7 @@ Status copy_alerts(const Store& source, pqxx::work& w, CopyReport& report) {
   const std::string insert_alert = std::string("INSERT INTO alerts (id, ") + pg::kAlertColumns +
                                    ") OVERRIDING SYSTEM VALUE VALUES (" +
                                    placeholders(pg::kAlertColumnCount + 1) + ")";
-  const std::string insert_evidence = std::string("INSERT INTO evidence (") +
-                                      pg::kEvidenceColumns +
+  const std::string insert_evidence = std::string("INSERT INTO evidence (") + pg::kEvidenceColumns +
                                       ") OVERRIDING SYSTEM VALUE VALUES (" + placeholders(10) + ")";
   AlertQuery query;
   query.include_calibration = true;
@@ -122,11 +120,11 @@ Status copy_governance(const Store& source, pqxx::work& w, CopyReport& report) {
   auto users = source.users();
   if (!users.is_ok()) return users.status();
   for (const auto& u : *users) {
-    pg::exec(w,
-             "INSERT INTO users (name, role, password_hash, disabled, created_ms) VALUES "
-             "($1, $2, $3, $4, $5)",
-             Params().add(u.name).add(u.role).add(u.password_hash).add(u.disabled).add(
-                 u.created_ms));
+    pg::exec(
+        w,
+        "INSERT INTO users (name, role, password_hash, disabled, created_ms) VALUES "
+        "($1, $2, $3, $4, $5)",
+        Params().add(u.name).add(u.role).add(u.password_hash).add(u.disabled).add(u.created_ms));
     ++report.users;
   }
   auto authorizations = source.authorizations();
@@ -225,16 +223,16 @@ Status journal_copy(pqxx::work& w, CopyReport& report, const std::string& actor,
   r.at_ms = at_ms;
   r.actor = actor;
   r.action = "store.migrated";
-  r.detail = {{"from", "sqlite"},
-              {"alerts", report.alerts},
-              {"comments", report.comments},
-              {"evidence", report.evidence},
-              {"users", report.users},
-              {"authorizations", report.authorizations},
-              {"camera_geometries", report.camera_geometries},
-              {"journal", report.journal},
-              {"source_head", {{"seq", report.journal_head_seq},
-                               {"hash", report.journal_head_hash}}}};
+  r.detail = {
+      {"from", "sqlite"},
+      {"alerts", report.alerts},
+      {"comments", report.comments},
+      {"evidence", report.evidence},
+      {"users", report.users},
+      {"authorizations", report.authorizations},
+      {"camera_geometries", report.camera_geometries},
+      {"journal", report.journal},
+      {"source_head", {{"seq", report.journal_head_seq}, {"hash", report.journal_head_hash}}}};
   r.prev_hash = report.journal_head_seq > 0 ? report.journal_head_hash : kGenesisHash;
   try {
     r.hash = journal_hash(r);

@@ -20,11 +20,11 @@ struct CopyReport {
   std::int64_t users = 0;
   std::int64_t authorizations = 0;
   std::int64_t camera_geometries = 0;
-  std::int64_t journal = 0;  ///< records copied (and verified in PostgreSQL)
+  std::int64_t journal = 0;           ///< records copied (and verified in PostgreSQL)
   std::int64_t journal_head_seq = 0;  ///< the source's head (0 when its journal was empty)
   std::string journal_head_hash;      ///< empty when the source's journal was empty
   JournalRecord migrated;             ///< the `store.migrated` record, the new head
-  std::string target;             ///< "host H port P database D user U"
+  std::string target;                 ///< "host H port P database D user U"
 };
 
 /// Copies everything `source` holds into the PostgreSQL database `target`, creating its

@@ -71,7 +71,8 @@ class MigratePostgresCliTest : public ::testing::Test {
         auto e = tx.add_evidence({0, *id, "snapshot", true, "2026/03/01/a.jpg",
                                   std::string(64, 'a'), 1234, a.raised_ms, 1.25, 1.25});
         if (!e.is_ok()) return e.status();
-        return tx.journal({a.raised_ms, "system", "alert.raised", {{"alert", *id}, {"score", 0.1 * i}}})
+        return tx
+            .journal({a.raised_ms, "system", "alert.raised", {{"alert", *id}, {"score", 0.1 * i}}})
             .status();
       });
       ASSERT_TRUE(s.is_ok()) << s.to_string();
@@ -81,9 +82,14 @@ class MigratePostgresCliTest : public ::testing::Test {
           !st.is_ok()) {
         return st;
       }
-      if (auto st = tx.put_authorization({"AP-2026-17", {"gare-1"}, {EventType::kIntrusion,
-                                          EventType::kFire}, kT0, kT0 + 86400000, "préfecture",
-                                          "config", false});
+      if (auto st = tx.put_authorization({"AP-2026-17",
+                                          {"gare-1"},
+                                          {EventType::kIntrusion, EventType::kFire},
+                                          kT0,
+                                          kT0 + 86400000,
+                                          "préfecture",
+                                          "config",
+                                          false});
           !st.is_ok()) {
         return st;
       }
@@ -127,19 +133,18 @@ class MigratePostgresCliTest : public ::testing::Test {
 };
 
 TEST_F(MigratePostgresCliTest, MovesEverythingWithItsIdsAndTheChainVerifies) {
-  auto r = run_command(vigie("migrate --db " + sqlite_.string() + " " + where() +
-                             " --user admin"));
+  auto r = run_command(vigie("migrate --db " + sqlite_.string() + " " + where() + " --user admin"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("5 alerts, 5 comments, 5 evidence records, 1 users, "
                                "1 authorizations, 1 camera geometries, 6 journal records"));
 
   // The chain goes on from the SQLite head: the record of the copy follows it.
-  EXPECT_EQ(PostgresServer::shared().scalar(db_, "SELECT hash FROM journal WHERE seq = 6"),
-            head_);
+  EXPECT_EQ(PostgresServer::shared().scalar(db_, "SELECT hash FROM journal WHERE seq = 6"), head_);
   EXPECT_EQ(PostgresServer::shared().scalar(db_, "SELECT prev_hash FROM journal WHERE seq = 7"),
             head_);
-  EXPECT_EQ(PostgresServer::shared().scalar(db_, "SELECT action || ' ' || actor FROM journal "
-                                                 "WHERE seq = 7"),
+  EXPECT_EQ(PostgresServer::shared().scalar(db_,
+                                            "SELECT action || ' ' || actor FROM journal "
+                                            "WHERE seq = 7"),
             "store.migrated admin");
   r = run_command(vigie("journal verify " + where()));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -200,16 +205,17 @@ TEST_F(MigratePostgresCliTest, MovesEverythingWithItsIdsAndTheChainVerifies) {
 
   // A node writing next continues after the copied ids and chains after the copy.
   std::int64_t next = 0;
-  ASSERT_TRUE((*pg)->write([&](Tx& tx) -> Status {
-                     AlertRecord a = (*before)[0];
-                     a.id = 0;
-                     auto id = tx.put_alert(a);
-                     if (!id.is_ok()) return id.status();
-                     next = *id;
-                     return tx.journal({kT0 + 99000, "system", "alert.raised", {{"alert", next}}})
-                         .status();
-                   })
-                  .is_ok());
+  ASSERT_TRUE(
+      (*pg)
+          ->write([&](Tx& tx) -> Status {
+            AlertRecord a = (*before)[0];
+            a.id = 0;
+            auto id = tx.put_alert(a);
+            if (!id.is_ok()) return id.status();
+            next = *id;
+            return tx.journal({kT0 + 99000, "system", "alert.raised", {{"alert", next}}}).status();
+          })
+          .is_ok());
   EXPECT_GT(next, *std::max_element(ids_.begin(), ids_.end()));
   r = run_command(vigie("journal verify " + where()));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

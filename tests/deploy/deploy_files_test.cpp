@@ -81,8 +81,7 @@ test::CommandResult check_config(const std::string& text,
   std::ofstream(path) << text;
   std::string command = "env";
   for (const auto& [name, value] : env) command += " " + name + "='" + value + "'";
-  return test::run_command(command + " " + test::vigie_binary() + " check-config " +
-                           path.string());
+  return test::run_command(command + " " + test::vigie_binary() + " check-config " + path.string());
 }
 
 /// Placeholder values for secrets, which check-config only needs to be set.
@@ -189,8 +188,7 @@ std::map<std::string, YAML::Node> manifests() {
     if (file.path().filename() == "kustomization.yaml") continue;
     for (const auto& doc : YAML::LoadAllFromFile(file.path().string())) {
       if (!doc || !doc["kind"]) continue;
-      out[doc["kind"].as<std::string>() + "/" + doc["metadata"]["name"].as<std::string>()] =
-          doc;
+      out[doc["kind"].as<std::string>() + "/" + doc["metadata"]["name"].as<std::string>()] = doc;
     }
   }
   return out;
