@@ -46,6 +46,9 @@ export function overlay(alert, geometry, width, height) {
 function evidenceFigure(a, item, geometry, judges) {
   const caption = t(item.kind === 'clip' ? 'alert.clip' : 'alert.snapshot');
   if (!judges) return h('p.muted.evidence-note', { 'data-testid': 'evidence-forbidden', text: t('alert.evidence_forbidden') });
+  if (item.available === false) {
+    return h('p.error', { 'data-testid': 'evidence-unavailable', text: t('alert.evidence_error', { why: item.unavailable_reason || '' }) });
+  }
   const media = item.kind === 'clip'
     ? h('video', { src: item.url, controls: true, muted: true, loop: true, autoplay: true, playsinline: true })
     : h('img', { src: item.url, alt: caption, 'data-testid': 'snapshot' });

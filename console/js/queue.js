@@ -30,6 +30,7 @@ function thumbnail(id) {
   if (!thumbs.has(id)) {
     const p = get(`/api/v1/alerts/${id}`).then(async (a) => {
       const snap = a.evidence.find((e) => e.kind === 'snapshot');
+      if (snap && snap.available === false) return null;  // on another node's disk
       if (!snap) {
         setTimeout(() => thumbs.delete(id), 5000);  // written a few seconds after the alert
         return null;

@@ -77,6 +77,36 @@ std::string evidence_url(const storage::EvidenceRecord& e) {
   return "/api/v1/alerts/" + std::to_string(e.alert_id) + "/evidence/" + std::to_string(e.id);
 }
 
+Result<std::filesystem::path> evidence_path(RouteContext& ctx, const storage::EvidenceRecord& e,
+                                            bool unmasked) {
+  if (ctx.d.evidence_file) return ctx.d.evidence_file(e, unmasked);
+  if (unmasked) {
+    return Status(StatusCode::kUnimplemented, "unmasked evidence is not available on this node");
+  }
+  if (!e.masked) return not_found("no masked version of this evidence");
+  return ctx.d.evidence_root / e.path;
+}
+
+/// Why this node cannot serve an evidence record's (masked) file, or "" when it can. Evidence
+/// files stay on the disk of the node that recorded them: when nodes share a store and that
+/// node is gone (its cameras taken over by others) or another node answers, the record is
+/// there but the file is not.
+std::string evidence_unavailable(RouteContext& ctx, const storage::EvidenceRecord& e) {
+  if (!e.masked) return "";  // answered when asked: no masked version
+  auto path = evidence_path(ctx, e, false);
+  if (!path) return "";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(*path, ec)) return "";
+  const std::string& node = ctx.d.options.node_id;
+  if (!node.empty()) {
+    return "evidence file not on node " + node +
+           ": it stays on the disk of the node that recorded the alert, which no longer "
+           "serves it (stopped, or its cameras were taken over); ask that node, or share the "
+           "evidence folder between nodes";
+  }
+  return "evidence file is missing from this node's evidence folder";
+}
+
 void get_alert(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {
   auto id = id_match(req, 1, "alert id");
   if (!id) return send_status(res, id.status());
@@ -91,7 +121,11 @@ void get_alert(RouteContext& ctx, const Request& req, Response& res, const Princ
   Json e = Json::array();
   for (const auto& x : *evidence) {
     if (x.kind == "raw") continue;  // never served as is
-    e.push_back(evidence_json(x, evidence_url(x)));
+    Json item = evidence_json(x, evidence_url(x));
+    const std::string why = evidence_unavailable(ctx, x);
+    item["available"] = why.empty();
+    if (!why.empty()) item["unavailable_reason"] = why;
+    e.push_back(std::move(item));
   }
   Json out = alert_json(*alert);
   out["comments"] = c;
@@ -186,16 +220,6 @@ void reasons(RouteContext& ctx, const Request&, Response& res, const Principal&)
   send_json(res, {{"reasons", ctx.d.alerts.reason_codes()}});
 }
 
-Result<std::filesystem::path> evidence_path(RouteContext& ctx, const storage::EvidenceRecord& e,
-                                            bool unmasked) {
-  if (ctx.d.evidence_file) return ctx.d.evidence_file(e, unmasked);
-  if (unmasked) {
-    return Status(StatusCode::kUnimplemented, "unmasked evidence is not available on this node");
-  }
-  if (!e.masked) return not_found("no masked version of this evidence");
-  return ctx.d.evidence_root / e.path;
-}
-
 void evidence(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {
   auto id = id_match(req, 1, "alert id");
   if (!id) return send_status(res, id.status());
@@ -228,7 +252,10 @@ void evidence(RouteContext& ctx, const Request& req, Response& res, const Princi
     return send_error(res, 404, "not_found", "evidence file is outside the evidence folder");
   }
   const auto size = std::filesystem::file_size(file, ec);
-  if (ec) return send_error(res, 404, "not_found", "evidence file is missing");
+  if (ec) {
+    const std::string why = unmasked ? std::string() : evidence_unavailable(ctx, *it);
+    return send_error(res, 404, "not_found", why.empty() ? "evidence file is missing" : why);
+  }
   // Journaled before a byte is served.
   auto viewed = ctx.d.alerts.view_evidence(*id, *eid, who.user, unmasked, reason);
   if (!viewed) return send_status(res, viewed.status());

@@ -83,6 +83,9 @@ struct ApiOptions {
   /// true: it carries only what push_event() is given, which a node sharing its store feeds
   /// from the journal, so that every node's alerts reach it, in journal order, once each.
   bool events_from_journal = false;
+  /// This node's id among nodes sharing a store (empty alone): named when an evidence file
+  /// is not on this node, since evidence stays on the disk of the node that recorded it.
+  std::string node_id;
 };
 
 /// What the server works with. The references must outlive the server.

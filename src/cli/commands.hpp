@@ -29,5 +29,6 @@ Command add_resume_command(CLI::App& app);
 Command add_journal_command(CLI::App& app);
 Command add_user_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_migrate_command(CLI::App& app);
 
 }  // namespace vigie::cli

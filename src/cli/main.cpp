@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
       vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app),
       vigie::cli::add_eval_command(app), vigie::cli::add_stop_command(app),
       vigie::cli::add_resume_command(app), vigie::cli::add_journal_command(app),
-      vigie::cli::add_user_command(app), vigie::cli::add_bench_command(app)};
+      vigie::cli::add_user_command(app), vigie::cli::add_migrate_command(app),
+      vigie::cli::add_bench_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -148,6 +148,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
     deps.console = n.config.console;
     // Sharing a store, the live events come from the journal: every node's alerts, in order.
     deps.options.events_from_journal = n.store->shared();
+    if (n.store->shared()) deps.options.node_id = n.node_id;
     n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
@@ -179,9 +180,18 @@ Status Node::start() {
   storage::JournalQuery last_start;
   last_start.action_prefix = "node.started";
   last_start.limit = 1'000'000;
-  if (auto starts = n.store->journal(last_start); starts.is_ok() && !starts->empty()) {
-    previous = starts->back().detail.value("config_version", "");
-    previous_start_ms = starts->back().at_ms;
+  if (auto starts = n.store->journal(last_start); starts.is_ok()) {
+    // This node's own last start: on a shared store the others' starts are theirs. Records
+    // written before starts named their node belong to a node that ran alone.
+    for (auto it = starts->rbegin(); it != starts->rend(); ++it) {
+      const auto node = it->detail.is_object() ? it->detail.find("node") : it->detail.end();
+      const bool mine = node == it->detail.end() ? !n.store->shared()
+                                                 : node->is_string() && *node == n.node_id;
+      if (!mine) continue;
+      previous = it->detail.value("config_version", "");
+      previous_start_ms = it->at_ms;
+      break;
+    }
   }
   if (Status s = n.recover_previous_run(previous_start_ms); !s.is_ok()) return s;
   // The head as this start found it: a journal whose end was cut while the node was down
@@ -202,13 +212,18 @@ Status Node::start() {
     auto j = tx.journal({now,
                          "system",
                          "node.started",
-                         {{"cameras", cameras},
+                         {{"node", n.node_id},
+                          {"host", host_name()},
+                          {"cameras", cameras},
                           {"api_port", api_port()},
                           {"config_version", version},
                           {"previous_head", previous_head}}});
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) return s;
+  spdlog::info("node {} on host {} started: config version {}, {} store, API port {}", n.node_id,
+               host_name(), version, n.store->shared() ? "shared PostgreSQL" : "SQLite",
+               api_port());
   n.engine->start();
   if (n.store->shared()) return n.start_sharing();
   return Status::ok();

@@ -197,6 +197,30 @@ UserRecord read_user(const pqxx::row& r) {
   return {text(r[0]), text(r[1]), text(r[2]), boolean(r[3]), i64(r[4])};
 }
 
+const char* const kAuthorizationColumns =
+    "reference, cameras, event_types, start_ms, end_ms, controller, origin, revoked";
+
+Result<Params> authorization_params(const AuthorizationRecord& a) {
+  json types = json::array();
+  for (EventType t : a.event_types) types.push_back(std::string(to_string(t)));
+  std::string cameras;
+  try {
+    cameras = json(a.cameras).dump();
+  } catch (const std::exception& e) {
+    return invalid_argument(std::string("authorization cameras: ") + e.what());
+  }
+  Params p;
+  p.add(a.reference)
+      .add(cameras)
+      .add(types.dump())
+      .add(a.start_ms)
+      .add(a.end_ms)
+      .add(a.controller)
+      .add(a.origin)
+      .add(a.revoked);
+  return p;
+}
+
 Result<AuthorizationRecord> read_authorization(const pqxx::row& r) {
   AuthorizationRecord a;
   a.reference = text(r[0]);

@@ -26,7 +26,11 @@ class Params {
   Params& add(const char* v) { return add(std::string(v)); }
   [[nodiscard]] const std::vector<std::string>& values() const { return values_; }
   /// "$N" for the parameter about to be added.
-  [[nodiscard]] std::string next() const { return "$" + std::to_string(values_.size() + 1); }
+  [[nodiscard]] std::string next() const {
+    std::string n = "$";  // appended, not "$" + ...: GCC 12 warns falsely on that (-Wrestrict)
+    n += std::to_string(values_.size() + 1);
+    return n;
+  }
 
  private:
   std::vector<std::string> values_;
@@ -55,6 +59,12 @@ extern const char* const kEvidenceColumns;
 EvidenceRecord read_evidence(const pqxx::row& r);
 CommentRecord read_comment(const pqxx::row& r);
 UserRecord read_user(const pqxx::row& r);
+
+/// The authorization columns, in the order authorization_params() gives them.
+extern const char* const kAuthorizationColumns;
+/// An authorization's columns as parameters; InvalidArgument for a camera name JSON refuses.
+Result<Params> authorization_params(const AuthorizationRecord& a);
+/// Reads an authorization from kAuthorizationColumns; DataLoss for a corrupt stored value.
 Result<AuthorizationRecord> read_authorization(const pqxx::row& r);
 
 }  // namespace vigie::storage::pg

@@ -8,6 +8,10 @@
 
 namespace vigie::storage {
 
+/// Serialises writes (and with them journal appends) across every node: "vigie" + 'w'. Taken
+/// first in every writing transaction and held until its commit.
+inline constexpr const char* kWriteLockSql = "SELECT pg_advisory_xact_lock(130470019590263)";
+
 /// Every PostgreSQL migration, oldest first; the latest schema version is its size.
 const std::vector<const char*>& postgres_migrations();
 

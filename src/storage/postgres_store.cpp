@@ -2,15 +2,19 @@
 //
 // Two connections: one for write(), one for reads, each behind its own mutex, so a reader
 // never waits for a write in progress and sees only committed data. A connection that breaks
-// is opened again by the next call. Every write() begins by taking one transaction-scoped
-// advisory lock (kWriteLock): writes are serialised across all nodes exactly as SQLite's
-// BEGIN IMMEDIATE serialises them across processes, so the journal's head read inside a write
-// is the head its record follows, and the chain never forks. The lock is taken first, before
-// any row, so two writers can never wait for each other in a cycle. `journal.seq` is the
-// primary key as well: were the lock ever bypassed, a second record with a seq would be
-// refused, not chained beside the first.
+// is opened again by the next call. Every write transaction begins by taking one
+// transaction-scoped advisory lock (kWriteLockSql): writes are serialised across all nodes
+// exactly as SQLite's BEGIN IMMEDIATE serialises them across processes, so the journal's head
+// read inside a write is the head its record follows, and the chain never forks. The lock is
+// taken first, before any row, so two writers can never wait for each other in a cycle.
+// `journal.seq` is the primary key as well: were the lock ever bypassed, a second record with
+// a seq would be refused, not chained beside the first. Concurrent writes of one store share
+// transactions (group commit, see write()), so one lock and one WAL flush carry many records.
 
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 
 #include "storage/journal_chain.hpp"
@@ -26,8 +30,6 @@ namespace {
 using nlohmann::json;
 using pg::Params;
 
-/// Serialises writes (and with them journal appends) across every node: "vigie" + 'w'.
-constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(130470019590263)";
 /// Serialises migrations across nodes starting together: "vigie" + 'm'.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(130470019590253)";
 
@@ -37,9 +39,17 @@ Status failed_precondition(std::string m) {
 
 // ---- transactions -----------------------------------------------------------------------
 
+/// The journal's head as the open transaction sees it: read once per batch, then advanced
+/// by each append, so that an append costs one statement.
+struct JournalHead {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
 class PgTx final : public Tx {
  public:
-  explicit PgTx(pqxx::work& w) : w_(w) {}
+  /// `head`: the batch's cached head (empty until read), advanced by appends.
+  PgTx(pqxx::transaction_base& w, std::optional<JournalHead>& head) : w_(w), head_(head) {}
 
   /// The first database failure inside the transaction: after one, PostgreSQL refuses every
   /// further statement of it, and write() rolls back even if the caller ignored it.
@@ -146,31 +156,17 @@ class PgTx final : public Tx {
 
   Status put_authorization(const AuthorizationRecord& a) override {
     if (a.reference.empty()) return invalid_argument("authorization: empty reference");
-    json types = json::array();
-    for (EventType t : a.event_types) types.push_back(std::string(to_string(t)));
-    std::string cameras;
-    try {
-      cameras = json(a.cameras).dump();
-    } catch (const std::exception& e) {
-      return invalid_argument(std::string("authorization cameras: ") + e.what());
-    }
+    auto params = pg::authorization_params(a);
+    if (!params.is_ok()) return params.status();
     return statement(
         "put authorization",
-        "INSERT INTO authorizations (reference, cameras, event_types, start_ms, end_ms, "
-        "controller, origin, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-        "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
-        "event_types = excluded.event_types, start_ms = excluded.start_ms, "
-        "end_ms = excluded.end_ms, controller = excluded.controller, origin = excluded.origin, "
-        "revoked = excluded.revoked",
-        Params()
-            .add(a.reference)
-            .add(cameras)
-            .add(types.dump())
-            .add(a.start_ms)
-            .add(a.end_ms)
-            .add(a.controller)
-            .add(a.origin)
-            .add(a.revoked));
+        std::string("INSERT INTO authorizations (") + pg::kAuthorizationColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
+            "event_types = excluded.event_types, start_ms = excluded.start_ms, "
+            "end_ms = excluded.end_ms, controller = excluded.controller, "
+            "origin = excluded.origin, revoked = excluded.revoked",
+        *params);
   }
 
   Status put_camera_geometry(const CameraGeometryRecord& g) override {
@@ -221,15 +217,15 @@ class PgTx final : public Tx {
       return invalid_argument(std::string("journal detail: ") + e.what());
     }
     return run<JournalRecord>("journal append", [&]() -> Result<JournalRecord> {
-      // write() holds kWriteLock: no other node appends between this read and the commit.
-      const auto head = pg::exec(w_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
-      if (head.empty()) {
-        rec.seq = 1;
-        rec.prev_hash = kGenesisHash;
-      } else {
-        rec.seq = pg::i64(head[0][0]) + 1;
-        rec.prev_hash = pg::text(head[0][1]);
+      // write() holds kWriteLockSql: no other node appends between this read and the commit,
+      // and within the batch every append goes through this cache.
+      if (!head_) {
+        const auto head = pg::exec(w_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+        head_ = head.empty() ? JournalHead{0, kGenesisHash}
+                             : JournalHead{pg::i64(head[0][0]), pg::text(head[0][1])};
       }
+      rec.seq = head_->seq + 1;
+      rec.prev_hash = head_->hash;
       try {
         rec.hash = journal_hash(rec);
       } catch (const std::exception& e) {
@@ -246,6 +242,7 @@ class PgTx final : public Tx {
                    .add(detail)
                    .add(rec.prev_hash)
                    .add(rec.hash));
+      head_ = JournalHead{rec.seq, rec.hash};
       return rec;
     });
   }
@@ -304,7 +301,8 @@ class PgTx final : public Tx {
     return s;
   }
 
-  pqxx::work& w_;
+  pqxx::transaction_base& w_;
+  std::optional<JournalHead>& head_;
   Status failure_;
 };
 
@@ -344,23 +342,49 @@ class PgStore final : public Store {
     reader_.adopt(std::move(first));
   }
 
+  // Group commit. Concurrent writes of this store share one transaction: each runs its
+  // changes, on its own thread, under a savepoint of the open transaction (a write its caller
+  // refuses, or a statement the database refuses, is rolled back alone), then either leaves
+  // the transaction open for a write already waiting, or commits it. Every write of the batch
+  // returns after that one commit, with its status: a caller never returns before its
+  // changes are durable. The batch holds kWriteLockSql from its first write to its commit, so
+  // batches from every node still follow each other and the chain stays one; what grows is
+  // the number of records one lock, one round of statements and one WAL flush carry. A batch
+  // commits at most kMaxBatch writes, so that a steady flow of writers cannot hold the lock
+  // from other nodes for long.
   Status write(const std::function<Status(Tx&)>& changes) override {
-    std::lock_guard lock(write_mu_);
+    waiting_.fetch_add(1);
+    std::unique_lock lock(write_mu_);
+    waiting_.fetch_sub(1);
     if (in_write_) return failed_precondition("Store::write called from inside write()");
     if (read_only_) return failed_precondition("this store was opened read-only");
-    in_write_ = true;
-    struct Reset {
-      bool& flag;
-      ~Reset() { flag = false; }
-    } reset{in_write_};
 
-    auto conn = writer_.get();
-    if (!conn.is_ok()) return commit_failed(conn.status());
+    if (!work_) {
+      auto conn = writer_.get();
+      if (!conn.is_ok()) return commit_failed(conn.status());
+      try {
+        work_ = std::make_unique<pqxx::work>(**conn);
+        work_->exec(kWriteLockSql);
+      } catch (const std::exception& e) {
+        work_.reset();
+        writer_.after(e);
+        return commit_failed(pg::status_of(e, "begin"));
+      }
+      batch_ = std::make_shared<Batch>();
+      batch_writes_ = 0;
+      head_.reset();
+    }
+
+    Status result;
+    bool joined = false;
     try {
-      pqxx::work w(**conn);
-      w.exec(kWriteLock);
-      PgTx tx(w);
-      Status result;
+      const std::optional<JournalHead> head_before = head_;
+      // The first write of a batch needs no savepoint: were it refused, the transaction holds
+      // nothing else and ends with it. So a writer alone costs what it did before batching.
+      const bool savepoint = batch_writes_ > 0;
+      if (savepoint) work_->exec("SAVEPOINT vigie_write");
+      PgTx tx(*work_, head_);
+      in_write_ = true;
       try {
         result = changes(tx);
       } catch (const std::exception& e) {
@@ -368,22 +392,40 @@ class PgStore final : public Store {
       } catch (...) {
         result = internal_error("unknown exception inside a store transaction");
       }
-      if (!tx.failure().is_ok()) {
-        w.abort();
-        return commit_failed(result.is_ok() ? tx.failure() : result);
+      in_write_ = false;
+      if (!tx.failure().is_ok() || !result.is_ok()) {
+        // A refusal by the caller's own checks says nothing of the database's health.
+        if (!tx.failure().is_ok()) result = commit_failed(result.is_ok() ? tx.failure() : result);
+        if (!savepoint) {
+          (void)finish_batch(Status::ok());  // nothing joined: rolled back whole
+          return result;
+        }
+        work_->exec("ROLLBACK TO SAVEPOINT vigie_write");
+        head_ = head_before;
+      } else {
+        if (savepoint) work_->exec("RELEASE SAVEPOINT vigie_write");
+        joined = true;
+        ++batch_writes_;
       }
-      if (!result.is_ok()) {
-        w.abort();  // refused by the caller's own checks: the database is fine
-        return result;
-      }
-      w.commit();
     } catch (const std::exception& e) {
+      // The savepoint could not be taken, released or rolled back: the transaction, and with
+      // it every write of the batch, is lost.
+      in_write_ = false;
       writer_.after(e);
-      return commit_failed(pg::status_of(e, "commit"));
+      const Status lost = pg::status_of(e, "commit");
+      return finish_batch(lost);
     }
-    std::lock_guard problem(problem_mu_);
-    commit_problem_.clear();
-    return Status::ok();
+
+    const std::shared_ptr<Batch> mine = batch_;
+    if (waiting_.load() > 0 && batch_writes_ < kMaxBatch) {
+      lock.unlock();  // the next writer carries the batch on
+      if (!joined) return result;
+      std::unique_lock done(done_mu_);
+      done_cv_.wait(done, [&] { return mine->done; });
+      return mine->status;
+    }
+    const Status committed = finish_batch(Status::ok());
+    return joined ? committed : result;
   }
 
   [[nodiscard]] std::string commit_problem() const override {
@@ -471,8 +513,8 @@ class PgStore final : public Store {
 
   Result<std::vector<AuthorizationRecord>> authorizations() const override {
     return rows<AuthorizationRecord>(
-        "SELECT reference, cameras, event_types, start_ms, end_ms, controller, origin, revoked "
-        "FROM authorizations ORDER BY reference",
+        std::string("SELECT ") + pg::kAuthorizationColumns +
+            " FROM authorizations ORDER BY reference",
         {}, pg::read_authorization);
   }
 
@@ -586,6 +628,42 @@ class PgStore final : public Store {
     return out;
   }
 
+  /// Ends the open batch: commits it (or, with no write joined, just ends it) when `lost` is
+  /// OK, else rolls it back; every write of the batch is told the outcome. Returns it.
+  /// Called with write_mu_ held.
+  Status finish_batch(const Status& lost) {
+    Status outcome = lost;
+    if (outcome.is_ok()) {
+      try {
+        if (batch_writes_ > 0) {
+          work_->commit();
+        } else {
+          work_->abort();
+        }
+      } catch (const std::exception& e) {
+        writer_.after(e);
+        outcome = pg::status_of(e, "commit");
+      }
+    }
+    const bool committed = outcome.is_ok() && batch_writes_ > 0;
+    work_.reset();  // rolls back what was not committed
+    head_.reset();
+    if (committed) {
+      std::lock_guard problem(problem_mu_);
+      commit_problem_.clear();
+    } else if (!outcome.is_ok()) {
+      outcome = commit_failed(outcome);
+    }
+    {
+      std::lock_guard done(done_mu_);
+      batch_->done = true;
+      batch_->status = outcome;
+    }
+    done_cv_.notify_all();
+    batch_.reset();
+    return outcome;
+  }
+
   /// Remembers why the database refused a commit, for health checks, and returns it. A
   /// constraint the change broke (InvalidArgument) says nothing of the database's health.
   Status commit_failed(Status s) {
@@ -596,9 +674,23 @@ class PgStore final : public Store {
     return s;
   }
 
+  /// The outcome of one batch, which its writers wait for.
+  struct Batch {
+    bool done = false;  ///< guarded by done_mu_
+    Status status;      ///< guarded by done_mu_
+  };
+  static constexpr int kMaxBatch = 64;
+
   mutable std::recursive_mutex write_mu_;
+  std::atomic<int> waiting_{0};  ///< writes about to take write_mu_
   bool in_write_ = false;  ///< guarded by write_mu_
   Link writer_;            ///< guarded by write_mu_
+  std::unique_ptr<pqxx::work> work_;  ///< the open batch's transaction; guarded by write_mu_
+  std::shared_ptr<Batch> batch_;      ///< guarded by write_mu_
+  int batch_writes_ = 0;              ///< writes joined to the batch; guarded by write_mu_
+  std::optional<JournalHead> head_;   ///< the batch's journal head; guarded by write_mu_
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
   mutable std::mutex read_mu_;
   mutable Link reader_;  ///< guarded by read_mu_
   std::mutex lease_mu_;

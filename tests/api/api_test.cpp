@@ -434,6 +434,40 @@ TEST(ApiAlerts, EvidenceMaskedForAllUnmaskedForSupervisorsWithAReason) {
   EXPECT_EQ(wrong->status, 404);
 }
 
+TEST(ApiAlerts, EvidenceRecordedOnAnotherNodeIsMarkedUnavailableWithTheReason) {
+  // Nodes sharing a store: the record is there, the file stayed on the disk of the node that
+  // recorded it (gone, its cameras taken over). The alert says so instead of giving a link
+  // that breaks, and the file's route answers the same reason.
+  HarnessOptions options;
+  options.tune = [](api::ApiOptions& o) { o.node_id = "node-b"; };
+  ApiHarness h(options);
+  const auto id = h.raise("cam-a", EventType::kIntrusion).id;
+  const auto here = h.add_snapshot(id, "masked-jpeg");
+  const auto elsewhere = h.add_snapshot(h.raise("cam-b", EventType::kIntrusion).id, "jpeg");
+  std::filesystem::remove(h.dir / "evidence" / elsewhere.path);
+  auto c = h.client();
+  const std::string op = h.login("op");
+
+  auto present = body_json(get(*c, "/api/v1/alerts/" + std::to_string(id), op));
+  ASSERT_EQ(present["evidence"].size(), 1U);
+  EXPECT_EQ(present["evidence"][0]["available"], true);
+  EXPECT_FALSE(present["evidence"][0].contains("unavailable_reason"));
+  EXPECT_EQ(here.alert_id, id);
+
+  const std::string gone = std::to_string(elsewhere.alert_id);
+  auto listed = body_json(get(*c, "/api/v1/alerts/" + gone, op));
+  ASSERT_EQ(listed["evidence"].size(), 1U);
+  EXPECT_EQ(listed["evidence"][0]["available"], false);
+  const std::string why = listed["evidence"][0].value("unavailable_reason", "");
+  EXPECT_NE(why.find("not on node node-b"), std::string::npos) << why;
+  EXPECT_NE(why.find("node that recorded the alert"), std::string::npos) << why;
+  auto served =
+      get(*c, "/api/v1/alerts/" + gone + "/evidence/" + std::to_string(elsewhere.id), op);
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 404);
+  EXPECT_EQ(json::parse(served->body)["error"]["message"], why);
+}
+
 // ---- governance, journal, statistics, users -----------------------------------------------
 
 TEST(ApiGovernance, OperatorsStopOnlySupervisorsResume) {

@@ -1,29 +1,25 @@
 // Helper of the durability and concurrency tests: commits alerts with their journal records
 // to the store SPEC ("sqlite:PATH" or "postgres:URL"). Without COUNT it says "committed" after
 // the first write and keeps writing until it is killed; with COUNT it writes that many and
-// exits.
+// exits, from THREADS threads sharing the one store (default 1), each writing COUNT.
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "store_backend.hpp"
 
-int main(int argc, char** argv) {
-  using namespace vigie::storage;
-  if (argc != 2 && argc != 4) {
-    std::fprintf(stderr, "usage: storage_crash_child SPEC [COUNT TAG]\n");
-    return 2;
-  }
-  const long count = argc == 4 ? std::atol(argv[2]) : -1;
-  const std::string tag = argc == 4 ? argv[3] : "crash";
-  auto store = test::open_spec(argv[1]);
-  if (!store.is_ok()) {
-    std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
-    return 1;
-  }
+namespace {
+
+using namespace vigie::storage;
+
+/// Writes `count` alerts (forever when negative) tagged `tag`; false on the first failure.
+bool write_alerts(Store& store, long count, const std::string& tag) {
   for (long i = 0; count < 0 || i < count; ++i) {
     const std::string source = i == 0 ? tag + "-first" : tag + "-" + std::to_string(i);
-    const vigie::Status s = (*store)->write([&](Tx& tx) -> vigie::Status {
+    const vigie::Status s = store.write([&](Tx& tx) -> vigie::Status {
       AlertRecord a;
       a.source_id = source;
       a.camera = "gare-1";
@@ -35,12 +31,39 @@ int main(int argc, char** argv) {
     });
     if (!s.is_ok()) {
       std::fprintf(stderr, "%s\n", s.to_string().c_str());
-      return 1;
+      return false;
     }
     if (i == 0) {
       std::fputs("committed\n", stdout);
       std::fflush(stdout);
     }
   }
-  return 0;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2 && argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: storage_crash_child SPEC [COUNT TAG [THREADS]]\n");
+    return 2;
+  }
+  const long count = argc >= 4 ? std::atol(argv[2]) : -1;
+  const std::string tag = argc >= 4 ? argv[3] : "crash";
+  const int threads = argc == 5 ? std::atoi(argv[4]) : 1;
+  auto store = test::open_spec(argv[1]);
+  if (!store.is_ok()) {
+    std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
+    return 1;
+  }
+  if (threads <= 1) return write_alerts(**store, count, tag) ? 0 : 1;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([&, t] {
+      if (!write_alerts(**store, count, tag + "t" + std::to_string(t))) ++failed;
+    });
+  }
+  for (auto& w : writers) w.join();
+  return failed > 0 ? 1 : 0;
 }

@@ -2,10 +2,15 @@
 //
 //   journal_bench [--count N] [--dir DIR]
 //       SQLite on a real file (WAL, synchronous=FULL), one writer; also 100 records per write.
-//   journal_bench --postgres [URL] [--writers W] [--count N]
-//       PostgreSQL: W writers (default 3), each with its own store and connections as separate
-//       nodes would have, appending N records each to the one chain; the chain is verified
-//       afterwards. Without URL a temporary server is started (fsync on, as in production).
+//   journal_bench --postgres [URL] [--writers W] [--threads T] [--count N]
+//       PostgreSQL: W writer processes (default 3), each with its own store and connections as
+//       separate nodes have, and T threads in each (default 1) appending N records each, one
+//       per write(), to the one chain, as a node's cameras, API and followers do at once; the
+//       chain is verified afterwards. Without URL a temporary server is started (fsync on, as
+//       in production).
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -78,7 +83,7 @@ int sqlite_bench(long count, std::filesystem::path dir) {
   return 0;
 }
 
-int postgres_bench(long count, int writers, std::string url) {
+int postgres_bench(long count, int writers, int threads_per_writer, std::string url) {
   std::unique_ptr<vigie::test::PostgresServer> server;
   if (url.empty()) {
     server = std::make_unique<vigie::test::PostgresServer>(/*durable=*/true);
@@ -92,38 +97,80 @@ int postgres_bench(long count, int writers, std::string url) {
     }
     url = server->url("bench");
   }
-  std::vector<std::unique_ptr<Store>> stores;
+  auto checker = open_postgres_store({url, "", 10});
+  if (!checker.is_ok()) {
+    std::fprintf(stderr, "%s\n", checker.status().to_string().c_str());
+    return 1;
+  }
+  auto before = (*checker)->journal_head();
+  const std::int64_t first_seq = before.is_ok() && before->has_value() ? (*before)->seq : 0;
+
+  // Each writer is a process of its own, as a node is. They all open their store, say so on
+  // `ready`, and start together when `go` closes.
+  int ready[2];
+  int go[2];
+  if (pipe(ready) != 0 || pipe(go) != 0) return 1;
+  std::vector<pid_t> children;
   for (int w = 0; w < writers; ++w) {
-    auto s = open_postgres_store({url, "", 10});
-    if (!s.is_ok()) {
-      std::fprintf(stderr, "%s\n", s.status().to_string().c_str());
+    const pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) {
+      close(ready[0]);
+      close(go[1]);
+      auto store = open_postgres_store({url, "", 10});
+      if (!store.is_ok()) {
+        std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
+        _exit(1);
+      }
+      const char byte = 1;
+      if (write(ready[1], &byte, 1) != 1) _exit(1);
+      char sink = 0;
+      while (read(go[0], &sink, 1) > 0) {
+      }
+      std::atomic<int> failed{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < threads_per_writer; ++t) {
+        threads.emplace_back([&] {
+          if (!append(**store, count, 1)) ++failed;
+        });
+      }
+      for (auto& t : threads) t.join();
+      store->reset();
+      _exit(failed > 0 ? 1 : 0);  // not the parent's destructors (its server)
+    }
+    children.push_back(pid);
+  }
+  close(ready[1]);
+  close(go[0]);
+  for (int w = 0; w < writers; ++w) {
+    char byte = 0;
+    if (read(ready[0], &byte, 1) != 1) {
+      std::fprintf(stderr, "a writer could not open its store\n");
+      close(go[1]);
+      for (pid_t pid : children) waitpid(pid, nullptr, 0);
       return 1;
     }
-    stores.push_back(std::move(*s));
   }
-  auto before = stores[0]->journal_head();
-  const std::int64_t first_seq = before.is_ok() && before->has_value() ? (*before)->seq : 0;
-  std::vector<std::thread> threads;
-  std::atomic<int> failed{0};
   const auto t0 = std::chrono::steady_clock::now();
-  for (int w = 0; w < writers; ++w) {
-    threads.emplace_back([&, w] {
-      if (!append(*stores[static_cast<std::size_t>(w)], count, 1)) ++failed;
-    });
+  close(go[1]);
+  int failed = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
   }
-  for (auto& t : threads) t.join();
   const double s = seconds_since(t0);
   if (failed > 0) return 1;
-  const long total = count * writers;
+  const long total = count * writers * threads_per_writer;
   std::printf(
-      "postgres: %d writers x %ld journal appends, one per durable write: %.3f s, "
-      "%.0f appends/s\n",
-      writers, count, s, static_cast<double>(total) / s);
+      "postgres: %d writer processes x %d threads x %ld journal appends, one per write(): "
+      "%.3f s, %.0f appends/s\n",
+      writers, threads_per_writer, count, s, static_cast<double>(total) / s);
   // The chain the writers made together, checked from the first record they added.
   ChainVerifier verifier;
   std::int64_t after = first_seq > 0 ? first_seq - 1 : 0;
   for (;;) {
-    auto page = stores[0]->journal({.after_seq = after, .limit = 5000});
+    auto page = (*checker)->journal({.after_seq = after, .limit = 5000});
     if (!page.is_ok() || page->empty()) break;
     for (const auto& r : *page) {
       if (auto b = verifier.add(r)) {
@@ -144,6 +191,7 @@ int postgres_bench(long count, int writers, std::string url) {
 int main(int argc, char** argv) {
   long count = -1;
   int writers = 3;
+  int threads = 1;
   bool postgres = false;
   std::string url;
   std::filesystem::path dir;
@@ -156,6 +204,8 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     } else if (arg == "--writers" && has_value) {
       writers = std::atoi(argv[++i]);
+    } else if (arg == "--threads" && has_value) {
+      threads = std::atoi(argv[++i]);
     } else if (arg == "--postgres") {
       postgres = true;
       if (has_value) url = argv[++i];
@@ -164,6 +214,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (postgres) return postgres_bench(count > 0 ? count : 1000, writers > 0 ? writers : 1, url);
+  if (postgres) {
+    return postgres_bench(count > 0 ? count : 1000, writers > 0 ? writers : 1,
+                          threads > 0 ? threads : 1, url);
+  }
   return sqlite_bench(count > 0 ? count : 2000, dir);
 }

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -107,6 +108,93 @@ TEST_F(PostgresStoreTest, ProcessesAndConnectionsAppendingTogetherKeepOneChain) 
     sources.insert(records[i].detail.value("source", ""));
   }
   EXPECT_EQ(sources.size(), expected);  // no record lost, none written twice
+  EXPECT_FALSE(verify_chain(records).has_value());
+  EXPECT_EQ(store->alerts({.include_calibration = true, .limit = 100000})->size(), expected);
+}
+
+TEST_F(PostgresStoreTest, ConcurrentWritersOfTwoProcessesShareCommitsAndNeverForkTheChain) {
+  // Two processes, as two nodes, each with six threads writing through its one store at once:
+  // a node's writes are committed together in batches, and batches from both follow each
+  // other on the one chain.
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 60;
+  const std::string child = std::string(VIGIE_BINARY_DIR) + "/tests/storage/storage_crash_child";
+  std::vector<std::unique_ptr<vigie::test::Child>> children;
+  for (int p = 0; p < 2; ++p) {
+    children.push_back(std::make_unique<vigie::test::Child>(
+        child + " 'postgres:" + url() + "' " + std::to_string(kPerThread) + " node" +
+        std::to_string(p) + " " + std::to_string(kThreads)));
+  }
+  for (auto& c : children) {
+    EXPECT_EQ(c->wait(180), 0) << c->err();
+  }
+  auto store = open();
+  ASSERT_TRUE(store);
+  const auto records = all(*store);
+  const std::size_t expected = 2 * kThreads * kPerThread;
+  ASSERT_EQ(records.size(), expected);
+  std::set<std::string> sources;
+  std::set<std::int64_t> alerts;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+    sources.insert(records[i].detail.value("source", ""));
+    alerts.insert(records[i].detail.value("alert", std::int64_t{0}));
+  }
+  EXPECT_EQ(sources.size(), expected);  // no record lost, none written twice
+  EXPECT_EQ(alerts.size(), expected);   // each record names its own alert
+  EXPECT_FALSE(verify_chain(records).has_value());
+  EXPECT_EQ(store->alerts({.include_calibration = true, .limit = 100000})->size(), expected);
+  const auto r = vigie::test::run_command(vigie::test::vigie_binary() +
+                                          " journal verify --postgres '" + url() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("journal OK: " + std::to_string(expected) + " records"));
+}
+
+TEST_F(PostgresStoreTest, AWriteRefusedInsideABatchIsRolledBackAloneAndTheOthersCommit) {
+  // Eight threads write through one store at once, so their writes share transactions. Every
+  // fifth write is refused by its caller after its changes, and the one after it by the
+  // database (text that is not UTF-8): each refused write leaves nothing, and its neighbours
+  // in the batch commit with their journal records on an unbroken chain.
+  auto store = open();
+  ASSERT_TRUE(store);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string source = fmt::format("t{}-{}", t, i);
+        const int kind = i % 5;  // 3: the caller refuses, 4: the database refuses
+        const Status s = store->write([&](Tx& tx) -> Status {
+          AlertRecord a;
+          a.camera = "gare-1";
+          a.source_id = source;
+          auto id = tx.put_alert(a);
+          if (!id.is_ok()) return id.status();
+          auto j = tx.journal({i, "system", "alert.raised", {{"source", source}}});
+          if (!j.is_ok()) return j.status();
+          if (kind == 3) return invalid_argument("refused by the caller");
+          if (kind == 4) return tx.add_comment({0, *id, "olivia", 1, "\xff\xfe"}).status();
+          return Status::ok();
+        });
+        if (s.is_ok() != (kind < 3)) ++unexpected;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected, 0);
+  EXPECT_EQ(store->commit_problem(), "");  // refusals say nothing of the database's health
+
+  const auto records = all(*store);
+  const std::size_t expected = kThreads * kPerThread * 3 / 5;
+  ASSERT_EQ(records.size(), expected);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+    const auto source = records[i].detail.value("source", "");
+    const int n = std::stoi(source.substr(source.find('-') + 1));
+    EXPECT_LT(n % 5, 3) << source;
+  }
   EXPECT_FALSE(verify_chain(records).has_value());
   EXPECT_EQ(store->alerts({.include_calibration = true, .limit = 100000})->size(), expected);
 }
