@@ -59,6 +59,8 @@ const std::vector<RouteSpec>& route_table() {
       {"GET", "/api/v1/stop", kAnyRole, "Stop state"},
       {"POST", "/api/v1/stop", kOp | kSup, "Stop analysis everywhere or on one camera"},
       {"POST", "/api/v1/resume", kSup, "Resume analysis"},
+      {"POST", "/api/v1/reload", kSup,
+       "Read the configuration file again and apply it between two frames"},
       {"GET", "/api/v1/journal", kAud | kAdm, "Read the journal"},
       {"GET", "/api/v1/journal/verify", kAud | kAdm, "Verify the journal's hash chain"},
       {"GET", "/api/v1/stats", kSup | kAud, "Alert statistics and operator precision"},
