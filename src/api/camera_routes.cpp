@@ -1,11 +1,12 @@
 // Cameras: their state, latest analysed frame and geometry, and the system overview.
 
-#include "api/route_context.hpp"
-
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "api/route_context.hpp"
 #include "api/views.hpp"
+#include "config/loader.hpp"
 
 namespace vigie::api {
 namespace {
@@ -56,12 +57,13 @@ void put_geometry(RouteContext& ctx, const Request& req, Response& res, const Pr
   const bool dry_run = flag == "1" || flag == "true";
   // Only the geometry's keys; what the GET adds (sizes, who changed it) is ignored.
   Json geometry = Json::object();
-  for (const char* key : {"zones", "lines", "calibration", "privacy_masks"}) {
+  const auto& keys = config::geometry_keys();
+  for (const std::string& key : keys) {
     if (body->contains(key)) geometry[key] = (*body)[key];
   }
   for (const auto& [key, value] : body->items()) {
-    if (key == "zones" || key == "lines" || key == "calibration" || key == "privacy_masks" ||
-        key == "camera" || key == "source_width" || key == "source_height" || key == "updated_ms" ||
+    if (std::find(keys.begin(), keys.end(), key) != keys.end() || key == "camera" ||
+        key == "source_width" || key == "source_height" || key == "updated_ms" ||
         key == "updated_by") {
       continue;
     }

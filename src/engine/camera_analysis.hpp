@@ -14,6 +14,7 @@
 #include "core/frame.hpp"
 #include "engine/detection_service.hpp"
 #include "evidence/person_history.hpp"
+#include "perceive/analysis_mask.hpp"
 #include "perceive/background.hpp"
 #include "perceive/blobs.hpp"
 #include "perceive/fire.hpp"
@@ -86,6 +87,7 @@ class CameraAnalysis {
   double to_source_ = 1.0;
   double last_t_ = -1;
   std::optional<perceive::PersonScale> scale_;
+  std::optional<perceive::AnalysisMask> analysis_mask_;
   std::optional<perceive::DualBackground> background_;
   std::optional<perceive::FlowField> flow_;
   std::optional<perceive::FireDetector> fire_;
