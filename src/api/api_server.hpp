@@ -132,6 +132,9 @@ struct ApiDeps {
   std::function<nlohmann::json()> system;
   /// Reads the node's configuration file again and applies it, as `user`. Empty: 501.
   std::function<ConfigReload(const std::string& user)> reload = {};
+  /// A supervisor accepts a camera's changed view (journaled): NotFound, FailedPrecondition
+  /// when its view has not changed. Empty: 501.
+  std::function<Status(const CameraId&, const std::string& user)> accept_view = {};
   ApiOptions options = {};
   /// How the console announces alerts (GET /api/v1/console).
   config::ConsoleConfig console = {};

@@ -38,6 +38,8 @@ const std::vector<RouteSpec>& route_table() {
        "Zones, tripwires, calibration and privacy masks of a camera"},
       {"PUT", "/api/v1/cameras/{id}/geometry", kSup,
        "Change a camera's geometry (validated, stored, journaled, applied)"},
+      {"POST", "/api/v1/cameras/{id}/accept-view", kSup,
+       "Accept a camera's changed view as its new reference (its rules run again)"},
       {"GET", "/api/v1/system", kSup | kAud | kAdm, "Process and camera figures"},
       {"GET", "/api/v1/alerts", kOp | kSup | kAud, "List alerts, newest first"},
       {"GET", "/api/v1/alerts/{id}", kOp | kSup | kAud, "One alert with comments and evidence"},

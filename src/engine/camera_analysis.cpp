@@ -305,7 +305,14 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
     scene.detector = &*link_;
   }
   current_ = &frame;
+  // A view that is no longer the one the zones were drawn on makes every rule wrong.
+  static const cv::Mat kNothingMasked;
+  const bool view_ok =
+      !view_check_
+           .update(frame.bgr, analysis_mask_ ? analysis_mask_->mask() : kNothingMasked, frame.pts_s)
+           .changed;
   for (auto& [type, rule] : rules_) {
+    if (!view_ok) break;
     // Event types outside the camera's authorization are not evaluated at all.
     if (allowed != nullptr && allowed->count(type) == 0) continue;
     rule->evaluate(scene);

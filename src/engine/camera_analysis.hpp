@@ -21,6 +21,7 @@
 #include "perceive/flow.hpp"
 #include "perceive/person_scale.hpp"
 #include "perceive/privacy_map.hpp"
+#include "perceive/view_check.hpp"
 #include "rules/rule.hpp"
 #include "track/tracker.hpp"
 
@@ -55,6 +56,13 @@ class CameraAnalysis {
   /// What to hide in the last processed frame (source pixels): every region that may hold a
   /// person, for the images that leave the node (evidence, the camera wall).
   [[nodiscard]] const evidence::TimedBoxes& privacy() const { return privacy_; }
+
+  /// Whether the camera still sees the view its rules were set up on; while it does not,
+  /// no rule is evaluated. Read from the thread that calls process().
+  [[nodiscard]] const perceive::ViewState& view() const { return view_check_.state(); }
+  /// The view as it is now becomes the reference (a supervisor accepted it). From the
+  /// thread that calls process().
+  void accept_view() { view_check_.accept(); }
 
   /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
   [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
@@ -95,6 +103,7 @@ class CameraAnalysis {
   rules::CameraGeometry geometry_;
   std::vector<std::pair<EventType, std::unique_ptr<rules::Rule>>> rules_;
   perceive::PrivacyMap privacy_map_;
+  perceive::ViewCheck view_check_;
   evidence::TimedBoxes privacy_;
   std::chrono::system_clock::time_point frame_wall_;
   StageTimes times_;

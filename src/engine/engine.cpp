@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "config/loader.hpp"
@@ -131,12 +132,17 @@ FrameObserver Engine::make_observer(AnalysisSlot* s) const {
   return [this, s](const config::CameraConfig& c, const Frame& f) {
     s->take_pending();
     CameraAnalysis* analysis = s->current.get();
+    if (s->accept_view.exchange(false)) analysis->accept_view();
     if (options_.permit) {
       const govern::Permit permit = options_.permit(c.id);
       if (!permit.analyse) return;  // stopped or unauthorised: not analysed at all
       analysis->process(f, &permit.event_types);
     } else {
       analysis->process(f);
+    }
+    {
+      std::lock_guard lock(s->mutex);
+      s->view = analysis->view();
     }
     if (options_.on_persons) options_.on_persons(c.id, analysis->privacy());
     if (options_.on_frame) options_.on_frame(c, f);
@@ -237,6 +243,23 @@ Status Engine::stop_camera(const CameraId& camera, const std::string& why) {
   return Status::ok();
 }
 
+Result<perceive::ViewProblem> Engine::accept_view(const CameraId& camera) {
+  std::lock_guard lock(runs_mutex_);
+  Run* run = find_run(camera);
+  if (run == nullptr || run->analysis == nullptr)
+    return not_found("no camera '" + camera + "' analysed here");
+  std::lock_guard view_lock(run->analysis->mutex);
+  if (!run->analysis->view.changed) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "the view of camera " + camera + " has not changed");
+  }
+  run->analysis->accept_view = true;
+  const perceive::ViewProblem accepted = run->analysis->view.problem;
+  // Shown healthy at once; the worker takes the new reference at the next frame.
+  run->analysis->view = {};
+  return accepted;
+}
+
 bool Engine::camera_running(const CameraId& camera) const {
   std::lock_guard lock(runs_mutex_);
   const Run* run = find_run(camera);
@@ -279,6 +302,18 @@ std::vector<CameraStatus> Engine::status() const {
         const govern::Permit permit = options_.permit(camera->id);
         out.back().analysing = permit.analyse;
         out.back().not_analysed_reason = permit.why_not;
+      }
+      if (run->analysis != nullptr) {
+        std::lock_guard view_lock(run->analysis->mutex);
+        out.back().view = run->analysis->view;
+      }
+      const perceive::ViewState& view = out.back().view;
+      if (view.changed && out.back().health.state == CameraState::kLive) {
+        out.back().health.state = CameraState::kViewChanged;
+        out.back().health.reason = fmt::format(
+            "view {} (at {:.0f} s of the stream): rules suspended until it returns or a "
+            "supervisor accepts it",
+            perceive::to_string(view.problem), view.since_s);
       }
       continue;
     }

@@ -91,6 +91,10 @@ class Engine {
   /// packet ring stays readable (evidence of alerts it raised). Thread-safe (not from a
   /// worker). NotFound for an unknown camera.
   Status stop_camera(const CameraId& camera, const std::string& why);
+  /// A supervisor accepts a camera's changed view: it becomes the reference at the camera's
+  /// next frame, and its rules run again. NotFound for an unknown camera; FailedPrecondition
+  /// when its view has not changed. Thread-safe. Returns the problem that was accepted.
+  Result<perceive::ViewProblem> accept_view(const CameraId& camera);
   /// Whether a camera's input is running now (started and not stopped).
   [[nodiscard]] bool camera_running(const CameraId& camera) const;
   /// Stops all cameras and workers; returns when every thread is joined. Idempotent.
@@ -147,6 +151,8 @@ class Engine {
     std::mutex mutex;
     std::unique_ptr<CameraAnalysis> pending;  // guarded by mutex
     std::function<void()> on_retired;         // guarded by mutex; called after the swap
+    perceive::ViewState view;                 // guarded by mutex: the analysis' after a frame
+    std::atomic<bool> accept_view{false};     // asked by a supervisor, done by the worker
     /// Swaps in the pending analysis, if any; called by the worker before each frame.
     void take_pending();
   };

@@ -122,6 +122,9 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                       [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
                            bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
                       [&n] { return n.system_json(); }};
+    deps.accept_view = [&n](const CameraId& id, const std::string& user) {
+      return n.accept_view(id, user);
+    };
     deps.reload = [&n](const std::string& user) {
       const ReloadResult r = n.reload_file(user);
       api::ConfigReload answer;
@@ -244,6 +247,10 @@ void Node::stop() {
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());
+}
+
+Status Node::accept_view(const CameraId& camera, const std::string& user) {
+  return impl_->accept_view(camera, user);
 }
 
 ReloadResult Node::reload(const std::string& by) {

@@ -104,6 +104,11 @@ class Node {
   /// The same with a configuration already parsed (tests, tools).
   ReloadResult reload(const config::Config& next, const std::string& by);
 
+  /// A supervisor accepts a camera's changed view as its new reference (journaled as
+  /// camera.view_accepted); its rules run again from its next frame. NotFound,
+  /// FailedPrecondition when its view has not changed.
+  Status accept_view(const CameraId& camera, const std::string& user);
+
   /// The bound API port (0 without an API or before start()).
   [[nodiscard]] int api_port() const;
   [[nodiscard]] NodeCounters counters() const;

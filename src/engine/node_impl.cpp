@@ -21,7 +21,8 @@ nlohmann::json status_json(const CameraStatus& s) {
           {"fps", s.analysed_fps},
           {"analysis_ms", s.analysis_ms},
           {"reconnects", s.health.reconnects},
-          {"frames_dropped", s.health.frames_dropped}};
+          {"frames_dropped", s.health.frames_dropped},
+          {"view", s.view.changed ? perceive::to_string(s.view.problem) : "ok"}};
 }
 
 }  // namespace
@@ -249,6 +250,54 @@ void Node::Impl::publish_statuses() {
   }
 }
 
+void Node::Impl::journal_views() {
+  std::lock_guard lock(view_mutex);
+  for (const auto& s : engine->status()) {
+    const std::string now = s.view.changed ? std::string(perceive::to_string(s.view.problem)) : "";
+    std::string& was = last_view[s.id];
+    // A change of reason while changed (covered, then moved) is the same episode.
+    if (now.empty() == was.empty()) {
+      was = now;
+      continue;
+    }
+    was = now;
+    const bool changed = !now.empty();
+    if (changed) {
+      spdlog::warn("camera {}: view {}: rules suspended ({})", s.id, now, s.view.detail);
+    } else {
+      spdlog::info("camera {}: view restored: rules run again", s.id);
+    }
+    nlohmann::json detail = {{"camera", s.id}};
+    if (changed) {
+      detail["reason"] = now;
+      detail["since_s"] = s.view.since_s;
+      detail["measures"] = s.view.detail;
+    }
+    Status w = store->write([&](storage::Tx& tx) -> Status {
+      auto j = tx.journal(
+          {wall_ms(), "system", changed ? "camera.view_changed" : "camera.view_restored", detail});
+      return j.is_ok() ? Status::ok() : j.status();
+    });
+    if (!w.is_ok()) store_errors.warn("cannot journal a view change: " + w.to_string());
+  }
+}
+
+Status Node::Impl::accept_view(const CameraId& camera, const std::string& user) {
+  std::lock_guard lock(view_mutex);
+  auto accepted = engine->accept_view(camera);
+  if (!accepted.is_ok()) return accepted.status();
+  last_view[camera].clear();  // not restored: accepted, journaled here
+  spdlog::info("camera {}: changed view ({}) accepted by {}", camera,
+               perceive::to_string(*accepted), user);
+  return store->write([&](storage::Tx& tx) -> Status {
+    auto j = tx.journal({wall_ms(),
+                         user,
+                         "camera.view_accepted",
+                         {{"camera", camera}, {"reason", perceive::to_string(*accepted)}}});
+    return j.is_ok() ? Status::ok() : j.status();
+  });
+}
+
 void Node::Impl::run_services() {
   std::unique_lock lock(mutex);
   auto next_status = clock.now();
@@ -276,6 +325,7 @@ void Node::Impl::run_services() {
     }
     for (const auto& p : due) cut_evidence(p);
     if (now >= next_status) {
+      journal_views();
       publish_statuses();
       publish_journal_head();
       next_status = now + std::chrono::seconds(1);

@@ -99,6 +99,8 @@ struct Node::Impl {
   std::deque<std::tuple<Alert, AlertChange, bool>> retry;
   std::thread services;
   std::map<CameraId, std::string> last_status;  // what was last published per camera
+  std::mutex view_mutex;                        // one view journaling at a time
+  std::map<CameraId, std::string> last_view;    // guarded by view_mutex: journaled, "" ok
   std::int64_t last_published_head = 0;          // seq of the journal head last published
 
   std::atomic<std::uint64_t> reported{0};
@@ -161,6 +163,11 @@ struct Node::Impl {
   void publish_journal_head();
 
   void publish_statuses();
+
+  // Journals each camera's view changing and coming back (services thread).
+  void journal_views();
+  // A supervisor accepts a camera's changed view: applied, journaled.
+  Status accept_view(const CameraId& camera, const std::string& user);
 
   void run_services();
 

@@ -21,6 +21,7 @@
 #include "storage/store.hpp"
 #include "support/process.hpp"
 #include "support/prometheus_check.hpp"
+#include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
 
 namespace vigie::engine {
@@ -644,6 +645,101 @@ TEST_F(NodeReloadTest, AddsRemovesAndChangesCamerasWhileTheOthersRunAndRefusesAB
   EXPECT_EQ(journal_of(*node, "config.reload_refused").size(), 1u);
   EXPECT_EQ(sources("gate"), 1);
   node->stop();
+}
+
+}  // namespace
+}  // namespace vigie::engine
+
+namespace vigie::engine {
+namespace {
+
+// A camera knocked aside halfway through its (looped) scene: its health turns view_changed
+// with the reason, /metrics and the journal say so, and a supervisor's acceptance is
+// journaled and makes the view healthy.
+TEST(NodeViewTest, AMovedViewIsShownJournaledAndAcceptedBySupervisor) {
+  test::TempDir dir{"vigie-node-view"};
+  synth::RenderOptions render;
+  render.duration_s = 14;
+  render.tamper = synth::ViewTamper::kMoved;
+  render.tamper_s = 6;
+  ASSERT_TRUE(synth::render_scenario("normal", 1, dir / "scene", render).is_ok());
+  auto camera = config::load_camera_file(dir / "scene" / "camera.yaml");
+  ASSERT_TRUE(camera.ok());
+  camera.camera->id = "gate";
+  camera.camera->input.realtime = true;
+  camera.camera->input.loop = true;
+  config::Config config;
+  config.cameras.push_back(*camera.camera);
+  config.storage.data_dir = (dir / "data").string();
+  config.api.port = 0;
+  config::Authorization order;
+  order.reference = "TEST-1";
+  order.cameras = {"gate"};
+  order.event_types = {EventType::kIntrusion};
+  const auto now = std::chrono::system_clock::now();
+  order.start = format_iso8601(now - std::chrono::hours(1));
+  order.end = format_iso8601(now + std::chrono::hours(1));
+  order.controller = "test";
+  config.authorizations = {order};
+  NodeOptions options;
+  options.hash_cost = govern::HashCost::kMinimal;
+  auto opened = Node::open(config, options);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  Node& node = **opened;
+  ASSERT_TRUE(
+      node.users().create("test", "sup", govern::Role::kSupervisor, "sup-password-1").is_ok());
+  ASSERT_TRUE(node.users().create("test", "op", govern::Role::kOperator, "op-password-1").is_ok());
+  ASSERT_TRUE(node.start().is_ok());
+
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto s = status_of(node, "gate");
+        return s && s->health.state == CameraState::kViewChanged;
+      },
+      60))
+      << "the moved view is seen";
+  const auto changed = *status_of(node, "gate");
+  EXPECT_EQ(changed.view.problem, perceive::ViewProblem::kMoved);
+  EXPECT_NE(changed.health.reason.find("view moved"), std::string::npos) << changed.health.reason;
+  const test::PromExposition metrics = test::parse_prometheus(node.metrics_text());
+  EXPECT_EQ(metrics.value("vigie_camera_view_changed", {{"camera", "gate"}, {"reason", "moved"}}),
+            1);
+  EXPECT_EQ(metrics.value("vigie_camera_view_changed", {{"camera", "gate"}, {"reason", "covered"}}),
+            0);
+  ASSERT_TRUE(
+      test::eventually([&] { return !journal_of(node, "camera.view_changed").empty(); }, 10));
+  EXPECT_EQ(journal_of(node, "camera.view_changed")[0].detail["reason"], "moved");
+
+  httplib::Client http("127.0.0.1", node.api_port());
+  auto login = [&](const std::string& user) {
+    auto r = http.Post("/api/v1/login",
+                       nlohmann::json{{"user", user}, {"password", user + "-password-1"}}.dump(),
+                       "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+    return httplib::Headers{
+        {"Authorization", "Bearer " + nlohmann::json::parse(r->body)["token"].get<std::string>()}};
+  };
+  auto refused =
+      http.Post("/api/v1/cameras/gate/accept-view", login("op"), "{}", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << "only a supervisor accepts a view";
+  const auto sup = login("sup");
+  // Still changed (the moved half of the scene lasts 8 s): accepted.
+  ASSERT_TRUE(status_of(node, "gate")->view.changed);
+  auto accepted = http.Post("/api/v1/cameras/gate/accept-view", sup, "{}", "application/json");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200) << accepted->body;
+  EXPECT_FALSE(status_of(node, "gate")->view.changed);
+  const auto records = journal_of(node, "camera.view_accepted");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].actor, "sup");
+  EXPECT_EQ(records[0].detail["reason"], "moved");
+  auto again = http.Post("/api/v1/cameras/gate/accept-view", sup, "{}", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << "nothing left to accept";
+  EXPECT_EQ(http.Post("/api/v1/cameras/nope/accept-view", sup, "{}", "application/json")->status,
+            404);
+  node.stop();
 }
 
 }  // namespace
