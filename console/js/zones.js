@@ -7,7 +7,7 @@ import { get, put, ApiError } from './api.js';
 import { h, s, clear, modal } from './dom.js';
 import { t, fmtDate } from './i18n.js';
 
-const TOOLS = ['select', 'zone', 'line', 'mask', 'calibration', 'direction'];
+const TOOLS = ['select', 'zone', 'line', 'mask', 'ignore', 'calibration', 'direction'];
 
 const copy = (x) => JSON.parse(JSON.stringify(x));
 const round = (v) => Math.round(v * 10) / 10;
@@ -23,6 +23,7 @@ function editable(g) {
     lines: copy(g.lines || []),
     calibration: g.calibration ? copy(g.calibration) : null,
     privacy_masks: copy(g.privacy_masks || []),
+    analysis_masks: copy(g.analysis_masks || []),
   };
 }
 
@@ -40,11 +41,13 @@ export function summarize(before, after) {
     }
     for (const id of b.keys()) if (!a.has(id)) lines.push(['removed', `${kind} ${id}`]);
   }
-  const bm = before.privacy_masks.length;
-  const am = after.privacy_masks.length;
-  if (am > bm) lines.push(['added', `privacy_masks \u00d7${am - bm}`]);
-  if (am < bm) lines.push(['removed', `privacy_masks \u00d7${bm - am}`]);
-  if (am === bm && !same(before.privacy_masks, after.privacy_masks)) lines.push(['changed', 'privacy_masks']);
+  for (const kind of ['privacy_masks', 'analysis_masks']) {
+    const bm = before[kind].length;
+    const am = after[kind].length;
+    if (am > bm) lines.push(['added', `${kind} \u00d7${am - bm}`]);
+    if (am < bm) lines.push(['removed', `${kind} \u00d7${bm - am}`]);
+    if (am === bm && !same(before[kind], after[kind])) lines.push(['changed', kind]);
+  }
   if (!same(before.calibration, after.calibration)) {
     lines.push([!before.calibration ? 'added' : !after.calibration ? 'removed' : 'changed', 'calibration']);
   }
@@ -68,7 +71,7 @@ export function mount(root, ctx) {
   let geo = null;        // being edited
   let size = [1280, 720];
   let tool = 'select';
-  let selected = null;   // {kind: 'zones'|'lines'|'privacy_masks'|'calibration', index}
+  let selected = null;   // {kind: 'zones'|'lines'|'privacy_masks'|'analysis_masks'|'calibration', index}
   let draft = [];        // points of the shape being drawn
   let drag = null;
   let svg = null;
@@ -105,7 +108,8 @@ export function mount(root, ctx) {
     } else {
       // Unknown until a frame is analysed: large enough for every point there is.
       const all = [...geo.zones.flatMap((z) => z.polygon), ...geo.lines.flatMap((l) => l.points),
-        ...geo.privacy_masks.flatMap((m) => m.polygon), ...(geo.calibration?.image || [])];
+        ...geo.privacy_masks.flatMap((m) => m.polygon), ...geo.analysis_masks.flatMap((m) => m.polygon),
+        ...(geo.calibration?.image || [])];
       size = [Math.max(1280, ...all.map((p) => p[0] + 10)), Math.max(720, ...all.map((p) => p[1] + 10))];
     }
     selected = null;
@@ -132,6 +136,9 @@ export function mount(root, ctx) {
     } else if (tool === 'mask' && draft.length >= 3) {
       geo.privacy_masks.push({ polygon: draft });
       selected = { kind: 'privacy_masks', index: geo.privacy_masks.length - 1 };
+    } else if (tool === 'ignore' && draft.length >= 3) {
+      geo.analysis_masks.push({ polygon: draft });
+      selected = { kind: 'analysis_masks', index: geo.analysis_masks.length - 1 };
     }
     draft = [];
     render();
@@ -142,6 +149,7 @@ export function mount(root, ctx) {
     if (sel.kind === 'zones') return geo.zones[sel.index]?.polygon;
     if (sel.kind === 'lines') return geo.lines[sel.index]?.points;
     if (sel.kind === 'privacy_masks') return geo.privacy_masks[sel.index]?.polygon;
+    if (sel.kind === 'analysis_masks') return geo.analysis_masks[sel.index]?.polygon;
     if (sel.kind === 'calibration') return geo.calibration?.image;
     return null;
   }
@@ -174,7 +182,7 @@ export function mount(root, ctx) {
       }
       return;
     }
-    if (tool === 'zone' || tool === 'mask') {
+    if (tool === 'zone' || tool === 'mask' || tool === 'ignore') {
       draft.push(p);
     } else if (tool === 'line') {
       draft.push(p);
@@ -253,6 +261,8 @@ export function mount(root, ctx) {
     const isSel = (kind, i) => selected && selected.kind === kind && selected.index === i;
     const pts = (list) => list.map((p) => p.join(',')).join(' ');
     geo.privacy_masks.forEach((m, i) => svg.append(s('polygon', { points: pts(m.polygon), class: `mask${isSel('privacy_masks', i) ? ' selected' : ''}`, 'data-kind': 'privacy_masks', 'data-index': i })));
+    // Not analysed: hatched, so that what is under it stays visible (unlike a privacy mask).
+    geo.analysis_masks.forEach((m, i) => svg.append(s('polygon', { points: pts(m.polygon), class: `ignore${isSel('analysis_masks', i) ? ' selected' : ''}`, 'data-kind': 'analysis_masks', 'data-index': i })));
     geo.zones.forEach((z, i) => {
       svg.append(s('polygon', { points: pts(z.polygon), class: `zone${isSel('zones', i) ? ' selected' : ''}`, 'data-kind': 'zones', 'data-index': i }));
       const c = centroid(z.polygon);
@@ -296,6 +306,7 @@ export function mount(root, ctx) {
     geo.zones.forEach((z, i) => list.append(entry('zones', i, `\u25B1 ${z.id}${z.name ? ` \u2014 ${z.name}` : ''}`)));
     geo.lines.forEach((l, i) => list.append(entry('lines', i, `\u2501 ${l.id}${l.name ? ` \u2014 ${l.name}` : ''}`)));
     geo.privacy_masks.forEach((m, i) => list.append(entry('privacy_masks', i, `\u25A0 ${t('zones.tool.mask')} ${i + 1}`)));
+    geo.analysis_masks.forEach((m, i) => list.append(entry('analysis_masks', i, `\u25A8 ${t('zones.tool.ignore')} ${i + 1}`)));
     if (geo.calibration) list.append(entry('calibration', 0, `\u2B1A ${t('zones.tool.calibration')}`));
     side.append(list);
     if (!selected) return;

@@ -194,7 +194,8 @@ Status AlertService::end_by_system(std::int64_t id, const std::string& why) {
   return r.status();
 }
 
-Result<int> AlertService::end_followed(const CameraId& camera, const std::string& why) {
+Result<int> AlertService::end_followed(const CameraId& camera, const std::string& why,
+                                       const std::set<EventType>* types) {
   std::vector<std::pair<std::string, std::int64_t>> followed;
   {
     std::lock_guard lock(mutex_);
@@ -205,6 +206,7 @@ Result<int> AlertService::end_followed(const CameraId& camera, const std::string
     auto stored = store_.alert(id);
     if (!stored.is_ok()) return stored.status();
     if (!*stored || (*stored)->camera != camera) continue;
+    if (types != nullptr && types->count((*stored)->type) == 0) continue;
     {
       std::lock_guard lock(mutex_);
       live_.erase(source);

@@ -94,8 +94,10 @@ class AlertService {
                              const std::optional<std::set<CameraId>>& cameras = std::nullopt);
   /// Ends the alerts of `camera` this service follows (raised here and not ended), each
   /// journaled as alert.ended with `why`: the camera stopped running on this node (it moved
-  /// to another node). Alerts of the camera raised elsewhere are left alone.
-  Result<int> end_followed(const CameraId& camera, const std::string& why);
+  /// to another node), or its analysis was replaced. Alerts of the camera raised elsewhere are
+  /// left alone. `types`: only the alerts of these event types (a rule removed).
+  Result<int> end_followed(const CameraId& camera, const std::string& why,
+                           const std::set<EventType>* types = nullptr);
   /// Journals that `user` viewed (or exported) an evidence file; `unmasked` views need a
   /// reason. Returns the record to serve. The caller checks the role.
   Result<storage::EvidenceRecord> view_evidence(std::int64_t alert_id, std::int64_t evidence_id,

@@ -57,6 +57,15 @@ struct GeometryChange {
   nlohmann::json after;              ///< the geometry as validated
 };
 
+/// The outcome of a configuration reload (POST /api/v1/reload). Applied: `summary` says
+/// what changed (versions, cameras, sections that need a restart). Refused: `status` is
+/// InvalidArgument and `errors` names each problem by key path and line; nothing changed.
+struct ConfigReload {
+  Status status;
+  std::vector<GeometryError> errors;  ///< path as "cameras[1].zones[0].polygon (line 12)"
+  nlohmann::json summary;
+};
+
 /// Tuning of the server; the defaults suit production.
 struct ApiOptions {
   double session_idle_s = 12 * 3600;  ///< a session unused this long ends
@@ -124,6 +133,11 @@ struct ApiDeps {
   /// Process figures (CPU share, memory, uptime) and per-camera counters for
   /// GET /api/v1/system. Empty: only the cameras.
   std::function<nlohmann::json()> system;
+  /// Reads the node's configuration file again and applies it, as `user`. Empty: 501.
+  std::function<ConfigReload(const std::string& user)> reload = {};
+  /// A supervisor accepts a camera's changed view (journaled): NotFound, FailedPrecondition
+  /// when its view has not changed. Empty: 501.
+  std::function<Status(const CameraId&, const std::string& user)> accept_view = {};
   ApiOptions options = {};
   /// How the console announces alerts (GET /api/v1/console).
   config::ConsoleConfig console = {};

@@ -1,11 +1,12 @@
 // Cameras: their state, latest analysed frame and geometry, and the system overview.
 
-#include "api/route_context.hpp"
-
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "api/route_context.hpp"
 #include "api/views.hpp"
+#include "config/loader.hpp"
 
 namespace vigie::api {
 namespace {
@@ -56,12 +57,13 @@ void put_geometry(RouteContext& ctx, const Request& req, Response& res, const Pr
   const bool dry_run = flag == "1" || flag == "true";
   // Only the geometry's keys; what the GET adds (sizes, who changed it) is ignored.
   Json geometry = Json::object();
-  for (const char* key : {"zones", "lines", "calibration", "privacy_masks"}) {
+  const auto& keys = config::geometry_keys();
+  for (const std::string& key : keys) {
     if (body->contains(key)) geometry[key] = (*body)[key];
   }
   for (const auto& [key, value] : body->items()) {
-    if (key == "zones" || key == "lines" || key == "calibration" || key == "privacy_masks" ||
-        key == "camera" || key == "source_width" || key == "source_height" || key == "updated_ms" ||
+    if (std::find(keys.begin(), keys.end(), key) != keys.end() || key == "camera" ||
+        key == "source_width" || key == "source_height" || key == "updated_ms" ||
         key == "updated_by") {
       continue;
     }
@@ -91,6 +93,17 @@ void put_geometry(RouteContext& ctx, const Request& req, Response& res, const Pr
       {{"camera", id}, {"dry_run", dry_run}, {"before", change.before}, {"after", change.after}});
 }
 
+// The camera's view changed (moved, covered, blurred, blinded) and its rules wait: a
+// supervisor who checked it makes the view as it is now the reference.
+void accept_view(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {
+  if (!ctx.d.accept_view) {
+    return send_error(res, 501, "unimplemented", "view checks are not available on this node");
+  }
+  const std::string id = req.matches[1].str();
+  if (Status s = ctx.d.accept_view(id, who.user); !s.is_ok()) return send_status(res, s);
+  send_json(res, {{"camera", id}, {"accepted", true}});
+}
+
 void system(RouteContext& ctx, const Request&, Response& res, const Principal&) {
   Json out = ctx.d.system ? ctx.d.system() : Json::object();
   Json cams = Json::array();
@@ -106,6 +119,7 @@ void system(RouteContext& ctx, const Request&, Response& res, const Principal&) 
 
 void add_camera_routes(RouteContext& ctx, HandlerMap& routes) {
   routes.emplace("GET /api/v1/cameras", bind_route(ctx, &list_cameras));
+  routes.emplace("POST /api/v1/cameras/{id}/accept-view", bind_route(ctx, &accept_view));
   routes.emplace("GET /api/v1/cameras/{id}", bind_route(ctx, &get_camera));
   routes.emplace("GET /api/v1/cameras/{id}/frame.jpg", bind_route(ctx, &camera_frame));
   routes.emplace("GET /api/v1/cameras/{id}/geometry", bind_route(ctx, &get_geometry));

@@ -1,4 +1,4 @@
-// Authorizations, and stopping and resuming analysis.
+// Authorizations, stopping and resuming analysis, and reloading the configuration.
 
 #include "api/route_context.hpp"
 
@@ -110,6 +110,29 @@ void resume_analysis(RouteContext& ctx, const Request& req, Response& res, const
   send_json(res, stop_state(ctx));
 }
 
+// The configuration file read again: 400 with every error when it is refused (nothing
+// changed), else what the reload changed.
+void reload_config(RouteContext& ctx, const Request&, Response& res, const Principal& who) {
+  if (!ctx.d.reload) {
+    return send_error(res, 501, "unimplemented", "this node cannot reload its configuration");
+  }
+  ConfigReload r = ctx.d.reload(who.user);
+  if (!r.errors.empty()) {
+    Json errors = Json::array();
+    std::string message;
+    for (const auto& e : r.errors) {
+      errors.push_back({{"path", e.path}, {"message", e.message}});
+      if (!message.empty()) message += "; ";
+      message += e.path + ": " + e.message;
+    }
+    return send_json(
+        res, {{"error", {{"code", "invalid_argument"}, {"message", message}, {"errors", errors}}}},
+        400);
+  }
+  if (!r.status.is_ok()) return send_status(res, r.status);
+  send_json(res, r.summary);
+}
+
 }  // namespace
 
 void add_governance_routes(RouteContext& ctx, HandlerMap& routes) {
@@ -120,6 +143,7 @@ void add_governance_routes(RouteContext& ctx, HandlerMap& routes) {
   routes.emplace("GET /api/v1/stop", bind_route(ctx, &get_stop));
   routes.emplace("POST /api/v1/stop", bind_route(ctx, &stop_analysis));
   routes.emplace("POST /api/v1/resume", bind_route(ctx, &resume_analysis));
+  routes.emplace("POST /api/v1/reload", bind_route(ctx, &reload_config));
 }
 
 }  // namespace vigie::api

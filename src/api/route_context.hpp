@@ -132,7 +132,7 @@ void add_camera_routes(RouteContext& ctx, HandlerMap& routes);
 void add_alert_routes(RouteContext& ctx, HandlerMap& routes);
 /// The console's settings and mute (console_routes.cpp).
 void add_console_routes(RouteContext& ctx, HandlerMap& routes);
-/// Authorizations, the stop and the resume (governance_routes.cpp).
+/// Authorizations, the stop, the resume and the configuration reload (governance_routes.cpp).
 void add_governance_routes(RouteContext& ctx, HandlerMap& routes);
 /// The journal and its verification (journal_routes.cpp).
 void add_journal_routes(RouteContext& ctx, HandlerMap& routes);

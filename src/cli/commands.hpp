@@ -26,6 +26,7 @@ Command add_check_config_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_stop_command(CLI::App& app);
 Command add_resume_command(CLI::App& app);
+Command add_reload_command(CLI::App& app);
 Command add_journal_command(CLI::App& app);
 Command add_user_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);

@@ -58,11 +58,12 @@ int main(int argc, char** argv) {
                  "Least severe messages logged: trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   const std::vector<vigie::cli::Command> commands = {
-      vigie::cli::add_run_command(app), vigie::cli::add_demo_command(app),
-      vigie::cli::add_synth_command(app), vigie::cli::add_check_config_command(app),
-      vigie::cli::add_eval_command(app), vigie::cli::add_stop_command(app),
-      vigie::cli::add_resume_command(app), vigie::cli::add_journal_command(app),
-      vigie::cli::add_user_command(app), vigie::cli::add_migrate_command(app),
+      vigie::cli::add_run_command(app),     vigie::cli::add_demo_command(app),
+      vigie::cli::add_synth_command(app),   vigie::cli::add_check_config_command(app),
+      vigie::cli::add_eval_command(app),    vigie::cli::add_stop_command(app),
+      vigie::cli::add_resume_command(app),  vigie::cli::add_reload_command(app),
+      vigie::cli::add_journal_command(app), vigie::cli::add_user_command(app),
+      vigie::cli::add_migrate_command(app),
       vigie::cli::add_bench_command(app)};
   try {
     app.parse(argc, argv);

@@ -52,6 +52,7 @@ int run(const Options& o) {
   }
   engine::NodeOptions options;
   options.also_on_alert = print_alerts();
+  options.config_file = o.config_file;
   if (o.fast) options.pacing = ingest::Pacing::kAsFastAsPossible;
   RunLoopOptions loop;
   loop.status_interval_s = o.status_interval_s;

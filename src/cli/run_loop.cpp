@@ -20,8 +20,14 @@ namespace vigie::cli {
 namespace {
 
 std::atomic<int> g_signal{0};
+// Apart from g_signal: a reload asked at the same moment as a stop is not lost, nor the stop.
+std::atomic<bool> g_reload{false};
 
 extern "C" void on_signal(int sig) {
+  if (sig == SIGHUP) {
+    g_reload.store(true);
+    return;
+  }
   g_signal.store(sig);
 }
 
@@ -71,9 +77,11 @@ rules::AlertSink print_alerts() {
 
 int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& options) {
   g_signal = 0;
+  g_reload = false;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGUSR1, on_signal);
+  std::signal(SIGHUP, on_signal);
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto next_print = started + std::chrono::duration<double>(options.status_interval_s);
@@ -85,6 +93,16 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = Clock::now();
     keep_watchdog(notifier, engine, now, was_stuck);
+    if (g_reload.exchange(false)) {
+      if (options.on_reload_signal) {
+        spdlog::info("SIGHUP received: reloading the configuration");
+        notifier.reloading();
+        options.on_reload_signal();
+        notifier.ready(options.ready_status);
+      } else {
+        spdlog::warn("SIGHUP received: this command has no configuration to reload; ignored");
+      }
+    }
     if (const int sig = g_signal.exchange(0); sig == SIGUSR1) {
       spdlog::warn("SIGUSR1 received: global stop of analysis");
       if (options.on_stop_signal) options.on_stop_signal();
@@ -114,6 +132,7 @@ int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& optio
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGUSR1, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
   const bool all_failed = !final_status.empty() &&
                           std::all_of(final_status.begin(), final_status.end(), [](const auto& s) {
                             return s.health.state == CameraState::kFailed;
@@ -182,6 +201,13 @@ int run_node_in_foreground(const config::Config& given, engine::NodeOptions opti
   loop.on_stop_signal = [&n] {
     if (Status s = n.governance().stop("signal", "", "SIGUSR1"); !s.is_ok()) {
       spdlog::error("global stop could not be journaled: {}", s.to_string());
+    }
+  };
+  loop.on_reload_signal = [&n] {
+    // Errors are logged by the node (nothing changed); SIGHUP has no one to answer.
+    const engine::ReloadResult r = n.reload("signal");
+    if (!r.status.is_ok() && r.errors.empty()) {
+      spdlog::error("reload not applied: {}", r.status.to_string());
     }
   };
   const int rc = run_engine_in_foreground(n.engine(), loop);

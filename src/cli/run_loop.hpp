@@ -19,6 +19,9 @@ struct RunLoopOptions {
   /// SIGUSR1: the global analysis stop (the process keeps running, journaled, and only a
   /// supervisor resumes). Unset: SIGUSR1 is ignored.
   std::function<void()> on_stop_signal;
+  /// SIGHUP (systemctl reload): read the configuration again. Unset: SIGHUP is ignored (and
+  /// said so), never the end of the process.
+  std::function<void()> on_reload_signal;
   /// Printed after the console's address, e.g. "login operator / secret".
   std::string console_login;
   /// Told to systemd with READY=1 once the engine (and the node's API) runs.
@@ -35,7 +38,8 @@ std::string default_console_dir();
 /// (thread-safe): the operator's view until the console is there.
 rules::AlertSink print_alerts();
 
-/// Installs SIGINT/SIGTERM (end the process) and SIGUSR1 (global stop) handlers, starts the
+/// Installs SIGINT/SIGTERM (end the process), SIGUSR1 (global stop) and SIGHUP (reload)
+/// handlers, starts the
 /// engine and blocks until one of the stop conditions; then stops the engine. Under systemd
 /// it sends READY=1 once started, pings the watchdog while analysis makes progress
 /// (Engine::analysis_health) and STOPPING=1 at the end. Returns 0, or 1 when every camera
@@ -43,8 +47,9 @@ rules::AlertSink print_alerts();
 int run_engine_in_foreground(engine::Engine& engine, const RunLoopOptions& options);
 
 /// Opens and starts a node (store, governance, API, publishers, cameras), prints where its
-/// API listens, runs it as run_engine_in_foreground does with SIGUSR1 as the global stop,
-/// then stops it. Returns 1 when the node cannot start.
+/// API listens, runs it as run_engine_in_foreground does with SIGUSR1 as the global stop and
+/// SIGHUP as a reload of `config_file` (Node::reload), then stops it. Returns 1 when the node
+/// cannot start.
 int run_node_in_foreground(const config::Config& config, engine::NodeOptions options,
                            RunLoopOptions loop);
 

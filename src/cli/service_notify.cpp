@@ -63,6 +63,10 @@ void ServiceNotifier::stopping() const {
   send("STOPPING=1\nSTATUS=stopping");
 }
 
+void ServiceNotifier::reloading() const {
+  send("RELOADING=1\nSTATUS=reloading the configuration");
+}
+
 bool ServiceNotifier::watchdog_due(SteadyTime now) const {
   return active_ && watchdog_ && now >= next_ping_;
 }

@@ -32,6 +32,8 @@ class ServiceNotifier {
   void status(const std::string& status) const;
   /// STOPPING=1.
   void stopping() const;
+  /// RELOADING=1: the configuration is being read again; ready() ends it.
+  void reloading() const;
   /// True when a watchdog ping is due at `now` (every half interval).
   [[nodiscard]] bool watchdog_due(SteadyTime now) const;
   /// WATCHDOG=1, and the next ping becomes due half an interval after `now`.

@@ -116,6 +116,8 @@ struct CameraConfig {
   std::vector<RuleConfig> rules;
   /// Privacy masks: image polygons that are never shown unmasked.
   std::vector<std::vector<Point>> privacy_masks;
+  /// Analysis masks: image polygons no rule analyses (blanked before the background model).
+  std::vector<std::vector<Point>> analysis_masks;
   /// Calibration mode: alerts are recorded and counted but not shown to operators.
   bool calibration_mode = false;
   /// Share of a node's work this camera counts for when nodes balance cameras (postgres).

@@ -1,11 +1,13 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "config/schema.hpp"
@@ -251,13 +253,21 @@ CameraLoadResult load_camera_file(const std::filesystem::path& path) {
   return result;
 }
 
+const std::vector<std::string>& geometry_keys() {
+  static const std::vector<std::string> keys = {"zones", "lines", "calibration", "privacy_masks",
+                                                "analysis_masks"};
+  return keys;
+}
+
 CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geometry) {
   CameraLoadResult result;
   const auto root = parse_yaml(geometry, result.errors);
   if (!root) return result;
   if (!root->IsMap()) {
-    result.errors.push_back({"(document)", "must be a mapping of zones, lines, calibration and "
-                                           "privacy_masks", line_of(*root)});
+    result.errors.push_back(
+        {"(document)",
+         "must be a mapping of " + fmt::format("{}", fmt::join(geometry_keys(), ", ")),
+         line_of(*root)});
     return result;
   }
   // The camera's own keys stand in for everything but the geometry, so that the camera's
@@ -267,9 +277,11 @@ CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geom
   std::set<std::string> given;
   for (const auto& kv : *root) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "zones" && key != "lines" && key != "calibration" && key != "privacy_masks") {
-      result.errors.push_back({key, "unknown key (expected zones, lines, calibration or "
-                                    "privacy_masks)", line_of(kv.first)});
+    const auto& keys = geometry_keys();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      result.errors.push_back(
+          {key, fmt::format("unknown key (expected one of {})", fmt::join(keys, ", ")),
+           line_of(kv.first)});
       continue;
     }
     given.insert(key);
@@ -277,7 +289,7 @@ CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geom
     node[key] = kv.second;
   }
   if (!result.errors.empty()) return result;
-  for (const char* key : {"zones", "lines", "calibration", "privacy_masks"}) {
+  for (const std::string& key : geometry_keys()) {
     if (given.count(key) || current[key].is_null()) continue;
     node[key] = YAML::Load(current[key].dump());
   }
@@ -315,6 +327,7 @@ CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geom
   out.lines = std::move(parsed.lines);
   out.calibration = std::move(parsed.calibration);
   out.privacy_masks = std::move(parsed.privacy_masks);
+  out.analysis_masks = std::move(parsed.analysis_masks);
   result.camera = std::move(out);
   return result;
 }

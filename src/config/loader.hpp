@@ -40,9 +40,13 @@ struct CameraLoadResult {
 };
 CameraLoadResult load_camera_file(const std::filesystem::path& path);
 
+/// The keys of a camera's geometry, what the console edits: "zones", "lines", "calibration",
+/// "privacy_masks" and "analysis_masks".
+const std::vector<std::string>& geometry_keys();
+
 /// A camera with its geometry replaced: `geometry` is a mapping (JSON or YAML text) with
-/// any of the keys "zones", "lines", "calibration" (null: none) and "privacy_masks", in the
-/// shapes of the configuration file; a key left out keeps the camera's current value. It is
+/// any of the geometry_keys() (calibration null: none), in the shapes of the configuration
+/// file; a key left out keeps the camera's current value. It is
 /// validated by the same declarations and checks as a configuration file, including the
 /// camera's rules still naming existing zones and lines; error paths start at the
 /// geometry's root ("zones[1].polygon", "rules[0].zones[0]").

@@ -3,6 +3,8 @@
 
 #include "config/schema.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -74,6 +76,17 @@ void parse_calibration(Section& s, Calibration& c) {
   }
 }
 
+// A polygon the analysis uses must enclose something: its edges in order, not crossing.
+// `what` starts the message ("camera 'gate', analysis mask 1: ").
+void check_polygon(Section& s, const std::vector<Point>& polygon, const std::string& what) {
+  if (s.describing() || polygon.size() < 3) return;
+  if (!is_simple_polygon(polygon)) {
+    s.error("polygon", what + "edges cross each other; list the points in order around it");
+  } else if (std::abs(signed_area(polygon)) < 1.0) {
+    s.error("polygon", what + "has no area");
+  }
+}
+
 void parse_zone(Section& s, Zone& z) {
   s.text("id", z.id, "Zone id, unique within the camera; rules refer to it.", kId);
   s.text("name", z.name, "Name shown to operators.");
@@ -86,13 +99,7 @@ void parse_zone(Section& s, Zone& z) {
            "has no calibration (0: unknown).");
   if (height > 0) z.person_height_px = height;
   if (s.describing()) return;
-  if (z.polygon.size() >= 3) {
-    if (!is_simple_polygon(z.polygon)) {
-      s.error("polygon", "edges cross each other; list the points in order around the zone");
-    } else if (std::abs(signed_area(z.polygon)) < 1.0) {
-      s.error("polygon", "has no area");
-    }
-  }
+  check_polygon(s, z.polygon, "");
   if (z.allowed_direction && cv::norm(*z.allowed_direction) == 0) {
     s.error("allowed_direction", "must not be [0, 0]");
   }
@@ -240,6 +247,16 @@ void parse_camera(Section& s, CameraConfig& c) {
       "privacy_masks", c.privacy_masks, "Polygons always hidden in stored evidence.",
       [](Section& m, std::vector<Point>& pts) {
         m.points("polygon", pts, 3, 64, "Polygon in source-image pixels.", true);
+      });
+  std::size_t mask_index = 0;
+  s.list<std::vector<Point>>(
+      "analysis_masks", c.analysis_masks,
+      "Polygons no rule ever analyses (a tree, a screen, a road beside the platform): blanked "
+      "before the background model, so nothing there becomes foreground. Not privacy: "
+      "evidence still shows them (pixelated, as nothing there is known to be no person).",
+      [&c, &mask_index](Section& m, std::vector<Point>& pts) {
+        m.points("polygon", pts, 3, 64, "Polygon in source-image pixels.", true);
+        check_polygon(m, pts, fmt::format("camera '{}', analysis mask {}: ", c.id, mask_index++));
       });
   s.flag("calibration_mode", c.calibration_mode,
          "Record and count alerts without showing them to operators (site tuning).");

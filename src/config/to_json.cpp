@@ -1,5 +1,6 @@
 #include "config/to_json.hpp"
 
+#include "config/loader.hpp"
 #include "core/redact.hpp"
 
 namespace vigie::config {
@@ -76,16 +77,21 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
   }
   j["privacy_masks"] = nlohmann::json::array();
   for (const auto& m : c.privacy_masks) j["privacy_masks"].push_back({{"polygon", points_json(m)}});
+  j["analysis_masks"] = nlohmann::json::array();
+  for (const auto& m : c.analysis_masks) {
+    j["analysis_masks"].push_back({{"polygon", points_json(m)}});
+  }
+  j["calibration_mode"] = c.calibration_mode;
+  j["weight"] = c.weight;
   return j;
 }
 
 nlohmann::json geometry_json(const CameraConfig& camera) {
   const nlohmann::json full = to_json(camera, /*redacted=*/true);
   nlohmann::json j;
-  j["zones"] = full["zones"];
-  j["lines"] = full["lines"];
-  j["calibration"] = full.contains("calibration") ? full["calibration"] : nlohmann::json();
-  j["privacy_masks"] = full["privacy_masks"];
+  for (const std::string& key : geometry_keys()) {
+    j[key] = full.contains(key) ? full[key] : nlohmann::json();  // calibration: null when none
+  }
   return j;
 }
 

@@ -12,6 +12,7 @@ std::string_view to_string(CameraState state) {
     case CameraState::kFailed: return "failed";
     case CameraState::kEnded: return "ended";
     case CameraState::kStopped: return "stopped";
+    case CameraState::kViewChanged: return "view_changed";
   }
   VIGIE_BUG("camera state out of its enum");
   return "unknown";

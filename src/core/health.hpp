@@ -17,6 +17,9 @@ enum class CameraState {
   kFailed,      ///< the input cannot be opened or decoded; retried with backoff where useful
   kEnded,       ///< a file reached its end and is not looping
   kStopped,     ///< not analysed on purpose (disabled or stopped)
+  /// live, but the view is no longer the one its rules were set up on (moved, covered,
+  /// blurred, blinded): rules suspended until it returns or a supervisor accepts it
+  kViewChanged,
 };
 
 std::string_view to_string(CameraState state);

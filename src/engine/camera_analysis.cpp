@@ -57,6 +57,9 @@ void CameraAnalysis::build(const Frame& frame) {
   const std::optional<Homography> ground = rules::ground_of(c);
   scale_.emplace(rules::person_scale_of(c));
   background_.emplace(perceive::BackgroundConfig{}, c.analysis.fps);
+  if (!c.analysis_masks.empty()) {
+    analysis_mask_.emplace(c.analysis_masks, to_source_, frame.bgr.size());
+  }
   if (has_rule(c, {EventType::kCrowdMovement, EventType::kWrongWay})) {
     perceive::FlowConfig flow_config;
     for (const auto& r : c.rules) {
@@ -175,10 +178,21 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
     privacy_.boxes.emplace_back(r.x * to_source_, r.y * to_source_, r.width * to_source_,
                                 r.height * to_source_);
   }
+  // Nobody inside an analysis mask is ever seen, so nobody there is known to be absent.
+  if (analysis_mask_) {
+    for (const auto& b : analysis_mask_->source_boxes()) privacy_.boxes.push_back(b);
+  }
 }
 
-void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allowed) {
-  if (!built_) build(frame);
+void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allowed) {
+  if (!built_) build(given);
+  // Everything below sees the analysis masks blanked: the background model first.
+  Frame blanked;
+  if (analysis_mask_ && !analysis_mask_->empty()) {
+    blanked = given;
+    blanked.bgr = analysis_mask_->apply(given.bgr);
+  }
+  const Frame& frame = blanked.bgr.empty() ? given : blanked;
   frame_wall_ = frame.wall;
   const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
   last_t_ = frame.pts_s;
@@ -291,7 +305,14 @@ void CameraAnalysis::process(const Frame& frame, const std::set<EventType>* allo
     scene.detector = &*link_;
   }
   current_ = &frame;
+  // A view that is no longer the one the zones were drawn on makes every rule wrong.
+  static const cv::Mat kNothingMasked;
+  const bool view_ok =
+      !view_check_
+           .update(frame.bgr, analysis_mask_ ? analysis_mask_->mask() : kNothingMasked, frame.pts_s)
+           .changed;
   for (auto& [type, rule] : rules_) {
+    if (!view_ok) break;
     // Event types outside the camera's authorization are not evaluated at all.
     if (allowed != nullptr && allowed->count(type) == 0) continue;
     rule->evaluate(scene);

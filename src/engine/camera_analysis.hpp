@@ -14,12 +14,14 @@
 #include "core/frame.hpp"
 #include "engine/detection_service.hpp"
 #include "evidence/person_history.hpp"
+#include "perceive/analysis_mask.hpp"
 #include "perceive/background.hpp"
 #include "perceive/blobs.hpp"
 #include "perceive/fire.hpp"
 #include "perceive/flow.hpp"
 #include "perceive/person_scale.hpp"
 #include "perceive/privacy_map.hpp"
+#include "perceive/view_check.hpp"
 #include "rules/rule.hpp"
 #include "track/tracker.hpp"
 
@@ -55,6 +57,13 @@ class CameraAnalysis {
   /// person, for the images that leave the node (evidence, the camera wall).
   [[nodiscard]] const evidence::TimedBoxes& privacy() const { return privacy_; }
 
+  /// Whether the camera still sees the view its rules were set up on; while it does not,
+  /// no rule is evaluated. Read from the thread that calls process().
+  [[nodiscard]] const perceive::ViewState& view() const { return view_check_.state(); }
+  /// The view as it is now becomes the reference (a supervisor accepted it). From the
+  /// thread that calls process().
+  void accept_view() { view_check_.accept(); }
+
   /// Rules that cannot run here, with the reason (e.g. weapon without a detector).
   [[nodiscard]] const std::vector<std::string>& unavailable() const { return unavailable_; }
   /// Stage times summed since construction. Read only from the thread that calls process(),
@@ -86,6 +95,7 @@ class CameraAnalysis {
   double to_source_ = 1.0;
   double last_t_ = -1;
   std::optional<perceive::PersonScale> scale_;
+  std::optional<perceive::AnalysisMask> analysis_mask_;
   std::optional<perceive::DualBackground> background_;
   std::optional<perceive::FlowField> flow_;
   std::optional<perceive::FireDetector> fire_;
@@ -93,6 +103,7 @@ class CameraAnalysis {
   rules::CameraGeometry geometry_;
   std::vector<std::pair<EventType, std::unique_ptr<rules::Rule>>> rules_;
   perceive::PrivacyMap privacy_map_;
+  perceive::ViewCheck view_check_;
   evidence::TimedBoxes privacy_;
   std::chrono::system_clock::time_point frame_wall_;
   StageTimes times_;

@@ -14,6 +14,7 @@
 #include "core/prometheus.hpp"
 #include "engine/scheduler.hpp"
 #include "ingest/source.hpp"
+#include "perceive/view_check.hpp"
 
 namespace vigie::engine {
 
@@ -31,6 +32,9 @@ struct CameraStatus {
   bool finished = false;      ///< the source has finished for good
   bool analysing = true;      ///< false: stopped, or outside any authorization
   std::string not_analysed_reason;
+  /// Whether the camera still sees the view its rules were set up on (health.state is
+  /// kViewChanged while it does not and the stream is live).
+  perceive::ViewState view;
 };
 
 class CameraPipeline final : public Task {

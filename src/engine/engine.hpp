@@ -54,6 +54,24 @@ struct EngineOptions {
 ingest::SourceOptions source_options(const config::CameraConfig& camera,
                                      std::optional<ingest::Pacing> pacing_override = {});
 
+/// What a new configuration does to one camera.
+enum class CameraChange {
+  kUnchanged,        ///< left alone: its input and analysis keep running, no frame lost
+  kAdded,            ///< opened and analysed from the start
+  kRemoved,          ///< stopped and forgotten (its packet ring stays, for evidence)
+  kInputChanged,     ///< url, input, analysis rate or size, or enabled changed: reopened
+  kAnalysisChanged,  ///< zones, lines, rules, masks, calibration...: analysis replaced
+};
+std::string_view to_string(CameraChange change);
+
+/// How a camera goes from `before` to `after` (either null when absent).
+CameraChange classify_change(const config::CameraConfig* before, const config::CameraConfig* after);
+
+/// Called once a camera's previous analysis will report nothing more (its open situations
+/// are nobody's now): on the camera's worker for an analysis replaced between two frames, on
+/// the caller's thread for a camera stopped. Must be thread-safe.
+using AnalysisRetired = std::function<void(const CameraId&, CameraChange)>;
+
 class Engine {
  public:
   Engine(const config::Config& config, EngineOptions options);
@@ -73,6 +91,10 @@ class Engine {
   /// packet ring stays readable (evidence of alerts it raised). Thread-safe (not from a
   /// worker). NotFound for an unknown camera.
   Status stop_camera(const CameraId& camera, const std::string& why);
+  /// A supervisor accepts a camera's changed view: it becomes the reference at the camera's
+  /// next frame, and its rules run again. NotFound for an unknown camera; FailedPrecondition
+  /// when its view has not changed. Thread-safe. Returns the problem that was accepted.
+  Result<perceive::ViewProblem> accept_view(const CameraId& camera);
   /// Whether a camera's input is running now (started and not stopped).
   [[nodiscard]] bool camera_running(const CameraId& camera) const;
   /// Stops all cameras and workers; returns when every thread is joined. Idempotent.
@@ -104,9 +126,21 @@ class Engine {
   /// configuration changed. Thread-safe. NotFound for an unknown camera; FailedPrecondition
   /// when the engine does not analyse.
   Status update_camera(const config::CameraConfig& camera);
+  /// As update_camera; `retired` is called (on the worker) once the old analysis is gone.
+  Status update_camera(const config::CameraConfig& camera, std::function<void()> retired);
   /// The configuration a camera runs with now (after update_camera), or nullopt for an
   /// unknown id. Thread-safe.
   [[nodiscard]] std::optional<config::CameraConfig> camera_config(const CameraId& camera) const;
+
+  /// Applies a new configuration's cameras while the others run (a reload): cameras added
+  /// are started, removed ones stopped, those whose input changed reopened, those whose
+  /// geometry or rules changed get a new analysis at their next frame, and unchanged ones are
+  /// not touched. `retired` hears of each camera whose previous analysis is gone. The other
+  /// sections of `next` only become the configuration whose version alerts carry. Returns
+  /// each camera's change, in `next`'s order then the removed ones. Thread-safe (not from a
+  /// worker).
+  std::vector<std::pair<CameraId, CameraChange>> reconfigure(const config::Config& next,
+                                                             const AnalysisRetired& retired);
 
  private:
   /// The analysis of one enabled camera, and the one waiting to replace it.
@@ -116,6 +150,9 @@ class Engine {
     StageTimes retired;                       // of analyses replaced so far (worker only)
     std::mutex mutex;
     std::unique_ptr<CameraAnalysis> pending;  // guarded by mutex
+    std::function<void()> on_retired;         // guarded by mutex; called after the swap
+    perceive::ViewState view;                 // guarded by mutex: the analysis' after a frame
+    std::atomic<bool> accept_view{false};     // asked by a supervisor, done by the worker
     /// Swaps in the pending analysis, if any; called by the worker before each frame.
     void take_pending();
   };
@@ -138,17 +175,23 @@ class Engine {
   void start_run(Run& run);
   Run* find_run(const CameraId& camera);
   const Run* find_run(const CameraId& camera) const;
+  /// Builds the run of an enabled camera (not started). Caller holds runs_mutex_.
+  Run& add_run(const config::CameraConfig& camera);
+  /// Stops a camera's run and keeps it aside (its ring may still be read). Returns whether
+  /// it was running. Caller holds runs_mutex_.
+  bool retire_run(const CameraId& camera, const std::string& why);
 
-  std::vector<std::shared_ptr<const config::CameraConfig>> cameras_;
   EngineOptions options_;
   const Clock& clock_;
   std::unique_ptr<Scheduler> scheduler_;
   mutable std::mutex config_mutex_;  // guards config_ (the running configuration, for its version)
   config::Config config_;
-  std::vector<std::unique_ptr<AnalysisSlot>> analyses_;  // enabled cameras only
-  /// Enabled cameras only, in configuration order. The vector is fixed after construction;
-  /// each Run's members are guarded by runs_mutex_.
+  /// Enabled cameras only, and those removed or reopened since (kept for their stage times
+  /// and rings). Guarded by runs_mutex_, like each Run's members.
+  std::vector<std::unique_ptr<AnalysisSlot>> analyses_;
+  std::vector<std::unique_ptr<AnalysisSlot>> retired_analyses_;
   std::vector<std::unique_ptr<Run>> runs_;
+  std::vector<std::unique_ptr<Run>> retired_runs_;
   mutable std::mutex runs_mutex_;
   bool started_ = false;  // guarded by runs_mutex_
   bool stopped_ = false;  // guarded by runs_mutex_

@@ -19,7 +19,6 @@ std::string host_name() {
 Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptions options) {
   auto impl = std::make_unique<Impl>(config, std::move(options));
   Impl& n = *impl;
-  for (const auto& c : n.config.cameras) n.cameras[c.id] = &c;
   // Everything the node writes (journal, evidence, the outbox) is its own: unmasked video
   // and alerts are for no other account on the machine, whatever the data folder's mode.
   ::umask(077);
@@ -27,24 +26,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   auto store = storage::make_store(n.config.storage);
   if (!store.is_ok()) return store.status();
   n.store = std::move(*store);
-  // Geometry changed from the console replaces the configuration's, as long as it still fits
-  // the configured camera (its rules may have changed since).
-  auto saved_geometry = n.store->camera_geometries();
-  if (!saved_geometry.is_ok()) return saved_geometry.status();
-  for (const auto& g : *saved_geometry) {
-    for (auto& c : n.config.cameras) {
-      if (c.id != g.camera) continue;
-      auto applied = config::with_geometry(c, g.json);
-      if (!applied.ok()) {
-        spdlog::warn("camera {}: the geometry saved from the console no longer fits the "
-                     "configuration, which is used instead: {}",
-                     c.id, applied.error_text("geometry"));
-        continue;
-      }
-      c = std::move(*applied.camera);
-      spdlog::info("camera {}: geometry from the console (changed by {})", c.id, g.updated_by);
-    }
-  }
+  if (Status s = n.apply_saved_geometry(n.config); !s.is_ok()) return s;
   n.node_id = n.config.node.id.empty() ? host_name() : n.config.node.id;
   if (n.store->shared()) {
     // Read before the stops and authorizations are: whatever another node journals from now
@@ -89,12 +71,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   n.retention = std::make_unique<alerts::RetentionJob>(
       *n.store, n.evidence_root, n.clock, alerts::RetentionPolicy::from(n.config.storage));
 
-  for (const auto& c : n.config.cameras) {
-    // Longer than any evidence window, so the clip's persons are all known.
-    n.persons[c.id] = std::make_unique<evidence::PersonHistory>(
-        n.config.alerts.evidence_before_s + n.config.alerts.evidence_after_s + 10);
-    n.latest[c.id] = std::make_unique<Impl::LatestFrame>();
-  }
+  for (const auto& c : n.config.cameras) n.add_camera_state(c);
 
   EngineOptions eo;
   eo.make_source = n.options.make_source ? n.options.make_source : ingest::make_source;
@@ -104,7 +81,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   eo.on_alert = [&n](const Alert& a, AlertChange c) { n.on_alert(a, c); };
   eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
   eo.on_persons = [&n](const CameraId& camera, const evidence::TimedBoxes& boxes) {
-    n.persons.at(camera)->add(boxes);
+    if (auto* history = n.person_history(camera)) history->add(boxes);
     n.keep_boxes(camera, boxes);
   };
   eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };
@@ -145,6 +122,20 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                       [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
                            bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
                       [&n] { return n.system_json(); }};
+    deps.accept_view = [&n](const CameraId& id, const std::string& user) {
+      return n.accept_view(id, user);
+    };
+    deps.reload = [&n](const std::string& user) {
+      const ReloadResult r = n.reload_file(user);
+      api::ConfigReload answer;
+      answer.status = r.status;
+      for (const auto& e : r.errors) {
+        answer.errors.push_back(
+            {e.line > 0 ? e.path + " (line " + std::to_string(e.line) + ")" : e.path, e.message});
+      }
+      answer.summary = r.summary();
+      return answer;
+    };
     deps.console = n.config.console;
     // Sharing a store, the live events come from the journal: every node's alerts, in order.
     deps.options.events_from_journal = n.store->shared();
@@ -172,24 +163,39 @@ Status Node::start() {
     name_this_thread("vigie-services");
     n.run_services();
   });
-  // A configuration that differs from the one the node last started with is a change the
-  // evaluators must see: journaled with both versions.
+  // A configuration that differs from the one the node last ran with (its start, or a reload
+  // since) is a change the evaluators must see: journaled with both versions.
   const std::string version = config::config_version(n.config);
   std::string previous;
   storage::TimeMs previous_start_ms = 0;
   storage::JournalQuery last_start;
   last_start.action_prefix = "node.started";
   last_start.limit = 1'000'000;
+  // This node's own records: on a shared store the other nodes' starts and reloads are
+  // theirs. Records written before they named their node belong to a node that ran alone.
+  const auto mine = [&](const storage::JournalRecord& r) {
+    const auto node = r.detail.is_object() ? r.detail.find("node") : r.detail.end();
+    return node == r.detail.end() ? !n.store->shared() : node->is_string() && *node == n.node_id;
+  };
+  std::int64_t previous_seq = 0;
   if (auto starts = n.store->journal(last_start); starts.is_ok()) {
-    // This node's own last start: on a shared store the others' starts are theirs. Records
-    // written before starts named their node belong to a node that ran alone.
     for (auto it = starts->rbegin(); it != starts->rend(); ++it) {
-      const auto node = it->detail.is_object() ? it->detail.find("node") : it->detail.end();
-      const bool mine = node == it->detail.end() ? !n.store->shared()
-                                                 : node->is_string() && *node == n.node_id;
-      if (!mine) continue;
+      if (!mine(*it)) continue;
       previous = it->detail.value("config_version", "");
       previous_start_ms = it->at_ms;
+      previous_seq = it->seq;
+      break;
+    }
+  }
+  // A reload since that start changed the version the node ran with last.
+  storage::JournalQuery last_reload;
+  last_reload.action_prefix = "config.reloaded";
+  last_reload.after_seq = previous_seq;
+  last_reload.limit = 1'000'000;
+  if (auto reloads = n.store->journal(last_reload); reloads.is_ok()) {
+    for (auto it = reloads->rbegin(); it != reloads->rend(); ++it) {
+      if (!mine(*it)) continue;
+      previous = it->detail.value("to_version", previous);
       break;
     }
   }
@@ -262,6 +268,18 @@ void Node::stop() {
     return j.is_ok() ? Status::ok() : j.status();
   });
   if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());
+}
+
+Status Node::accept_view(const CameraId& camera, const std::string& user) {
+  return impl_->accept_view(camera, user);
+}
+
+ReloadResult Node::reload(const std::string& by) {
+  return impl_->reload_file(by);
+}
+
+ReloadResult Node::reload(const config::Config& next, const std::string& by) {
+  return impl_->reload(next, by);
 }
 
 Engine& Node::engine() { return *impl_->engine; }

@@ -9,9 +9,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "alerts/alert_service.hpp"
 #include "config/config.hpp"
+#include "config/section.hpp"
 #include "core/clock.hpp"
 #include "core/status.hpp"
 #include "engine/engine.hpp"
@@ -31,6 +36,30 @@ struct NodeOptions {
   /// Cost of password hashes (tests create users by the dozen).
   govern::HashCost hash_cost = govern::HashCost::kInteractive;
   bool serve_api = true;  ///< false: no HTTP server (tools that only need the pipeline)
+  /// The file the configuration came from, which reload() reads again. Empty: reload()
+  /// is refused.
+  std::filesystem::path config_file;
+};
+
+/// What a configuration reload did, or why it did nothing.
+struct ReloadResult {
+  /// InvalidArgument when the file was refused (`errors` says why; nothing changed);
+  /// FailedPrecondition when this node cannot apply the change while it runs.
+  Status status;
+  std::vector<config::ConfigError> errors;
+  std::string from_version;
+  std::string to_version;
+  /// One camera that changed, with the keys of its configuration that differ.
+  struct CameraReload {
+    CameraId camera;
+    CameraChange change = CameraChange::kUnchanged;
+    std::vector<std::string> keys;
+  };
+  std::vector<CameraReload> cameras;       ///< the cameras that changed
+  std::vector<std::string> needs_restart;  ///< sections changed that only a restart applies
+  /// versions, "changed", "cameras" [{camera, change}], "needs_restart": for the journal
+  /// and the API.
+  [[nodiscard]] nlohmann::json summary() const;
 };
 
 /// Counters of what the node did around the pipeline, for /metrics and tests.
@@ -64,6 +93,22 @@ class Node {
   [[nodiscard]] alerts::AlertService& alerts();
   [[nodiscard]] govern::Governance& governance();
   [[nodiscard]] govern::UserDirectory& users();
+  /// Reads NodeOptions::config_file again and applies it while the cameras run, on behalf
+  /// of `by` ("signal" for SIGHUP, or a supervisor's name): when the whole file is valid its
+  /// cameras, zones, rules, masks and authorizations apply between two frames (unchanged
+  /// cameras are not touched; open alerts of a camera whose analysis restarts or stops end,
+  /// with the reason) and the change is journaled as config.reloaded with both versions and
+  /// what changed; when it is not, nothing changes and the errors are returned and logged.
+  /// Thread-safe; one reload at a time.
+  ReloadResult reload(const std::string& by);
+  /// The same with a configuration already parsed (tests, tools).
+  ReloadResult reload(const config::Config& next, const std::string& by);
+
+  /// A supervisor accepts a camera's changed view as its new reference (journaled as
+  /// camera.view_accepted); its rules run again from its next frame. NotFound,
+  /// FailedPrecondition when its view has not changed.
+  Status accept_view(const CameraId& camera, const std::string& user);
+
   /// The bound API port (0 without an API or before start()).
   [[nodiscard]] int api_port() const;
   [[nodiscard]] NodeCounters counters() const;

@@ -21,14 +21,15 @@ nlohmann::json status_json(const CameraStatus& s) {
           {"fps", s.analysed_fps},
           {"analysis_ms", s.analysis_ms},
           {"reconnects", s.health.reconnects},
-          {"frames_dropped", s.health.frames_dropped}};
+          {"frames_dropped", s.health.frames_dropped},
+          {"view", s.view.changed ? perceive::to_string(s.view.problem) : "ok"}};
 }
 
 }  // namespace
 
 void Node::Impl::on_alert(const Alert& alert, AlertChange change) {
-  auto camera = cameras.find(alert.camera);
-  const bool calibration = camera != cameras.end() && camera->second->calibration_mode;
+  const auto configured = camera(alert.camera);
+  const bool calibration = configured && configured->calibration_mode;
   auto stored = alerts->report(alert, change, calibration);
   if (!stored.is_ok()) {
     store_errors.warn("alert " + alert.id + " not stored yet, will retry: " +
@@ -78,7 +79,9 @@ void Node::Impl::cut_evidence(const PendingEvidence& p) {
   request.zone = zone_outline(*camera, p.alert.zone);
   request.privacy_masks = camera->privacy_masks;
   request.clip = ring->snapshot(from, to);
-  request.persons = persons.at(p.alert.camera)->between(from, to);
+  if (const auto* history = person_history(p.alert.camera)) {
+    request.persons = history->between(from, to);
+  }
   const std::int64_t alert_id = p.alert_id;
   const std::string camera_id = p.alert.camera;
   writer->submit(std::move(request), [this, alert_id, camera_id](
@@ -247,6 +250,54 @@ void Node::Impl::publish_statuses() {
   }
 }
 
+void Node::Impl::journal_views() {
+  std::lock_guard lock(view_mutex);
+  for (const auto& s : engine->status()) {
+    const std::string now = s.view.changed ? std::string(perceive::to_string(s.view.problem)) : "";
+    std::string& was = last_view[s.id];
+    // A change of reason while changed (covered, then moved) is the same episode.
+    if (now.empty() == was.empty()) {
+      was = now;
+      continue;
+    }
+    was = now;
+    const bool changed = !now.empty();
+    if (changed) {
+      spdlog::warn("camera {}: view {}: rules suspended ({})", s.id, now, s.view.detail);
+    } else {
+      spdlog::info("camera {}: view restored: rules run again", s.id);
+    }
+    nlohmann::json detail = {{"camera", s.id}};
+    if (changed) {
+      detail["reason"] = now;
+      detail["since_s"] = s.view.since_s;
+      detail["measures"] = s.view.detail;
+    }
+    Status w = store->write([&](storage::Tx& tx) -> Status {
+      auto j = tx.journal(
+          {wall_ms(), "system", changed ? "camera.view_changed" : "camera.view_restored", detail});
+      return j.is_ok() ? Status::ok() : j.status();
+    });
+    if (!w.is_ok()) store_errors.warn("cannot journal a view change: " + w.to_string());
+  }
+}
+
+Status Node::Impl::accept_view(const CameraId& camera, const std::string& user) {
+  std::lock_guard lock(view_mutex);
+  auto accepted = engine->accept_view(camera);
+  if (!accepted.is_ok()) return accepted.status();
+  last_view[camera].clear();  // not restored: accepted, journaled here
+  spdlog::info("camera {}: changed view ({}) accepted by {}", camera,
+               perceive::to_string(*accepted), user);
+  return store->write([&](storage::Tx& tx) -> Status {
+    auto j = tx.journal({wall_ms(),
+                         user,
+                         "camera.view_accepted",
+                         {{"camera", camera}, {"reason", perceive::to_string(*accepted)}}});
+    return j.is_ok() ? Status::ok() : j.status();
+  });
+}
+
 void Node::Impl::run_services() {
   std::unique_lock lock(mutex);
   auto next_status = clock.now();
@@ -274,6 +325,7 @@ void Node::Impl::run_services() {
     }
     for (const auto& p : due) cut_evidence(p);
     if (now >= next_status) {
+      journal_views();
       publish_statuses();
       publish_journal_head();
       next_status = now + std::chrono::seconds(1);
@@ -292,9 +344,9 @@ void Node::Impl::write_metrics(PrometheusText& out) const {
 }
 
 void Node::Impl::keep_frame(const CameraId& camera, const Frame& f) {
-  auto it = latest.find(camera);
-  if (it == latest.end()) return;
-  LatestFrame& l = *it->second;
+  LatestFrame* kept = latest_frame(camera);
+  if (kept == nullptr) return;
+  LatestFrame& l = *kept;
   std::lock_guard lock(l.mutex);
   f.bgr.copyTo(l.bgr);
   l.boxes = l.next_boxes;
@@ -303,15 +355,15 @@ void Node::Impl::keep_frame(const CameraId& camera, const Frame& f) {
 }
 
 void Node::Impl::keep_boxes(const CameraId& camera, const evidence::TimedBoxes& boxes) {
-  auto it = latest.find(camera);
-  if (it == latest.end()) return;
-  std::lock_guard lock(it->second->mutex);
-  it->second->next_boxes = boxes;
+  LatestFrame* kept = latest_frame(camera);
+  if (kept == nullptr) return;
+  std::lock_guard lock(kept->mutex);
+  kept->next_boxes = boxes;
 }
 
 Result<std::string> Node::Impl::frame_jpeg(const CameraId& id) {
-  auto it = latest.find(id);
-  if (it == latest.end()) return not_found("no camera '" + id + "'");
+  LatestFrame* kept = latest_frame(id);
+  if (kept == nullptr || !engine->camera_config(id)) return not_found("no camera '" + id + "'");
   // Only what is analysed now is shown: a stop or the end of a permit hides the wall too.
   const govern::Permit permit = governance->permit(id);
   if (!permit.analyse) {
@@ -321,11 +373,11 @@ Result<std::string> Node::Impl::frame_jpeg(const CameraId& id) {
   evidence::TimedBoxes boxes;
   int source_width = 0;
   {
-    std::lock_guard lock(it->second->mutex);
-    if (it->second->bgr.empty()) return unavailable("no frame analysed yet");
-    image = it->second->bgr.clone();
-    boxes = it->second->boxes;
-    source_width = it->second->source_width;
+    std::lock_guard lock(kept->mutex);
+    if (kept->bgr.empty()) return unavailable("no frame analysed yet");
+    image = kept->bgr.clone();
+    boxes = kept->boxes;
+    source_width = kept->source_width;
   }
   // Boxes and masks are in source pixels; the kept frame is the analysis image.
   const double k = source_width > 0 ? image.cols / static_cast<double>(source_width) : 1.0;
@@ -407,11 +459,11 @@ Result<nlohmann::json> Node::Impl::geometry(const CameraId& id) {
   j["camera"] = id;
   j["source_width"] = nullptr;
   j["source_height"] = nullptr;
-  if (auto it = latest.find(id); it != latest.end()) {
-    std::lock_guard lock(it->second->mutex);
-    if (it->second->source_width > 0) {
-      j["source_width"] = it->second->source_width;
-      j["source_height"] = it->second->source_height;
+  if (LatestFrame* kept = latest_frame(id)) {
+    std::lock_guard lock(kept->mutex);
+    if (kept->source_width > 0) {
+      j["source_width"] = kept->source_width;
+      j["source_height"] = kept->source_height;
     }
   }
   j["updated_ms"] = nullptr;
@@ -429,7 +481,7 @@ Result<nlohmann::json> Node::Impl::geometry(const CameraId& id) {
 api::GeometryChange Node::Impl::set_geometry(const CameraId& id, const nlohmann::json& geometry,
                                  const std::string& user, bool dry_run) {
   api::GeometryChange change;
-  std::lock_guard lock(geometry_mutex);
+  std::lock_guard lock(reload_mutex);
   auto current = engine->camera_config(id);
   if (!current) {
     change.status = not_found("no camera '" + id + "'");
@@ -453,7 +505,8 @@ api::GeometryChange Node::Impl::set_geometry(const CameraId& id, const nlohmann:
   });
   if (!change.status.is_ok()) return change;
   // Stored and journaled first: the running camera then follows from its next frame.
-  change.status = engine->update_camera(*checked.camera);
+  change.status = engine->update_camera(
+      *checked.camera, [this, id] { end_retired(id, "the camera's geometry was changed", {}); });
   return change;
 }
 
@@ -511,8 +564,10 @@ std::vector<api::CameraView> Node::Impl::camera_views() const {
     }
     v.analysed_fps = s.analysed_fps;
     v.analysis_ms = s.analysis_ms;
-    if (auto c = cameras.find(s.id); c != cameras.end()) v.target_fps = c->second->analysis.fps;
-    if (auto c = cameras.find(s.id); c != cameras.end()) v.calibration = c->second->calibration_mode;
+    if (const auto c = camera(s.id)) {
+      v.target_fps = c->analysis.fps;
+      v.calibration = c->calibration_mode;
+    }
     out.push_back(std::move(v));
   }
   return out;

@@ -6,11 +6,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
-#include <limits>
+#include <shared_mutex>
 #include <thread>
 
 #include <sys/stat.h>
@@ -60,8 +61,6 @@ struct Node::Impl {
   std::unique_ptr<CameraLeases> leases;
   std::unique_ptr<JournalFollower> follower;
   std::int64_t opened_at_seq = 0;  // the journal's head when the store's state was read
-  std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;
-  std::map<CameraId, const config::CameraConfig*> cameras;
 
   // The latest analysed frame of each camera, for the console's camera wall (encoded, with
   // persons pixelated and privacy masks burned in, only when asked for).
@@ -73,8 +72,13 @@ struct Node::Impl {
     int source_width = 0;
     int source_height = 0;
   };
+  // Per-camera state, by id. A reload adds entries; persons and latest are never erased (a
+  // removed camera's last evidence may still be cut), so the pointers handed out stay valid.
+  mutable std::shared_mutex cameras_mutex;  // guards the maps' structure, not their entries
+  std::map<CameraId, std::shared_ptr<const config::CameraConfig>> cameras;  // configured now
+  std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;
   std::map<CameraId, std::unique_ptr<LatestFrame>> latest;
-  std::mutex geometry_mutex;  // one geometry change at a time
+  std::mutex reload_mutex;  // one reload (or geometry change) at a time
   std::mutex cpu_mutex;
   double cpu_last_s = 0;
   std::chrono::steady_clock::time_point cpu_last_at = std::chrono::steady_clock::now();
@@ -95,6 +99,8 @@ struct Node::Impl {
   std::deque<std::tuple<Alert, AlertChange, bool>> retry;
   std::thread services;
   std::map<CameraId, std::string> last_status;  // what was last published per camera
+  std::mutex view_mutex;                        // one view journaling at a time
+  std::map<CameraId, std::string> last_view;    // guarded by view_mutex: journaled, "" ok
   std::int64_t last_published_head = 0;          // seq of the journal head last published
 
   std::atomic<std::uint64_t> reported{0};
@@ -104,6 +110,21 @@ struct Node::Impl {
   int alert_listener = 0;
   bool started = false;
   bool stopped = false;
+
+  // The per-camera state above for a camera (added by a reload, or at open).
+  void add_camera_state(const config::CameraConfig& camera);
+  [[nodiscard]] std::shared_ptr<const config::CameraConfig> camera(const CameraId& id) const;
+  [[nodiscard]] evidence::PersonHistory* person_history(const CameraId& id) const;
+  [[nodiscard]] LatestFrame* latest_frame(const CameraId& id) const;
+
+  // The configuration's cameras with the geometry saved from the console where it still fits.
+  Status apply_saved_geometry(config::Config& config) const;
+
+  ReloadResult reload(config::Config next, const std::string& by);
+  ReloadResult reload_file(const std::string& by);
+  // Ends what a camera's previous analysis followed, once it reports nothing more.
+  void end_retired(const CameraId& camera, const std::string& why,
+                   const std::set<EventType>& removed_types);
 
   Impl(const config::Config& c, NodeOptions o)
       : config(c),
@@ -142,6 +163,11 @@ struct Node::Impl {
   void publish_journal_head();
 
   void publish_statuses();
+
+  // Journals each camera's view changing and coming back (services thread).
+  void journal_views();
+  // A supervisor accepts a camera's changed view: applied, journaled.
+  Status accept_view(const CameraId& camera, const std::string& user);
 
   void run_services();
 

@@ -34,6 +34,17 @@ void write_camera_metrics(PrometheusText& out, const std::vector<CameraStatus>& 
   for (const auto& s : cameras) {
     out.sample({{"camera", s.id}}, s.health.state == CameraState::kLive ? 1 : 0);
   }
+  out.family("vigie_camera_view_changed", MetricType::kGauge,
+             "1 while the camera's view is not the one its rules were set up on, by reason "
+             "(moved, covered, blurred, blinded); its rules are suspended meanwhile.");
+  for (const auto& s : cameras) {
+    for (const auto problem : {perceive::ViewProblem::kMoved, perceive::ViewProblem::kCovered,
+                               perceive::ViewProblem::kBlurred, perceive::ViewProblem::kBlinded}) {
+      const bool now = s.view.changed && s.view.problem == problem;
+      out.sample({{"camera", s.id}, {"reason", std::string(perceive::to_string(problem))}},
+                 now ? 1 : 0);
+    }
+  }
   out.family("vigie_camera_analysing", MetricType::kGauge,
              "1 while the camera is analysed (authorised and not stopped).");
   for (const auto& s : cameras) out.sample({{"camera", s.id}}, s.analysing ? 1 : 0);

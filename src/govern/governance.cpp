@@ -43,60 +43,7 @@ Result<std::unique_ptr<Governance>> Governance::open(
     storage::Store& store, const Clock& clock,
     const std::vector<config::Authorization>& configured) {
   std::unique_ptr<Governance> g(new Governance(store, clock));
-
-  std::vector<storage::AuthorizationRecord> from_config;
-  for (const auto& c : configured) {
-    storage::AuthorizationRecord a;
-    a.reference = c.reference;
-    a.cameras = c.cameras;
-    a.event_types = c.event_types;
-    a.controller = c.controller;
-    a.origin = "config";
-    auto start = parse_iso8601(c.start);
-    auto end = parse_iso8601(c.end);
-    if (!start || !end) {
-      return invalid_argument("authorization '" + c.reference + "': start and end must be ISO 8601 times with an offset");
-    }
-    a.start_ms = unix_ms(*start);
-    a.end_ms = unix_ms(*end);
-    VIGIE_RETURN_IF_ERROR(check_authorization(a));
-    from_config.push_back(std::move(a));
-  }
-
-  auto stored = store.authorizations();
-  if (!stored.is_ok()) return stored.status();
-  // The configuration is the source of truth for its own references: store what changed,
-  // journaled, so an evaluator sees every authorization the node ran under.
-  const storage::TimeMs now = unix_ms(clock.wall_now());
-  Status s = store.write([&](storage::Tx& tx) -> Status {
-    for (const auto& a : from_config) {
-      auto same = std::find_if(stored->begin(), stored->end(), [&](const auto& b) {
-        return b.reference == a.reference;
-      });
-      if (same != stored->end() && authorization_json(*same) == authorization_json(a)) continue;
-      // A revocation is a decision taken after the order was written into the configuration:
-      // a restart with the same configuration must not grant again what was revoked. The
-      // order's other terms still follow the configuration; analysis resumes under it only
-      // with a new reference (a new order).
-      if (same != stored->end() && same->revoked) {
-        storage::AuthorizationRecord kept = a;
-        kept.revoked = true;
-        if (authorization_json(*same) == authorization_json(kept)) continue;
-        VIGIE_RETURN_IF_ERROR(tx.put_authorization(kept));
-        auto j = tx.journal({now, "config", "authorization.set", authorization_json(kept)});
-        if (!j.is_ok()) return j.status();
-        continue;
-      }
-      VIGIE_RETURN_IF_ERROR(tx.put_authorization(a));
-      auto j = tx.journal({now, "config", "authorization.set", authorization_json(a)});
-      if (!j.is_ok()) return j.status();
-    }
-    return Status::ok();
-  });
-  if (!s.is_ok()) return s;
-  auto all = store.authorizations();
-  if (!all.is_ok()) return all.status();
-  g->authorizations_ = std::move(*all);
+  VIGIE_RETURN_IF_ERROR(g->apply_configured(configured, "config"));
 
   // The stop state is whatever the journal says last: a restart never resumes analysis
   // that a supervisor stopped.
@@ -123,6 +70,69 @@ Result<std::unique_ptr<Governance>> Governance::open(
     it = it->second.stopped ? std::next(it) : g->cameras_.erase(it);
   }
   return g;
+}
+
+Status Governance::apply_configured(const std::vector<config::Authorization>& configured,
+                                    const std::string& actor) {
+  std::vector<storage::AuthorizationRecord> from_config;
+  for (const auto& c : configured) {
+    storage::AuthorizationRecord a;
+    a.reference = c.reference;
+    a.cameras = c.cameras;
+    a.event_types = c.event_types;
+    a.controller = c.controller;
+    a.origin = "config";
+    auto start = parse_iso8601(c.start);
+    auto end = parse_iso8601(c.end);
+    if (!start || !end) {
+      return invalid_argument("authorization '" + c.reference + "': start and end must be ISO 8601 times with an offset");
+    }
+    a.start_ms = unix_ms(*start);
+    a.end_ms = unix_ms(*end);
+    if (Status s = check_authorization(a); !s.is_ok()) return s;
+    from_config.push_back(std::move(a));
+  }
+
+  auto stored = store_.authorizations();
+  if (!stored.is_ok()) return stored.status();
+  // The configuration is the source of truth for its own references: store what changed,
+  // journaled, so an evaluator sees every authorization the node ran under.
+  const storage::TimeMs now = unix_ms(clock_.wall_now());
+  Status s = store_.write([&](storage::Tx& tx) -> Status {
+    for (const auto& a : from_config) {
+      auto same = std::find_if(stored->begin(), stored->end(), [&](const auto& b) {
+        return b.reference == a.reference;
+      });
+      if (same != stored->end() && authorization_json(*same) == authorization_json(a)) continue;
+      // A revocation is a decision taken after the order was written into the configuration:
+      // a restart with the same configuration must not grant again what was revoked. The
+      // order's other terms still follow the configuration; analysis resumes under it only
+      // with a new reference (a new order).
+      if (same != stored->end() && same->revoked) {
+        storage::AuthorizationRecord kept = a;
+        kept.revoked = true;
+        if (authorization_json(*same) == authorization_json(kept)) continue;
+        if (Status p = tx.put_authorization(kept); !p.is_ok()) return p;
+        auto j = tx.journal({now, actor, "authorization.set", authorization_json(kept)});
+        if (!j.is_ok()) return j.status();
+        continue;
+      }
+      if (Status p = tx.put_authorization(a); !p.is_ok()) return p;
+      auto j = tx.journal({now, actor, "authorization.set", authorization_json(a)});
+      if (!j.is_ok()) return j.status();
+    }
+    return Status::ok();
+  });
+  if (!s.is_ok()) return s;
+  auto all = store_.authorizations();
+  if (!all.is_ok()) return all.status();
+  {
+    std::lock_guard lock(mutex_);
+    authorizations_ = std::move(*all);
+  }
+
+  for (const auto& l : listeners_) l();
+  return Status::ok();
 }
 
 Permit Governance::permit(const CameraId& camera) const {

@@ -44,6 +44,12 @@ class Governance {
 
   [[nodiscard]] Permit permit(const CameraId& camera) const;
 
+  /// Stores the configuration's authorizations (origin "config") where they differ from the
+  /// stored ones, each journaled by `actor`; a revoked one stays revoked. At open and when the
+  /// configuration is reloaded. InvalidArgument (nothing stored) for bad times or terms.
+  Status apply_configured(const std::vector<config::Authorization>& configured,
+                          const std::string& actor);
+
   /// Stops analysis everywhere (camera empty) or for one camera, journaled; effective at
   /// the next frame. Stopping twice is not an error.
   Status stop(const std::string& user, const CameraId& camera, const std::string& reason);

@@ -379,3 +379,46 @@ cv::Rect2d Effects::fire_box(double t) const {
 }
 
 }  // namespace vigie::synth
+
+namespace vigie::synth {
+
+void apply_view_tamper(cv::Mat& bgr, ViewTamper tamper) {
+  switch (tamper) {
+    case ViewTamper::kNone: return;
+    case ViewTamper::kMoved: {
+      // The camera turned a little: what was at x is now at x - w/10, and the edge is black.
+      const cv::Mat shift =
+          (cv::Mat_<double>(2, 3) << 1, 0, -bgr.cols / 10.0, 0, 1, bgr.rows / 20.0);
+      cv::Mat moved;
+      cv::warpAffine(bgr, moved, shift, bgr.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      bgr = moved;
+      return;
+    }
+    case ViewTamper::kCovered: {
+      // A dark cloth close to the lens: out of focus, a faint gradient of the light through it.
+      cv::Mat cloth(bgr.size(), bgr.type());
+      for (int y = 0; y < cloth.rows; ++y) {
+        const auto v = static_cast<uchar>(22 + 10 * y / cloth.rows);
+        cloth.row(y).setTo(cv::Scalar(v, v + 2, v + 4));
+      }
+      cv::Mat noise(bgr.size(), CV_8UC3);
+      cv::randu(noise, 0, 4);
+      bgr = cloth + noise;
+      return;
+    }
+    case ViewTamper::kBlurred: {
+      const double sigma = bgr.cols / 100.0;
+      cv::GaussianBlur(bgr, bgr, cv::Size(), sigma);
+      return;
+    }
+    case ViewTamper::kBlinded: {
+      // A lamp into the lens: the sensor saturates around it, the rest washes out.
+      bgr.convertTo(bgr, -1, 2.2, 110);
+      cv::circle(bgr, {bgr.cols / 2, bgr.rows / 2}, bgr.rows / 2, cv::Scalar(255, 255, 255),
+                 cv::FILLED);
+      return;
+    }
+  }
+}
+
+}  // namespace vigie::synth

@@ -14,6 +14,7 @@
 #include "core/geometry.hpp"
 #include "synth/camera_model.hpp"
 #include "synth/random.hpp"
+#include "synth/scenario.hpp"
 
 namespace vigie::synth {
 
@@ -29,6 +30,9 @@ struct EffectsSpec {
   double light_step_gain = 0.7;  ///< brightness factor after the change
   std::optional<FireSpec> fire;
 };
+
+/// Applies a tamper with the camera to a finished frame, in place (scenario.hpp).
+void apply_view_tamper(cv::Mat& bgr, ViewTamper tamper);
 
 class Effects {
  public:

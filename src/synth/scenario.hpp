@@ -19,6 +19,15 @@ inline constexpr int kRendererVersion = 4;
 /// Names accepted by render_scenario(), in a stable order.
 const std::vector<std::string_view>& scenario_names();
 
+/// Something done to the camera itself from a moment on, for testing view checks.
+enum class ViewTamper {
+  kNone,
+  kMoved,    ///< knocked: the view shifts by a tenth of its width and a twentieth of its height
+  kCovered,  ///< a dark cloth over the lens
+  kBlurred,  ///< the focus ring turned: defocused
+  kBlinded,  ///< a strong lamp into the lens: most of the image saturates
+};
+
 struct RenderOptions {
   int width = 640;
   int height = 360;
@@ -26,6 +35,8 @@ struct RenderOptions {
   std::optional<double> duration_s;  ///< default: the scenario's own length
   /// > 0: encode at this average bitrate (kbit/s), as a camera does; 0: constant quality.
   int bitrate_kbps = 0;
+  ViewTamper tamper = ViewTamper::kNone;
+  double tamper_s = 0;  ///< from this time on
 };
 
 struct RenderStats {

@@ -310,6 +310,9 @@ FrameTruth Scene::render(int index, cv::Mat& bgr, const RenderLayers& layers) co
   if (layers.distractors || layers.noise)
     m.effects->apply_lighting(bgr, index, t, layers.noise, layers.distractors);
   m.effects->draw_emissive(bgr, index, t, layers.distractors);
+  if (m.options.tamper != ViewTamper::kNone && t >= m.options.tamper_s) {
+    apply_view_tamper(bgr, m.options.tamper);
+  }
   return m.truth(index);
 }
 

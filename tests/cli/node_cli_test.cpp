@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -181,6 +182,81 @@ TEST(NodeCliTest, StopAndResumeFromTheCommandLineThroughTheApi) {
     if (action.rfind("stop.", 0) == 0) stops.push_back(action + " by " + r.value("actor", ""));
   }
   EXPECT_EQ(stops, (std::vector<std::string>{"stop.stopped by op", "stop.resumed by sup"}));
+}
+
+// The file a node runs on, with `from` replaced by `to`.
+void edit_file(const std::filesystem::path& file, const std::string& from, const std::string& to) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const auto at = s.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  s.replace(at, from.size(), to);
+  test::write_file(file, s);
+}
+
+bool eventually(const std::function<bool()>& condition, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
+
+TEST(NodeCliTest, SighupAndTheReloadCommandApplyTheFileOrChangeNothing) {
+  TempDir dir;
+  const auto config = intrusion_node(dir, true, "{realtime: true, loop: true}");
+  for (const auto& [name, role] : {std::pair{"op", "operator"}, std::pair{"sup", "supervisor"}}) {
+    const auto r = run_command("VIGIE_PASSWORD=" + std::string(name) + "-password " +
+                               vigie("user add " + std::string(name) + " --role " + role +
+                                     " --config " + config.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  test::Child node(vigie("run --status-interval 0 --duration 120 --config " + config.string()));
+  ASSERT_TRUE(node.wait_for_output("API: http://127.0.0.1:", 30)) << node.err();
+  const std::string out = node.out();
+  const auto at = out.find("127.0.0.1:") + 10;
+  const std::string api = "http://127.0.0.1:" + out.substr(at, out.find('/', at) - at);
+  auto as = [&](const std::string& user, const std::string& args) {
+    return run_command("VIGIE_PASSWORD=" + user + "-password " +
+                       vigie(args + " --api " + api + " --user " + user));
+  };
+
+  // SIGHUP (systemctl reload) applies a changed zone; the process keeps running.
+  edit_file(config, "person_height_px: 50", "person_height_px: 60");
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return has_action(journal_lines(dir), "config.reloaded"); }, 60))
+      << node.err();
+  EXPECT_THAT(node.err(), HasSubstr("configuration reloaded by signal"));
+
+  // A file with an error: refused, every error printed, nothing changed, exit status 2.
+  edit_file(config, "person_height_px: 60", "person_height_px: -1");
+  const auto refused = as("sup", "reload");
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("nothing changed"));
+  EXPECT_THAT(refused.err, HasSubstr("person_height_px"));
+  const auto operator_refused = as("op", "reload");
+  EXPECT_EQ(operator_refused.exit_code, 1);
+  EXPECT_THAT(operator_refused.err, HasSubstr("403"));
+
+  edit_file(config, "person_height_px: -1", "person_height_px: 70");
+  const auto applied = as("sup", "reload");
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("camera gate: analysis_changed (zones)"));
+
+  node.signal(SIGTERM);
+  EXPECT_EQ(node.wait(30), 0) << "SIGHUP did not end the process: " << node.err();
+  std::vector<std::string> reloads;
+  for (const auto& r : journal_lines(dir)) {
+    const std::string action = r.value("action", "");
+    if (action.rfind("config.reload", 0) == 0)
+      reloads.push_back(action + " by " + r.value("actor", ""));
+  }
+  EXPECT_EQ(reloads,
+            (std::vector<std::string>{"config.reloaded by signal", "config.reload_refused by sup",
+                                      "config.reloaded by sup"}));
 }
 
 }  // namespace

@@ -138,6 +138,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"PolygonWithoutArea",
                 kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5,0],[10,0]]\n",
                 "cameras[0].zones[0].polygon: has no area"},
+        BadCase{"AnalysisMaskSelfIntersecting",
+                kHead + "    analysis_masks:\n      - polygon: [[0,0],[5,5],[5,0],[0,5]]\n"
+                        "      - polygon: [[0,0],[10,10],[10,0],[0,10]]\n",
+                "cameras[0].analysis_masks[1].polygon: camera 'cam1', analysis mask 1: edges "
+                "cross each other"},
+        BadCase{"AnalysisMaskWithoutArea",
+                kHead + "    analysis_masks:\n      - polygon: [[0,0],[5,0],[10,0]]\n",
+                "cameras[0].analysis_masks[0].polygon: camera 'cam1', analysis mask 0: has no "
+                "area"},
         BadCase{"PointNotAPair",
                 kHead + "    zones:\n      - id: z\n        polygon: [[0,0],[5],[10,0]]\n",
                 "cameras[0].zones[0].polygon[1]: a point is written [x, y] (line 6)"},

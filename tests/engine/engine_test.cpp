@@ -328,6 +328,46 @@ TEST(EngineTest, UpdateCameraAppliesTheNewGeometryToTheAnalysis) {
   EXPECT_EQ(run(true), 0) << "the moved zone is what the analysis uses";
 }
 
+// The rendered intrusion scene: with an analysis mask over the track zone, the intruder walks
+// only inside the mask and nothing is raised; the same mask moved beside the zone leaves
+// the intrusion seen.
+TEST(EngineTest, AnalysisMasksHideMotionFromEveryRule) {
+  test::TempDir dir{"vigie-engine-masks"};
+  ASSERT_TRUE(synth::ensure_scenes({{"intrusion", 1, dir / "scene"}}).is_ok());
+  auto loaded = config::load_camera_file(dir / "scene" / "camera.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error_text("camera.yaml");
+  ASSERT_FALSE(loaded.camera->zones.empty());
+  // The zone and the tripwire on its edge, with a margin: where the intruder goes.
+  const cv::Rect2d zone = bounding_box(loaded.camera->zones[0].polygon);
+  const cv::Rect2d over(zone.x - 40, zone.y - 40, zone.width + 80, zone.height + 80);
+  auto raised_with_mask = [&](const cv::Rect2d& m) {
+    config::Config config;
+    config.cameras = {*loaded.camera};
+    config.cameras[0].analysis_masks = {
+        {{m.x, m.y}, {m.x + m.width, m.y}, {m.x + m.width, m.y + m.height}, {m.x, m.y + m.height}}};
+    std::atomic<int> raised{0};
+    EngineOptions options;
+    options.workers = 1;
+    options.pacing = ingest::Pacing::kAsFastAsPossible;
+    options.make_source = ingest::make_source;
+    options.on_alert = [&](const Alert&, AlertChange change) {
+      if (change == AlertChange::kRaised) ++raised;
+    };
+    Engine engine(config, std::move(options));
+    engine.start();
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!engine.finished() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    engine.stop();
+    return raised.load();
+  };
+  EXPECT_EQ(raised_with_mask(over), 0) << "motion inside the mask raises nothing";
+  const cv::Rect2d beside(std::max(0.0, over.x - over.width - 20), over.y, over.width, over.height);
+  ASSERT_LE(beside.x + beside.width, over.x) << "the control mask must not touch the zone";
+  EXPECT_GE(raised_with_mask(beside), 1) << "the same motion outside it is seen";
+}
+
 TEST(EngineTest, OneCameraStartsAndStopsAtRunTimeWhileAnotherRuns) {
   config::Config c = two_cameras();
   c.cameras[1].id = "b";

@@ -21,6 +21,7 @@
 #include "storage/store.hpp"
 #include "support/process.hpp"
 #include "support/prometheus_check.hpp"
+#include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
 
 namespace vigie::engine {
@@ -427,6 +428,318 @@ TEST_F(NodeTest, CameraFrameAndGeometryRoutes) {
   auto again = Node::open(config_, options);
   ASSERT_TRUE(again.is_ok()) << again.status().to_string();
   EXPECT_EQ((*again)->engine().camera_config("gate")->privacy_masks.size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigie::engine
+
+namespace vigie::engine {
+namespace {
+
+// A node configuration file around the rendered intrusion scene: each camera plays it in a
+// loop at its own pace. `tweak` edits one camera's lines (a zone, its rules).
+struct CameraSpec {
+  std::string id;
+  std::function<std::string(std::string)> tweak = [](std::string s) { return s; };
+};
+
+std::string node_yaml(const fs::path& scene, const std::vector<CameraSpec>& cameras,
+                      const std::string& authorization_cameras) {
+  std::ifstream in(scene / "camera.yaml");
+  std::stringstream camera_yaml;
+  camera_yaml << in.rdbuf();
+  std::ostringstream node;
+  node << "cameras:\n";
+  for (const auto& spec : cameras) {
+    std::istringstream lines(spec.tweak(camera_yaml.str()));
+    std::string line;
+    bool first = true;
+    while (std::getline(lines, line)) {
+      if (line.rfind("url:", 0) == 0) line = "url: " + (scene / "video.mp4").string();
+      if (line.rfind("id:", 0) == 0) line = "id: " + spec.id;
+      node << (first ? "  - " : "    ") << line << "\n";
+      first = false;
+    }
+    node << "    input: {realtime: true, loop: true}\n";
+  }
+  const auto now = std::chrono::system_clock::now();
+  node << "storage: {data_dir: " << (scene.parent_path() / "data").string() << "}\n"
+       << "api: {port: 0}\n"
+       << "alerts: {evidence_before_s: 2, evidence_after_s: 2}\n"
+       << "authorizations:\n"
+       << "  - reference: TEST-1\n    cameras: " << authorization_cameras << "\n"
+       << "    event_types: [intrusion]\n"
+       << "    start: " << format_iso8601(now - std::chrono::hours(1)) << "\n"
+       << "    end: " << format_iso8601(now + std::chrono::hours(1)) << "\n"
+       << "    controller: test\n";
+  return node.str();
+}
+
+std::optional<CameraStatus> status_of(Node& node, const CameraId& id) {
+  for (const auto& s : node.engine().status()) {
+    if (s.id == id) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<storage::JournalRecord> journal_of(Node& node, const std::string& action) {
+  storage::JournalQuery q;
+  q.action_prefix = action;
+  q.limit = 100000;
+  auto r = node.store().journal(q);
+  EXPECT_TRUE(r.is_ok());
+  return r.is_ok() ? *r : std::vector<storage::JournalRecord>{};
+}
+
+class NodeReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(synth::ensure_scenes({{"intrusion", 1, dir_ / "scene"}}).is_ok());
+  }
+  // Opens and starts a node on `yaml`, counting the sources made per camera.
+  std::unique_ptr<Node> start(const std::string& yaml) {
+    test::write_file(file_, yaml);
+    auto loaded = config::load_config_file(file_);
+    EXPECT_TRUE(loaded.ok()) << loaded.error_text(file_.string());
+    if (!loaded.ok()) return nullptr;
+    NodeOptions options;
+    options.hash_cost = govern::HashCost::kMinimal;
+    options.config_file = file_;
+    options.make_source = [this](ingest::SourceOptions o, const Clock& clock) {
+      {
+        std::lock_guard lock(mutex_);
+        ++sources_[o.camera];
+      }
+      return ingest::make_source(std::move(o), clock);
+    };
+    auto opened = Node::open(*loaded.config, options);
+    EXPECT_TRUE(opened.is_ok()) << opened.status().to_string();
+    if (!opened.is_ok()) return nullptr;
+    EXPECT_TRUE((*opened)->start().is_ok());
+    return std::move(*opened);
+  }
+  int sources(const CameraId& id) {
+    std::lock_guard lock(mutex_);
+    return sources_[id];
+  }
+
+  test::TempDir dir_{"vigie-reload"};
+  fs::path file_ = dir_ / "node.yaml";
+  std::mutex mutex_;
+  std::map<CameraId, int> sources_;
+};
+
+std::string without_rules(std::string camera_yaml) {
+  return camera_yaml.substr(0, camera_yaml.find("rules:")) + "rules: []\n";
+}
+
+std::string taller_persons(std::string camera_yaml) {
+  const std::string from = "person_height_px: 50";
+  camera_yaml.replace(camera_yaml.find(from), from.size(), "person_height_px: 60");
+  return camera_yaml;
+}
+
+TEST_F(NodeReloadTest, AddsRemovesAndChangesCamerasWhileTheOthersRunAndRefusesABadFile) {
+  auto node = start(node_yaml(dir_ / "scene", {{"gate"}, {"yard"}, {"old"}}, "[gate, yard, old]"));
+  ASSERT_TRUE(node);
+  // Every camera raises its intrusion (about 14 s into the scene), and it is still open.
+  std::mutex m;
+  std::set<CameraId> raised;
+  const int token = node->alerts().subscribe([&](const alerts::AlertEvent& e) {
+    if (e.action != "alert.raised") return;
+    std::lock_guard lock(m);
+    raised.insert(e.alert.camera);
+  });
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        std::lock_guard lock(m);
+        return raised.size() == 3;
+      },
+      90))
+      << "every camera raises the scene's intrusion";
+  node->alerts().unsubscribe(token);
+  const std::string version_before =
+      journal_of(*node, "node.started").back().detail["config_version"];
+  const CameraStatus gate_before = *status_of(*node, "gate");
+
+  // yard: a zone changed and its intrusion rule removed; old removed; dock added (and
+  // authorized by the same reload).
+  test::write_file(
+      file_, node_yaml(dir_ / "scene",
+                       {{"gate"},
+                        {"yard", [](std::string s) { return without_rules(taller_persons(s)); }},
+                        {"dock"}},
+                       "[gate, yard, dock]"));
+  const ReloadResult r = node->reload("sup");
+  ASSERT_TRUE(r.status.is_ok()) << r.status.to_string();
+  EXPECT_NE(r.from_version, r.to_version);
+  std::map<CameraId, CameraChange> changes;
+  for (const auto& c : r.cameras) changes[c.camera] = c.change;
+  EXPECT_EQ(changes.count("gate"), 0u) << "gate did not change";
+  EXPECT_EQ(changes["yard"], CameraChange::kAnalysisChanged);
+  EXPECT_EQ(changes["old"], CameraChange::kRemoved);
+  EXPECT_EQ(changes["dock"], CameraChange::kAdded);
+
+  // Applied: yard's new zone and rules, old gone, dock running; nobody's input reopened.
+  const auto yard = node->engine().camera_config("yard");
+  ASSERT_TRUE(yard);
+  EXPECT_EQ(yard->zones[0].person_height_px, 60);
+  EXPECT_TRUE(yard->rules.empty());
+  EXPECT_FALSE(node->engine().camera_config("old"));
+  EXPECT_FALSE(status_of(*node, "old")) << "a removed camera is no longer listed";
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto dock = status_of(*node, "dock");
+        return dock && dock->health.frames_analysed > 5;
+      },
+      30))
+      << "the added camera is analysed";
+  EXPECT_EQ(sources("gate"), 1) << "an unchanged camera keeps its input";
+  EXPECT_EQ(sources("yard"), 1) << "a zone change does not reopen the input";
+  EXPECT_EQ(sources("dock"), 1);
+  const CameraStatus gate_after = *status_of(*node, "gate");
+  EXPECT_GT(gate_after.health.frames_analysed, gate_before.health.frames_analysed);
+  EXPECT_EQ(gate_after.health.frames_dropped, gate_before.health.frames_dropped)
+      << "the unchanged camera lost no frame";
+  EXPECT_EQ(gate_after.health.reconnects, gate_before.health.reconnects);
+
+  // Journaled with both versions and what changed.
+  const auto reloaded = journal_of(*node, "config.reloaded");
+  ASSERT_EQ(reloaded.size(), 1u);
+  EXPECT_EQ(reloaded[0].actor, "sup");
+  EXPECT_EQ(reloaded[0].detail["from_version"], version_before);
+  EXPECT_EQ(reloaded[0].detail["to_version"], r.to_version);
+  EXPECT_EQ(reloaded[0].detail["cameras"].size(), 3u) << reloaded[0].detail.dump();
+
+  // The open alerts of the removed rule and camera ended with the reason; gate's did not.
+  std::map<std::string, std::string> ended_why;  // camera -> reason
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        ended_why.clear();
+        for (const auto& e : journal_of(*node, "alert.ended")) {
+          auto a = node->store().alert(e.detail.value("alert", std::int64_t{0}));
+          if (a.is_ok() && *a) ended_why[(*a)->camera] = e.detail.value("reason", "");
+        }
+        return ended_why.count("yard") && ended_why.count("old");
+      },
+      10));
+  EXPECT_EQ(ended_why["yard"], "its rule was removed from the configuration");
+  EXPECT_EQ(ended_why["old"], "the camera was removed from the configuration");
+  EXPECT_EQ(ended_why["gate"].find("configuration"), std::string::npos) << ended_why["gate"];
+
+  // A file with errors changes nothing, and says where each error is.
+  const std::string valid = node_yaml(dir_ / "scene", {{"gate"}}, "[gate]");
+  test::write_file(
+      file_, valid.substr(0, valid.find("storage:")) + "    weight: -3\nstorage: {}\nbogus: 1\n");
+  const ReloadResult bad = node->reload("sup");
+  EXPECT_EQ(bad.status.code(), StatusCode::kInvalidArgument);
+  std::set<std::string> paths;
+  for (const auto& e : bad.errors) paths.insert(e.path);
+  EXPECT_TRUE(paths.count("bogus")) << ::testing::PrintToString(paths);
+  EXPECT_TRUE(std::any_of(paths.begin(), paths.end(), [](const std::string& p) {
+    return p.find("weight") != std::string::npos;
+  })) << ::testing::PrintToString(paths);
+  EXPECT_TRUE(node->engine().camera_config("dock")) << "nothing changed";
+  EXPECT_TRUE(node->engine().camera_config("yard"));
+  EXPECT_EQ(journal_of(*node, "config.reloaded").size(), 1u);
+  EXPECT_EQ(journal_of(*node, "config.reload_refused").size(), 1u);
+  EXPECT_EQ(sources("gate"), 1);
+  node->stop();
+}
+
+}  // namespace
+}  // namespace vigie::engine
+
+namespace vigie::engine {
+namespace {
+
+// A camera knocked aside halfway through its (looped) scene: its health turns view_changed
+// with the reason, /metrics and the journal say so, and a supervisor's acceptance is
+// journaled and makes the view healthy.
+TEST(NodeViewTest, AMovedViewIsShownJournaledAndAcceptedBySupervisor) {
+  test::TempDir dir{"vigie-node-view"};
+  synth::RenderOptions render;
+  render.duration_s = 14;
+  render.tamper = synth::ViewTamper::kMoved;
+  render.tamper_s = 6;
+  ASSERT_TRUE(synth::render_scenario("normal", 1, dir / "scene", render).is_ok());
+  auto camera = config::load_camera_file(dir / "scene" / "camera.yaml");
+  ASSERT_TRUE(camera.ok());
+  camera.camera->id = "gate";
+  camera.camera->input.realtime = true;
+  camera.camera->input.loop = true;
+  config::Config config;
+  config.cameras.push_back(*camera.camera);
+  config.storage.data_dir = (dir / "data").string();
+  config.api.port = 0;
+  config::Authorization order;
+  order.reference = "TEST-1";
+  order.cameras = {"gate"};
+  order.event_types = {EventType::kIntrusion};
+  const auto now = std::chrono::system_clock::now();
+  order.start = format_iso8601(now - std::chrono::hours(1));
+  order.end = format_iso8601(now + std::chrono::hours(1));
+  order.controller = "test";
+  config.authorizations = {order};
+  NodeOptions options;
+  options.hash_cost = govern::HashCost::kMinimal;
+  auto opened = Node::open(config, options);
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  Node& node = **opened;
+  ASSERT_TRUE(
+      node.users().create("test", "sup", govern::Role::kSupervisor, "sup-password-1").is_ok());
+  ASSERT_TRUE(node.users().create("test", "op", govern::Role::kOperator, "op-password-1").is_ok());
+  ASSERT_TRUE(node.start().is_ok());
+
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto s = status_of(node, "gate");
+        return s && s->health.state == CameraState::kViewChanged;
+      },
+      60))
+      << "the moved view is seen";
+  const auto changed = *status_of(node, "gate");
+  EXPECT_EQ(changed.view.problem, perceive::ViewProblem::kMoved);
+  EXPECT_NE(changed.health.reason.find("view moved"), std::string::npos) << changed.health.reason;
+  const test::PromExposition metrics = test::parse_prometheus(node.metrics_text());
+  EXPECT_EQ(metrics.value("vigie_camera_view_changed", {{"camera", "gate"}, {"reason", "moved"}}),
+            1);
+  EXPECT_EQ(metrics.value("vigie_camera_view_changed", {{"camera", "gate"}, {"reason", "covered"}}),
+            0);
+  ASSERT_TRUE(
+      test::eventually([&] { return !journal_of(node, "camera.view_changed").empty(); }, 10));
+  EXPECT_EQ(journal_of(node, "camera.view_changed")[0].detail["reason"], "moved");
+
+  httplib::Client http("127.0.0.1", node.api_port());
+  auto login = [&](const std::string& user) {
+    auto r = http.Post("/api/v1/login",
+                       nlohmann::json{{"user", user}, {"password", user + "-password-1"}}.dump(),
+                       "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+    return httplib::Headers{
+        {"Authorization", "Bearer " + nlohmann::json::parse(r->body)["token"].get<std::string>()}};
+  };
+  auto refused =
+      http.Post("/api/v1/cameras/gate/accept-view", login("op"), "{}", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << "only a supervisor accepts a view";
+  const auto sup = login("sup");
+  // Still changed (the moved half of the scene lasts 8 s): accepted.
+  ASSERT_TRUE(status_of(node, "gate")->view.changed);
+  auto accepted = http.Post("/api/v1/cameras/gate/accept-view", sup, "{}", "application/json");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200) << accepted->body;
+  EXPECT_FALSE(status_of(node, "gate")->view.changed);
+  const auto records = journal_of(node, "camera.view_accepted");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].actor, "sup");
+  EXPECT_EQ(records[0].detail["reason"], "moved");
+  auto again = http.Post("/api/v1/cameras/gate/accept-view", sup, "{}", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << "nothing left to accept";
+  EXPECT_EQ(http.Post("/api/v1/cameras/nope/accept-view", sup, "{}", "application/json")->status,
+            404);
+  node.stop();
 }
 
 }  // namespace

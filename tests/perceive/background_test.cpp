@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "perceive/analysis_mask.hpp"
 #include "perceive/background.hpp"
 #include "perceive/blobs.hpp"
 
@@ -63,6 +64,35 @@ TEST(DualBackgroundTest, MovingPersonIsForegroundInTheFastModel) {
   const cv::Rect where(40 + 9 * 12 - 10, 90, 20, 60);
   EXPECT_GT(cv::countNonZero(m.moving(where)), 0.6 * where.area());
   EXPECT_LT(m.moving_fraction, 0.1);
+}
+
+// Someone walking inside an analysis mask is never foreground; the same walk beside it is.
+TEST(AnalysisMaskTest, MotionInsideAMaskNeverBecomesForeground) {
+  // Source pixels are twice the analysis image's: the mask is scaled to the analysis size.
+  const AnalysisMask mask({{{0, 0}, {320, 0}, {320, 360}, {0, 360}}}, 2.0, {320, 180});
+  EXPECT_NEAR(mask.share(), 0.5, 0.02);
+  ASSERT_EQ(mask.source_boxes().size(), 1u);
+  EXPECT_EQ(mask.source_boxes()[0], cv::Rect2d(0, 0, 320, 360));
+  auto foreground_of_walk = [&](int x0) {
+    std::mt19937 rng(3);
+    DualBackground bg({}, kFps);
+    int foreground = 0;
+    for (int i = 0; i < 40; ++i) {
+      cv::Mat f = street(rng);
+      if (i >= 20) person(f, x0 + (i - 20) * 4, 150, 60);
+      const ForegroundMasks m = bg.apply(mask.apply(f));
+      if (i >= 20) foreground += cv::countNonZero(m.moving);
+    }
+    return foreground;
+  };
+  EXPECT_EQ(foreground_of_walk(30), 0) << "the walk inside the mask";
+  EXPECT_GT(foreground_of_walk(190), 20 * 200) << "the same walk outside it";
+  // Without any polygon nothing is copied or changed.
+  const AnalysisMask none({}, 2.0, {320, 180});
+  std::mt19937 rng(4);
+  const cv::Mat f = street(rng);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.apply(f).data, f.data);
 }
 
 TEST(DualBackgroundTest, AreaMaskKeepsTheGapBetweenPeopleWalkingSideBySide) {
