@@ -1,6 +1,9 @@
 #include "perceive/fire.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cmath>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -21,6 +24,40 @@ double median_of(const std::deque<std::pair<double, double>>& d) {
 template <typename T>
 void trim(std::deque<std::pair<double, T>>& d, double t, double window) {
   while (!d.empty() && t - d.front().first > window) d.pop_front();
+}
+
+/// One pass over the image: follows how long each pixel's brightness has held (`steady`),
+/// remembers the colour of those that held for steady_s (`scenery`, `known`), and clears in
+/// `mask` the pixels that show their remembered colour. Returns the mean brightness change.
+double drop_scenery(const cv::Mat& bgr, const cv::Mat& luma, const cv::Mat& previous_luma,
+                    float dt, const FireConfig& config, cv::Mat& steady, cv::Mat& scenery,
+                    cv::Mat& known, cv::Mat& mask) {
+  const auto settle_s = static_cast<float>(config.steady_s);
+  std::int64_t total_change = 0;
+  for (int y = 0; y < bgr.rows; ++y) {
+    const cv::Vec3b* p = bgr.ptr<cv::Vec3b>(y);
+    const uchar* l = luma.ptr<uchar>(y);
+    const uchar* before = previous_luma.ptr<uchar>(y);
+    auto* held = steady.ptr<float>(y);
+    cv::Vec3b* seen = scenery.ptr<cv::Vec3b>(y);
+    uchar* k = known.ptr<uchar>(y);
+    uchar* m = mask.ptr<uchar>(y);
+    for (int x = 0; x < bgr.cols; ++x) {
+      const int change = std::abs(l[x] - before[x]);
+      total_change += change;
+      held[x] = change <= config.steady_luma ? held[x] + dt : 0.0F;
+      if (held[x] >= settle_s) {
+        seen[x] = p[x];
+        k[x] = 255;
+      }
+      if (m[x] != 0 && k[x] != 0) {
+        const int off = std::max({std::abs(p[x][0] - seen[x][0]), std::abs(p[x][1] - seen[x][1]),
+                                  std::abs(p[x][2] - seen[x][2])});
+        if (off <= config.scenery_match) m[x] = 0;
+      }
+    }
+  }
+  return static_cast<double>(total_change) / static_cast<double>(bgr.total());
 }
 
 }  // namespace
@@ -82,18 +119,23 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
   // counts as flicker.
   double global_change = 0;
   if (!previous_luma_.empty()) {
-    cv::Mat change;
-    cv::absdiff(luma, previous_luma_, change);
-    global_change = cv::mean(change)[0];
-    // What was there before and stays as it was is scenery, whoever moves around it: the
-    // pixels flame-coloured and steady for steady_s leave the mask before regions are
-    // formed, so an orange post, a lit sign or a wall never joins a hand or a face passing
-    // by into one region whose shape seems to dance.
-    if (steady_.size() != mask.size()) steady_ = cv::Mat::zeros(mask.size(), CV_32F);
-    const cv::Mat steady_now = mask & (change <= config_.steady_luma);
-    cv::add(steady_, cv::Scalar(dt), steady_, steady_now);
-    steady_.setTo(0, ~steady_now);
-    mask &= ~(steady_ >= config_.steady_s);
+    if (steady_.size() != mask.size()) {
+      steady_ = cv::Mat::zeros(mask.size(), CV_32F);
+      scenery_ = cv::Mat::zeros(bgr.size(), CV_8UC3);
+      scenery_known_ = cv::Mat::zeros(mask.size(), CV_8U);
+    }
+    // What was there before and stays as it was is scenery, whoever moves around it. A pixel
+    // whose brightness has held (within steady_luma per frame) for steady_s shows the scene
+    // as it is: its colour is remembered, and while the pixel shows that colour again it
+    // leaves the mask, coloured or not, before regions are formed. An orange post, a lit
+    // sign, a wooden desk or a parked bus is thus left out again as soon as someone who
+    // walked in front of it has gone, rather than steady_s later, and never joins a hand or
+    // a face passing by into one region whose shape seems to dance. Steadiness is measured
+    // on the pixel's brightness whether it is flame-coloured or not: a surface at the edge
+    // of the flame colours drops in and out of the mask with the camera's noise and would
+    // otherwise never count as steady. Flames never hold a pixel's brightness that long.
+    global_change = drop_scenery(bgr, luma, previous_luma_, static_cast<float>(dt), config_,
+                                 steady_, scenery_, scenery_known_, mask);
   }
   cv::Mat grouped;
   cv::dilate(mask, grouped, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
@@ -190,6 +232,7 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     const double area = count * area_scale;
     region.fill = fill;
     region.bases.emplace_back(t, cv::Point2d(box.x + box.width / 2.0, box.y + box.height));
+    region.heights.emplace_back(t, box.height);
     region.mask = region_mask;
     region.box = box;
     region.centre = centre;
@@ -210,6 +253,7 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     r.last_area = r.first_area;
     r.present.emplace_back(t, true);
     r.bases.emplace_back(t, cv::Point2d(r.box.x + r.box.width / 2.0, r.box.y + r.box.height));
+    r.heights.emplace_back(t, r.box.height);
     regions_.push_back(std::move(r));
   }
   previous_luma_ = luma;
@@ -221,6 +265,7 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     trim(r.shape_changes, t, config_.history_s);
     trim(r.flickers, t, config_.history_s);
     trim(r.bases, t, config_.history_s);
+    trim(r.heights, t, config_.history_s);
     trim(r.on_body, t, config_.history_s);
     trim(r.areas, t, config_.history_s);
     double present = 0;
@@ -254,19 +299,33 @@ std::vector<FireCandidate> FireDetector::update(const cv::Mat& bgr, const cv::Ma
     }
     c.shape_change = change;
     c.flicker = flicker;
-    // Net movement of the base: the mean of the window's first third against its last
-    // third. Flames jitter around their seat; a walker in an orange coat goes somewhere.
+    // How far the region as a whole went: the mean of the window's first third against its
+    // last third, across by its centre, up or down by its top and base together (the one
+    // that moved less, when both moved the same way). Flames jitter around their seat and
+    // flare up and shrink back, moving their top alone; a region whose coloured surroundings
+    // settled into scenery shrinks to the flames, moving one edge; a walker in an orange
+    // coat goes somewhere, top and base with him.
     double drift = 0;
-    if (r.bases.size() >= 3) {
-      const std::size_t third = r.bases.size() / 3;
-      cv::Point2d early(0, 0), late(0, 0);
+    if (r.bases.size() >= 3 && r.heights.size() == r.bases.size()) {
+      const std::size_t count = r.bases.size(), third = count / 3;
+      double x0 = 0, x1 = 0, base0 = 0, base1 = 0, top0 = 0, top1 = 0;
       for (std::size_t k = 0; k < third; ++k) {
-        early += r.bases[k].second;
-        late += r.bases[r.bases.size() - 1 - k].second;
+        x0 += r.bases[k].second.x;
+        x1 += r.bases[count - 1 - k].second.x;
+        base0 += r.bases[k].second.y;
+        base1 += r.bases[count - 1 - k].second.y;
+        top0 += r.bases[k].second.y - r.heights[k].second;
+        top1 += r.bases[count - 1 - k].second.y - r.heights[count - 1 - k].second;
       }
-      drift = cv::norm(late - early) / static_cast<double>(third);
+      const double base_moved = base1 - base0, top_moved = top1 - top0;
+      const double up_or_down = base_moved * top_moved > 0
+                                    ? std::min(std::abs(base_moved), std::abs(top_moved))
+                                    : 0.0;
+      drift = std::hypot(x1 - x0, up_or_down) / static_cast<double>(third);
     }
-    c.drift = drift / std::max(1, r.box.height);
+    double tallest = 1;
+    for (const auto& h : r.heights) tallest = std::max(tallest, h.second);
+    c.drift = drift / tallest;
     c.presence = presence;
     c.smoke = r.smoke;
     // Clothes and skin in flame colours walk on legs: moving foreground right below the

@@ -18,14 +18,15 @@ struct FireConfig {
   double min_area_px = 30;      ///< source pixels²
   /// Median over the window of 1 - IoU of consecutive masks, the second shifted by how far
   /// the region's centre moved: flames dance; a face, a hand or a coat moves as a whole.
-  double min_shape_change = 0.45;
+  double min_shape_change = 0.40;
   /// Median over the window of the mean |luma change| / luma on the pixels coloured in both
   /// frames (aligned as above), above the whole image's change: flames flicker inside.
   double min_flicker = 0.09;
   /// Flame pixels / their pieces' boxes: thin lines (paint, rails) fill little.
   double min_fill = 0.25;
-  /// Base movement over the window, in region heights: fires stay put (they drift under 0.1);
-  /// a walker in a flame-coloured coat moves by most of a height in a few seconds.
+  /// Base movement over the window, in the region's tallest height over the window: fires
+  /// stay put (a flame's box shrinks and flares, its seat stays); a walker in a
+  /// flame-coloured coat moves by most of a height in a few seconds.
   double max_drift = 0.4;
   double min_presence = 0.8;  ///< share of recent frames present: blinking lights fail
   /// A fire taking hold grows: mean area over the window's last quarter / its first, each
@@ -35,11 +36,14 @@ struct FireConfig {
   double growing_shape_change = 0.08;  ///< shape change enough for a growing region
   double growing_flicker = 0.02;       ///< flicker enough for a growing region
   double history_s = 4.0;              ///< window of the statistics
-  /// A pixel flame-coloured this long with its brightness steady (within steady_luma per
-  /// frame) is a coloured surface (a post, a sign, a wall, paint), not a flame: flames never
-  /// hold a pixel's brightness for that long.
+  /// A pixel whose brightness holds this long (within steady_luma per frame) shows the scene
+  /// (a post, a sign, a wall, paint), not a flame: flames never hold a pixel's brightness for
+  /// that long. Its colour then is remembered as scenery ...
   double steady_s = 2.0;
   int steady_luma = 6;
+  /// ... and a pixel within this of its remembered colour (largest channel difference) is
+  /// scenery again, right after someone who passed in front of it has gone.
+  int scenery_match = 12;
   int smoke_max_chroma = 28;       ///< smoke: max(R,G,B) - min(R,G,B) at most this
   double smoke_min_rise_px_s = 3;  ///< smoke: mean upward motion, source px/s
 };
@@ -84,6 +88,7 @@ class FireDetector {
     std::deque<std::pair<double, double>> flickers;       ///< (t, relative luma change)
     double fill = 0;
     std::deque<std::pair<double, cv::Point2d>> bases;  ///< (t, bottom centre)
+    std::deque<std::pair<double, double>> heights;     ///< (t, box height, analysis px)
     std::deque<std::pair<double, bool>> present;       ///< (t, present)
     std::deque<std::pair<double, bool>> on_body;       ///< (t, moving foreground below)
     std::deque<std::pair<double, double>> areas;       ///< (t, flame area, source px²)
@@ -97,7 +102,9 @@ class FireDetector {
   FireConfig config_;
   std::vector<Region> regions_;
   cv::Mat previous_luma_;
-  cv::Mat steady_;  ///< CV_32F: seconds each pixel has been flame-coloured and steady
+  cv::Mat steady_;         ///< CV_32F: seconds each pixel's brightness has held
+  cv::Mat scenery_;        ///< CV_8UC3: each pixel's colour when it last held for steady_s
+  cv::Mat scenery_known_;  ///< CV_8U: pixels that have held once, so scenery_ is set there
   int next_id_ = 1;
 };
 

@@ -26,15 +26,20 @@ class FireRule final : public SituationRule {
     double last = 0;   ///< last time a flame-like candidate was seen here
   };
 
+  /// Flames are judged by their own change (perceive/fire.hpp), not against a background:
+  /// a fire in view when the camera starts, or one whose light brightens the whole view,
+  /// is watched from the first frame.
+  [[nodiscard]] bool reads_background() const override { return false; }
+
   void detect(const Scene& scene) override {
     const auto zones = geometry_.zones_for(rule_);
     for (const perceive::FireCandidate& c : scene.fire) {
       spdlog::trace(
           "fire t={:.1f} candidate {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] flame_like={} "
           "change={:.2f} flicker={:.3f} presence={:.2f} drift={:.2f} fill={:.2f} on_body={:.2f} "
-          "growth={:.2f}",
+          "growth={:.2f} smoke={}",
           scene.t, c.id, c.box.x, c.box.y, c.box.width, c.box.height, c.flame_like, c.shape_change,
-          c.flicker, c.presence, c.drift, c.fill, c.on_body, c.growth);
+          c.flicker, c.presence, c.drift, c.fill, c.on_body, c.growth, c.smoke);
       if (!c.flame_like) continue;
       const Point base(c.box.x + c.box.width / 2, c.box.y + c.box.height);
       const ZoneGeometry* z = zone_containing(zones, base);

@@ -20,13 +20,17 @@ class SituationRule : public Rule {
   }
 
   void evaluate(const Scene& scene) final {
-    if (!scene.illumination_change) detect(scene);
+    if (!scene.illumination_change || !reads_background()) detect(scene);
     situations_.end_frame(scene.t);
   }
 
  protected:
   /// Reports, through report(), every situation whose condition holds in this frame.
   virtual void detect(const Scene& scene) = 0;
+
+  /// False for a rule whose evidence does not come from the background models: it is then
+  /// evaluated while they warm up and on frames of a global lighting step too.
+  [[nodiscard]] virtual bool reads_background() const { return true; }
 
   /// `may_raise`: false while something besides the condition has yet to hold before an
   /// alert (Evidence::may_raise).

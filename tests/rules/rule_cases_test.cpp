@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <random>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -55,6 +56,93 @@ std::vector<Timed> timed(const YAML::Node& list) {
 Point foot_of(const cv::Rect2d& b) {
   return {b.x + b.width / 2, b.y + b.height};
 }
+
+/// A colour [b, g, r] from YAML.
+cv::Scalar colour_of(const YAML::Node& n) {
+  return {n[0].as<double>(), n[1].as<double>(), n[2].as<double>()};
+}
+
+/// Synthetic analysis frames (`picture`), rendered at half the source size and given to the
+/// real flame detector, whose candidates the rule then sees. Shapes are drawn in order, later
+/// ones in front: `box` (moving to `to_box`) filled with `colour`, its brightness scaled by a
+/// random factor within `flicker` each frame (a sign whose light wavers), shown only during
+/// `on_s` of every `on_s` + `off_s` when given (a beacon); `flame: true` draws tongues of
+/// flame inside the box instead, a new random shape and brightness every frame, rooted on the
+/// box's bottom edge. Camera noise (`noise`, grey levels) is added everywhere.
+class Picture {
+ public:
+  Picture(const YAML::Node& doc, cv::Size source) : size_(source.width / 2, source.height / 2) {
+    if (!doc["picture"]) return;
+    node_ = doc["picture"];
+    shapes_ = timed(node_["shapes"]);
+  }
+
+  [[nodiscard]] bool empty() const { return !node_; }
+
+  cv::Mat render(double t) {
+    cv::Mat img(size_, CV_8UC3,
+                node_["background"] ? colour_of(node_["background"]) : cv::Scalar(110, 112, 115));
+    for (const Timed& s : shapes_) {
+      if (!s.active(t)) continue;
+      if (s.node["on_s"]) {
+        const double on = s.node["on_s"].as<double>(), off = s.node["off_s"].as<double>();
+        if (std::fmod(t - s.from(), on + off) >= on) continue;
+      }
+      const cv::Rect2d b = s.box_at(t);
+      const cv::Rect box(cvRound(b.x / 2), cvRound(b.y / 2), cvRound(b.width / 2),
+                         cvRound(b.height / 2));
+      if (s.node["flame"] && s.node["flame"].as<bool>()) {
+        flame(img, box);
+        continue;
+      }
+      double gain = 1.0;
+      if (s.node["flicker"]) {
+        const double f = s.node["flicker"].as<double>();
+        gain = std::uniform_real_distribution<double>(1.0 - f, 1.0)(rng_);
+      }
+      cv::rectangle(img, box, colour_of(s.node["colour"]) * gain, cv::FILLED);
+    }
+    const double sigma = node_["noise"] ? node_["noise"].as<double>() : 2.0;
+    if (sigma > 0) {
+      cv::Mat noise(size_, CV_16SC3);
+      cv::randn(noise, 0, sigma);
+      cv::Mat noisy;
+      img.convertTo(noisy, CV_16SC3);
+      noisy += noise;
+      noisy.convertTo(img, CV_8UC3);
+    }
+    return img;
+  }
+
+ private:
+  /// Tongues of flame filling `box` from its bottom edge: orange with a yellow core, their
+  /// tips and brightness different in every frame, as real flames look at 5 fps.
+  void flame(cv::Mat& img, const cv::Rect& box) {
+    const int h = box.height, w = box.width;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const double glow = 0.75 + 0.25 * unit(rng_);
+    const int bottom = box.y + h;
+    for (int k = 0; k < 3; ++k) {
+      const double half = w * (0.1 + 0.1 * unit(rng_));
+      const double x = box.x + half + unit(rng_) * (w - 2 * half);
+      const double tip = h * (0.3 + 0.7 * unit(rng_));
+      const double lean = (unit(rng_) - 0.5) * w * 0.5;
+      const std::vector<cv::Point> tongue{{cvRound(x - half), bottom},
+                                          {cvRound(x + half), bottom},
+                                          {cvRound(x + lean), cvRound(bottom - tip)}};
+      cv::fillConvexPoly(img, tongue, cv::Scalar(30, 140 * glow, 250 * glow));
+    }
+    cv::circle(img,
+               {box.x + w / 2 + cvRound((unit(rng_) - 0.5) * w / 3.0),
+                bottom - cvRound(h * (0.1 + 0.2 * unit(rng_)))},
+               std::max(1, w / 6), cv::Scalar(120 * glow, 230 * glow, 255 * glow), cv::FILLED);
+  }
+
+  YAML::Node node_;
+  cv::Size size_;
+  std::vector<Timed> shapes_;
+  std::mt19937 rng_{7};
+};
 
 struct Raised {
   EventType type;
@@ -151,6 +239,8 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const auto fire_specs = timed(doc["fire"]);
   const auto flow_specs = timed(doc["flow"]);
   const auto fg_specs = timed(doc["foreground"]);
+  Picture picture(doc, source);
+  perceive::FireDetector flames{perceive::FireConfig{}};
   std::map<int, std::deque<track::TrajectoryPoint>> trajectories;
   std::map<int, double> tallest;
 
@@ -259,6 +349,13 @@ TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
       const bool held_only = s.node["held"] && s.node["held"].as<bool>();
       if (!held_only) cv::rectangle(foreground, r, 255, cv::FILLED);
       cv::rectangle(foreground_held, r, 255, cv::FILLED);
+    }
+    if (!picture.empty()) {
+      // What the flame detector sees: the picture, and the moving foreground as its mask.
+      const std::vector<perceive::FireCandidate> found =
+          flames.update(picture.render(t), foreground, cv::Mat(), t, frame == 0 ? 0.0 : 1.0 / fps,
+                        to_source);
+      fire.insert(fire.end(), found.begin(), found.end());
     }
     Scene scene;
     scene.t = t;
