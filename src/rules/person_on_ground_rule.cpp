@@ -31,6 +31,12 @@ constexpr double kTopDrop = 0.5;
 constexpr double kLowHeight = 0.6;
 /// Up again: the top is back within this share of the standing height of where it stood.
 constexpr double kBackUp = 0.25;
+/// Seated: the shape keeps at least this share of the height it stood (a seated person keeps
+/// about half to two thirds of it)...
+constexpr double kSeatedHeight = 0.45;
+/// ...and is narrower than this share of the height expected at its feet; a body lying, across
+/// the view or along it seen from in front, is about as wide as a standing person is tall.
+constexpr double kLyingWidth = 0.8;
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
 /// A body lying across the view is at most this long, in standing heights.
@@ -146,7 +152,7 @@ class PersonOnGroundRule final : public SituationRule {
         const Gate g = is_open(key) ? Gate{}
                                     : gate(scene, key, it->box, DetectionRole::kPerson,
                                            DetectionRole::kOther, kUnseenRejects, /*lying=*/true);
-        if (scene.t - it->since >= rule_.dwell_s && g.report) {
+        if (scene.t - it->since >= rule_.dwell_s && g.report && lies_there(scene, *it)) {
           const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
           const ZoneGeometry* z = zone_containing(zones, foot);
           report(key, z != nullptr ? z->id : "", scene, 0.8, it->box, {}, g.model_hash);
@@ -184,6 +190,20 @@ class PersonOnGroundRule final : public SituationRule {
       return true;
     }
     return false;
+  }
+
+  /// What the candidate shows now is a body lying there, not someone on their feet or seated
+  /// over a low part of their shape: nothing stands above it (the legs of someone standing, a
+  /// jumper landing, a walker whose track split at the waist), and it is not a seated shape,
+  /// which keeps at least kSeatedHeight of the standing height, is as tall as wide, and is
+  /// narrower than kLyingWidth of the height expected at its feet (a body lying along the view
+  /// axis is as tall as wide too, but as wide as a body is long seen from in front).
+  static bool lies_there(const Scene& scene, const Candidate& c) {
+    if (someone_standing_over(scene, c.box)) return false;
+    const bool seated = c.box.height >= kSeatedHeight * c.stood.height &&
+                        c.box.height >= c.box.width &&
+                        c.box.width < kLyingWidth * standing_height_at(scene, c.box);
+    return !seated;
   }
 
   /// True when the blob measured for `t` this frame is a ghost.
