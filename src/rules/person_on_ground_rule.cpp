@@ -6,6 +6,7 @@
 // shadow of someone standing whose legs look like the ground.
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -37,6 +38,12 @@ constexpr double kSeatedHeight = 0.45;
 /// ...and is narrower than this share of the height expected at its feet; a body lying, across
 /// the view or along it seen from in front, is about as wide as a standing person is tall.
 constexpr double kLyingWidth = 0.8;
+/// A body lying is at least this long, in standing heights at its feet...
+constexpr double kBodyMin = 0.5;
+/// ...and at most this long or tall (lying with the arms out): a larger box is pieces of
+/// several people joined.
+constexpr double kBodyExtent = 1.4;
+
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
 /// A body lying across the view is at most this long, in standing heights.
@@ -171,7 +178,7 @@ class PersonOnGroundRule final : public SituationRule {
       if (u.id != t.id) {
         const Point feet(u.box.x + u.box.width / 2, u.box.y + u.box.height);
         if (cv::norm(feet - centre) > kFallReach * u.box.height) continue;
-        if (still_upright(scene, u.id)) continue;
+        if (still_upright(scene, u.id) || top_still_there(scene, u, t.id)) continue;
       }
       Candidate c{next_id_, box, scene.t, scene.t, t.id, u.box};
       if (!c.low(box)) continue;
@@ -193,16 +200,20 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   /// What the candidate shows now is a body lying there, not someone on their feet or seated
-  /// over a low part of their shape: nothing stands above it (the legs of someone standing, a
-  /// jumper landing, a walker whose track split at the waist), and it is not a seated shape,
-  /// which keeps at least kSeatedHeight of the standing height, is as tall as wide, and is
-  /// narrower than kLyingWidth of the height expected at its feet (a body lying along the view
-  /// axis is as tall as wide too, but as wide as a body is long seen from in front).
+  /// over a low part of their shape, nor pieces of passers-by joined into one box. In standing
+  /// heights expected at its feet, a body lying is at least half of one long (seen across the
+  /// view or foreshortened along it) and at most kBodyExtent in either direction; nothing
+  /// stands over it (the legs of
+  /// someone standing, a jumper landing, a walker whose track split at the waist); and it is not
+  /// seated: a seated person keeps at least kSeatedHeight of the height they stood and is
+  /// narrower than kLyingWidth.
   static bool lies_there(const Scene& scene, const Candidate& c) {
+    const double h = standing_height_at(scene, c.box);
+    const double longest = std::max(c.box.width, c.box.height);
+    if (longest < kBodyMin * h || longest > kBodyExtent * h) return false;
     if (someone_standing_over(scene, c.box)) return false;
-    const bool seated = c.box.height >= kSeatedHeight * c.stood.height &&
-                        c.box.height >= c.box.width &&
-                        c.box.width < kLyingWidth * standing_height_at(scene, c.box);
+    const bool seated =
+        c.box.height >= kSeatedHeight * c.stood.height && c.box.width < kLyingWidth * h;
     return !seated;
   }
 
@@ -210,6 +221,22 @@ class PersonOnGroundRule final : public SituationRule {
   static bool is_ghost(const Scene& scene, const track::Track& t) {
     return t.measurement_index && *t.measurement_index < scene.moving.size() &&
            scene.moving[*t.measurement_index].ghost;
+  }
+
+  /// True when, this frame, a person-shaped track other than the low one `low` has its top
+  /// where `u` stood: the person is still on their feet there (the tracker split them, the legs
+  /// on a new track, the upper body on the old one or another new one), and the low shape is a
+  /// part of them, not their fall. A shape wider than tall there is not someone on their feet
+  /// (a fallen body joined with a passer-by's blob), and a ghost is the background's memory.
+  static bool top_still_there(const Scene& scene, const Upright& u, track::TrackId low) {
+    for (const track::Track& other : scene.tracks) {
+      if (other.id == low || !other.measurement_index || is_ghost(scene, other)) continue;
+      const cv::Rect2d box = measured_box(scene, other);
+      const bool over = box.x < u.box.x + u.box.width && u.box.x < box.x + box.width;
+      const bool top_there = std::abs(box.y - u.box.y) < kTopDrop * u.box.height;
+      if (over && top_there && box.height >= box.width) return true;
+    }
+    return false;
   }
 
   /// True when the track `id` is measured upright this frame.
