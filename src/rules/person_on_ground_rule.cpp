@@ -1,13 +1,15 @@
-// person_on_ground: a person-sized track that becomes low and wide (below
-// lying_height_fraction of its standing height, wider than tall) and stays nearly still for
-// dwell_s. When the person lies still long enough to fade into the fast background, the
-// static map keeps the same shape at the same place, and the situation goes on. Sitting
-// (tall and narrow) is not lying; excluded zones (benches) are ignored; nor are the feet and
-// shadow of someone standing whose legs look like the ground.
+// person_on_ground, a model of a fall (docs/rules.md): a person seen upright, a drop (the top
+// comes down by half the height stood within 1.5 s), then lying still for dwell_s. When the
+// fall itself was hidden (light passing over the walker, clothes like the ground), a still
+// shape lying across the view where a person was enters the same down state. When the person
+// lies still long enough to fade into the fast background, the static map keeps the same shape
+// at the same place, and the situation goes on.
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -24,8 +26,10 @@ constexpr double kLoseAfterS = perceive::BackgroundConfig{}.fast_absorb_s;
 /// A fall is a drop seen within this long of the person seen upright.
 constexpr double kDropWithinS = 1.5;
 /// Upright: at least this share of the height expected of someone standing at its feet, and
-/// at least as tall as wide.
+/// at least as tall as wide...
 constexpr double kUprightHeight = 0.6;
+/// ...and at most this share: a taller shape is several people or light, not one person.
+constexpr double kUprightMaxHeight = 1.6;
 /// Down: the top of the shape has dropped by at least this share of the height it stood...
 constexpr double kTopDrop = 0.5;
 /// ...and the shape has lost height: at most this share of the height it stood.
@@ -61,6 +65,296 @@ bool cut_above_or_aside(const cv::Rect2d& box, cv::Size image) {
   return box.x <= kBorderPx || box.y <= kBorderPx || box.x + box.width >= image.width - kBorderPx;
 }
 
+/// A fall changes a blob's shape so much that the tracker may start a new track for the
+/// person on the ground; standing people seen this recently at the place vouch for it.
+constexpr double kStandingMemoryS = 3.0;
+/// Someone stands over a shape when seen there this long: two walkers crossing just behind a
+/// body merge, for a frame or two, into one slow upright shape on top of it.
+constexpr double kStandingOverS = 0.5;
+/// A person-high shape moving this fast (m/s) is someone walking, whatever its outline.
+constexpr double kWalkingSpeedMS = 0.6;
+
+/// A body lying across the view with its shadow spans at most this many standing heights at
+/// its place; a longer low shape is something else (the edge of a cloud's shadow, a queue).
+constexpr double kMaxLyingLength = 2.0;
+
+/// Low and wide for someone who stands `standing_h` tall at the place, and no longer than a
+/// body where a person is expected to stand `expected` tall.
+bool lying_shape(const cv::Rect2d& box, double standing_h, double expected, double fraction) {
+  return box.height <= fraction * standing_h && box.width >= 1.2 * box.height &&
+         box.width >= 0.35 * standing_h && box.width <= kMaxLyingLength * expected;
+}
+
+/// The fall not seen while it happened: a still shape lying across the view (low and wide for
+/// the height expected at its place) that was a person, either its own track stood
+/// person-tall, or a person stood within reach in the last kStandingMemoryS and is not seen
+/// standing now. Light passing over the ground (a cloud's shadow) or clothes like the ground
+/// hide a walker for seconds, so that no drop is seen. Its own model of the people standing
+/// on or over a low shape (their feet and shadow) keeps those out.
+class LyingShapes {
+ public:
+  struct Ready {
+    int id = 0;
+    cv::Rect2d box;
+    double since = 0;  ///< first seen lying
+  };
+
+
+  /// Follows one frame; returns the candidates that may be reported in it: supported now,
+  /// with nobody standing on or over them. The caller applies the dwell.
+  template <typename Allowed>
+  std::vector<Ready> update(const Scene& scene, const config::RuleConfig& rule,
+                            const Allowed& allowed) {
+    std::vector<Ready> ready;
+    std::erase_if(standing_, [&](const StoodAt& s) { return scene.t - s.t > kStandingMemoryS; });
+    std::erase_if(vouched_, [&](track::TrackId id) { return is_gone(scene, id); });
+    std::erase_if(tallest_, [&](const auto& e) { return is_gone(scene, e.first); });
+    for (const track::Track& t : scene.tracks) {
+      if (!is_reliable(t)) continue;
+      const double expected = person_height_at(scene, t.foot);
+      const double speed = ground_speed_m_s(scene, t);
+      // How tall this one stands: their tallest height relative to the height expected where
+      // it was seen. The tallest height in pixels alone would make someone who walked up close
+      // and sat down farther away look as low as a body lying.
+      double& tallest = tallest_[t.id];
+      if (t.box.height >= 0.6 * expected && !touches_border(t.box, scene.source_size))
+        tallest = std::max(tallest, t.box.height / expected);
+      // Standing, or at least upright (a walker dressed like the ground shows only a torso),
+      // or walking: a walker's shadow or swinging arms can make the shape wide.
+      if (upright(t.box, expected) ||
+          (t.box.height >= 0.4 * expected && speed >= kWalkingSpeedMS)) {
+        standing_.push_back({scene.t, t.box, t.id});
+      }
+      if (!allowed(t.foot)) continue;
+      // The frame cuts a shape at its border: its outline says nothing of a posture.
+      if (cut_by_frame(scene, t)) continue;
+      // Something that was person-tall: the track itself, or a standing person just there.
+      // Once vouched for, a track stays a person: the standing memory is short.
+      if (t.max_height_px >= 0.6 * expected || stood_here(scene, t, expected))
+        vouched_.insert(t.id);
+      if (!vouched_.contains(t.id)) continue;
+      const double standing = std::max(tallest, 0.8) * expected;
+      spdlog::trace(
+          "ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] standing={:.0f} "
+          "expected={:.0f}",
+          scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, standing, expected);
+      if (!lying_shape(t.box, standing, expected, rule.lying_height_fraction)) continue;
+      if (speed > rule.max_ground_speed_m_s) {
+        // A still body fading into the background shrinks unevenly, which moves its box's
+        // foot as if it walked: lying within a candidate, it keeps it (and starts none).
+        keep_up(t.box, scene.t);
+        continue;
+      }
+      support(scene, t.box, expected, true);
+    }
+    for (const perceive::Blob& b : scene.static_objects) {
+      if (!allowed(b.foot)) continue;
+      const double expected = person_height_at(scene, b.foot);
+      if (lying_shape(b.box, expected, expected, rule.lying_height_fraction)) {
+        support(scene, b.box, expected, false);
+      } else if (b.box.height <= rule.lying_height_fraction * expected) {
+        keep_up(b.box, scene.t);
+      }
+    }
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
+      if (scene.t - it->last_support > kLoseAfterS) {
+        it = candidates_.erase(it);
+        continue;
+      }
+      // Once seen under someone standing, a shape stays their feet: the body above fades
+      // into the background while the feet and shadow stay, which alone look like a body.
+      // Until the standing is sure, the shape raises nothing either. Only someone seen
+      // walking off it undoes that: the low shape left behind is not their feet, and its
+      // dwell starts again.
+      const bool supported = it->last_support == scene.t;
+      if (it->feet && it->stander && walked_off(scene, *it->stander, it->box)) {
+        it->feet = false;
+        it->stood_on_since = -1;
+        it->stander.reset();
+        it->since = scene.t;
+        spdlog::trace("ground t={:.1f} candidate {}: whoever stood on it walked off", scene.t,
+                      it->id);
+      }
+      if (supported && !it->feet) {
+        const Standing standing = stands_on(scene, it->box);
+        if (!standing.seen) {
+          it->stood_on_since = -1;
+        } else if (it->stood_on_since < 0) {
+          it->stood_on_since = scene.t;
+        }
+        if (standing.seen) it->stander = standing.track;
+        it->feet = it->stood_on_since >= 0 && scene.t - it->stood_on_since >= kStandingOverS;
+      }
+      if (supported && !it->feet && it->stood_on_since < 0 &&
+          !someone_standing_over(scene, it->box)) {
+        ready.push_back({it->id, it->box, it->since});
+      }
+      ++it;
+    }
+    return ready;
+  }
+
+ private:
+  struct Candidate {
+    int id = 0;
+    cv::Rect2d box;
+    double since = 0;
+    double last_support = 0;
+    bool feet = false;           ///< seen under someone standing: their feet and shadow, not a body
+    double stood_on_since = -1;  ///< since when someone stands on it, if they do
+    /// The track last seen standing on it, if a track was: a passer-by who paused over a body
+    /// and walks on leaves the body behind, while a torso fading where it stands does not.
+    std::optional<track::TrackId> stander = std::nullopt;
+  };
+
+  /// A body that falls lies within one body length of where the feet stood; what is seen of
+  /// it may be a part only (legs dressed like the ground vanish), anywhere along that length.
+  /// The low track is that body only when the one who stood there is no longer seen standing
+  /// elsewhere: the tracker started a new track on the fallen body, and the upright one ended
+  /// or lost its shape. Someone who sets a bag down and walks on is still seen, walking: what
+  /// they left is not their body.
+  bool stood_here(const Scene& scene, const track::Track& low, double expected) const {
+    const Point centre(low.box.x + low.box.width / 2, low.box.y + low.box.height / 2);
+    for (const StoodAt& s : standing_) {
+      if (s.id == low.id) continue;
+      const Point foot(s.box.x + s.box.width / 2, s.box.y + s.box.height);
+      if (cv::norm(foot - centre) > kFallReach * expected) continue;
+      const bool still_up =
+          std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
+            return t.id == s.id && t.misses == 0 && t.box.height >= 0.6 * expected;
+          });
+      if (!still_up) return true;
+    }
+    return false;
+  }
+
+  /// People standing still fade partly into the background, which can leave a low, wide
+  /// remnant (legs, two people side by side); the whole foreground above it says whether
+  /// bodies still rise there.
+  static bool someone_standing_over(const Scene& scene, const cv::Rect2d& box) {
+    const double h = standing_height_at(scene, box);
+    const cv::Rect2d above(box.x, box.y - 0.6 * h, box.width, 0.5 * h);
+    if (foreground_share(scene, above) > 0.3) return true;
+    // People standing still are tall shapes in the static map.
+    for (const perceive::Blob& b : scene.static_objects) {
+      if ((b.box & box).area() > 0 && b.box.height >= 0.6 * h) return true;
+    }
+    return false;
+  }
+
+  struct Standing {
+    bool seen = false;
+    std::optional<track::TrackId> track;  ///< the track standing there, if one is
+  };
+
+  /// Someone stands on the candidate: an upright body standing still just above the shape,
+  /// cut off from its own feet and shadow (legs dressed like the ground), which then lie as a
+  /// low, wide shape of their own.
+  static Standing stands_on(const Scene& scene, const cv::Rect2d& box) {
+    const double h = standing_height_at(scene, box);
+    for (const track::Track& t : scene.tracks) {
+      if (!is_reliable(t) || ground_speed_m_s(scene, t) >= kWalkingSpeedMS) continue;
+      if (upright(t.box, h) && rests_on(t.box, box, h)) return {true, t.id};
+    }
+    // Once the torso has faded into the fast background too, the static map holds the whole
+    // person standing: an upright shape rising well above the candidate and reaching down
+    // into it, its feet and shadow included.
+    for (const perceive::Blob& b : scene.static_objects) {
+      const bool rises_above = b.box.height >= 0.6 * h && b.box.y <= box.y - 0.4 * h;
+      const bool reaches_in = b.box.y + b.box.height >= box.y + 0.5 * box.height;
+      if (rises_above && reaches_in && shares_columns(b.box, box)) return {true, std::nullopt};
+    }
+    return {};
+  }
+
+  /// The track `id`, once standing on the candidate, now walks and is no longer over it.
+  static bool walked_off(const Scene& scene, track::TrackId id, const cv::Rect2d& box) {
+    const double h = standing_height_at(scene, box);
+    return std::any_of(scene.tracks.begin(), scene.tracks.end(), [&](const track::Track& t) {
+      return t.id == id && is_reliable(t) && ground_speed_m_s(scene, t) >= kWalkingSpeedMS &&
+             !rests_on(t.box, box, h);
+    });
+  }
+
+  /// Upright for someone `h` tall: tall enough, and taller than wide.
+  static bool upright(const cv::Rect2d& b, double h) {
+    return b.height >= 0.4 * h && b.height >= 1.2 * b.width;
+  }
+
+  /// `other`'s bottom lies on the candidate's far part or just behind it, over some of its
+  /// columns, for someone `h` tall.
+  static bool rests_on(const cv::Rect2d& other, const cv::Rect2d& box, double h) {
+    const double bottom = other.y + other.height;
+    return bottom <= box.y + 0.5 * box.height && bottom >= box.y - 0.5 * h &&
+           shares_columns(other, box);
+  }
+
+  static bool shares_columns(const cv::Rect2d& a, const cv::Rect2d& b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width;
+  }
+
+  /// The height expected of someone standing at the candidate's foot.
+  static double standing_height_at(const Scene& scene, const cv::Rect2d& box) {
+    return person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+  }
+
+  /// A lying shape supports the candidate at its place; only a track can start one, since a
+  /// static shape alone may be a bench or a parcel. A body lying still fades into the fast
+  /// background unevenly and splits into pieces, each tracked on its own: a piece lying
+  /// mostly within the candidate supports it and leaves its box (the whole body) as it is.
+  void support(const Scene& scene, const cv::Rect2d& box, double expected, bool from_track) {
+    const double t = scene.t;
+    for (Candidate& c : candidates_) {
+      if (iou(c.box, box) >= 0.2 || lies_within(box, c.box)) {
+        if (box.area() >= 0.5 * c.box.area()) c.box = box;
+        c.last_support = t;
+        return;
+      }
+    }
+    for (Candidate& c : candidates_) {
+      if (!same_body(c.box, box, expected) || someone_standing_over(scene, box)) continue;
+      c.box |= box;
+      c.last_support = t;
+      return;
+    }
+    if (from_track) candidates_.push_back({next_id_++, box, t, t});
+  }
+
+  /// Two lying shapes side by side on the same ground line, together no longer than a body,
+  /// are pieces of one body (unless people rise above the new one: their legs): what the fast
+  /// background, the tracker and the static map keep of a body lying still differs from frame to
+  /// frame and from one end of it to the other.
+  static bool same_body(const cv::Rect2d& a, const cv::Rect2d& b, double expected) {
+    const double rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+    const double span = std::max(a.x + a.width, b.x + b.width) - std::min(a.x, b.x);
+    return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
+  }
+
+  /// A piece lies mostly within a candidate when at least half of it is inside its box.
+  static bool lies_within(const cv::Rect2d& piece, const cv::Rect2d& candidate) {
+    return (candidate & piece).area() >= 0.5 * piece.area();
+  }
+
+  /// A body lying still shows in the static map in pieces (a median and an opening cut its
+  /// thinnest parts): a low piece lying on a candidate keeps it, though alone it is no shape.
+  void keep_up(const cv::Rect2d& piece, double t) {
+    for (Candidate& c : candidates_) {
+      if (lies_within(piece, c.box)) c.last_support = t;
+    }
+  }
+
+  std::vector<Candidate> candidates_;
+  struct StoodAt {
+    double t = 0;
+    cv::Rect2d box;
+    track::TrackId id = 0;
+  };
+  std::vector<StoodAt> standing_;             ///< recent standing people
+  std::set<track::TrackId> vouched_;          ///< live tracks known to be people
+  std::map<track::TrackId, double> tallest_;  ///< live tracks: tallest height / expected height
+  int next_id_ = 1;
+};
+
 class PersonOnGroundRule final : public SituationRule {
  public:
   using SituationRule::SituationRule;
@@ -88,6 +382,13 @@ class PersonOnGroundRule final : public SituationRule {
     [[nodiscard]] bool low(const cv::Rect2d& b) const {
       return b.y - stood.y >= kTopDrop * stood.height && b.height <= kLowHeight * stood.height;
     }
+
+    /// Another piece of the body joins it, as long as the whole stays low for this person:
+    /// pieces that together rise higher are someone else's (a passer-by's legs).
+    void join(const cv::Rect2d& piece, double t) {
+      if (low(box | piece)) box |= piece;
+      last_support = t;
+    }
   };
 
   void detect(const Scene& scene) override {
@@ -112,8 +413,8 @@ class PersonOnGroundRule final : public SituationRule {
       if (cut_above_or_aside(box, scene.source_size)) continue;
       spdlog::trace("ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] expected={:.0f}",
                     scene.t, t.id, box.x, box.y, box.width, box.height, expected);
-      if (box.height >= kUprightHeight * expected && box.height >= box.width &&
-          !touches_border(box, scene.source_size)) {
+      if (box.height >= kUprightHeight * expected && box.height <= kUprightMaxHeight * expected &&
+          box.height >= box.width && !touches_border(box, scene.source_size)) {
         // Where someone stood still before falling, the fast background keeps them upright
         // for a while: that ghost is no one standing, nor the person up again.
         if (is_ghost(scene, t)) continue;
@@ -152,21 +453,39 @@ class PersonOnGroundRule final : public SituationRule {
         it = candidates_.erase(it);
         continue;
       }
-      const std::string key = "down-" + std::to_string(it->id);
-      const bool supported = it->last_support == scene.t;
-      if (supported) {
-        // Asked while the dwell runs, so that the answer is there when it ends.
-        const Gate g = is_open(key) ? Gate{}
-                                    : gate(scene, key, it->box, DetectionRole::kPerson,
-                                           DetectionRole::kOther, kUnseenRejects, /*lying=*/true);
-        if (scene.t - it->since >= rule_.dwell_s && g.report && lies_there(scene, *it)) {
-          const Point foot(it->box.x + it->box.width / 2, it->box.y + it->box.height);
-          const ZoneGeometry* z = zone_containing(zones, foot);
-          report(key, z != nullptr ? z->id : "", scene, 0.8, it->box, {}, g.model_hash);
-        }
+      if (it->last_support == scene.t && lies_there(scene, *it)) {
+        consider("down-" + std::to_string(it->id), it->box, it->since, scene, zones);
       }
       ++it;
     }
+    // The fall not seen: the person was hidden while falling (light, clothes like the ground).
+    // The warm-up's foreground shows only what moved since the start, not whole shapes.
+    if (!scene.warming_up) {
+      for (const LyingShapes::Ready& c : unseen_.update(scene, rule_, allowed)) {
+        consider("lying-" + std::to_string(c.id), c.box, c.since, scene, zones);
+      }
+    }
+    std::erase_if(raised_, [&](const auto& r) { return !is_open(r.first); });
+  }
+
+  /// A body lying at `box` since `since` may be reported: once down for dwell_s, unless the
+  /// same body is already reported by the other way into the down state (one fall, one alert).
+  void consider(const std::string& key, const cv::Rect2d& box, double since, const Scene& scene,
+                const std::vector<const ZoneGeometry*>& zones) {
+    const bool other = std::any_of(raised_.begin(), raised_.end(), [&](const auto& r) {
+      return r.first != key && (r.second & box).area() > 0;
+    });
+    if (other) return;
+    // Asked while the dwell runs, so that the answer is there when it ends.
+    const Gate g = is_open(key) ? Gate{}
+                                : gate(scene, key, box, DetectionRole::kPerson,
+                                       DetectionRole::kOther, kUnseenRejects, /*lying=*/true);
+    if (scene.t - since < rule_.dwell_s || !g.report) return;
+    const Point foot(box.x + box.width / 2, box.y + box.height);
+    const ZoneGeometry* z = zone_containing(zones, foot);
+    report(key, z != nullptr ? z->id : "", scene, 0.8, box, {}, g.model_hash);
+    std::erase_if(raised_, [&](const auto& r) { return r.first == key; });
+    raised_.emplace_back(key, box);
   }
 
   /// The fall itself: the track is low now, and within kDropWithinS it, or someone standing
@@ -185,8 +504,7 @@ class PersonOnGroundRule final : public SituationRule {
       // One fall, one candidate: the body's other pieces, falling with it, join it.
       for (Candidate& other : candidates_) {
         if (other.stood == u.box) {
-          other.box |= box;
-          other.last_support = scene.t;
+          other.join(box, scene.t);
           return true;
         }
       }
@@ -208,6 +526,7 @@ class PersonOnGroundRule final : public SituationRule {
   /// seated: a seated person keeps at least kSeatedHeight of the height they stood and is
   /// narrower than kLyingWidth.
   static bool lies_there(const Scene& scene, const Candidate& c) {
+    if (!c.low(c.box)) return false;
     const double h = standing_height_at(scene, c.box);
     const double longest = std::max(c.box.width, c.box.height);
     if (longest < kBodyMin * h || longest > kBodyExtent * h) return false;
@@ -274,8 +593,7 @@ class PersonOnGroundRule final : public SituationRule {
     }
     for (Candidate& c : candidates_) {
       if (!c.low(box) || !same_body(c.box, box, c.stood.height)) continue;
-      c.box |= box;
-      c.last_support = scene.t;
+      c.join(box, scene.t);
       return true;
     }
     return false;
@@ -290,8 +608,7 @@ class PersonOnGroundRule final : public SituationRule {
       if (iou(c.box, box) >= 0.2 || lies_within(box, c.box)) {
         c.last_support = t;
       } else if (same_body(c.box, box, c.stood.height) && !someone_standing_over(scene, box)) {
-        c.box |= box;
-        c.last_support = t;
+        c.join(box, t);
       }
     }
   }
@@ -329,6 +646,10 @@ class PersonOnGroundRule final : public SituationRule {
   }
 
   std::vector<Candidate> candidates_;
+  LyingShapes unseen_;  ///< the other way into the down state: bodies lying, the fall unseen
+  /// Open alerts and their last region, by key: a body already reported one way is not
+  /// reported the other way.
+  std::vector<std::pair<std::string, cv::Rect2d>> raised_;
   std::vector<Upright> upright_;  ///< the last upright sighting of each track, kDropWithinS
   int next_id_ = 1;
 };
