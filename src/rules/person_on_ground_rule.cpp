@@ -24,7 +24,7 @@ namespace {
 /// static map holds it: about the fast background's absorption time.
 constexpr double kLoseAfterS = perceive::BackgroundConfig{}.fast_absorb_s;
 /// A fall is a drop seen within this long of the person seen upright.
-constexpr double kDropWithinS = 1.5;
+constexpr double kDropWithinS = 1.2;
 /// Upright: at least this share of the height expected of someone standing at its feet, and
 /// at least as tall as wide...
 constexpr double kUprightHeight = 0.6;
@@ -48,6 +48,11 @@ constexpr double kBodyMin = 0.5;
 /// several people joined.
 constexpr double kBodyExtent = 1.4;
 
+/// A body lying rises at most this share of a standing height above the ground (lying on the
+/// side, the shoulders' width)...
+constexpr double kLyingRise = 0.25;
+/// ...and covers at most this much ground (m) in the direction of the view: 1.7 m, arms out.
+constexpr double kBodyGroundM = 2.2;
 /// How far from a standing person's feet, in their heights, a part of their fallen body lies.
 constexpr double kFallReach = 1.0;
 /// A body lying across the view is at most this long, in standing heights.
@@ -386,7 +391,7 @@ class PersonOnGroundRule final : public SituationRule {
     /// Another piece of the body joins it, as long as the whole stays low for this person:
     /// pieces that together rise higher are someone else's (a passer-by's legs).
     void join(const cv::Rect2d& piece, double t) {
-      if (low(box | piece)) box |= piece;
+      box |= piece;
       last_support = t;
     }
   };
@@ -526,8 +531,15 @@ class PersonOnGroundRule final : public SituationRule {
   /// seated: a seated person keeps at least kSeatedHeight of the height they stood and is
   /// narrower than kLyingWidth.
   static bool lies_there(const Scene& scene, const Candidate& c) {
-    if (!c.low(c.box)) return false;
     const double h = standing_height_at(scene, c.box);
+    if (scene.scale != nullptr && scene.scale->ground()) {
+      // On a calibrated ground, a body lies on it: from the bottom of its box to its top, less
+      // what a body lying rises above the ground, it covers at most a body's length of ground.
+      const double cx = c.box.x + c.box.width / 2;
+      const Point near(cx, c.box.y + c.box.height);
+      const Point far(cx, std::min(c.box.y + kLyingRise * h, near.y));
+      if (ground_distance_m(scene, near, far) > kBodyGroundM) return false;
+    }
     const double longest = std::max(c.box.width, c.box.height);
     if (longest < kBodyMin * h || longest > kBodyExtent * h) return false;
     if (someone_standing_over(scene, c.box)) return false;
