@@ -419,7 +419,7 @@ class PersonOnGroundRule final : public SituationRule {
       spdlog::trace("ground t={:.1f} track {} box=[{:.0f},{:.0f},{:.0f},{:.0f}] expected={:.0f}",
                     scene.t, t.id, box.x, box.y, box.width, box.height, expected);
       if (box.height >= kUprightHeight * expected && box.height <= kUprightMaxHeight * expected &&
-          box.height >= box.width && !touches_border(box, scene.source_size)) {
+          box.height >= box.width) {
         // Where someone stood still before falling, the fast background keeps them upright
         // for a while: that ghost is no one standing, nor the person up again.
         if (is_ghost(scene, t)) continue;

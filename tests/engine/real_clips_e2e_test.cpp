@@ -40,9 +40,6 @@ constexpr const char* kSeatedTakenForAnObject =
 /// Real clips the engine still gets wrong, each with why. They are skipped with that reason;
 /// the test fails when a listed clip starts passing, so the list stays true.
 const std::map<std::string, std::string> kKnownGaps = {
-    {"upfall-s1t3-a02-cam1", kFallNotSeenDropping},
-    {"upfall-s1t3-a04-cam1", kFallNotSeenDropping},
-    {"upfall-s1t3-a05-cam1", kFallNotSeenDropping},
     {"upfall-s1t3-a01-cam2", kFallNotSeenDropping},
     {"cctv-cyclist-fall-ambulance", kCyclist},
     {"upfall-s1t3-a06-cam2", kSeatedTakenForAnObject},
