@@ -70,6 +70,7 @@ void CameraAnalysis::build(const Frame& frame) {
     zones.emplace_back();  // the whole image, last
     flow_.emplace(flow_config, frame.bgr.size(), to_source_, *scale_, zones);
   }
+  mark_ghosts_ = has_rule(c, {EventType::kPersonOnGround});
   if (has_rule(c, {EventType::kFire})) fire_.emplace(perceive::FireConfig{});
   tracker_.emplace(nullptr, ground);
   geometry_ = rules::CameraGeometry::from(c, {frame.source_width, frame.source_height});
@@ -214,10 +215,18 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
   if (!moving.empty()) {
-    drop_lighting(
-        frame.bgr,
-        masks.fast_background.empty() ? background_->fast_background() : masks.fast_background,
-        moving);
+    const cv::Mat fast_background =
+        masks.fast_background.empty() ? background_->fast_background() : masks.fast_background;
+    drop_lighting(frame.bgr, fast_background, moving);
+    // Someone in view from the start who falls leaves, where they stood, the fast model's
+    // ghost of them: an upright shape that is no one standing (person_on_ground).
+    if (mark_ghosts_) {
+      for (auto& b : moving) {
+        if (b.box.height >= b.box.width) {
+          b.ghost = perceive::is_ghost(frame.bgr, fast_background, masks.moving, to_analysis(b.box));
+        }
+      }
+    }
   }
   // What the area measures (density) count: moving foreground, and where a static shape is
   // not light, everything the slow model holds there. Not the static map itself: inside a
@@ -298,7 +307,8 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
   scene.foreground_held = &foreground_held;
   scene.to_source = to_source_;
   scene.scale = &*scale_;
-  scene.illumination_change = masks.illumination_change || masks.warming_up;
+  scene.illumination_change = masks.illumination_change;
+  scene.warming_up = masks.warming_up;
   if (link_) {
     link_->begin_frame(frame.pts_s);
     for (auto& a : detection_->take_answers(camera_->id)) link_->deliver(std::move(a));

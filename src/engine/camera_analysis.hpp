@@ -92,6 +92,7 @@ class CameraAnalysis {
   std::vector<std::string> unavailable_;
 
   bool built_ = false;
+  bool mark_ghosts_ = false;  ///< tell moving ghosts from people (person_on_ground needs it)
   double to_source_ = 1.0;
   double last_t_ = -1;
   std::optional<perceive::PersonScale> scale_;

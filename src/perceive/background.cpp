@@ -206,6 +206,10 @@ bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::M
   return static_cast<double>(close) / static_cast<double>(ratios.size()) >= 0.6;
 }
 
+/// The frame from which the moving foreground is reported during the warm-up: the models
+/// have then learnt two frames.
+constexpr long kFirstMovingFrame = 2;
+
 ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   ForegroundMasks out;
   const cv::Mat frame = compensate_gain(bgr);
@@ -243,9 +247,21 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     out.illumination_change = true;
     relearn_frames_ = static_cast<int>(std::ceil(fps_ * 1.5));
   }
+  // While warming up, the models hold the mean of the frames seen since the start: what
+  // differs from it moved since the camera started (someone standing in view who falls), and
+  // is reported once two frames are learnt. Nothing is static yet, and a change too large to
+  // be objects is taken for the camera settling its exposure.
+  const bool report_moving = warming && frames_ > kFirstMovingFrame &&
+                             out.moving_fraction <= config_.illumination_change_fraction;
+  if (report_moving) {
+    cv::morphologyEx(fast_fg, out.moving_area, cv::MORPH_OPEN, kernel_);
+    cv::morphologyEx(out.moving_area, out.moving, cv::MORPH_CLOSE, kernel_, {-1, -1}, 2);
+  }
   if (warming || out.illumination_change) {
-    out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
-    out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
+    if (!report_moving) {
+      out.moving = cv::Mat::zeros(bgr.size(), CV_8U);
+      out.moving_area = cv::Mat::zeros(bgr.size(), CV_8U);
+    }
     out.static_fg = cv::Mat::zeros(bgr.size(), CV_8U);
     out.static_strict = out.static_fg;
     out.slow_area = cv::Mat::zeros(bgr.size(), CV_8U);

@@ -22,7 +22,9 @@ struct BackgroundConfig {
   /// Share of the image changing at once above which the change is taken for lighting
   /// (a cloud, a lamp, the camera's gain), not for objects.
   double illumination_change_fraction = 0.35;
-  double warmup_s = 2.0;  ///< no foreground is reported before the models have seen this
+  /// Until the models have seen this, only the moving foreground is reported (from the
+  /// third frame: what moved since the start), and no static map or lighting change.
+  double warmup_s = 2.0;
 };
 
 /// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
@@ -48,7 +50,7 @@ struct ForegroundMasks {
   cv::Mat fast_background;
   double moving_fraction = 0.0;
   bool illumination_change = false;  ///< this frame's change was global; masks are empty
-  bool warming_up = false;
+  bool warming_up = false;  ///< only `moving` and `moving_area` may be set this frame
 };
 
 /// True when `box` (analysis pixels) of `frame` holds something else than the background

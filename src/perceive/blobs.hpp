@@ -17,6 +17,9 @@ struct Blob {
   double fill = 0;     ///< area / box area
   /// Expected standing height of a person at `foot`, if the scale is known.
   std::optional<double> person_height_px;
+  /// A ghost: the outline is in the background, not in the frame (someone the background
+  /// learned where they stood has gone). Set on moving blobs only where a rule needs it.
+  bool ghost = false;
 };
 
 struct BlobConfig {

@@ -37,6 +37,9 @@ struct Scene {
   double to_source = 1.0;               ///< analysis pixels -> source pixels
   const perceive::PersonScale* scale = nullptr;
   bool illumination_change = false;  ///< a global lighting step: masks are empty this frame
+  /// The background models are still learning the scene: the moving foreground (what moved
+  /// since the camera started) is reported, the static map is empty. Most rules wait.
+  bool warming_up = false;
   /// The camera's link to the object detector; null without one (every rule then decides
   /// on classical vision alone, as always).
   DetectorLink* detector = nullptr;

@@ -20,11 +20,17 @@ class SituationRule : public Rule {
   }
 
   void evaluate(const Scene& scene) final {
-    if (!scene.illumination_change || !reads_background()) detect(scene);
+    const bool background_ready =
+        !scene.illumination_change && (!scene.warming_up || watches_warm_up());
+    if (background_ready || !reads_background()) detect(scene);
     situations_.end_frame(scene.t);
   }
 
  protected:
+  /// True for a rule that looks at the frames of the background's warm-up, where only the
+  /// moving foreground is reported (Scene::warming_up).
+  [[nodiscard]] virtual bool watches_warm_up() const { return false; }
+
   /// Reports, through report(), every situation whose condition holds in this frame.
   virtual void detect(const Scene& scene) = 0;
 
