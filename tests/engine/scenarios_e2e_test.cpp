@@ -39,11 +39,7 @@ const std::map<std::pair<std::string, int>, std::string> kKnownGaps = {
 
 /// Seeds whose images still leave a person clear, each with why; skipped with that reason,
 /// and the test fails once the leak is gone, so the list stays true.
-const std::map<std::pair<std::string, int>, std::string> kKnownLeaks = {
-    {{"abandoned_bag", 3},
-     "a walker entering at the right edge is 13 px into the picture before the background "
-     "models see them; the edge strip hides 8 px (wall at 20 s, 15 % clear)"},
-};
+const std::map<std::pair<std::string, int>, std::string> kKnownLeaks = {};
 
 struct Outcome {
   eval::TruthClip truth;
