@@ -43,8 +43,8 @@ struct PublicCamera {
   std::string name;
 };
 
-/// One problem of a geometry, by key path from the geometry's root ("zones[1].polygon").
-struct GeometryError {
+/// One problem of a document the API was given, by key path ("zones[1].polygon").
+struct FieldError {
   std::string path;
   std::string message;
 };
@@ -52,7 +52,7 @@ struct GeometryError {
 /// The outcome of a geometry change (or of its dry run).
 struct GeometryChange {
   Status status;                     ///< InvalidArgument: `errors` says what is wrong
-  std::vector<GeometryError> errors;
+  std::vector<FieldError> errors;
   nlohmann::json before;             ///< the geometry in force until now
   nlohmann::json after;              ///< the geometry as validated
 };
@@ -62,7 +62,7 @@ struct GeometryChange {
 /// InvalidArgument and `errors` names each problem by key path and line; nothing changed.
 struct ConfigReload {
   Status status;
-  std::vector<GeometryError> errors;  ///< path as "cameras[1].zones[0].polygon (line 12)"
+  std::vector<FieldError> errors;  ///< path as "cameras[1].zones[0].polygon (line 12)"
   nlohmann::json summary;
 };
 

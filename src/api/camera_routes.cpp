@@ -67,26 +67,10 @@ void put_geometry(RouteContext& ctx, const Request& req, Response& res, const Pr
         key == "updated_by") {
       continue;
     }
-    return send_json(res,
-                     {{"error",
-                       {{"code", "invalid_argument"},
-                        {"message", key + ": unknown key"},
-                        {"errors", Json::array({{{"path", key}, {"message", "unknown key"}}})}}}},
-                     400);
+    return send_field_errors(res, {{key, "unknown key"}});
   }
   GeometryChange change = ctx.d.set_camera_geometry(id, geometry, who.user, dry_run);
-  if (!change.errors.empty()) {
-    Json errors = Json::array();
-    std::string message;
-    for (const auto& e : change.errors) {
-      errors.push_back({{"path", e.path}, {"message", e.message}});
-      if (!message.empty()) message += "; ";
-      message += e.path + ": " + e.message;
-    }
-    return send_json(
-        res, {{"error", {{"code", "invalid_argument"}, {"message", message}, {"errors", errors}}}},
-        400);
-  }
+  if (!change.errors.empty()) return send_field_errors(res, change.errors);
   if (!change.status.is_ok()) return send_status(res, change.status);
   send_json(
       res,

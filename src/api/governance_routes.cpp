@@ -117,18 +117,7 @@ void reload_config(RouteContext& ctx, const Request&, Response& res, const Princ
     return send_error(res, 501, "unimplemented", "this node cannot reload its configuration");
   }
   ConfigReload r = ctx.d.reload(who.user);
-  if (!r.errors.empty()) {
-    Json errors = Json::array();
-    std::string message;
-    for (const auto& e : r.errors) {
-      errors.push_back({{"path", e.path}, {"message", e.message}});
-      if (!message.empty()) message += "; ";
-      message += e.path + ": " + e.message;
-    }
-    return send_json(
-        res, {{"error", {{"code", "invalid_argument"}, {"message", message}, {"errors", errors}}}},
-        400);
-  }
+  if (!r.errors.empty()) return send_field_errors(res, r.errors);
   if (!r.status.is_ok()) return send_status(res, r.status);
   send_json(res, r.summary);
 }

@@ -60,6 +60,19 @@ void send_error(Response& res, int status, std::string_view code, const std::str
   send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
 }
 
+void send_field_errors(Response& res, const std::vector<FieldError>& errors) {
+  Json list = Json::array();
+  std::string message;
+  for (const auto& e : errors) {
+    list.push_back({{"path", e.path}, {"message", e.message}});
+    if (!message.empty()) message += "; ";
+    message += e.path + ": " + e.message;
+  }
+  send_json(res,
+            {{"error", {{"code", "invalid_argument"}, {"message", message}, {"errors", list}}}},
+            400);
+}
+
 void send_status(Response& res, const Status& s) {
   // Unavailable means "retry": say when (password checks busy, the store briefly away).
   if (s.code() == StatusCode::kUnavailable) res.set_header("Retry-After", "1");

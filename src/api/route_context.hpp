@@ -100,6 +100,9 @@ void send_json(Response& res, const Json& body, int status = 200);
 void send_error(Response& res, int status, std::string_view code, const std::string& message);
 /// A failed Status as an error response, its code mapped to an HTTP status.
 void send_status(Response& res, const Status& s);
+/// 400 invalid_argument naming every field that is wrong: {"error": {"code", "message",
+/// "errors": [{"path", "message"}]}}, the message joining them all.
+void send_field_errors(Response& res, const std::vector<FieldError>& errors);
 
 /// A whole decimal integer, or nothing.
 std::optional<std::int64_t> parse_int(std::string_view text);
