@@ -92,18 +92,8 @@ Status copy_alerts(const Store& source, pqxx::work& w, CopyReport& report) {
       auto evidence = source.evidence(alert.id);
       if (!evidence.is_ok()) return evidence.status();
       for (const auto& e : *evidence) {
-        pg::exec(w, insert_evidence,
-                 Params()
-                     .add(e.id)
-                     .add(e.alert_id)
-                     .add(e.kind)
-                     .add(e.masked)
-                     .add(e.path)
-                     .add(e.sha256)
-                     .add(e.bytes)
-                     .add(e.created_ms)
-                     .add(e.from_s)
-                     .add(e.to_s));
+        Params row;
+        pg::exec(w, insert_evidence, pg::add_evidence_columns(row.add(e.id), e));
         max_evidence = std::max(max_evidence, e.id);
         ++report.evidence;
       }
@@ -162,23 +152,13 @@ Status copy_journal(const Store& source, pqxx::work& w, CopyReport& report) {
   JournalQuery query;
   query.after_seq = 0;
   query.limit = kPage;
-  const std::string insert = std::string("INSERT INTO journal (") + pg::kJournalColumns +
-                             ") VALUES (" + placeholders(7) + ")";
   for (;;) {
     auto page = source.journal(query);
     if (!page.is_ok()) return page.status();
     if (page->empty()) break;
     for (const auto& r : *page) {
       if (auto b = verifier.add(r)) return broken("the source's journal", *b);
-      pg::exec(w, insert,
-               Params()
-                   .add(r.seq)
-                   .add(r.at_ms)
-                   .add(r.actor)
-                   .add(r.action)
-                   .add(r.detail.dump())
-                   .add(r.prev_hash)
-                   .add(r.hash));
+      pg::insert_journal(w, r);
       ++report.journal;
       report.journal_head_seq = r.seq;
       report.journal_head_hash = r.hash;
@@ -239,17 +219,7 @@ Status journal_copy(pqxx::work& w, CopyReport& report, const std::string& actor,
   } catch (const std::exception& e) {
     return invalid_argument(std::string("store.migrated record: ") + e.what());
   }
-  pg::exec(w,
-           std::string("INSERT INTO journal (") + pg::kJournalColumns + ") VALUES (" +
-               placeholders(7) + ")",
-           Params()
-               .add(r.seq)
-               .add(r.at_ms)
-               .add(r.actor)
-               .add(r.action)
-               .add(r.detail.dump())
-               .add(r.prev_hash)
-               .add(r.hash));
+  pg::insert_journal(w, r);
   return Status::ok();
 }
 

@@ -171,8 +171,34 @@ JournalRecord read_journal(const pqxx::row& r) {
   return j;
 }
 
+void insert_journal(pqxx::transaction_base& tx, const JournalRecord& r) {
+  exec(tx,
+       std::string("INSERT INTO journal (") + kJournalColumns +
+           ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+       Params()
+           .add(r.seq)
+           .add(r.at_ms)
+           .add(r.actor)
+           .add(r.action)
+           .add(r.detail.dump())
+           .add(r.prev_hash)
+           .add(r.hash));
+}
+
 const char* const kEvidenceColumns =
     "id, alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, to_s";
+
+Params& add_evidence_columns(Params& p, const EvidenceRecord& e) {
+  return p.add(e.alert_id)
+      .add(e.kind)
+      .add(e.masked)
+      .add(e.path)
+      .add(e.sha256)
+      .add(e.bytes)
+      .add(e.created_ms)
+      .add(e.from_s)
+      .add(e.to_s);
+}
 
 EvidenceRecord read_evidence(const pqxx::row& r) {
   EvidenceRecord e;

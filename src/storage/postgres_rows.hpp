@@ -54,8 +54,13 @@ Result<AlertRecord> read_alert(const pqxx::row& r);
 
 extern const char* const kJournalColumns;
 JournalRecord read_journal(const pqxx::row& r);
+/// Inserts a journal record as it is, sequence number and hashes included; its detail is
+/// stored as its canonical dump, the text its hash was computed over.
+void insert_journal(pqxx::transaction_base& tx, const JournalRecord& r);
 
 extern const char* const kEvidenceColumns;
+/// Appends an evidence record's columns after `id`, in kEvidenceColumns' order.
+Params& add_evidence_columns(Params& p, const EvidenceRecord& e);
 EvidenceRecord read_evidence(const pqxx::row& r);
 CommentRecord read_comment(const pqxx::row& r);
 UserRecord read_user(const pqxx::row& r);

@@ -112,20 +112,12 @@ class PgTx final : public Tx {
   Result<std::int64_t> add_evidence(const EvidenceRecord& e) override {
     if (auto s = alert_exists(e.alert_id); !s.is_ok()) return s;
     return run<std::int64_t>("add evidence", [&]() -> Result<std::int64_t> {
+      Params params;
       const auto r = pg::exec(w_,
                               "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, "
                               "created_ms, from_s, to_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                               "$9) RETURNING id",
-                              Params()
-                                  .add(e.alert_id)
-                                  .add(e.kind)
-                                  .add(e.masked)
-                                  .add(e.path)
-                                  .add(e.sha256)
-                                  .add(e.bytes)
-                                  .add(e.created_ms)
-                                  .add(e.from_s)
-                                  .add(e.to_s));
+                              pg::add_evidence_columns(params, e));
       return pg::i64(r[0][0]);
     });
   }
@@ -207,12 +199,9 @@ class PgTx final : public Tx {
     rec.at_ms = draft.at_ms;
     rec.actor = draft.actor;
     rec.action = draft.action;
-    std::string detail;
     try {
-      // Stored as the canonical dump, hashed from its reparse: what is stored is what was
-      // hashed.
-      detail = draft.detail.dump();
-      rec.detail = json::parse(detail);
+      // Hashed and stored from its reparse: the canonical form, whatever the draft held.
+      rec.detail = json::parse(draft.detail.dump());
     } catch (const std::exception& e) {
       return invalid_argument(std::string("journal detail: ") + e.what());
     }
@@ -231,17 +220,7 @@ class PgTx final : public Tx {
       } catch (const std::exception& e) {
         return invalid_argument(std::string("journal record: ") + e.what());
       }
-      pg::exec(w_,
-               std::string("INSERT INTO journal (") + pg::kJournalColumns +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-               Params()
-                   .add(rec.seq)
-                   .add(rec.at_ms)
-                   .add(rec.actor)
-                   .add(rec.action)
-                   .add(detail)
-                   .add(rec.prev_hash)
-                   .add(rec.hash));
+      pg::insert_journal(w_, rec);
       head_ = JournalHead{rec.seq, rec.hash};
       return rec;
     });
