@@ -90,6 +90,36 @@ bool lying_shape(const cv::Rect2d& box, double standing_h, double expected, doub
          box.width >= 0.35 * standing_h && box.width <= kMaxLyingLength * expected;
 }
 
+/// The height expected of someone standing at a shape's foot.
+double standing_height_at(const Scene& scene, const cv::Rect2d& box) {
+  return person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
+}
+
+/// Two lying shapes side by side on the same ground line, together no longer than a body,
+/// are pieces of one body (unless people rise above the new one: their legs): what the fast
+/// background, the tracker and the static map keep of a body lying still differs from frame to
+/// frame and from one end of it to the other.
+bool same_body(const cv::Rect2d& a, const cv::Rect2d& b, double expected) {
+  const double rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  const double span = std::max(a.x + a.width, b.x + b.width) - std::min(a.x, b.x);
+  return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
+}
+
+/// A piece lies mostly within a candidate when at least half of it is inside its box.
+bool lies_within(const cv::Rect2d& piece, const cv::Rect2d& candidate) {
+  return (candidate & piece).area() >= 0.5 * piece.area();
+}
+
+/// A body lying still shows in the foreground in pieces (a median and an opening cut its
+/// thinnest parts, and it fades unevenly): a low piece lying on a candidate keeps it, though
+/// alone it is no shape. `Candidate` has a `box` and a `last_support` time.
+template <typename Candidate>
+void keep_up(std::vector<Candidate>& candidates, const cv::Rect2d& piece, double t) {
+  for (Candidate& c : candidates) {
+    if (lies_within(piece, c.box)) c.last_support = t;
+  }
+}
+
 /// The fall not seen while it happened: a still shape lying across the view (low and wide for
 /// the height expected at its place) that was a person, either its own track stood
 /// person-tall, or a person stood within reach in the last kStandingMemoryS and is not seen
@@ -147,7 +177,7 @@ class LyingShapes {
       if (speed > rule.max_ground_speed_m_s) {
         // A still body fading into the background shrinks unevenly, which moves its box's
         // foot as if it walked: lying within a candidate, it keeps it (and starts none).
-        keep_up(t.box, scene.t);
+        keep_up(candidates_, t.box, scene.t);
         continue;
       }
       support(scene, t.box, expected, true);
@@ -158,7 +188,7 @@ class LyingShapes {
       if (lying_shape(b.box, expected, expected, rule.lying_height_fraction)) {
         support(scene, b.box, expected, false);
       } else if (b.box.height <= rule.lying_height_fraction * expected) {
-        keep_up(b.box, scene.t);
+        keep_up(candidates_, b.box, scene.t);
       }
     }
     for (auto it = candidates_.begin(); it != candidates_.end();) {
@@ -298,11 +328,6 @@ class LyingShapes {
     return a.x < b.x + b.width && b.x < a.x + a.width;
   }
 
-  /// The height expected of someone standing at the candidate's foot.
-  static double standing_height_at(const Scene& scene, const cv::Rect2d& box) {
-    return person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
-  }
-
   /// A lying shape supports the candidate at its place; only a track can start one, since a
   /// static shape alone may be a bench or a parcel. A body lying still fades into the fast
   /// background unevenly and splits into pieces, each tracked on its own: a piece lying
@@ -325,28 +350,6 @@ class LyingShapes {
     if (from_track) candidates_.push_back({next_id_++, box, t, t});
   }
 
-  /// Two lying shapes side by side on the same ground line, together no longer than a body,
-  /// are pieces of one body (unless people rise above the new one: their legs): what the fast
-  /// background, the tracker and the static map keep of a body lying still differs from frame to
-  /// frame and from one end of it to the other.
-  static bool same_body(const cv::Rect2d& a, const cv::Rect2d& b, double expected) {
-    const double rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-    const double span = std::max(a.x + a.width, b.x + b.width) - std::min(a.x, b.x);
-    return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
-  }
-
-  /// A piece lies mostly within a candidate when at least half of it is inside its box.
-  static bool lies_within(const cv::Rect2d& piece, const cv::Rect2d& candidate) {
-    return (candidate & piece).area() >= 0.5 * piece.area();
-  }
-
-  /// A body lying still shows in the static map in pieces (a median and an opening cut its
-  /// thinnest parts): a low piece lying on a candidate keeps it, though alone it is no shape.
-  void keep_up(const cv::Rect2d& piece, double t) {
-    for (Candidate& c : candidates_) {
-      if (lies_within(piece, c.box)) c.last_support = t;
-    }
-  }
 
   std::vector<Candidate> candidates_;
   struct StoodAt {
@@ -436,7 +439,7 @@ class PersonOnGroundRule final : public SituationRule {
       if (speed > rule_.max_ground_speed_m_s) {
         // A still body fading into the background shrinks unevenly, which moves its box's
         // foot as if it walked: lying within a candidate, it keeps it.
-        keep_up(box, scene.t);
+        keep_up(candidates_, box, scene.t);
         continue;
       }
       support(scene, t, box);
@@ -584,11 +587,6 @@ class PersonOnGroundRule final : public SituationRule {
     return foreground_share(scene, above) > 0.3;
   }
 
-  /// The height expected of someone standing at the candidate's foot.
-  static double standing_height_at(const Scene& scene, const cv::Rect2d& box) {
-    return person_height_at(scene, {box.x + box.width / 2, box.y + box.height});
-  }
-
   /// A low, still track supports the candidate it lies on: its own track, or a piece of the
   /// body tracked on its own (a body lying still fades into the fast background unevenly
   /// and splits into pieces). A piece lying mostly within the candidate leaves its box (the
@@ -635,27 +633,6 @@ class PersonOnGroundRule final : public SituationRule {
     });
   }
 
-  /// Two lying shapes side by side on the same ground line, together no longer than a body,
-  /// are pieces of one body (unless people rise above the new one: their legs): what the fast
-  /// background, the tracker and the static map keep of a body lying still differs from frame to
-  /// frame and from one end of it to the other.
-  static bool same_body(const cv::Rect2d& a, const cv::Rect2d& b, double expected) {
-    const double rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-    const double span = std::max(a.x + a.width, b.x + b.width) - std::min(a.x, b.x);
-    return rows >= 0.5 * std::min(a.height, b.height) && span <= kBodyLength * expected;
-  }
-
-  /// A piece lies mostly within a candidate when at least half of it is inside its box.
-  static bool lies_within(const cv::Rect2d& piece, const cv::Rect2d& candidate) {
-    return (candidate & piece).area() >= 0.5 * piece.area();
-  }
-
-  /// A low piece moving within a candidate (a body fading unevenly) keeps it.
-  void keep_up(const cv::Rect2d& piece, double t) {
-    for (Candidate& c : candidates_) {
-      if (lies_within(piece, c.box)) c.last_support = t;
-    }
-  }
 
   std::vector<Candidate> candidates_;
   LyingShapes unseen_;  ///< the other way into the down state: bodies lying, the fall unseen
