@@ -659,7 +659,9 @@ namespace {
 TEST(NodeViewTest, AMovedViewIsShownJournaledAndAcceptedBySupervisor) {
   test::TempDir dir{"vigie-node-view"};
   synth::RenderOptions render;
-  render.duration_s = 14;
+  // The moved part lasts 34 s: long enough that a loaded machine still finds the view
+  // changed when the supervisor accepts it, before the loop brings the first view back.
+  render.duration_s = 40;
   render.tamper = synth::ViewTamper::kMoved;
   render.tamper_s = 6;
   ASSERT_TRUE(synth::render_scenario("normal", 1, dir / "scene", render).is_ok());
@@ -724,7 +726,7 @@ TEST(NodeViewTest, AMovedViewIsShownJournaledAndAcceptedBySupervisor) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403) << "only a supervisor accepts a view";
   const auto sup = login("sup");
-  // Still changed (the moved half of the scene lasts 8 s): accepted.
+  // Still changed (the moved part of the scene lasts 34 s): accepted.
   ASSERT_TRUE(status_of(node, "gate")->view.changed);
   auto accepted = http.Post("/api/v1/cameras/gate/accept-view", sup, "{}", "application/json");
   ASSERT_TRUE(accepted);
