@@ -136,6 +136,7 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
   // The privacy map hides every region that changed; the boxes add what the analysis took
   // for a person or an object, since a box reaches parts of a body the masks missed.
   std::vector<cv::Rect> boxes;
+  std::vector<perceive::FollowedPerson> followed;
   privacy_.persons.clear();
   auto believed_person = [&](const cv::Rect2d& box) {
     privacy_.persons.push_back(box);
@@ -149,6 +150,9 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
                             0.5 * t.box.height;
     if (walked) {
       believed_person(t.box);
+      const cv::Rect2d box(t.box.x / to_source_, t.box.y / to_source_, t.box.width / to_source_,
+                           t.box.height / to_source_);
+      followed.push_back({t.id, box, t.velocity_px_s / to_source_, t.last_seen_s});
     } else {
       boxes.push_back(to_analysis(t.box));
     }
@@ -168,7 +172,7 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
     return h ? *h / to_source_ : 0.0;
   };
   const perceive::PrivacyRegions regions =
-      privacy_map_.update(frame.bgr, masks, boxes, frame.pts_s, height);
+      privacy_map_.update(frame.bgr, masks, boxes, frame.pts_s, height, followed);
   privacy_.pts_s = frame.pts_s;
   privacy_.boxes.clear();
   if (regions.whole_frame) {

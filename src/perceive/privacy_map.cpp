@@ -28,7 +28,10 @@ PrivacyMap::PrivacyMap(PrivacyMapConfig config) : config_(config) {}
 
 PrivacyRegions PrivacyMap::update(const cv::Mat& frame, const ForegroundMasks& masks,
                                   const std::vector<cv::Rect>& boxes, double t_s,
-                                  const PersonHeightAt& height) {
+                                  const PersonHeightAt& height,
+                                  const std::vector<FollowedPerson>& followed) {
+  std::vector<cv::Rect> lost;
+  follow(followed, t_s, height, lost);
   // While the models learn, or when the light changed over the whole view, the masks say
   // nothing (they are empty): a walker would be shown. Nothing is learnt from such a frame.
   if (masks.warming_up || masks.illumination_change || frame.empty()) {
@@ -56,7 +59,47 @@ PrivacyRegions PrivacyMap::update(const cv::Mat& frame, const ForegroundMasks& m
   seen_.setTo(static_cast<float>(t_s), cover);
   // What is not held shows the scene as it is: the reference a leaver's place comes back to.
   frame.copyTo(clear_, ~held_);
-  return {false, held_regions(height)};
+  std::vector<cv::Rect> out = held_regions(height);
+  out.insert(out.end(), lost.begin(), lost.end());
+  return {false, std::move(out)};
+}
+
+void PrivacyMap::follow(const std::vector<FollowedPerson>& followed, double t_s,
+                        const PersonHeightAt& height, std::vector<cv::Rect>& out) {
+  // What counts is where each was last seen: a coasting track's box is a guess.
+  for (const FollowedPerson& p : followed) {
+    const auto known = followed_.find(p.id);
+    if (p.last_seen_s >= t_s || known == followed_.end()) {
+      followed_[p.id] = p;
+    } else {
+      known->second.velocity_px_s = p.velocity_px_s;
+    }
+  }
+  std::erase_if(followed_, [&](const auto& entry) {
+    return t_s - entry.second.last_seen_s > config_.lost_person_hold_s;
+  });
+  if (held_.empty()) return;
+  const cv::Rect2d image(0, 0, held_.cols, held_.rows);
+  for (const auto& [id, p] : followed_) {
+    const double lost_for = t_s - p.last_seen_s;
+    if (lost_for <= 0.0) continue;  // seen in this frame: the boxes and masks hide them
+    // Lost, they may have walked on, stopped or turned back: hidden is everywhere they can
+    // have reached since, at a walking pace or at their own if faster, a person's size there
+    // at least.
+    const cv::Point2d foot(p.box.x + p.box.width / 2.0, p.box.br().y);
+    const double h = std::max(p.box.height, height ? height(foot) : 0.0);
+    const double w = std::max(p.box.width, 0.5 * h);
+    const double speed = std::max(config_.walking_heights_per_s * h, cv::norm(p.velocity_px_s));
+    const double reach = speed * lost_for;
+    const cv::Rect2d where(foot.x - w / 2.0 - reach, foot.y - h - reach, w + 2.0 * reach,
+                           h + 2.0 * reach);
+    const cv::Rect2d clipped = where & image;
+    if (clipped.area() <= 0.0) continue;
+    out.emplace_back(cv::Point(static_cast<int>(std::floor(clipped.x)),
+                               static_cast<int>(std::floor(clipped.y))),
+                     cv::Point(static_cast<int>(std::ceil(clipped.br().x)),
+                               static_cast<int>(std::ceil(clipped.br().y))));
+  }
 }
 
 void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s) {

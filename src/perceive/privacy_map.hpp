@@ -12,7 +12,9 @@
 //
 // Per-camera state: update() is called by the camera's analysis, one frame at a time.
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -45,6 +47,21 @@ struct PrivacyMapConfig {
   /// A region grows to a person's size only when its box is at least this share of a
   /// person's box there (0.4 h × h): smaller specks are noise.
   double least_part_of_person = 0.15;
+  /// Someone the analysis loses while following them (a dark coat passing a dark window,
+  /// absorbed by both models) is still near where they were last seen: the region they can
+  /// have reached stays hidden for this long after ...
+  double lost_person_hold_s = 3.0;
+  /// ... growing on every side at a walking pace, in standing heights per second (a person
+  /// walks about 80 % of their height each second), or at their own pace if faster.
+  double walking_heights_per_s = 0.8;
+};
+
+/// A person the analysis follows, as it believes them now.
+struct FollowedPerson {
+  std::uint64_t id = 0;       ///< the analysis's own number for them, stable while followed
+  cv::Rect2d box;             ///< analysis pixels, now (a prediction when not seen now)
+  cv::Point2d velocity_px_s;  ///< analysis pixels per second
+  double last_seen_s = 0.0;   ///< when they were last seen rather than predicted
 };
 
 /// Expected standing height, in analysis pixels, of a person whose feet are at a point
@@ -65,20 +82,27 @@ class PrivacyMap {
   /// (BGR); `masks`: its foreground; `boxes`: analysis-pixel boxes of what the analysis
   /// believes may be a person (tracks, blobs, detector persons); `t_s`: the frame's time;
   /// `height`: where known, a region smaller than a person there grows to a person's size
-  /// around it, since it may be the only part of someone the models saw.
+  /// around it, since it may be the only part of someone the models saw; `followed`: the
+  /// persons the analysis follows, whose region stays hidden a while after it loses them.
   PrivacyRegions update(const cv::Mat& frame, const ForegroundMasks& masks,
                         const std::vector<cv::Rect>& boxes, double t_s,
-                        const PersonHeightAt& height = {});
+                        const PersonHeightAt& height = {},
+                        const std::vector<FollowedPerson>& followed = {});
 
  private:
   /// Releases held regions that show again what was there before, or were held too long.
   void release(const cv::Mat& frame, const cv::Mat& cover, double t_s);
   [[nodiscard]] std::vector<cv::Rect> held_regions(const PersonHeightAt& height) const;
+  /// Remembers who is followed now; adds where those lost a while ago may be.
+  void follow(const std::vector<FollowedPerson>& followed, double t_s,
+              const PersonHeightAt& height, std::vector<cv::Rect>& out);
 
   PrivacyMapConfig config_;
   cv::Mat held_;   ///< CV_8U, 255: hidden until released
   cv::Mat seen_;   ///< CV_32F: when each pixel was last part of a change
   cv::Mat clear_;  ///< BGR: each pixel as last seen while not held (what a leaver reveals)
+  /// Who was followed, as last seen.
+  std::map<std::uint64_t, FollowedPerson> followed_;
 };
 
 }  // namespace vigie::perceive

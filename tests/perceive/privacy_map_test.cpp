@@ -2,6 +2,8 @@
 // background models saw, and checks what the map still hides.
 #include "perceive/privacy_map.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
@@ -107,6 +109,46 @@ TEST(PrivacyMap, APartSmallerThanAPersonThereGrowsToAPersonsSize) {
   plain.update(scene_with({}), masks_of({}), {}, 0.0);
   EXPECT_FALSE(covered(plain.update(scene_with({}), masks_of({head}), {}, 0.2),
                        cv::Rect(63, 30, 20, 40)));
+}
+
+/// A walker followed while seen, from x = 20 at 20 pixels a second, who then matches the
+/// background (a dark coat passing a dark window) and is seen no more, nor followed.
+/// Returns what the map hides at `at_s`, the walker having gone on at `pace` after 1 s.
+PrivacyRegions after_losing_a_walker(double at_s, double pace, cv::Rect* where) {
+  PrivacyMap map = map_without_border();
+  map.update(scene_with({}), masks_of({}), {}, 0.0);
+  const auto walker_at = [](double t, double v) {
+    return cv::Rect(20 + static_cast<int>(std::lround(v * t)), 40, 8, 20);
+  };
+  for (double t = 0.2; t <= 1.0 + 1e-9; t += 0.2) {
+    const cv::Rect seen = walker_at(t, 20.0);
+    const FollowedPerson followed{7, cv::Rect2d(seen), {20.0, 0.0}, t};
+    map.update(scene_with({seen}), masks_of({seen}), {seen}, t, {}, {followed});
+  }
+  PrivacyRegions got;
+  for (double t = 1.2; t <= at_s + 1e-9; t += 0.2) {
+    got = map.update(scene_with({}), masks_of({}), {}, t);
+  }
+  *where = cv::Rect(walker_at(1.0, 20.0).x + static_cast<int>(std::lround(pace * (at_s - 1.0))),
+                    40, 8, 20);
+  return got;
+}
+
+TEST(PrivacyMap, AWalkerTheAnalysisLostStaysHiddenNearWhereTheyWereGoing) {
+  cv::Rect walker;
+  EXPECT_TRUE(covered(after_losing_a_walker(2.0, 20.0, &walker), walker)) << "kept on";
+  EXPECT_TRUE(covered(after_losing_a_walker(3.0, 20.0, &walker), walker)) << "kept on, later";
+  EXPECT_TRUE(covered(after_losing_a_walker(2.0, -20.0, &walker), walker)) << "turned back";
+  EXPECT_TRUE(covered(after_losing_a_walker(2.0, 0.0, &walker), walker)) << "stopped";
+}
+
+TEST(PrivacyMap, ALostWalkersRegionIsShownAgainAfterTheHold) {
+  cv::Rect walker;
+  const PrivacyRegions got = after_losing_a_walker(1.0 + PrivacyMapConfig{}.lost_person_hold_s +
+                                                       0.4,
+                                                   20.0, &walker);
+  ASSERT_FALSE(got.whole_frame);
+  EXPECT_TRUE(got.regions.empty());
 }
 
 TEST(PrivacyMap, TheImagesEdgesAreAlwaysHidden) {
