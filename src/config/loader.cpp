@@ -117,6 +117,16 @@ void resolve_detector(DetectorConfig& d, const std::filesystem::path& base_dir,
                         line("config")});
     }
   }
+  const bool pose =
+      d.kind == "pose" || (d.kind == "auto" && std::filesystem::path(d.model).extension() == ".pb");
+  if (pose && !std::filesystem::is_regular_file(d.config_file)) {
+    errors.push_back({"detector.config",
+                      d.config_file.empty()
+                          ? std::string("a pose model needs its text graph at a fixed input size "
+                                        "(.pbtxt)")
+                          : "'" + d.config_file + "' (the pose model's text graph) is not a readable file",
+                      line("config")});
+  }
 }
 
 void validate_node(const Config& c, const YAML::Node& root, std::vector<ConfigError>& errors) {

@@ -267,17 +267,20 @@ void parse_camera(Section& s, CameraConfig& c) {
 void parse_detector(Section& s, DetectorConfig& d) {
   s.flag("enabled", d.enabled, "Whether the detector is used; false: as if absent.");
   s.text("model", d.model,
-         "Model file: .onnx (YOLOX, FastestDet) or Darknet .weights (Yolo-Fastest); relative "
-         "paths start at this file's folder.",
+         "Model file: .onnx (YOLOX, FastestDet), Darknet .weights (Yolo-Fastest) or a pose "
+         "model's frozen TensorFlow graph .pb; relative paths start at this file's folder.",
          {.required = true});
-  s.text("config", d.config_file, "Darknet .cfg; empty: the model's path ending in .cfg.");
+  s.text("config", d.config_file,
+         "Darknet .cfg (empty: the model's path ending in .cfg), or a pose model's text graph "
+         "at a fixed input size (.pbtxt, required).");
   s.choice("kind", d.kind,
            {{"auto", std::string("auto")},
             {"yolox", std::string("yolox")},
             {"fastestdet", std::string("fastestdet")},
-            {"darknet", std::string("darknet")}},
-           "Output decoding: auto picks it from the file (.weights: darknet; .onnx: from the "
-           "output's shape).");
+            {"darknet", std::string("darknet")},
+            {"pose", std::string("pose")}},
+           "Output decoding: auto picks it from the file (.weights: darknet; .pb: pose; .onnx: "
+           "from the output's shape). A pose model sees persons only, lying ones included.");
   s.integer("input_size", d.input_size, 0, 1280,
             "Square network input in pixels, a multiple of 32; 0: the model's own.");
   s.number("score_threshold", d.score_threshold, 0, 1,

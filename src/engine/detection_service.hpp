@@ -71,6 +71,7 @@ class DetectionService {
   std::vector<rules::DetectorAnswer> take_answers(const CameraId& camera);
 
   [[nodiscard]] const std::string& model_hash() const { return hash_; }
+  [[nodiscard]] perceive::DetectorKind kind() const { return detectors_.front()->kind(); }
   [[nodiscard]] const config::DetectorConfig& config() const { return config_; }
   [[nodiscard]] DetectionStats stats() const;
   /// Requests waiting now.

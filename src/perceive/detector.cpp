@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/digest.hpp"
+#include "perceive/pose.hpp"
 
 namespace vigie::perceive {
 namespace {
@@ -35,6 +36,7 @@ Preprocess preprocess_of(DetectorKind kind) {
     case DetectorKind::kYolox: return {1.0, false, {114, 114, 114}};
     case DetectorKind::kFastestDet: return {1.0 / 255, false, {0, 0, 0}};
     case DetectorKind::kDarknet: return {1.0 / 255, true, {127, 127, 127}};
+    case DetectorKind::kPose: break;  // perceive/pose.cpp
   }
   return {};
 }
@@ -46,6 +48,7 @@ float default_threshold(DetectorKind kind) {
     case DetectorKind::kYolox: return 0.3f;
     case DetectorKind::kFastestDet: return 0.65f;
     case DetectorKind::kDarknet: return 0.25f;
+    case DetectorKind::kPose: break;  // perceive/pose.cpp
   }
   return 0.3f;
 }
@@ -83,6 +86,7 @@ class DnnDetector final : public Detector {
         raw = decode_fastestdet(outputs.at(0), input_, threshold);
         break;
       case DetectorKind::kDarknet: raw = decode_darknet(outputs, input_, threshold); break;
+      case DetectorKind::kPose: break;  // a PoseDetector, never this class
     }
     std::vector<Detection> out;
     for (const RawDetection& r : nms_per_class(raw, threshold, static_cast<float>(config_.nms_iou))) {
@@ -273,11 +277,14 @@ Result<std::unique_ptr<Detector>> make_detector(const config::DetectorConfig& co
   if (kind_name == "auto") {
     if (ext == ".weights") {
       kind_name = "darknet";
+    } else if (ext == ".pb") {
+      kind_name = "pose";
     } else if (ext != ".onnx") {
       return load_error(model, "cannot tell the model's format from '" + ext +
-                                   "': name it .onnx or .weights, or set detector.kind");
+                                   "': name it .onnx, .weights or .pb, or set detector.kind");
     }
   }
+  if (kind_name == "pose") return PoseDetector::load(config);
   cv::dnn::Net net;
   std::string cfg;
   try {

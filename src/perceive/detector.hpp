@@ -30,7 +30,7 @@ struct Detection {
 };
 
 /// The output decoding of a model.
-enum class DetectorKind { kYolox, kFastestDet, kDarknet };
+enum class DetectorKind { kYolox, kFastestDet, kDarknet, kPose };
 
 /// Thread: one caller at a time per instance (an OpenCV network is not re-entrant).
 class Detector {
@@ -47,7 +47,8 @@ class Detector {
 };
 
 /// The one factory: loads the model named by `config` (format from `kind`, or from the
-/// file: .weights is Darknet, .onnx YOLOX or FastestDet by its output shape). InvalidArgument
+/// file: .weights is Darknet, .pb a pose model (perceive/pose.hpp), .onnx YOLOX or
+/// FastestDet by its output shape). InvalidArgument
 /// naming the file when it is missing or does not load.
 Result<std::unique_ptr<Detector>> make_detector(const config::DetectorConfig& config);
 

@@ -21,10 +21,10 @@ double cover(const cv::Rect2d& box, const cv::Rect2d& detection) {
   return std::max(inter / std::max(1e-9, box.area()), inter / std::max(1e-9, detection.area()));
 }
 
-cv::Rect2d context_region(const cv::Rect2d& box, cv::Size source) {
-  // Half the box's larger side on each side: a person box becomes about square, a bag box
-  // shows what is around it (whose feet, whose hand).
-  const double m = 0.5 * std::max(box.width, box.height);
+cv::Rect2d context_region(const cv::Rect2d& box, cv::Size source, double share) {
+  // By default half the box's larger side on each side: a person box becomes about square,
+  // a bag box shows what is around it (whose feet, whose hand).
+  const double m = share * std::max(box.width, box.height);
   const cv::Rect2d r(box.x - m, box.y - m, box.width + 2 * m, box.height + 2 * m);
   return r & cv::Rect2d(0, 0, source.width, source.height);
 }
@@ -108,7 +108,7 @@ Verdict DetectorLink::confirm(const std::string& key, const cv::Rect2d& box, Det
       ask.t_asked = t;
     }
     ask.box = box;
-    send(key, ask, context_region(box, source_), t, turn);
+    send(key, ask, context_region(box, source_, policy_.context_share), t, turn);
   }
   if (ask.answer) {
     const Verdict v = judge(*ask.answer, ask.box, want, against);

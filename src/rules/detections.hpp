@@ -79,6 +79,10 @@ struct DetectorPolicy {
   double confirm_timeout_s = 2.0;  ///< unanswered this long: kTimedOut
   double recheck_s = 3.0;          ///< an answer older than this is asked again
   double scan_hz = 0.5;            ///< weapon scans per second
+  /// What the model is shown around a candidate, in shares of the box's larger side on each
+  /// side: an object detector judges a bag by whose feet or hand are near; a pose model
+  /// reads the keypoints of the one body that fills its crop.
+  double context_share = 0.5;
 };
 
 /// Per camera: questions asked, answers received. Single-threaded: the camera's thread.
@@ -143,9 +147,9 @@ class DetectorLink {
   std::vector<DetectorAnswer> fresh_;
 };
 
-/// The region shown to the detector for a candidate box: the box with context around it
-/// (detectors need some), clipped to the image.
-cv::Rect2d context_region(const cv::Rect2d& box, cv::Size source);
+/// The region shown to the detector for a candidate box: the box with `share` of its larger
+/// side around it on each side (detectors need some context), clipped to the image.
+cv::Rect2d context_region(const cv::Rect2d& box, cv::Size source, double share = 0.5);
 
 /// How much of `box` a detection covers, or the detection `box` covers: the larger share.
 double cover(const cv::Rect2d& box, const cv::Rect2d& detection);
