@@ -46,8 +46,8 @@ DualBackground::DualBackground(const BackgroundConfig& config, double fps)
 cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   // Slow, global brightness drift (dusk, auto-exposure) is removed by scaling each frame to
   // a reference mean luma that itself follows slowly; local changes are left alone.
-  const double luma =
-      cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
+  const cv::Scalar mean = cv::mean(bgr);
+  const double luma = mean[0] * 0.114 + mean[1] * 0.587 + mean[2] * 0.299;
   if (reference_luma_ < 0) reference_luma_ = luma;
   // The reference follows about as slowly as the slow model learns, so that both models see
   // a steady brightness while daylight drifts.
