@@ -22,6 +22,16 @@ cv::Ptr<cv::BackgroundSubtractorMOG2> make_mog2(const BackgroundConfig& c, int h
   return m;
 }
 
+// The light test's windows: 7 × 7 for the local statistics; the ratio's smooth part is a
+// Gaussian of sigma 3 (25 taps, OpenCV's size for float images), then averaged over 7 × 7.
+constexpr int kWindow = 7;
+constexpr double kWindowArea = kWindow * kWindow;
+constexpr double kRatioSigma = 3.0;
+/// How far a pixel's light decision looks: the Gaussian's reach and the window after it.
+constexpr int kReach = 12 + kWindow / 2;
+/// Marks, while deciding, a textured pixel whose correlation is low: its ratio decides.
+constexpr uchar kNeedsSmoothness = 1;
+
 }  // namespace
 
 DualBackground::DualBackground(const BackgroundConfig& config, double fps)
@@ -36,8 +46,8 @@ DualBackground::DualBackground(const BackgroundConfig& config, double fps)
 cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
   // Slow, global brightness drift (dusk, auto-exposure) is removed by scaling each frame to
   // a reference mean luma that itself follows slowly; local changes are left alone.
-  const double luma =
-      cv::mean(bgr)[0] * 0.114 + cv::mean(bgr)[1] * 0.587 + cv::mean(bgr)[2] * 0.299;
+  const cv::Scalar mean = cv::mean(bgr);
+  const double luma = mean[0] * 0.114 + mean[1] * 0.587 + mean[2] * 0.299;
   if (reference_luma_ < 0) reference_luma_ = luma;
   // The reference follows about as slowly as the slow model learns, so that both models see
   // a steady brightness while daylight drifts.
@@ -63,52 +73,128 @@ cv::Mat DualBackground::fast_background() const {
 }
 
 cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background) {
-  cv::Mat i, b;
-  cv::cvtColor(frame, i, cv::COLOR_BGR2GRAY);
-  cv::cvtColor(background, b, cv::COLOR_BGR2GRAY);
-  i.convertTo(i, CV_32F);
-  b.convertTo(b, CV_32F);
-  const cv::Size window(7, 7);
-  cv::Mat mi, mb, mii, mbb, mib;
-  cv::boxFilter(i, mi, CV_32F, window);
-  cv::boxFilter(b, mb, CV_32F, window);
-  cv::boxFilter(i.mul(i), mii, CV_32F, window);
-  cv::boxFilter(b.mul(b), mbb, CV_32F, window);
-  cv::boxFilter(i.mul(b), mib, CV_32F, window);
-  const cv::Mat var_i = mii - mi.mul(mi);
-  const cv::Mat var_b = mbb - mb.mul(mb);
-  const cv::Mat cov = mib - mi.mul(mb);
-  cv::Mat denom;
-  cv::sqrt(cv::max(var_i.mul(var_b), 1e-3), denom);
-  const cv::Mat ncc = cov / denom;
-  // Textured: the pattern survives the change of light. Where the light itself varies within
-  // the window (the mottled edge of a cloud's shadow) the correlation drops, but the ratio of
-  // frame to background stays smooth; an object puts its own detail in the ratio (6 % rms,
-  // as structure_changed() asks of a whole shape).
-  const cv::Mat textured = (var_b > 25.0) & (var_i > 25.0);
-  const cv::Mat ratio_px = (i + 1.0) / (b + 1.0);
-  cv::Mat ratio_smooth, detail;
-  cv::GaussianBlur(ratio_px, ratio_smooth, {0, 0}, 3.0);
-  cv::divide(ratio_px - ratio_smooth, ratio_smooth, detail);
-  cv::boxFilter(detail.mul(detail), detail, CV_32F, window);
-  const cv::Mat smooth_light = detail < 0.06 * 0.06;
-  cv::Mat same_pattern = textured & ((ncc > 0.6) | smooth_light);
-  // Flat: a moderate change of level that keeps the colour's hue (a shadow or a lamp's pool
-  // on plain ground); a coloured coat on grey paving changes the hue.
-  const cv::Mat ratio = (mi + 1.0) / (mb + 1.0);
-  cv::Mat fc, bc;
-  frame.convertTo(fc, CV_32FC3);
-  background.convertTo(bc, CV_32FC3);
-  std::vector<cv::Mat> f_ch, b_ch;
-  cv::split(fc, f_ch);
-  cv::split(bc, b_ch);
-  const cv::Mat f_sum = f_ch[0] + f_ch[1] + f_ch[2] + 1.0;
-  const cv::Mat b_sum = b_ch[0] + b_ch[1] + b_ch[2] + 1.0;
-  cv::Mat hue_shift = cv::Mat::zeros(frame.size(), CV_32F);
-  for (int c = 0; c < 3; ++c)
-    hue_shift = cv::max(hue_shift, cv::abs(f_ch[c] / f_sum - b_ch[c] / b_sum));
-  const cv::Mat flat = ~textured & (ratio > 0.55) & (ratio < 1.8) & (hue_shift < 0.03);
-  return same_pattern | flat;
+  LightTest test;
+  return test.run(frame, background);
+}
+
+const cv::Mat& LightTest::run(const cv::Mat& frame, const cv::Mat& background,
+                              const cv::Mat& candidates) {
+  result_.create(frame.size(), CV_8U);
+  cv::Rect area({0, 0}, frame.size());
+  if (!candidates.empty()) {
+    // A pixel's answer depends on nothing farther than kReach: the rest of the image changes
+    // no candidate's answer (the edges of the image itself are where they were).
+    const cv::Rect held = cv::boundingRect(candidates);
+    area = held.empty() ? cv::Rect()
+                        : (held - cv::Point(kReach, kReach) + cv::Size(2 * kReach, 2 * kReach)) &
+                              area;
+    if (area.size() != frame.size()) result_.setTo(0);
+    if (area.empty()) return result_;
+  }
+  cv::Mat out = result_(area);
+  decide(frame(area), background(area), candidates.empty() ? cv::Mat() : candidates(area), out);
+  return result_;
+}
+
+void LightTest::decide(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& candidates,
+                       cv::Mat& out) {
+  // In textured places the local pattern of the frame still matches the background's; in
+  // flat ones, a moderate change of level that keeps the colour's hue (a shadow or a lamp's
+  // pool on plain ground; a coloured coat on grey paving changes the hue). Every pixel's
+  // figures are computed in the same single-precision operations as image-wide arithmetic
+  // would, from window sums that are exact integers.
+  cv::cvtColor(frame, gray_i_, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(background, gray_b_, cv::COLOR_BGR2GRAY);
+  const cv::Size window(kWindow, kWindow);
+  const cv::Point anchor(-1, -1);
+  cv::boxFilter(gray_i_, sum_i_, CV_32F, window, anchor, false);
+  cv::boxFilter(gray_b_, sum_b_, CV_32F, window, anchor, false);
+  cv::sqrBoxFilter(gray_i_, sum_ii_, CV_32F, window, anchor, false);
+  cv::sqrBoxFilter(gray_b_, sum_bb_, CV_32F, window, anchor, false);
+  cv::multiply(gray_i_, gray_b_, product_, 1.0, CV_32F);
+  cv::boxFilter(product_, sum_ib_, CV_32F, window, anchor, false);
+  const auto mean = [](float sum) { return static_cast<float>(sum * (1.0 / kWindowArea)); };
+  bool any_needs_smoothness = false;
+  for (int y = 0; y < frame.rows; ++y) {
+    const float* si = sum_i_.ptr<float>(y);
+    const float* sb = sum_b_.ptr<float>(y);
+    const float* sii = sum_ii_.ptr<float>(y);
+    const float* sbb = sum_bb_.ptr<float>(y);
+    const float* sib = sum_ib_.ptr<float>(y);
+    const uchar* f = frame.ptr<uchar>(y);
+    const uchar* b = background.ptr<uchar>(y);
+    const uchar* c = candidates.empty() ? nullptr : candidates.ptr<uchar>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < frame.cols; ++x) {
+      if (c != nullptr && c[x] == 0) {
+        o[x] = 0;
+        continue;
+      }
+      const float mi = mean(si[x]);
+      const float mb = mean(sb[x]);
+      const float var_i = mean(sii[x]) - mi * mi;
+      const float var_b = mean(sbb[x]) - mb * mb;
+      if (var_b > 25.0f && var_i > 25.0f) {
+        // Textured: the pattern survives the change of light (normalised correlation).
+        const float cov = mean(sib[x]) - mi * mb;
+        const float ncc = cov / std::sqrt(std::max(var_i * var_b, 1e-3f));
+        if (ncc > 0.6f) {
+          o[x] = 255;
+        } else {
+          o[x] = kNeedsSmoothness;
+          any_needs_smoothness = true;
+        }
+        continue;
+      }
+      const float ratio = (mi + 1.0f) / (mb + 1.0f);
+      if (!(ratio > 0.55f && ratio < 1.8f)) {
+        o[x] = 0;
+        continue;
+      }
+      const uchar* fp = f + 3 * x;
+      const uchar* bp = b + 3 * x;
+      const float f_sum = static_cast<float>(fp[0]) + fp[1] + fp[2] + 1.0f;
+      const float b_sum = static_cast<float>(bp[0]) + bp[1] + bp[2] + 1.0f;
+      float hue_shift = 0.0f;
+      for (int ch = 0; ch < 3; ++ch) {
+        hue_shift = std::max(hue_shift, std::abs(fp[ch] / f_sum - bp[ch] / b_sum));
+      }
+      o[x] = hue_shift < 0.03f ? 255 : 0;
+    }
+  }
+  if (!any_needs_smoothness) return;
+  // Where the light itself varies within the window (the mottled edge of a cloud's shadow)
+  // the correlation drops, but the ratio of frame to background stays smooth; an object
+  // puts its own detail in the ratio (6 % rms, as structure_changed() asks of a whole shape).
+  ratio_.create(frame.size(), CV_32F);
+  for (int y = 0; y < frame.rows; ++y) {
+    const uchar* gi = gray_i_.ptr<uchar>(y);
+    const uchar* gb = gray_b_.ptr<uchar>(y);
+    float* r = ratio_.ptr<float>(y);
+    for (int x = 0; x < frame.cols; ++x) {
+      r[x] = (static_cast<float>(gi[x]) + 1.0f) / (static_cast<float>(gb[x]) + 1.0f);
+    }
+  }
+  cv::GaussianBlur(ratio_, ratio_smooth_, {0, 0}, kRatioSigma);
+  detail_.create(frame.size(), CV_32F);
+  for (int y = 0; y < frame.rows; ++y) {
+    const float* r = ratio_.ptr<float>(y);
+    const float* sm = ratio_smooth_.ptr<float>(y);
+    float* d = detail_.ptr<float>(y);
+    for (int x = 0; x < frame.cols; ++x) {
+      const float relative = (r[x] - sm[x]) / sm[x];
+      d[x] = relative * relative;
+    }
+  }
+  cv::boxFilter(detail_, detail_mean_, CV_32F, window);
+  constexpr float kMaxDetail = static_cast<float>(0.06 * 0.06);
+  for (int y = 0; y < frame.rows; ++y) {
+    const float* dm = detail_mean_.ptr<float>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < frame.cols; ++x) {
+      if (o[x] == kNeedsSmoothness) o[x] = dm[x] < kMaxDetail ? 255 : 0;
+    }
+  }
 }
 
 bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv::Rect& box,
@@ -231,7 +317,8 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   // only by light is not foreground.
   if (!warming && cv::countNonZero(slow_raw) > 0) {
     out.slow_background = slow_background();
-    const cv::Mat light = lighting_only(frame, out.slow_background);
+    // Only the slow model's candidates need an answer.
+    const cv::Mat& light = slow_light_.run(frame, out.slow_background, slow_raw);
     slow_fg &= ~light;
     slow_dark &= ~light;
   }
@@ -292,7 +379,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
     const cv::Rect r = (cv::boundingRect(held) - cv::Point(8, 8) + cv::Size(16, 16)) &
                        cv::Rect({0, 0}, frame.size());
     moved = fast_fg.clone();
-    moved(r) &= ~lighting_only(frame(r), fast_image()(r));
+    moved(r) &= ~fast_light_.run(frame(r), fast_image()(r), fast_fg(r));
   }
   out.static_fg = slow_clean & ~moved;
   cv::morphologyEx(out.static_fg, out.static_fg, cv::MORPH_OPEN, kernel_);

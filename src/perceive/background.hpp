@@ -65,6 +65,30 @@ bool structure_changed(const cv::Mat& frame, const cv::Mat& background, const cv
 /// the brightness ratio stays moderate and the colour keeps its hue. CV_8U, 255 = lighting.
 cv::Mat lighting_only(const cv::Mat& frame, const cv::Mat& background);
 
+/// lighting_only() with its buffers kept from one call to the next: it runs on every analysed
+/// frame, and a dozen image-sized temporaries per call cost more than the arithmetic.
+/// Not thread-safe: one per camera.
+class LightTest {
+ public:
+  /// The same decision as lighting_only(frame, background). With `candidates` (CV_8U, the
+  /// frame's size), only its set pixels are decided and the others are 0; the work is then
+  /// confined to the candidates' neighbourhood, with the same answer as over the whole image.
+  /// The result is valid until the next call.
+  const cv::Mat& run(const cv::Mat& frame, const cv::Mat& background,
+                     const cv::Mat& candidates = cv::Mat());
+
+ private:
+  void decide(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& candidates,
+              cv::Mat& out);
+
+  cv::Mat result_;
+  cv::Mat gray_i_, gray_b_;            // CV_8U
+  cv::Mat sum_i_, sum_b_;              // CV_32F window sums (exact integers)
+  cv::Mat sum_ii_, sum_bb_, sum_ib_;   // CV_32F window sums of products (exact integers)
+  cv::Mat product_;                    // CV_32F i * b
+  cv::Mat ratio_, ratio_smooth_, detail_, detail_mean_;  // CV_32F
+};
+
 /// True when the `changed` pixels of `frame` differ from `background` by about one common
 /// brightness factor, as a change of light does (a fire or a crowd does not).
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed);
@@ -100,6 +124,8 @@ class DualBackground {
   cv::Ptr<cv::BackgroundSubtractorMOG2> fast_;
   cv::Ptr<cv::BackgroundSubtractorMOG2> slow_;
   cv::Mat kernel_;
+  LightTest slow_light_;
+  LightTest fast_light_;
   long frames_ = 0;
   int relearn_frames_ = 0;  ///< frames left of fast relearning after a lighting change
   double reference_luma_ = -1.0;

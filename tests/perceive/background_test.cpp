@@ -298,6 +298,107 @@ TEST(LightingTest, MottledShadeOnTexturedGroundIsLightAndATexturedObjectIsNot) {
   EXPECT_LE(object_light, 0.1);
 }
 
+/// The light test as whole-image arithmetic, one temporary image per step: the definition
+/// LightTest must keep to while it computes the same pixel by pixel.
+cv::Mat lighting_only_by_images(const cv::Mat& frame, const cv::Mat& background) {
+  cv::Mat i, b;
+  cv::cvtColor(frame, i, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(background, b, cv::COLOR_BGR2GRAY);
+  i.convertTo(i, CV_32F);
+  b.convertTo(b, CV_32F);
+  const cv::Size window(7, 7);
+  cv::Mat mi, mb, mii, mbb, mib;
+  cv::boxFilter(i, mi, CV_32F, window);
+  cv::boxFilter(b, mb, CV_32F, window);
+  cv::boxFilter(i.mul(i), mii, CV_32F, window);
+  cv::boxFilter(b.mul(b), mbb, CV_32F, window);
+  cv::boxFilter(i.mul(b), mib, CV_32F, window);
+  const cv::Mat var_i = mii - mi.mul(mi);
+  const cv::Mat var_b = mbb - mb.mul(mb);
+  const cv::Mat cov = mib - mi.mul(mb);
+  cv::Mat denom;
+  cv::sqrt(cv::max(var_i.mul(var_b), 1e-3), denom);
+  const cv::Mat ncc = cov / denom;
+  const cv::Mat textured = (var_b > 25.0) & (var_i > 25.0);
+  const cv::Mat ratio_px = (i + 1.0) / (b + 1.0);
+  cv::Mat ratio_smooth, detail;
+  cv::GaussianBlur(ratio_px, ratio_smooth, {0, 0}, 3.0);
+  cv::divide(ratio_px - ratio_smooth, ratio_smooth, detail);
+  cv::boxFilter(detail.mul(detail), detail, CV_32F, window);
+  const cv::Mat smooth_light = detail < 0.06 * 0.06;
+  const cv::Mat same_pattern = textured & ((ncc > 0.6) | smooth_light);
+  const cv::Mat ratio = (mi + 1.0) / (mb + 1.0);
+  cv::Mat fc, bc;
+  frame.convertTo(fc, CV_32FC3);
+  background.convertTo(bc, CV_32FC3);
+  std::vector<cv::Mat> f_ch, b_ch;
+  cv::split(fc, f_ch);
+  cv::split(bc, b_ch);
+  const cv::Mat f_sum = f_ch[0] + f_ch[1] + f_ch[2] + 1.0;
+  const cv::Mat b_sum = b_ch[0] + b_ch[1] + b_ch[2] + 1.0;
+  cv::Mat hue_shift = cv::Mat::zeros(frame.size(), CV_32F);
+  for (int c = 0; c < 3; ++c)
+    hue_shift = cv::max(hue_shift, cv::abs(f_ch[c] / f_sum - b_ch[c] / b_sum));
+  const cv::Mat flat = ~textured & (ratio > 0.55) & (ratio < 1.8) & (hue_shift < 0.03);
+  return same_pattern | flat;
+}
+
+/// Pixels where two light decisions differ, within `where` (255 = compared).
+int light_disagreements(const cv::Mat& a, const cv::Mat& b, const cv::Mat& where) {
+  cv::Mat differ = a != b;
+  return cv::countNonZero(differ & where);
+}
+
+TEST(LightingTest, PixelByPixelTestDecidesAsTheWholeImageFormulas) {
+  // Every case the test tells apart at once: mottled shade on textured ground, a textured
+  // object, flat ground lit, and a coloured coat on it, with sensor noise on all.
+  std::mt19937 rng(7);
+  const cv::Mat ground = gravel(11, {320, 180});
+  cv::Mat scene = ground.clone();
+  for (int y = 0; y < scene.rows; ++y) {
+    for (int x = 0; x < scene.cols; ++x) {
+      const double g = 0.7 + 0.25 * std::sin(x * 2 * CV_PI / 30) * std::sin(y * 2 * CV_PI / 22);
+      auto& p = scene.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) p[c] = cv::saturate_cast<uchar>(p[c] * g);
+    }
+  }
+  gravel(12, {40, 50}).copyTo(scene(cv::Rect(30, 40, 40, 50)));
+  const cv::Rect flat(180, 20, 120, 120);
+  ground(flat).setTo(cv::Scalar(100, 110, 120));
+  scene(flat).setTo(cv::Scalar(70, 77, 84));
+  scene(cv::Rect(220, 60, 30, 40)).setTo(cv::Scalar(40, 60, 150));
+  const cv::Mat frame = with_noise(rng, scene);
+  const cv::Mat background = with_noise(rng, ground);
+  const cv::Mat everywhere(frame.size(), CV_8U, cv::Scalar(255));
+
+  const cv::Mat expected = lighting_only_by_images(frame, background);
+  // The scene holds both answers in quantity, so an agreement is not one of all-light.
+  const int light = cv::countNonZero(expected);
+  EXPECT_GT(light, static_cast<int>(expected.total() / 5));
+  EXPECT_LT(light, static_cast<int>(expected.total() * 4 / 5));
+  EXPECT_EQ(light_disagreements(lighting_only(frame, background), expected, everywhere), 0);
+
+  // With candidates: the same answer on them, 0 elsewhere, whether the candidates lie in a
+  // corner (confined work) or far apart (the whole image); the buffers are reused.
+  LightTest test;
+  cv::Mat corner = cv::Mat::zeros(frame.size(), CV_8U);
+  cv::circle(corner, {25, 25}, 15, cv::Scalar(255), cv::FILLED);
+  cv::Mat apart = corner.clone();
+  apart(cv::Rect(200, 50, 100, 100)).setTo(127);
+  for (const cv::Mat& candidates : {corner, apart, corner}) {
+    const cv::Mat& decided = test.run(frame, background, candidates);
+    EXPECT_EQ(light_disagreements(decided, expected, candidates != 0), 0);
+    EXPECT_EQ(cv::countNonZero(decided & (candidates == 0)), 0);
+  }
+  // A part of the image is tested as an image of its own, its edges as the image's edges.
+  const cv::Rect part(100, 30, 90, 70);
+  EXPECT_EQ(light_disagreements(test.run(frame(part), background(part)),
+                                lighting_only_by_images(frame(part).clone(),
+                                                        background(part).clone()),
+                                everywhere(part)),
+            0);
+}
+
 TEST(DualBackgroundTest, SuddenGlobalLightingChangeIsNotForeground) {
   std::mt19937 rng(3);
   DualBackground bg({}, kFps);
