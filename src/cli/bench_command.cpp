@@ -29,6 +29,7 @@
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "core/process_usage.hpp"
+#include "core/worker.hpp"
 #include "engine/node.hpp"
 #include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
@@ -177,7 +178,6 @@ int bench_alerts(const Options& o) {
 
   Arrivals sse;
   Arrivals mqtt;
-  std::atomic<bool> stopping{false};
 
   httplib::Client client("127.0.0.1", (*node)->api_port());
   const nlohmann::json login = {{"user", "bench"}, {"password", password}};
@@ -187,12 +187,14 @@ int bench_alerts(const Options& o) {
     return 1;
   }
   const std::string token = nlohmann::json::parse(r->body).value("token", "");
-  std::thread sse_thread([&] {
+  // A stop is seen between chunks, and at the latest when the 2 s read timeout ends a quiet
+  // stream.
+  Worker sse_thread("vigie-bench-sse", [&](const std::stop_token& stop) {
     httplib::Client events("127.0.0.1", (*node)->api_port());
     events.set_read_timeout(2, 0);
     std::string buffer;
     std::string event;
-    while (!stopping) {
+    while (!stop.stop_requested()) {
       events.Get(
           "/api/v1/events", {{"Authorization", "Bearer " + token}},
           [&](const char* chunk, std::size_t size) {
@@ -205,7 +207,7 @@ int bench_alerts(const Options& o) {
                 sse.note(nlohmann::json::parse(line.substr(6), nullptr, false));
               }
             }
-            return !stopping.load();
+            return !stop.stop_requested();
           });
     }
   });
@@ -246,8 +248,7 @@ int bench_alerts(const Options& o) {
     analysis_ms += s.analysis_ms;
     dropped += s.health.frames_dropped;
   }
-  stopping = true;
-  sse_thread.join();
+  sse_thread.stop();
   (*node)->stop();
   if (sub != nullptr) {
     mosquitto_loop_stop(sub, true);

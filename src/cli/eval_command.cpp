@@ -190,9 +190,14 @@ int evaluate(const Options& o) {
     bar.update(static_cast<int>(done), name);
   };
   const auto started = std::chrono::steady_clock::now();
-  const engine::ClipRuns all = engine::run_clips(jobs, run_options);
-  const auto& runs = all.clips;
+  const Result<engine::ClipRuns> ran = engine::run_clips(jobs, run_options);
   bar.finish();
+  if (!ran.is_ok()) {
+    std::fprintf(stderr, "eval: %s\n", ran.status().to_string().c_str());
+    return 1;
+  }
+  const engine::ClipRuns& all = *ran;
+  const auto& runs = all.clips;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

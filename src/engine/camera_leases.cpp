@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
-#include "core/process_usage.hpp"
 
 namespace vigie::engine {
 namespace {
@@ -68,22 +67,14 @@ Status CameraLeases::start() {
     return s;
   }
   started_ = true;
-  thread_ = std::thread([this] {
-    name_this_thread("vigie-leases");
-    run();
-  });
+  thread_ = Worker("vigie-leases", [this](const std::stop_token& stop) { run(stop); });
   return Status::ok();
 }
 
 void CameraLeases::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
   std::vector<CameraId> given;
   for (const auto& [camera, why] : running_) {
     (void)engine_.stop_camera(camera, "node stopping");
@@ -112,18 +103,15 @@ void CameraLeases::stop() {
   }
 }
 
-void CameraLeases::run() {
+void CameraLeases::run(const std::stop_token& stop) {
   const auto period = std::chrono::duration<double>(options_.heartbeat_s);
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
+  while (!stop.stop_requested()) {
     try {
       tick();
     } catch (const std::exception& e) {
       errors_.warn(std::string("heartbeat failed: ") + e.what());
     }
-    lock.lock();
-    wake_.wait_for(lock, period, [this] { return stopping_; });
+    sleep_for(stop, period);
   }
 }
 

@@ -86,7 +86,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   };
   eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };
   eo.start_all = !n.store->shared();  // shared: each camera runs where its lease is
-  n.engine = std::make_unique<Engine>(n.config, std::move(eo));
+  VIGIE_ASSIGN_OR_RETURN(n.engine, Engine::create(n.config, std::move(eo)));
 
   if (n.publishers->size() > 0) {
     n.alert_listener = n.alerts->subscribe([&n](const alerts::AlertEvent& e) {
@@ -159,10 +159,8 @@ Status Node::start() {
     if (Status s = n.api->start(); !s.is_ok()) return s;
   }
   n.retention->start();
-  n.services = std::thread([&n] {
-    name_this_thread("vigie-services");
-    n.run_services();
-  });
+  n.services =
+      Worker("vigie-services", [&n](const std::stop_token& stop) { n.run_services(stop); });
   // A configuration that differs from the one the node last ran with (its start, or a reload
   // since) is a change the evaluators must see: journaled with both versions.
   const std::string version = config::config_version(n.config);
@@ -224,7 +222,7 @@ Status Node::start() {
                           {"api_port", api_port()},
                           {"config_version", version},
                           {"previous_head", previous_head}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) return s;
   spdlog::info("node {} on host {} started: config version {}, {} store, API port {}", n.node_id,
@@ -243,12 +241,7 @@ void Node::stop() {
   if (n.leases) n.leases->stop();
   if (n.follower) n.follower->stop();
   n.engine->stop();
-  {
-    std::lock_guard lock(n.mutex);
-    n.stopping = true;
-  }
-  n.wake.notify_all();
-  if (n.services.joinable()) n.services.join();
+  n.services.stop();
   // Evidence still waiting for its window to pass is not written: the alerts say so.
   for (const auto& p : n.pending) {
     n.note_missing_evidence(p.alert_id, "the node stopped before the evidence window had passed");
@@ -265,7 +258,7 @@ void Node::stop() {
   n.retention->stop();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({n.wall_ms(), "system", "node.stopped", nlohmann::json::object()});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());
 }

@@ -1,5 +1,7 @@
 #include "engine/node_impl.hpp"
 
+#include <thread>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include <fmt/format.h>
@@ -47,9 +49,10 @@ void Node::Impl::on_alert(const Alert& alert, AlertChange change) {
 void Node::Impl::schedule_evidence(std::int64_t id, const Alert& alert) {
   std::lock_guard lock(mutex);
   const double wait_s = config.alerts.evidence_after_s + 1.0;
-  pending.push_back({id, alert, clock.now() + std::chrono::duration_cast<SteadyTime::duration>(
-                                                  Seconds(wait_s))});
-  wake.notify_all();
+  // Due a second or more from now: the services thread, which looks every 200 ms, needs no
+  // wake-up.
+  pending.push_back(
+      {id, alert, clock.now() + std::chrono::duration_cast<SteadyTime::duration>(Seconds(wait_s))});
 }
 
 std::vector<Point> Node::Impl::zone_outline(const config::CameraConfig& c, const std::string& zone) const {
@@ -211,7 +214,7 @@ Status Node::Impl::remove_unlisted_evidence() {
   return store->write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({wall_ms(), "system", "evidence.unlisted_removed",
                          {{"files", swept->removed}, {"failed", swept->failed}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
 }
 
@@ -276,7 +279,7 @@ void Node::Impl::journal_views() {
     Status w = store->write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal(
           {wall_ms(), "system", changed ? "camera.view_changed" : "camera.view_restored", detail});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!w.is_ok()) store_errors.warn("cannot journal a view change: " + w.to_string());
   }
@@ -294,25 +297,29 @@ Status Node::Impl::accept_view(const CameraId& camera, const std::string& user) 
                          user,
                          "camera.view_accepted",
                          {{"camera", camera}, {"reason", perceive::to_string(*accepted)}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
 }
 
-void Node::Impl::run_services() {
-  std::unique_lock lock(mutex);
+void Node::Impl::run_services(const std::stop_token& stop) {
   auto next_status = clock.now();
   auto next_cleanup = clock.now();
-  while (!stopping) {
-    wake.wait_for(lock, std::chrono::milliseconds(200));
+  while (!stop.stop_requested()) {
+    // A stop cuts the wait short, and the pass below still runs once: evidence whose window
+    // has passed by then is cut, and the writer drains it.
+    sleep_for(stop, std::chrono::milliseconds(200));
     const auto now = clock.now();
     std::vector<PendingEvidence> due;
-    while (!pending.empty() && pending.front().due <= now) {
-      due.push_back(std::move(pending.front()));
-      pending.pop_front();
+    std::deque<std::tuple<Alert, AlertChange, bool>> retrying;
+    {
+      std::lock_guard lock(mutex);
+      while (!pending.empty() && pending.front().due <= now) {
+        due.push_back(std::move(pending.front()));
+        pending.pop_front();
+      }
+      retrying = std::move(retry);
+      retry.clear();
     }
-    auto retrying = std::move(retry);
-    retry.clear();
-    lock.unlock();
     for (auto& [alert, change, calibration] : retrying) {
       auto stored = alerts->report(alert, change, calibration);
       if (!stored.is_ok()) {
@@ -334,7 +341,6 @@ void Node::Impl::run_services() {
       forget_unmasked();
       next_cleanup = now + std::chrono::seconds(60);
     }
-    lock.lock();
   }
 }
 
@@ -501,7 +507,7 @@ api::GeometryChange Node::Impl::set_geometry(const CameraId& id, const nlohmann:
     if (Status s = tx.put_camera_geometry(record); !s.is_ok()) return s;
     auto j = tx.journal({record.updated_ms, user, "camera.geometry_changed",
                          {{"camera", id}, {"before", change.before}, {"after", change.after}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!change.status.is_ok()) return change;
   // Stored and journaled first: the running camera then follows from its next frame.

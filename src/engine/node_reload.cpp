@@ -152,7 +152,7 @@ ReloadResult Node::Impl::reload_file(const std::string& by) {
     Status s = store->write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal(
           {wall_ms(), by, "config.reload_refused", {{"file", file}, {"errors", errors}}});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!s.is_ok()) spdlog::error("cannot journal the refused reload: {}", s.to_string());
     return r;
@@ -237,7 +237,7 @@ ReloadResult Node::Impl::reload(config::Config next, const std::string& by) {
     detail["file"] = options.config_file.string();
     detail["node"] = node_id;
     auto j = tx.journal({wall_ms(), by, "config.reloaded", detail});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!journaled.is_ok()) {
     r.status = journaled;
