@@ -247,9 +247,8 @@ Result<std::shared_ptr<DetectionService>> make_detection_service(
   std::vector<std::unique_ptr<perceive::Detector>> detectors;
   const int n = config.sync ? 1 : std::max(1, config.workers);
   for (int i = 0; i < n; ++i) {
-    auto d = perceive::make_detector(config);
-    if (!d.is_ok()) return d.status();
-    detectors.push_back(std::move(*d));
+    VIGIE_ASSIGN_OR_RETURN(auto d, perceive::make_detector(config));
+    detectors.push_back(std::move(d));
   }
   spdlog::info("detector: {} loaded (sha256 {}), input {} px, {} worker(s){}", config.model,
                detectors.front()->model_hash(), detectors.front()->input_size(), n,

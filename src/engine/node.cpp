@@ -23,21 +23,17 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   // and alerts are for no other account on the machine, whatever the data folder's mode.
   ::umask(077);
 
-  auto store = storage::make_store(n.config.storage);
-  if (!store.is_ok()) return store.status();
-  n.store = std::move(*store);
-  if (Status s = n.apply_saved_geometry(n.config); !s.is_ok()) return s;
+  VIGIE_ASSIGN_OR_RETURN(n.store, storage::make_store(n.config.storage));
+  VIGIE_RETURN_IF_ERROR(n.apply_saved_geometry(n.config));
   n.node_id = n.config.node.id.empty() ? host_name() : n.config.node.id;
   if (n.store->shared()) {
     // Read before the stops and authorizations are: whatever another node journals from now
     // on reaches this node through its follower.
-    auto head = n.store->journal_head();
-    if (!head.is_ok()) return head.status();
-    n.opened_at_seq = *head ? (*head)->seq : 0;
+    VIGIE_ASSIGN_OR_RETURN(auto head, n.store->journal_head());
+    n.opened_at_seq = head ? head->seq : 0;
   }
-  auto governance = govern::Governance::open(*n.store, n.clock, n.config.authorizations);
-  if (!governance.is_ok()) return governance.status();
-  n.governance = std::move(*governance);
+  VIGIE_ASSIGN_OR_RETURN(n.governance,
+                         govern::Governance::open(*n.store, n.clock, n.config.authorizations));
   alerts::AlertServiceOptions alert_options;
   alert_options.reason_codes = n.config.alerts.reason_codes;
   alert_options.update_interval_s = n.config.alerts.update_interval_s;
@@ -46,8 +42,8 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   n.alerts = std::make_unique<alerts::AlertService>(*n.store, n.clock, alert_options);
   n.users = std::make_unique<govern::UserDirectory>(*n.store, n.clock, n.options.hash_cost);
   if (!n.config.api.admin_user.empty()) {
-    auto created = n.users->ensure_admin(n.config.api.admin_user, n.config.api.admin_password);
-    if (!created.is_ok()) return created.status();
+    VIGIE_RETURN_IF_ERROR(
+        n.users->ensure_admin(n.config.api.admin_user, n.config.api.admin_password));
   }
 
   n.evidence_root = fs::path(n.config.storage.data_dir) / "evidence";
@@ -58,16 +54,15 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                   "cannot create " + n.evidence_root.string() + ": " + ec.message());
   }
   fs::permissions(n.evidence_root, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (Status s = n.remove_unlisted_evidence(); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(n.remove_unlisted_evidence());
   evidence::EvidenceOptions evidence_options;
   evidence_options.clip_before_s = n.config.alerts.evidence_before_s;
   evidence_options.clip_after_s = n.config.alerts.evidence_after_s;
   n.writer = std::make_unique<evidence::EvidenceWriter>(n.evidence_root, evidence_options);
 
-  auto publishers =
-      publish::make_publishers(n.config, fs::path(n.config.storage.data_dir) / "outbox");
-  if (!publishers.is_ok()) return publishers.status();
-  n.publishers = std::move(*publishers);
+  VIGIE_ASSIGN_OR_RETURN(
+      n.publishers,
+      publish::make_publishers(n.config, fs::path(n.config.storage.data_dir) / "outbox"));
   n.retention = std::make_unique<alerts::RetentionJob>(
       *n.store, n.evidence_root, n.clock, alerts::RetentionPolicy::from(n.config.storage));
 
@@ -156,7 +151,7 @@ Status Node::start() {
   if (n.started) return Status::ok();
   n.started = true;
   if (n.api) {
-    if (Status s = n.api->start(); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(n.api->start());
   }
   n.retention->start();
   n.services =
@@ -197,7 +192,7 @@ Status Node::start() {
       break;
     }
   }
-  if (Status s = n.recover_previous_run(previous_start_ms); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(n.recover_previous_run(previous_start_ms));
   // The head as this start found it: a journal whose end was cut while the node was down
   // does not lead to the head the previous run published (MQTT, the API).
   nlohmann::json previous_head = nullptr;
@@ -207,9 +202,10 @@ Status Node::start() {
   const storage::TimeMs now = n.wall_ms();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     if (!previous.empty() && previous != version) {
-      auto c = tx.journal({now, "config", "config.changed",
-                           {{"from_version", previous}, {"to_version", version}}});
-      if (!c.is_ok()) return c.status();
+      VIGIE_RETURN_IF_ERROR(tx.journal({now,
+                                        "config",
+                                        "config.changed",
+                                        {{"from_version", previous}, {"to_version", version}}}));
     }
     nlohmann::json cameras = nlohmann::json::array();
     for (const auto& c : n.config.cameras) cameras.push_back(c.id);

@@ -134,10 +134,9 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
   // open are ended by whichever node takes their camera (on_lease).
   std::optional<std::set<CameraId>> own;
   if (store->shared()) own.emplace();
-  auto ended =
-      alerts->end_unfollowed("the node stopped while the situation was followed", own);
-  if (!ended.is_ok()) return ended.status();
-  if (*ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", *ended);
+  VIGIE_ASSIGN_OR_RETURN(
+      auto ended, alerts->end_unfollowed("the node stopped while the situation was followed", own));
+  if (ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", ended);
   if (since_ms == 0) return Status::ok();
   storage::AlertQuery raised;
   // Older evidence may have been deleted by retention since: its absence says nothing.
@@ -146,15 +145,12 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
   raised.from_ms = std::max(since_ms, retained_from);
   raised.include_calibration = true;
   raised.limit = 100'000;
-  auto recent = store->alerts(raised);
-  if (!recent.is_ok()) return recent.status();
-  for (const auto& a : *recent) {
+  VIGIE_ASSIGN_OR_RETURN(auto recent, store->alerts(raised));
+  for (const auto& a : recent) {
     if (!a.evidence_note.empty() || (own && own->count(a.camera) == 0)) continue;
-    auto files = store->evidence(a.id);
-    if (!files.is_ok()) return files.status();
-    if (!files->empty()) continue;
-    auto noted = alerts->evidence_missing(a.id, "the node stopped before it was written");
-    if (!noted.is_ok()) return noted.status();
+    VIGIE_ASSIGN_OR_RETURN(auto files, store->evidence(a.id));
+    if (!files.empty()) continue;
+    VIGIE_RETURN_IF_ERROR(alerts->evidence_missing(a.id, "the node stopped before it was written"));
   }
   return Status::ok();
 }
@@ -162,17 +158,15 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
 Result<fs::path> Node::Impl::evidence_file(const storage::EvidenceRecord& record, bool unmasked) {
   if (!unmasked) return evidence_root / record.path;
   if (record.kind == "raw") return invalid_argument("the raw clip is never served");
-  auto stored_alert = store->alert(record.alert_id);
-  if (!stored_alert.is_ok()) return stored_alert.status();
-  if (!*stored_alert) return not_found("no alert " + std::to_string(record.alert_id));
-  auto files = store->evidence(record.alert_id);
-  if (!files.is_ok()) return files.status();
+  VIGIE_ASSIGN_OR_RETURN(auto stored_alert, store->alert(record.alert_id));
+  if (!stored_alert) return not_found("no alert " + std::to_string(record.alert_id));
+  VIGIE_ASSIGN_OR_RETURN(auto files, store->evidence(record.alert_id));
   const storage::EvidenceRecord* raw = nullptr;
-  for (const auto& f : *files) {
+  for (const auto& f : files) {
     if (f.kind == "raw") raw = &f;
   }
   if (raw == nullptr) return not_found("alert has no raw clip to render from");
-  const auto& a = **stored_alert;
+  const auto& a = *stored_alert;
   evidence::UnmaskedRequest request;
   request.alert.id = std::to_string(a.id);
   request.alert.type = a.type;
@@ -193,27 +187,29 @@ Result<fs::path> Node::Impl::evidence_file(const storage::EvidenceRecord& record
                                    snapshot ? "jpg" : "mp4");
   std::error_code ec;
   fs::create_directories(out.parent_path(), ec);
-  auto rendered = evidence::render_unmasked(
-      request, snapshot ? evidence::EvidenceKind::kSnapshot : evidence::EvidenceKind::kClip,
-      out, writer->options());
-  if (!rendered.is_ok()) return rendered.status();
-  return rendered->path;
+  VIGIE_ASSIGN_OR_RETURN(
+      auto rendered,
+      evidence::render_unmasked(
+          request, snapshot ? evidence::EvidenceKind::kSnapshot : evidence::EvidenceKind::kClip,
+          out, writer->options()));
+  return rendered.path;
 }
 
 Status Node::Impl::remove_unlisted_evidence() {
-  auto records = store->evidence_before(std::numeric_limits<storage::TimeMs>::max());
-  if (!records.is_ok()) return records.status();
+  VIGIE_ASSIGN_OR_RETURN(auto records,
+                         store->evidence_before(std::numeric_limits<storage::TimeMs>::max()));
   std::set<std::string> listed;
-  for (const auto& r : *records) listed.insert(r.path);
-  auto swept = evidence::remove_unlisted(evidence_root, listed);
-  if (!swept.is_ok()) return swept.status();
-  for (const auto& f : swept->failed) spdlog::error("evidence: cannot remove {}", f);
-  if (swept->removed.empty()) return Status::ok();
+  for (const auto& r : records) listed.insert(r.path);
+  VIGIE_ASSIGN_OR_RETURN(auto swept, evidence::remove_unlisted(evidence_root, listed));
+  for (const auto& f : swept.failed) spdlog::error("evidence: cannot remove {}", f);
+  if (swept.removed.empty()) return Status::ok();
   spdlog::warn("evidence: removed {} file(s) no record lists, left by an interrupted run",
-               swept->removed.size());
+               swept.removed.size());
   return store->write([&](storage::Tx& tx) -> Status {
-    auto j = tx.journal({wall_ms(), "system", "evidence.unlisted_removed",
-                         {{"files", swept->removed}, {"failed", swept->failed}}});
+    auto j = tx.journal({wall_ms(),
+                         "system",
+                         "evidence.unlisted_removed",
+                         {{"files", swept.removed}, {"failed", swept.failed}}});
     return j.status();
   });
 }
@@ -287,16 +283,15 @@ void Node::Impl::journal_views() {
 
 Status Node::Impl::accept_view(const CameraId& camera, const std::string& user) {
   std::lock_guard lock(view_mutex);
-  auto accepted = engine->accept_view(camera);
-  if (!accepted.is_ok()) return accepted.status();
+  VIGIE_ASSIGN_OR_RETURN(auto accepted, engine->accept_view(camera));
   last_view[camera].clear();  // not restored: accepted, journaled here
-  spdlog::info("camera {}: changed view ({}) accepted by {}", camera,
-               perceive::to_string(*accepted), user);
+  spdlog::info("camera {}: changed view ({}) accepted by {}", camera, perceive::to_string(accepted),
+               user);
   return store->write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({wall_ms(),
                          user,
                          "camera.view_accepted",
-                         {{"camera", camera}, {"reason", perceive::to_string(*accepted)}}});
+                         {{"camera", camera}, {"reason", perceive::to_string(accepted)}}});
     return j.status();
   });
 }
@@ -451,7 +446,7 @@ Status Node::Impl::start_sharing() {
   // Well under a second: a stop from another node applies here within one.
   follower = std::make_unique<JournalFollower>(*store, clock, 0.2,
                                                [this](const auto& r) { follow(r); });
-  if (Status s = follower->start(opened_at_seq); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(follower->start(opened_at_seq));
   leases = std::make_unique<CameraLeases>(
       *store, *engine, clock, config.cameras, lo,
       [this](const CameraId& camera, bool acquired) { on_lease(camera, acquired); });
@@ -474,9 +469,8 @@ Result<nlohmann::json> Node::Impl::geometry(const CameraId& id) {
   }
   j["updated_ms"] = nullptr;
   j["updated_by"] = nullptr;
-  auto saved = store->camera_geometries();
-  if (!saved.is_ok()) return saved.status();
-  for (const auto& g : *saved) {
+  VIGIE_ASSIGN_OR_RETURN(auto saved, store->camera_geometries());
+  for (const auto& g : saved) {
     if (g.camera != id) continue;
     j["updated_ms"] = g.updated_ms;
     j["updated_by"] = g.updated_by;
@@ -504,7 +498,7 @@ api::GeometryChange Node::Impl::set_geometry(const CameraId& id, const nlohmann:
   if (dry_run) return change;
   change.status = store->write([&](storage::Tx& tx) -> Status {
     storage::CameraGeometryRecord record{id, change.after.dump(), wall_ms(), user};
-    if (Status s = tx.put_camera_geometry(record); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(tx.put_camera_geometry(record));
     auto j = tx.journal({record.updated_ms, user, "camera.geometry_changed",
                          {{"camera", id}, {"before", change.before}, {"after", change.after}}});
     return j.status();

@@ -96,9 +96,8 @@ Node::Impl::LatestFrame* Node::Impl::latest_frame(const CameraId& id) const {
 Status Node::Impl::apply_saved_geometry(config::Config& c) const {
   // Geometry changed from the console replaces the configuration's, as long as it still fits
   // the configured camera (its rules may have changed since).
-  auto saved = store->camera_geometries();
-  if (!saved.is_ok()) return saved.status();
-  for (const auto& g : *saved) {
+  VIGIE_ASSIGN_OR_RETURN(auto saved, store->camera_geometries());
+  for (const auto& g : saved) {
     for (auto& camera : c.cameras) {
       if (camera.id != g.camera) continue;
       auto applied = config::with_geometry(camera, g.json);
