@@ -16,6 +16,67 @@ std::string host_name() {
 
 }  // namespace
 
+EngineOptions Node::Impl::engine_options() {
+  EngineOptions eo;
+  eo.make_source = options.make_source ? options.make_source : ingest::make_source;
+  eo.workers = options.workers;
+  eo.pacing = options.pacing;
+  eo.clock = &clock;
+  eo.on_alert = [this](const Alert& a, AlertChange c) { on_alert(a, c); };
+  eo.permit = [this](const CameraId& camera) { return governance->permit(camera); };
+  eo.on_persons = [this](const CameraId& camera, const evidence::TimedBoxes& boxes) {
+    if (auto* history = person_history(camera)) history->add(boxes);
+    keep_boxes(camera, boxes);
+  };
+  eo.on_frame = [this](const config::CameraConfig& c, const Frame& f) { keep_frame(c.id, f); };
+  eo.start_all = !store->shared();  // shared: each camera runs where its lease is
+  return eo;
+}
+
+api::ApiDeps Node::Impl::api_deps() {
+  std::vector<api::PublicCamera> public_cameras;
+  for (const auto& c : config.cameras) {
+    // Only names are public: a camera without one is shown as "-", never by its id.
+    public_cameras.push_back({c.id, c.name});
+  }
+  api::ApiDeps deps{*store,
+                    *alerts,
+                    *governance,
+                    *users,
+                    clock,
+                    [this] { return camera_views(); },
+                    [this](PrometheusText& out) { write_metrics(out); },
+                    evidence_root,
+                    [this](const storage::EvidenceRecord& r, bool unmasked) {
+                      return evidence_file(r, unmasked);
+                    },
+                    public_cameras,
+                    [this](const CameraId& id) { return frame_jpeg(id); },
+                    [this](const CameraId& id) { return geometry(id); },
+                    [this](const CameraId& id, const nlohmann::json& g, const std::string& user,
+                           bool dry_run) { return set_geometry(id, g, user, dry_run); },
+                    [this] { return system_json(); }};
+  deps.accept_view = [this](const CameraId& id, const std::string& user) {
+    return accept_view(id, user);
+  };
+  deps.reload = [this](const std::string& user) {
+    const ReloadResult r = reload_file(user);
+    api::ConfigReload answer;
+    answer.status = r.status;
+    for (const auto& e : r.errors) {
+      answer.errors.push_back(
+          {e.line > 0 ? e.path + " (line " + std::to_string(e.line) + ")" : e.path, e.message});
+    }
+    answer.summary = r.summary();
+    return answer;
+  };
+  deps.console = config.console;
+  // Sharing a store, the live events come from the journal: every node's alerts, in order.
+  deps.options.events_from_journal = store->shared();
+  if (store->shared()) deps.options.node_id = node_id;
+  return deps;
+}
+
 Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptions options) {
   auto impl = std::make_unique<Impl>(config, std::move(options));
   Impl& n = *impl;
@@ -68,20 +129,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
 
   for (const auto& c : n.config.cameras) n.add_camera_state(c);
 
-  EngineOptions eo;
-  eo.make_source = n.options.make_source ? n.options.make_source : ingest::make_source;
-  eo.workers = n.options.workers;
-  eo.pacing = n.options.pacing;
-  eo.clock = &n.clock;
-  eo.on_alert = [&n](const Alert& a, AlertChange c) { n.on_alert(a, c); };
-  eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
-  eo.on_persons = [&n](const CameraId& camera, const evidence::TimedBoxes& boxes) {
-    if (auto* history = n.person_history(camera)) history->add(boxes);
-    n.keep_boxes(camera, boxes);
-  };
-  eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };
-  eo.start_all = !n.store->shared();  // shared: each camera runs where its lease is
-  VIGIE_ASSIGN_OR_RETURN(n.engine, Engine::create(n.config, std::move(eo)));
+  VIGIE_ASSIGN_OR_RETURN(n.engine, Engine::create(n.config, n.engine_options()));
 
   if (n.publishers->size() > 0) {
     n.alert_listener = n.alerts->subscribe([&n](const alerts::AlertEvent& e) {
@@ -95,47 +143,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   }
 
   if (n.options.serve_api) {
-    std::vector<api::PublicCamera> public_cameras;
-    for (const auto& c : n.config.cameras) {
-      // Only names are public: a camera without one is shown as "-", never by its id.
-      public_cameras.push_back({c.id, c.name});
-    }
-    api::ApiDeps deps{*n.store,
-                      *n.alerts,
-                      *n.governance,
-                      *n.users,
-                      n.clock,
-                      [&n] { return n.camera_views(); },
-                      [&n](PrometheusText& out) { n.write_metrics(out); },
-                      n.evidence_root,
-                      [&n](const storage::EvidenceRecord& r, bool unmasked) {
-                        return n.evidence_file(r, unmasked);
-                      },
-                      public_cameras,
-                      [&n](const CameraId& id) { return n.frame_jpeg(id); },
-                      [&n](const CameraId& id) { return n.geometry(id); },
-                      [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
-                           bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
-                      [&n] { return n.system_json(); }};
-    deps.accept_view = [&n](const CameraId& id, const std::string& user) {
-      return n.accept_view(id, user);
-    };
-    deps.reload = [&n](const std::string& user) {
-      const ReloadResult r = n.reload_file(user);
-      api::ConfigReload answer;
-      answer.status = r.status;
-      for (const auto& e : r.errors) {
-        answer.errors.push_back(
-            {e.line > 0 ? e.path + " (line " + std::to_string(e.line) + ")" : e.path, e.message});
-      }
-      answer.summary = r.summary();
-      return answer;
-    };
-    deps.console = n.config.console;
-    // Sharing a store, the live events come from the journal: every node's alerts, in order.
-    deps.options.events_from_journal = n.store->shared();
-    if (n.store->shared()) deps.options.node_id = n.node_id;
-    n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
+    n.api = std::make_unique<api::ApiServer>(n.api_deps(), n.config.api);
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }

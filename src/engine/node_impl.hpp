@@ -134,6 +134,10 @@ struct Node::Impl {
         clock(options.clock != nullptr ? *options.clock : SystemClock::instance()),
         store_errors("store", clock) {}
 
+  // What open() builds the engine and the API server with: the callbacks into this node.
+  EngineOptions engine_options();
+  api::ApiDeps api_deps();
+
   void on_alert(const Alert& alert, AlertChange change);
 
   void schedule_evidence(std::int64_t id, const Alert& alert);
