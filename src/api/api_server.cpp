@@ -54,10 +54,10 @@ struct ApiServer::Impl {
 
   RouteContext ctx;
   std::unique_ptr<httplib::Server> server;  // start() and stop()'s thread only
+  int port = 0;                             // set by start(), cleared by stop()
+  int alert_token = 0;                      // start() and stop()'s thread only
   // Runs httplib's accept loop, which ends on server->stop() (it knows no stop token).
   Worker thread;
-  int port = 0;         // set by start(), cleared by stop()
-  int alert_token = 0;  // start() and stop()'s thread only
 
   std::optional<Principal> authenticate(const Request& req) {
     return ctx.sessions.find(request_token(req));

@@ -106,7 +106,6 @@ class LibavSource final : public Source {
   bool started_ = false;            // guarded by lifecycle_mutex_
   bool stopped_ = false;            // guarded by lifecycle_mutex_
   std::function<void()> on_ready_;  // set by start() before the I/O thread, then read-only
-  Worker io_;                       // guarded by lifecycle_mutex_ (start, stop)
 
   // step() state: one worker at a time.
   std::atomic<bool> step_stopped_{false};
@@ -118,6 +117,8 @@ class LibavSource final : public Source {
   bool ended_ = false;
   QueueItem end_;
   std::int64_t next_index_ = 0;
+
+  Worker io_;  // guarded by lifecycle_mutex_ (start, stop); last: it uses the members above
 };
 
 void LibavSource::run_io(const std::stop_token& stop) {
