@@ -5,8 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/process_usage.hpp"
-
 namespace vigie::alerts {
 namespace {
 
@@ -94,11 +92,8 @@ RetentionJob::RetentionJob(storage::Store& store, std::filesystem::path evidence
 RetentionJob::~RetentionJob() { stop(); }
 
 void RetentionJob::start() {
-  thread_ = std::thread([this] {
-    name_this_thread("vigie-retention");
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
+  thread_ = Worker("vigie-retention", [this](const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
       auto r = purge_once(store_, evidence_root_, clock_, policy_);
       if (!r.is_ok()) {
         spdlog::error("retention purge failed: {}", r.status().to_string());
@@ -107,20 +102,13 @@ void RetentionJob::start() {
                      r->evidence_deleted, r->journal_deleted);
       }
       ++runs_;
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::duration<double>(interval_s_),
-                     [this] { return stopping_; });
+      sleep_for(stop, std::chrono::duration<double>(interval_s_));
     }
   });
 }
 
 void RetentionJob::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
 }
 
 }  // namespace vigie::alerts

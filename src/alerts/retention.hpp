@@ -4,13 +4,11 @@
 // deleted, file by file, with each file's SHA-256.
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
-#include <thread>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/worker.hpp"
 #include "storage/store.hpp"
 
 namespace vigie::alerts {
@@ -54,15 +52,12 @@ class RetentionJob {
 
  private:
   storage::Store& store_;
-  std::filesystem::path evidence_root_;
+  const std::filesystem::path evidence_root_;
   const Clock& clock_;
-  RetentionPolicy policy_;
-  double interval_s_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-  std::atomic<std::int64_t> runs_{0};
+  const RetentionPolicy policy_;
+  const double interval_s_;
+  std::atomic<std::int64_t> runs_{0};  // written by the thread, read by anyone
+  Worker thread_;                      // last: it uses the members above
 };
 
 }  // namespace vigie::alerts

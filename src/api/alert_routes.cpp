@@ -161,16 +161,10 @@ void verdict(RouteContext& ctx, const Request& req, Response& res, const Princip
                  }
                  alerts::Verdict v;
                  v.confirmed = it->get<bool>();
-                 auto reason = string_field(body, "reason", !v.confirmed, 256);
-                 if (!reason) return reason.status();
-                 auto comment = string_field(body, "comment", false);
-                 if (!comment) return comment.status();
-                 v.reason = *reason;
-                 v.comment = *comment;
+                 VIGIE_ASSIGN_OR_RETURN(v.reason, string_field(body, "reason", !v.confirmed, 256));
+                 VIGIE_ASSIGN_OR_RETURN(v.comment, string_field(body, "comment", false));
                  if (body.contains("measures")) {
-                   auto measures = strings_field(body, "measures");
-                   if (!measures) return measures.status();
-                   v.measures = *measures;
+                   VIGIE_ASSIGN_OR_RETURN(v.measures, strings_field(body, "measures"));
                  }
                  return ctx.d.alerts.judge(id, who.user, v);
                });
@@ -196,19 +190,17 @@ void add_comment(RouteContext& ctx, const Request& req, Response& res, const Pri
 }
 
 void assign(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {
-  alert_action(ctx, req, res, who,
-               [&](std::int64_t id, const Json& body) -> Result<storage::AlertRecord> {
-                 auto user = string_field(body, "user", false, 64);
-                 if (!user) return user.status();
-                 if (!user->empty()) {
-                   auto found = ctx.d.users.find(*user);
-                   if (!found) return found.status();
-                   if (!found->has_value() || (*found)->disabled) {
-                     return invalid_argument("no active user '" + *user + "'");
-                   }
-                 }
-                 return ctx.d.alerts.assign(id, who.user, *user);
-               });
+  alert_action(
+      ctx, req, res, who, [&](std::int64_t id, const Json& body) -> Result<storage::AlertRecord> {
+        VIGIE_ASSIGN_OR_RETURN(const std::string user, string_field(body, "user", false, 64));
+        if (!user.empty()) {
+          VIGIE_ASSIGN_OR_RETURN(const auto found, ctx.d.users.find(user));
+          if (!found.has_value() || found->disabled) {
+            return invalid_argument("no active user '" + user + "'");
+          }
+        }
+        return ctx.d.alerts.assign(id, who.user, user);
+      });
 }
 
 void close_alert(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {

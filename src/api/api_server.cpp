@@ -17,8 +17,8 @@
 
 #include "api/route_context.hpp"
 #include "api/routes.hpp"
-#include "core/process_usage.hpp"
 #include "core/redact.hpp"
+#include "core/worker.hpp"
 
 namespace vigie::api {
 namespace {
@@ -53,10 +53,11 @@ struct ApiServer::Impl {
   Impl(ApiDeps deps, config::ApiConfig config) : ctx(std::move(deps), std::move(config)) {}
 
   RouteContext ctx;
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
-  int port = 0;
-  int alert_token = 0;
+  std::unique_ptr<httplib::Server> server;  // start() and stop()'s thread only
+  int port = 0;                             // set by start(), cleared by stop()
+  int alert_token = 0;                      // start() and stop()'s thread only
+  // Runs httplib's accept loop, which ends on server->stop() (it knows no stop token).
+  Worker thread;
 
   std::optional<Principal> authenticate(const Request& req) {
     return ctx.sessions.find(request_token(req));
@@ -237,10 +238,7 @@ Status ApiServer::start() {
     });
   }
   // httplib's request threads are started by this one and inherit its name.
-  m.thread = std::thread([&s] {
-    name_this_thread("vigie-api");
-    s.listen_after_bind();
-  });
+  m.thread = Worker("vigie-api", [&s](const std::stop_token&) { s.listen_after_bind(); });
   // stop() is only effective once the server runs: wait for it, so start() then stop() is safe.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!s.is_running() && std::chrono::steady_clock::now() < deadline) {
@@ -264,7 +262,7 @@ void ApiServer::stop() {
   m.alert_token = 0;
   m.ctx.hub.close_all();
   m.server->stop();
-  if (m.thread.joinable()) m.thread.join();
+  m.thread.stop();
   m.server.reset();
   m.port = 0;
 }

@@ -120,9 +120,8 @@ Result<std::optional<storage::TimeMs>> time_param(const Request& req, const char
 /// here, so the nesting bound holds for all of them.
 Result<Json> parse_body(const Request& req, int max_depth) {
   if (req.body.empty()) return Json::object();
-  auto j = parse_json_body(req.body, max_depth);
-  if (!j) return j.status();
-  if (!j->is_object()) return invalid_argument("the body must be a JSON object");
+  VIGIE_ASSIGN_OR_RETURN(Json j, parse_json_body(req.body, max_depth));
+  if (!j.is_object()) return invalid_argument("the body must be a JSON object");
   return j;
 }
 

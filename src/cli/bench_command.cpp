@@ -29,6 +29,7 @@
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "core/process_usage.hpp"
+#include "core/worker.hpp"
 #include "engine/node.hpp"
 #include "synth/scenario.hpp"
 #include "synth/scene_cache.hpp"
@@ -100,8 +101,11 @@ void report(const char* what, const Arrivals& arrivals) {
               percentile(v, 0.5), percentile(v, 0.99), v.back());
 }
 
-int bench_alerts(const Options& o) {
-  const fs::path root = fs::absolute(o.dir);
+/// The node's configuration into `config`: `o.streams` cameras playing rendered scenes (made
+/// under `root` when missing) at real-time pace, authorised, storing under `data`. 0, or the
+/// exit code once the problem is said.
+int bench_config(const Options& o, const fs::path& root, const fs::path& data,
+                 config::Config& config) {
   std::vector<synth::SceneRequest> scenes;
   for (int i = 0; i < o.streams; ++i) {
     // Cameras take the scenarios in turn, one seed per camera, so that events happen at
@@ -114,7 +118,6 @@ int bench_alerts(const Options& o) {
     std::fprintf(stderr, "bench: %s\n", s.to_string().c_str());
     return 1;
   }
-  config::Config config;
   std::vector<std::string> ids;
   for (const auto& scene : scenes) {
     auto camera = config::load_camera_file(scene.dir / "camera.yaml");
@@ -129,30 +132,110 @@ int bench_alerts(const Options& o) {
     config.cameras.push_back(*camera.camera);
   }
   config.authorizations = {bench_authorization(ids)};
-  const fs::path data = root / ("data-" + std::to_string(::getpid()));
   config.storage.data_dir = data.string();
   config.api.port = 0;
   if (!o.detector.empty()) {
     config.detector.emplace();
     config.detector->model = fs::absolute(o.detector).string();
   }
+  return 0;
+}
+
+/// Starts a mosquitto broker of our own on `port` (its configuration and log under `root`),
+/// and gives it a moment to listen. Returns its process id.
+pid_t start_broker(const fs::path& root, int port) {
+  fs::create_directories(root);
+  const fs::path conf = root / "mosquitto.conf";
+  std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\n";
+  const pid_t broker = ::fork();
+  if (broker == 0) {
+    const std::string log = (root / "mosquitto.log").string();
+    if (std::freopen(log.c_str(), "w", stderr) == nullptr) ::_exit(127);
+    ::execl("/usr/sbin/mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  return broker;
+}
+
+/// Notes every alert.raised of the node's live event stream in `arrivals`, on a thread of
+/// its own, until the returned worker is stopped. A stop is seen between chunks, and at the
+/// latest when the 2 s read timeout ends a quiet stream.
+Worker read_live_events(int port, const std::string& token, Arrivals& arrivals) {
+  return Worker("vigie-bench-sse", [port, token, &arrivals](const std::stop_token& stop) {
+    httplib::Client events("127.0.0.1", port);
+    events.set_read_timeout(2, 0);
+    std::string buffer;
+    std::string event;
+    while (!stop.stop_requested()) {
+      events.Get("/api/v1/events", {{"Authorization", "Bearer " + token}},
+                 [&](const char* chunk, std::size_t size) {
+                   buffer.append(chunk, size);
+                   for (auto nl = buffer.find('\n'); nl != std::string::npos;
+                        nl = buffer.find('\n')) {
+                     const std::string line = buffer.substr(0, nl);
+                     buffer.erase(0, nl + 1);
+                     if (line.rfind("event: ", 0) == 0) event = line.substr(7);
+                     if (line.rfind("data: ", 0) == 0 && event == "alert.raised") {
+                       arrivals.note(nlohmann::json::parse(line.substr(6), nullptr, false));
+                     }
+                   }
+                   return !stop.stop_requested();
+                 });
+    }
+  });
+}
+
+/// A client of the broker on `port` that notes every alert.raised of vigie/alerts in
+/// `arrivals`, on libmosquitto's thread; null when it cannot be made.
+mosquitto* subscribe_alerts(int port, Arrivals& arrivals) {
+  mosquitto* sub = mosquitto_new("vigie-bench", true, &arrivals);
+  if (sub == nullptr) return nullptr;
+  mosquitto_message_callback_set(sub, [](mosquitto*, void* obj, const mosquitto_message* m) {
+    auto j =
+        nlohmann::json::parse(static_cast<const char*>(m->payload),
+                              static_cast<const char*>(m->payload) + m->payloadlen, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "alert.raised") {
+      static_cast<Arrivals*>(obj)->note(j);
+    }
+  });
+  mosquitto_connect(sub, "127.0.0.1", port, 30);
+  mosquitto_subscribe(sub, nullptr, "vigie/alerts", 1);
+  mosquitto_loop_start(sub);
+  return sub;
+}
+
+/// What the detector did between two reads of its counters, over `wall_ms` in which the
+/// process used `cpu_ms` of CPU time.
+void print_detector(const engine::DetectionStats& before, const engine::DetectionStats& after,
+                    double cpu_ms, double wall_ms) {
+  const auto inferences = after.inferences - before.inferences;
+  const double inference_ms = after.inference_ms - before.inference_ms;
+  std::printf(
+      "detector: %llu inferences (%.1f/s), %.1f ms each, %.0f %% of the process's CPU "
+      "time; refused %llu by the budgets, %llu by the full queue; %llu waited too "
+      "long and were not run\n",
+      static_cast<unsigned long long>(inferences),
+      static_cast<double>(inferences) * 1000.0 / wall_ms,
+      inferences > 0 ? inference_ms / static_cast<double>(inferences) : 0.0,
+      cpu_ms > 0 ? 100.0 * inference_ms / cpu_ms : 0.0,
+      static_cast<unsigned long long>(after.refused_budget - before.refused_budget),
+      static_cast<unsigned long long>(after.refused_queue - before.refused_queue),
+      static_cast<unsigned long long>(after.dropped_stale - before.dropped_stale));
+}
+
+int bench_alerts(const Options& o) {
+  const fs::path root = fs::absolute(o.dir);
+  const fs::path data = root / ("data-" + std::to_string(::getpid()));
+  config::Config config;
+  if (const int failed = bench_config(o, root, data, config); failed != 0) return failed;
 
   // A broker of our own unless one is given.
   pid_t broker = -1;
   int mqtt_port = o.mqtt_port;
   if (mqtt_port == 0 && fs::exists("/usr/sbin/mosquitto")) {
     mqtt_port = free_port();
-    fs::create_directories(root);
-    const fs::path conf = root / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << mqtt_port << " 127.0.0.1\nallow_anonymous true\n";
-    broker = ::fork();
-    if (broker == 0) {
-      const std::string log = (root / "mosquitto.log").string();
-      if (std::freopen(log.c_str(), "w", stderr) == nullptr) ::_exit(127);
-      ::execl("/usr/sbin/mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    broker = start_broker(root, mqtt_port);
   }
   if (mqtt_port != 0) {
     config.mqtt.enabled = true;
@@ -177,7 +260,6 @@ int bench_alerts(const Options& o) {
 
   Arrivals sse;
   Arrivals mqtt;
-  std::atomic<bool> stopping{false};
 
   httplib::Client client("127.0.0.1", (*node)->api_port());
   const nlohmann::json login = {{"user", "bench"}, {"password", password}};
@@ -187,44 +269,10 @@ int bench_alerts(const Options& o) {
     return 1;
   }
   const std::string token = nlohmann::json::parse(r->body).value("token", "");
-  std::thread sse_thread([&] {
-    httplib::Client events("127.0.0.1", (*node)->api_port());
-    events.set_read_timeout(2, 0);
-    std::string buffer;
-    std::string event;
-    while (!stopping) {
-      events.Get(
-          "/api/v1/events", {{"Authorization", "Bearer " + token}},
-          [&](const char* chunk, std::size_t size) {
-            buffer.append(chunk, size);
-            for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
-              const std::string line = buffer.substr(0, nl);
-              buffer.erase(0, nl + 1);
-              if (line.rfind("event: ", 0) == 0) event = line.substr(7);
-              if (line.rfind("data: ", 0) == 0 && event == "alert.raised") {
-                sse.note(nlohmann::json::parse(line.substr(6), nullptr, false));
-              }
-            }
-            return !stopping.load();
-          });
-    }
-  });
+  Worker sse_thread = read_live_events((*node)->api_port(), token, sse);
 
   mosquitto_lib_init();
-  mosquitto* sub = mosquitto_new("vigie-bench", true, &mqtt);
-  if (mqtt_port != 0 && sub != nullptr) {
-    mosquitto_message_callback_set(sub, [](mosquitto*, void* obj, const mosquitto_message* m) {
-      auto j = nlohmann::json::parse(static_cast<const char*>(m->payload),
-                                     static_cast<const char*>(m->payload) + m->payloadlen, nullptr,
-                                     false);
-      if (j.is_object() && j.value("event", "") == "alert.raised") {
-        static_cast<Arrivals*>(obj)->note(j);
-      }
-    });
-    mosquitto_connect(sub, "127.0.0.1", mqtt_port, 30);
-    mosquitto_subscribe(sub, nullptr, "vigie/alerts", 1);
-    mosquitto_loop_start(sub);
-  }
+  mosquitto* sub = mqtt_port != 0 ? subscribe_alerts(mqtt_port, mqtt) : nullptr;
 
   std::printf("bench: %d cameras at real-time pace for %.0f s (API port %d, MQTT port %d)\n",
               o.streams, o.duration_s, (*node)->api_port(), mqtt_port);
@@ -246,8 +294,7 @@ int bench_alerts(const Options& o) {
     analysis_ms += s.analysis_ms;
     dropped += s.health.frames_dropped;
   }
-  stopping = true;
-  sse_thread.join();
+  sse_thread.stop();
   (*node)->stop();
   if (sub != nullptr) {
     mosquitto_loop_stop(sub, true);
@@ -279,21 +326,7 @@ int bench_alerts(const Options& o) {
               wall_ms > 0 ? cpu_ms / wall_ms : 0.0,
               static_cast<double>(after.process.resident_bytes) / (1024.0 * 1024.0),
               static_cast<double>(after.process.peak_resident_bytes) / (1024.0 * 1024.0));
-  if (detection != nullptr) {
-    const auto inferences = detected.inferences - detected_before.inferences;
-    const double inference_ms = detected.inference_ms - detected_before.inference_ms;
-    std::printf(
-        "detector: %llu inferences (%.1f/s), %.1f ms each, %.0f %% of the process's CPU "
-        "time; refused %llu by the budgets, %llu by the full queue; %llu waited too "
-        "long and were not run\n",
-        static_cast<unsigned long long>(inferences),
-        static_cast<double>(inferences) * 1000.0 / wall_ms,
-        inferences > 0 ? inference_ms / static_cast<double>(inferences) : 0.0,
-        cpu_ms > 0 ? 100.0 * inference_ms / cpu_ms : 0.0,
-        static_cast<unsigned long long>(detected.refused_budget - detected_before.refused_budget),
-        static_cast<unsigned long long>(detected.refused_queue - detected_before.refused_queue),
-        static_cast<unsigned long long>(detected.dropped_stale - detected_before.dropped_stale));
-  }
+  if (detection != nullptr) print_detector(detected_before, detected, cpu_ms, wall_ms);
   return 0;
 }
 

@@ -106,25 +106,9 @@ Result<std::pair<int, int>> parse_seed_range(const std::string& text) {
   }
 }
 
-int evaluate(const Options& o) {
-  // Per-camera start and end lines would drown the progress bar.
-  if (!log_level_override()) spdlog::set_level(spdlog::level::warn);
-  // The detector first: a model that does not load is refused before anything is rendered.
-  engine::ClipRunOptions run_options;
-  if (!o.detector.empty()) {
-    auto d = detector_for(o.detector, o.detector_async);
-    if (!d.is_ok()) {
-      std::fprintf(stderr, "eval: --detector: %s\n", d.status().message().c_str());
-      return 2;
-    }
-    auto service = engine::make_detection_service(*d, SystemClock::instance());
-    if (!service.is_ok()) {
-      std::fprintf(stderr, "eval: %s\n", service.status().message().c_str());
-      return 2;
-    }
-    run_options.detection = std::move(*service);
-  }
-  std::vector<fs::path> folders;
+/// The clip folders to evaluate into `folders`: the synthetic scenes asked for (rendered
+/// when missing), then the folders given. 0, or the exit code once the problem is said.
+int find_clip_folders(const Options& o, std::vector<fs::path>& folders) {
   if (!o.synth_seeds.empty()) {
     const auto range = parse_seed_range(o.synth_seeds);
     if (!range.is_ok() || range->first > range->second) {
@@ -162,6 +146,61 @@ int evaluate(const Options& o) {
     std::fprintf(stderr, "eval: give clip folders, or --synth-seeds\n");
     return 2;
   }
+  return 0;
+}
+
+/// What the analysis cost per frame and, with a detector, what the detector did.
+void print_costs(const engine::ClipRuns& all, const engine::ClipRunOptions& run_options,
+                 std::uint64_t frames, std::size_t alerts, std::size_t confirmed) {
+  if (const auto& st = all.stages; st.frames > 0) {
+    const double n = static_cast<double>(st.frames);
+    std::printf(
+        "analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
+        "tracking %.2f, rules %.2f, privacy %.2f; total %.2f (decoding not included)\n",
+        st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n, st.track_ms / n,
+        st.rules_ms / n, st.privacy_ms / n, st.total_ms() / n);
+    if (st.detector_wait_ms > 0) {
+      std::printf("  of which the detector, waited for inside rules: %.2f ms per frame\n",
+                  st.detector_wait_ms / n);
+    }
+  }
+  if (const auto& d = all.detector) {
+    const double each =
+        d->inferences > 0 ? d->inference_ms / static_cast<double>(d->inferences) : 0;
+    std::printf(
+        "detector %s (sha256 %.16s): %llu inferences, %.1f ms each, %.2f per analysed frame; "
+        "refused %llu (budget) %llu (queue), dropped %llu (late)\n",
+        fs::path(run_options.detection->config().model).filename().c_str(),
+        run_options.detection->model_hash().c_str(), static_cast<unsigned long long>(d->inferences),
+        each, frames > 0 ? static_cast<double>(d->inferences) / static_cast<double>(frames) : 0.0,
+        static_cast<unsigned long long>(d->refused_budget),
+        static_cast<unsigned long long>(d->refused_queue),
+        static_cast<unsigned long long>(d->dropped_stale));
+    std::printf("  %zu of %zu alerts confirmed by the detector (the others decided classically)\n",
+                confirmed, alerts);
+  }
+}
+
+int evaluate(const Options& o) {
+  // Per-camera start and end lines would drown the progress bar.
+  if (!log_level_override()) spdlog::set_level(spdlog::level::warn);
+  // The detector first: a model that does not load is refused before anything is rendered.
+  engine::ClipRunOptions run_options;
+  if (!o.detector.empty()) {
+    auto d = detector_for(o.detector, o.detector_async);
+    if (!d.is_ok()) {
+      std::fprintf(stderr, "eval: --detector: %s\n", d.status().message().c_str());
+      return 2;
+    }
+    auto service = engine::make_detection_service(*d, SystemClock::instance());
+    if (!service.is_ok()) {
+      std::fprintf(stderr, "eval: %s\n", service.status().message().c_str());
+      return 2;
+    }
+    run_options.detection = std::move(*service);
+  }
+  std::vector<fs::path> folders;
+  if (const int failed = find_clip_folders(o, folders); failed != 0) return failed;
 
   std::vector<Clip> clips;
   std::vector<engine::ClipJob> jobs;
@@ -190,9 +229,14 @@ int evaluate(const Options& o) {
     bar.update(static_cast<int>(done), name);
   };
   const auto started = std::chrono::steady_clock::now();
-  const engine::ClipRuns all = engine::run_clips(jobs, run_options);
-  const auto& runs = all.clips;
+  const Result<engine::ClipRuns> ran = engine::run_clips(jobs, run_options);
   bar.finish();
+  if (!ran.is_ok()) {
+    std::fprintf(stderr, "eval: %s\n", ran.status().to_string().c_str());
+    return 1;
+  }
+  const engine::ClipRuns& all = *ran;
+  const auto& runs = all.clips;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -241,33 +285,7 @@ int evaluate(const Options& o) {
   std::printf("%zu clips, %.2f camera-hours, %llu frames analysed in %.1f s\n", clips.size(),
               evaluation->camera_hours, static_cast<unsigned long long>(frames), wall);
   if (!privacy.empty()) std::fputs(eval::format_privacy(privacy).c_str(), stdout);
-  if (const auto& st = all.stages; st.frames > 0) {
-    const double n = static_cast<double>(st.frames);
-    std::printf(
-        "analysis cost per frame (ms): background %.2f, blobs %.2f, flow %.2f, fire %.2f, "
-        "tracking %.2f, rules %.2f, privacy %.2f; total %.2f (decoding not included)\n",
-        st.background_ms / n, st.blobs_ms / n, st.flow_ms / n, st.fire_ms / n, st.track_ms / n,
-        st.rules_ms / n, st.privacy_ms / n, st.total_ms() / n);
-    if (st.detector_wait_ms > 0) {
-      std::printf("  of which the detector, waited for inside rules: %.2f ms per frame\n",
-                  st.detector_wait_ms / n);
-    }
-  }
-  if (const auto& d = all.detector) {
-    const double each = d->inferences > 0 ? d->inference_ms / static_cast<double>(d->inferences) : 0;
-    std::printf(
-        "detector %s (sha256 %.16s): %llu inferences, %.1f ms each, %.2f per analysed frame; "
-        "refused %llu (budget) %llu (queue), dropped %llu (late)\n",
-        fs::path(run_options.detection->config().model).filename().c_str(),
-        run_options.detection->model_hash().c_str(),
-        static_cast<unsigned long long>(d->inferences), each,
-        frames > 0 ? static_cast<double>(d->inferences) / static_cast<double>(frames) : 0.0,
-        static_cast<unsigned long long>(d->refused_budget),
-        static_cast<unsigned long long>(d->refused_queue),
-        static_cast<unsigned long long>(d->dropped_stale));
-    std::printf("  %zu of %zu alerts confirmed by the detector (the others decided classically)\n",
-                confirmed, alerts);
-  }
+  print_costs(all, run_options, frames, alerts, confirmed);
   if (!o.json_file.empty()) {
     nlohmann::ordered_json report = eval::to_json(*evaluation);
     if (!privacy.empty()) report["privacy"] = eval::privacy_to_json(privacy);

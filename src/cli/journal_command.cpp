@@ -276,6 +276,38 @@ int verify(const Options& o) {
   return o.file.empty() ? verify_database(o) : verify_export(o);
 }
 
+/// The exported span, as the seqs of its first and last records (0, 0 when it is empty): from
+/// the first record stamped at or after `from_ms` to the last stamped before `to_ms`, none
+/// after `head_seq`. Contiguous in seq, so that it chains even where concurrent writers'
+/// stamps are a millisecond out of order.
+Result<std::pair<std::int64_t, std::int64_t>> exported_span(const storage::Store& store,
+                                                            TimeMs from_ms, TimeMs to_ms,
+                                                            std::int64_t head_seq) {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  {
+    VIGIE_ASSIGN_OR_RETURN(const auto r, store.journal(page_after(0, from_ms, {}, 1)));
+    if (!r.empty() && r.front().seq <= head_seq) first = r.front().seq;
+  }
+  if (first > 0) {
+    std::int64_t after = first - 1;
+    for (;;) {
+      VIGIE_ASSIGN_OR_RETURN(const auto page, store.journal(page_after(after, {}, to_ms)));
+      bool beyond = false;
+      for (const auto& r : page) {
+        if (r.seq > head_seq) {
+          beyond = true;
+          break;
+        }
+        last = r.seq;
+      }
+      if (page.empty() || beyond) break;
+      after = page.back().seq;
+    }
+  }
+  return std::make_pair(first, last);
+}
+
 int export_range(const Options& o) {
   const auto from = parse_iso8601(o.from);
   const auto to = parse_iso8601(o.to);
@@ -330,37 +362,14 @@ int export_range(const Options& o) {
     return 1;
   }
 
-  // The exported span runs from the first record stamped at or after FROM to the last stamped
-  // before TO, contiguous in seq so that it chains even where concurrent writers' stamps are a
-  // millisecond out of order. Two passes: find the end, then write.
+  // Two passes: find the span's end, then write it.
   const auto fail = [](const Status& s) {
     std::fprintf(stderr, "journal export: %s\n", s.to_string().c_str());
     return 1;
   };
-  std::int64_t first = 0;
-  std::int64_t last = 0;
-  {
-    auto r = store->journal(page_after(0, from_ms, {}, 1));
-    if (!r.is_ok()) return fail(r.status());
-    if (!r->empty() && r->front().seq <= access.seq) first = r->front().seq;
-  }
-  if (first > 0) {
-    std::int64_t after = first - 1;
-    for (;;) {
-      auto page = store->journal(page_after(after, {}, to_ms_));
-      if (!page.is_ok()) return fail(page.status());
-      bool beyond = false;
-      for (const auto& r : *page) {
-        if (r.seq > access.seq) {
-          beyond = true;
-          break;
-        }
-        last = r.seq;
-      }
-      if (page->empty() || beyond) break;
-      after = page->back().seq;
-    }
-  }
+  const auto span = exported_span(*store, from_ms, to_ms_, access.seq);
+  if (!span.is_ok()) return fail(span.status());
+  const auto [first, last] = *span;
   std::int64_t count = 0;
   if (first > 0 && last >= first) {
     std::int64_t after = first - 1;

@@ -192,32 +192,14 @@ void CameraAnalysis::update_privacy(const Frame& frame, const perceive::Foregrou
   }
 }
 
-void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allowed) {
-  if (!built_) build(given);
-  // Everything below sees the analysis masks blanked: the background model first.
-  Frame blanked;
-  if (analysis_mask_ && !analysis_mask_->empty()) {
-    blanked = given;
-    blanked.bgr = analysis_mask_->apply(given.bgr);
-  }
-  const Frame& frame = blanked.bgr.empty() ? given : blanked;
-  frame_wall_ = frame.wall;
-  const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
-  last_t_ = frame.pts_s;
-  auto start = std::chrono::steady_clock::now();
-  const perceive::ForegroundMasks masks = background_->apply(frame.bgr);
-  times_.background_ms += ms_since(start);
-  if (spdlog::should_log(spdlog::level::trace)) {
-    spdlog::trace("masks t={:.1f} moving={:.3f} static_px={} lighting_change={} warming={}",
-                  frame.pts_s, masks.moving_fraction,
-                  masks.static_fg.empty() ? 0 : cv::countNonZero(masks.static_fg),
-                  masks.illumination_change, masks.warming_up);
-  }
-
-  start = std::chrono::steady_clock::now();
+CameraAnalysis::Objects CameraAnalysis::find_objects(const Frame& frame,
+                                                     const perceive::ForegroundMasks& masks) {
   const perceive::BlobConfig blob_config;
-  auto moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
-  auto still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
+  Objects out;
+  std::vector<perceive::Blob>& moving = out.moving;
+  std::vector<perceive::Blob>& still = out.still;
+  moving = perceive::find_blobs(masks.moving, to_source_, *scale_, blob_config);
+  still = perceive::find_blobs(masks.static_fg, to_source_, *scale_, blob_config);
   // Shapes that only changed light (a flickering lamp's pool, cloud shadows, reflections,
   // the lit sign) keep the background's pattern; they are dropped here, before any rule can
   // take them for a person or an object.
@@ -255,7 +237,8 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
     drop_lighting(frame.bgr, slow_background, still);
     drop_lighting(frame.bgr, slow_background, strict_still);
   }
-  cv::Mat foreground = masks.moving_area.clone();
+  cv::Mat& foreground = out.foreground;
+  foreground = masks.moving_area.clone();
   const cv::Rect image(0, 0, foreground.cols, foreground.rows);
   std::vector<cv::Rect> static_places;
   for (const auto& b : one_static_map ? still : strict_still) {
@@ -268,7 +251,8 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
   // they stay counted; someone who has left is no longer in the slow model's foreground.
   std::erase_if(recent_static_,
                 [&](const auto& place) { return frame.pts_s - place.second > kRecentStaticS; });
-  cv::Mat foreground_held = foreground;
+  cv::Mat& foreground_held = out.foreground_held;
+  foreground_held = foreground;
   if (!recent_static_.empty()) {
     foreground_held = foreground.clone();
     for (const auto& [r, t] : recent_static_) foreground_held(r) |= masks.slow_area(r);
@@ -278,6 +262,35 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
   std::erase_if(still, [&](const perceive::Blob& b) {
     return perceive::is_ghost(frame.bgr, slow_background, masks.static_fg, to_analysis(b.box));
   });
+  return out;
+}
+
+void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allowed) {
+  if (!built_) build(given);
+  // Everything below sees the analysis masks blanked: the background model first.
+  Frame blanked;
+  if (analysis_mask_ && !analysis_mask_->empty()) {
+    blanked = given;
+    blanked.bgr = analysis_mask_->apply(given.bgr);
+  }
+  const Frame& frame = blanked.bgr.empty() ? given : blanked;
+  frame_wall_ = frame.wall;
+  const double dt = last_t_ < 0 ? 0.0 : frame.pts_s - last_t_;
+  last_t_ = frame.pts_s;
+  auto start = std::chrono::steady_clock::now();
+  const perceive::ForegroundMasks masks = background_->apply(frame.bgr);
+  times_.background_ms += ms_since(start);
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("masks t={:.1f} moving={:.3f} static_px={} lighting_change={} warming={}",
+                  frame.pts_s, masks.moving_fraction,
+                  masks.static_fg.empty() ? 0 : cv::countNonZero(masks.static_fg),
+                  masks.illumination_change, masks.warming_up);
+  }
+
+  start = std::chrono::steady_clock::now();
+  Objects objects = find_objects(frame, masks);
+  std::vector<perceive::Blob>& moving = objects.moving;
+  std::vector<perceive::Blob>& still = objects.still;
   times_.blobs_ms += ms_since(start);
 
   start = std::chrono::steady_clock::now();
@@ -310,8 +323,8 @@ void CameraAnalysis::process(const Frame& given, const std::set<EventType>* allo
   scene.static_objects = still;
   scene.flows = flows;
   scene.fire = fire;
-  scene.foreground = &foreground;
-  scene.foreground_held = &foreground_held;
+  scene.foreground = &objects.foreground;
+  scene.foreground_held = &objects.foreground_held;
   scene.to_source = to_source_;
   scene.scale = &*scale_;
   scene.illumination_change = masks.illumination_change;

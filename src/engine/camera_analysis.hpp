@@ -72,6 +72,14 @@ class CameraAnalysis {
 
  private:
   void build(const Frame& frame);
+  /// The blob stage's findings in one frame, light and ghosts taken out.
+  struct Objects {
+    std::vector<perceive::Blob> moving;
+    std::vector<perceive::Blob> still;  ///< static objects, ghosts removed
+    cv::Mat foreground;                 ///< what area measures count (density)
+    cv::Mat foreground_held;            ///< the same, with the places static in the last seconds
+  };
+  Objects find_objects(const Frame& frame, const perceive::ForegroundMasks& masks);
   /// Source-pixel box to analysis pixels.
   [[nodiscard]] cv::Rect to_analysis(const cv::Rect2d& box) const;
   /// Folds the frame into the privacy map and sets privacy_.

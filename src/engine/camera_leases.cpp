@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
-#include "core/process_usage.hpp"
 
 namespace vigie::engine {
 namespace {
@@ -57,33 +56,21 @@ Status CameraLeases::start() {
   for (const auto& c : cameras_) cameras.push_back(c.id);
   // Registered before it is journaled: a node is in the table from the moment it says so.
   // Two nodes given one id would renew each other's leases as if they were one node.
-  auto first = store_.heartbeat(options_.node, options_.api, options_.lease_s);
-  if (!first.is_ok()) return first.status();
-  if (Status s = journal("node.joined", {{"node", options_.node},
-                                         {"api", options_.api},
-                                         {"cameras", cameras},
-                                         {"heartbeat_s", options_.heartbeat_s},
-                                         {"lease_s", options_.lease_s}});
-      !s.is_ok()) {
-    return s;
-  }
+  VIGIE_RETURN_IF_ERROR(store_.heartbeat(options_.node, options_.api, options_.lease_s));
+  VIGIE_RETURN_IF_ERROR(journal("node.joined", {{"node", options_.node},
+                                                {"api", options_.api},
+                                                {"cameras", cameras},
+                                                {"heartbeat_s", options_.heartbeat_s},
+                                                {"lease_s", options_.lease_s}}));
   started_ = true;
-  thread_ = std::thread([this] {
-    name_this_thread("vigie-leases");
-    run();
-  });
+  thread_ = Worker("vigie-leases", [this](const std::stop_token& stop) { run(stop); });
   return Status::ok();
 }
 
 void CameraLeases::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
   std::vector<CameraId> given;
   for (const auto& [camera, why] : running_) {
     (void)engine_.stop_camera(camera, "node stopping");
@@ -92,15 +79,15 @@ void CameraLeases::stop() {
   running_.clear();
   Status s = store_.write([&](storage::Tx& tx) -> Status {
     for (const auto& camera : given) {
-      auto released = tx.release_camera(camera, options_.node);
-      if (!released.is_ok()) return released.status();
-      if (!*released) continue;
-      auto j = tx.journal({wall_ms(), "system", "lease.released",
-                           {{"camera", camera}, {"node", options_.node}, {"reason", "node stopping"}}});
-      if (!j.is_ok()) return j.status();
+      VIGIE_ASSIGN_OR_RETURN(auto released, tx.release_camera(camera, options_.node));
+      if (!released) continue;
+      VIGIE_RETURN_IF_ERROR(
+          tx.journal({wall_ms(),
+                      "system",
+                      "lease.released",
+                      {{"camera", camera}, {"node", options_.node}, {"reason", "node stopping"}}}));
     }
-    auto removed = tx.remove_node(options_.node, false);
-    if (!removed.is_ok()) return removed.status();
+    VIGIE_RETURN_IF_ERROR(tx.remove_node(options_.node, false));
     return tx.journal({wall_ms(), "system", "node.left",
                        {{"node", options_.node}, {"reason", "stopped"}}})
         .status();
@@ -112,18 +99,15 @@ void CameraLeases::stop() {
   }
 }
 
-void CameraLeases::run() {
+void CameraLeases::run(const std::stop_token& stop) {
   const auto period = std::chrono::duration<double>(options_.heartbeat_s);
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
+  while (!stop.stop_requested()) {
     try {
       tick();
     } catch (const std::exception& e) {
       errors_.warn(std::string("heartbeat failed: ") + e.what());
     }
-    lock.lock();
-    wake_.wait_for(lock, period, [this] { return stopping_; });
+    sleep_for(stop, period);
   }
 }
 
@@ -260,9 +244,7 @@ void CameraLeases::balance(const storage::LeaseBoard& board) {
 bool CameraLeases::claim(const CameraId& camera) {
   std::string previous;
   Status s = store_.write([&](storage::Tx& tx) -> Status {
-    auto got = tx.claim_camera(camera, options_.node, options_.lease_s);
-    if (!got.is_ok()) return got.status();
-    previous = *got;
+    VIGIE_ASSIGN_OR_RETURN(previous, tx.claim_camera(camera, options_.node, options_.lease_s));
     const bool takeover = !previous.empty() && previous != options_.node;
     return tx.journal({wall_ms(), "system", "lease.acquired",
                        {{"camera", camera},
@@ -299,8 +281,7 @@ void CameraLeases::release(const CameraId& camera, const std::string& why) {
   (void)engine_.stop_camera(camera, why);
   running_.erase(camera);
   Status s = store_.write([&](storage::Tx& tx) -> Status {
-    auto released = tx.release_camera(camera, options_.node);
-    if (!released.is_ok()) return released.status();
+    VIGIE_RETURN_IF_ERROR(tx.release_camera(camera, options_.node));
     return tx.journal({wall_ms(), "system", "lease.released",
                        {{"camera", camera}, {"node", options_.node}, {"reason", why}}})
         .status();

@@ -15,17 +15,17 @@
 // clocks run at the same rate.
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/worker.hpp"
 #include "engine/engine.hpp"
 #include "storage/store.hpp"
 
@@ -73,7 +73,7 @@ class CameraLeases {
   [[nodiscard]] const std::string& node() const { return options_.node; }
 
  private:
-  void run();
+  void run(const std::stop_token& stop);
   void tick();
   /// Stops every camera running here (a lease that cannot be renewed in time).
   void stop_all(const std::string& why);
@@ -99,14 +99,12 @@ class CameraLeases {
   std::chrono::steady_clock::time_point renewed_at_{};  // sending of the last good heartbeat
   int ticks_ = 0;
 
-  mutable std::mutex mutex_;  // guards holders_, counters_, stopping_
-  std::map<CameraId, std::string> holders_;
-  LeaseCounters counters_;
-  bool stopping_ = false;
-  std::condition_variable wake_;
-  std::thread thread_;
-  bool started_ = false;
-  bool stopped_ = false;
+  mutable std::mutex mutex_;
+  std::map<CameraId, std::string> holders_;  // guarded by mutex_
+  LeaseCounters counters_;                   // guarded by mutex_
+  bool started_ = false;                     // start() and stop()'s thread only
+  bool stopped_ = false;                     // start() and stop()'s thread only
+  Worker thread_;                            // last: it uses the members above
 };
 
 }  // namespace vigie::engine

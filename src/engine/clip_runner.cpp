@@ -9,7 +9,7 @@
 
 namespace vigie::engine {
 
-ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options) {
+Result<ClipRuns> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options) {
   ClipRuns result;
   std::vector<ClipRun>& runs = result.clips;
   runs.resize(jobs.size());
@@ -52,7 +52,9 @@ ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& optio
         runs[clip].privacy.push_back(boxes);
       };
     }
-    Engine engine(config, std::move(engine_options));
+    VIGIE_ASSIGN_OR_RETURN(const std::unique_ptr<Engine> built,
+                           Engine::create(config, std::move(engine_options)));
+    Engine& engine = *built;
     engine.start();
     std::vector<bool> reported(last - first, false);
     while (true) {

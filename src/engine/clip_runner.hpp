@@ -50,7 +50,8 @@ struct ClipRuns {
   std::optional<DetectionStats> detector;  ///< with a detector: what it did
 };
 
-/// Runs every clip to its end.
-ClipRuns run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options = {});
+/// Runs every clip to its end. Fails only when an engine cannot be built for the clips
+/// (Engine::create's errors).
+Result<ClipRuns> run_clips(const std::vector<ClipJob>& jobs, const ClipRunOptions& options = {});
 
 }  // namespace vigie::engine

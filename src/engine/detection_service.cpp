@@ -1,5 +1,4 @@
 #include "engine/detection_service.hpp"
-#include "core/process_usage.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -78,10 +77,10 @@ DetectionService::DetectionService(std::vector<std::unique_ptr<perceive::Detecto
   if (detectors_.empty()) throw std::invalid_argument("DetectionService needs a detector");
   hash_ = detectors_.front()->model_hash();
   if (config_.sync) return;
-  for (std::size_t i = 0; i < detectors_.size(); ++i) workers_.emplace_back([this, i] {
-      name_this_thread("vigie-detect");
-      work(i);
-    });
+  for (std::size_t i = 0; i < detectors_.size(); ++i) {
+    workers_.emplace_back("vigie-detect",
+                          [this, i](const std::stop_token& stop) { work(i, stop); });
+  }
 }
 
 DetectionService::~DetectionService() {
@@ -91,12 +90,12 @@ DetectionService::~DetectionService() {
 void DetectionService::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
+    if (closed_) return;
+    closed_ = true;
     queue_.clear();
   }
-  wake_.notify_all();
-  for (auto& w : workers_) w.join();
+  for (auto& w : workers_) w.request_stop();
+  for (auto& w : workers_) w.stop();
 }
 
 bool DetectionService::submit(const CameraId& camera, const rules::DetectorRequest& request,
@@ -108,7 +107,7 @@ bool DetectionService::submit(const CameraId& camera, const rules::DetectorReque
   const int input = detectors_.front()->input_size();
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return false;
+    if (closed_) return false;
     // Synchronous mode counts stream time, so that the same clip gives the same answers.
     const double t = config_.sync ? request.t : seconds_of(clock_.now());
     auto [budget, fresh] = camera_budget_.try_emplace(camera, config_.camera_rate_hz);
@@ -207,14 +206,14 @@ rules::DetectorAnswer DetectionService::run(perceive::Detector& detector, const 
   return a;
 }
 
-void DetectionService::work(std::size_t index) {
+void DetectionService::work(std::size_t index, const std::stop_token& stop) {
   perceive::Detector& detector = *detectors_[index];
   while (true) {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      wake_.wait(lock, stop, [&] { return !queue_.empty(); });
+      if (stop.stop_requested()) return;
       // The oldest request of the highest priority waiting.
       auto next = std::find_if(queue_.begin(), queue_.end(),
                                [](const Job& j) { return !low_priority(j.request); });
@@ -248,9 +247,8 @@ Result<std::shared_ptr<DetectionService>> make_detection_service(
   std::vector<std::unique_ptr<perceive::Detector>> detectors;
   const int n = config.sync ? 1 : std::max(1, config.workers);
   for (int i = 0; i < n; ++i) {
-    auto d = perceive::make_detector(config);
-    if (!d.is_ok()) return d.status();
-    detectors.push_back(std::move(*d));
+    VIGIE_ASSIGN_OR_RETURN(auto d, perceive::make_detector(config));
+    detectors.push_back(std::move(d));
   }
   spdlog::info("detector: {} loaded (sha256 {}), input {} px, {} worker(s){}", config.model,
                detectors.front()->model_hash(), detectors.front()->input_size(), n,

@@ -15,12 +15,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 #include <vector>
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/frame.hpp"
+#include "core/worker.hpp"
 #include "perceive/detector.hpp"
 #include "rules/detections.hpp"
 
@@ -88,22 +89,24 @@ class DetectionService {
     SteadyTime queued_at;
   };
   rules::DetectorAnswer run(perceive::Detector& detector, const Job& job);
-  void work(std::size_t index);
+  void work(std::size_t index, const std::stop_token& stop);
 
   config::DetectorConfig config_;
   const Clock& clock_;
+  // One per worker, each used by its worker only (the synchronous mode's by callers, one at
+  // a time under sync_mutex_).
   std::vector<std::unique_ptr<perceive::Detector>> detectors_;
   std::string hash_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> queue_;
-  std::map<CameraId, std::vector<rules::DetectorAnswer>> answers_;
-  std::map<CameraId, RateBudget> camera_budget_;
-  RateBudget node_budget_;
-  DetectionStats stats_;
+  std::condition_variable_any wake_;  // a request was queued (a stop wakes it by itself)
+  std::deque<Job> queue_;             // guarded by mutex_
+  std::map<CameraId, std::vector<rules::DetectorAnswer>> answers_;  // guarded by mutex_
+  std::map<CameraId, RateBudget> camera_budget_;                    // guarded by mutex_
+  RateBudget node_budget_;                                          // guarded by mutex_
+  DetectionStats stats_;                                            // guarded by mutex_
+  bool closed_ = false;    // guarded by mutex_: stop() was called, submit() refuses
   std::mutex sync_mutex_;  ///< synchronous mode: one inference at a time
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<Worker> workers_;  // last: they use the members above
 };
 
 /// Loads the configured model once per worker and starts the service. InvalidArgument

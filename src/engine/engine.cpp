@@ -1,7 +1,6 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
@@ -62,19 +61,25 @@ CameraChange classify_change(const config::CameraConfig* before,
   return CameraChange::kAnalysisChanged;
 }
 
+Result<std::unique_ptr<Engine>> Engine::create(const config::Config& config,
+                                               EngineOptions options) {
+  if (!options.make_source) {
+    return invalid_argument("engine: no source factory (EngineOptions.make_source is empty)");
+  }
+  if (!options.detection && config.detector && options.analyse) {
+    const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::instance();
+    VIGIE_ASSIGN_OR_RETURN(options.detection, make_detection_service(*config.detector, clock));
+  }
+  return std::unique_ptr<Engine>(new Engine(config, std::move(options)));
+}
+
 Engine::Engine(const config::Config& config, EngineOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()),
       config_(config) {
-  if (!options_.make_source) throw std::invalid_argument("EngineOptions.make_source is required");
   std::size_t workers = options_.workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   scheduler_ = std::make_unique<Scheduler>(workers);
-  if (!options_.detection && config.detector && options_.analyse) {
-    auto service = make_detection_service(*config.detector, clock_);
-    if (!service.is_ok()) throw std::invalid_argument(service.status().message());
-    options_.detection = std::move(*service);
-  }
   std::lock_guard lock(runs_mutex_);
   for (const auto& camera : config.cameras) {
     if (camera.enabled) add_run(camera);

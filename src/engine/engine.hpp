@@ -42,8 +42,8 @@ struct EngineOptions {
   std::function<void(const CameraId&, const evidence::TimedBoxes&)> on_persons;
   const Clock* clock = nullptr;  ///< null: the system clock
   /// The object detector shared by the cameras. Null: made from the configuration's
-  /// `detector` section when it has one (the constructor throws std::invalid_argument,
-  /// naming the file, when the model does not load); none without it.
+  /// `detector` section when it has one (Engine::create fails, naming the file, when the
+  /// model does not load); none without it.
   std::shared_ptr<DetectionService> detection;
   /// false: start() starts no camera; each is started and stopped by start_camera() and
   /// stop_camera() (nodes sharing cameras through leases).
@@ -74,7 +74,12 @@ using AnalysisRetired = std::function<void(const CameraId&, CameraChange)>;
 
 class Engine {
  public:
-  Engine(const config::Config& config, EngineOptions options);
+  /// Builds one pipeline per enabled camera of `config`, nothing started. InvalidArgument
+  /// when `options.make_source` is empty; the detector's error (InvalidArgument naming the
+  /// model file) when the configuration's `detector` section is used and its model does not
+  /// load.
+  static Result<std::unique_ptr<Engine>> create(const config::Config& config,
+                                                EngineOptions options);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -170,6 +175,9 @@ class Engine {
     std::vector<std::unique_ptr<CameraPipeline>> retired;
   };
 
+  /// `options` complete: a source factory, and the detector if there is one.
+  Engine(const config::Config& config, EngineOptions options);
+
   FrameObserver make_observer(AnalysisSlot* slot) const;
   std::unique_ptr<CameraAnalysis> make_analysis(const config::CameraConfig& camera);
   void start_run(Run& run);
@@ -181,9 +189,9 @@ class Engine {
   /// it was running. Caller holds runs_mutex_.
   bool retire_run(const CameraId& camera, const std::string& why);
 
-  EngineOptions options_;
+  EngineOptions options_;  // set by the constructor, then only read
   const Clock& clock_;
-  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Scheduler> scheduler_;  // built by the constructor; thread-safe itself
   mutable std::mutex config_mutex_;  // guards config_ (the running configuration, for its version)
   config::Config config_;
   /// Enabled cameras only, and those removed or reopened since (kept for their stage times

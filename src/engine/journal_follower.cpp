@@ -1,7 +1,5 @@
 #include "engine/journal_follower.hpp"
 
-#include "core/process_usage.hpp"
-
 namespace vigie::engine {
 namespace {
 constexpr int kPage = 500;
@@ -20,33 +18,22 @@ JournalFollower::~JournalFollower() {
 
 Status JournalFollower::start(std::int64_t after_seq) {
   last_seq_ = after_seq;
-  thread_ = std::thread([this] {
-    name_this_thread("vigie-follower");
-    run();
-  });
+  thread_ = Worker("vigie-follower", [this](const std::stop_token& stop) { run(stop); });
   return Status::ok();
 }
 
 void JournalFollower::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
 }
 
-void JournalFollower::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    poll();
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::duration<double>(interval_s_), [this] { return stopping_; });
+void JournalFollower::run(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    poll(stop);
+    sleep_for(stop, std::chrono::duration<double>(interval_s_));
   }
 }
 
-void JournalFollower::poll() {
+void JournalFollower::poll(const std::stop_token& stop) {
   for (;;) {
     storage::JournalQuery q;
     q.after_seq = last_seq_;
@@ -71,9 +58,8 @@ void JournalFollower::poll() {
     {
       std::lock_guard lock(mutex_);
       followed_ += page->size();
-      if (stopping_) return;
     }
-    if (static_cast<int>(page->size()) < kPage) return;
+    if (stop.stop_requested() || static_cast<int>(page->size()) < kPage) return;
   }
 }
 

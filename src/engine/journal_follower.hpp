@@ -6,14 +6,14 @@
 // live event stream). Polling rather than LISTEN/NOTIFY: the journal is already ordered and
 // gap-free, so a poll that failed or came late loses nothing; it only delays.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/worker.hpp"
 #include "storage/store.hpp"
 
 namespace vigie::engine {
@@ -38,21 +38,19 @@ class JournalFollower {
   [[nodiscard]] std::uint64_t failures() const;
 
  private:
-  void run();
-  /// One poll: every record after the last one seen, page by page.
-  void poll();
+  void run(const std::stop_token& stop);
+  /// One poll: every record after the last one seen, page by page, until a stop.
+  void poll(const std::stop_token& stop);
 
   const storage::Store& store_;
   const double interval_s_;
   const Handler handler_;
   ThrottledLog errors_;
-  std::int64_t last_seq_ = 0;  // the follower thread's
-  mutable std::mutex mutex_;   // guards stopping_ and the counters
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::uint64_t followed_ = 0;
-  std::uint64_t failures_ = 0;
-  std::thread thread_;
+  std::int64_t last_seq_ = 0;  // follower thread only (start() sets it before the thread)
+  mutable std::mutex mutex_;
+  std::uint64_t followed_ = 0;  // guarded by mutex_
+  std::uint64_t failures_ = 0;  // guarded by mutex_
+  Worker thread_;               // last: it uses the members above
 };
 
 }  // namespace vigie::engine

@@ -16,6 +16,67 @@ std::string host_name() {
 
 }  // namespace
 
+EngineOptions Node::Impl::engine_options() {
+  EngineOptions eo;
+  eo.make_source = options.make_source ? options.make_source : ingest::make_source;
+  eo.workers = options.workers;
+  eo.pacing = options.pacing;
+  eo.clock = &clock;
+  eo.on_alert = [this](const Alert& a, AlertChange c) { on_alert(a, c); };
+  eo.permit = [this](const CameraId& camera) { return governance->permit(camera); };
+  eo.on_persons = [this](const CameraId& camera, const evidence::TimedBoxes& boxes) {
+    if (auto* history = person_history(camera)) history->add(boxes);
+    keep_boxes(camera, boxes);
+  };
+  eo.on_frame = [this](const config::CameraConfig& c, const Frame& f) { keep_frame(c.id, f); };
+  eo.start_all = !store->shared();  // shared: each camera runs where its lease is
+  return eo;
+}
+
+api::ApiDeps Node::Impl::api_deps() {
+  std::vector<api::PublicCamera> public_cameras;
+  for (const auto& c : config.cameras) {
+    // Only names are public: a camera without one is shown as "-", never by its id.
+    public_cameras.push_back({c.id, c.name});
+  }
+  api::ApiDeps deps{*store,
+                    *alerts,
+                    *governance,
+                    *users,
+                    clock,
+                    [this] { return camera_views(); },
+                    [this](PrometheusText& out) { write_metrics(out); },
+                    evidence_root,
+                    [this](const storage::EvidenceRecord& r, bool unmasked) {
+                      return evidence_file(r, unmasked);
+                    },
+                    public_cameras,
+                    [this](const CameraId& id) { return frame_jpeg(id); },
+                    [this](const CameraId& id) { return geometry(id); },
+                    [this](const CameraId& id, const nlohmann::json& g, const std::string& user,
+                           bool dry_run) { return set_geometry(id, g, user, dry_run); },
+                    [this] { return system_json(); }};
+  deps.accept_view = [this](const CameraId& id, const std::string& user) {
+    return accept_view(id, user);
+  };
+  deps.reload = [this](const std::string& user) {
+    const ReloadResult r = reload_file(user);
+    api::ConfigReload answer;
+    answer.status = r.status;
+    for (const auto& e : r.errors) {
+      answer.errors.push_back(
+          {e.line > 0 ? e.path + " (line " + std::to_string(e.line) + ")" : e.path, e.message});
+    }
+    answer.summary = r.summary();
+    return answer;
+  };
+  deps.console = config.console;
+  // Sharing a store, the live events come from the journal: every node's alerts, in order.
+  deps.options.events_from_journal = store->shared();
+  if (store->shared()) deps.options.node_id = node_id;
+  return deps;
+}
+
 Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptions options) {
   auto impl = std::make_unique<Impl>(config, std::move(options));
   Impl& n = *impl;
@@ -23,21 +84,17 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   // and alerts are for no other account on the machine, whatever the data folder's mode.
   ::umask(077);
 
-  auto store = storage::make_store(n.config.storage);
-  if (!store.is_ok()) return store.status();
-  n.store = std::move(*store);
-  if (Status s = n.apply_saved_geometry(n.config); !s.is_ok()) return s;
+  VIGIE_ASSIGN_OR_RETURN(n.store, storage::make_store(n.config.storage));
+  VIGIE_RETURN_IF_ERROR(n.apply_saved_geometry(n.config));
   n.node_id = n.config.node.id.empty() ? host_name() : n.config.node.id;
   if (n.store->shared()) {
     // Read before the stops and authorizations are: whatever another node journals from now
     // on reaches this node through its follower.
-    auto head = n.store->journal_head();
-    if (!head.is_ok()) return head.status();
-    n.opened_at_seq = *head ? (*head)->seq : 0;
+    VIGIE_ASSIGN_OR_RETURN(auto head, n.store->journal_head());
+    n.opened_at_seq = head ? head->seq : 0;
   }
-  auto governance = govern::Governance::open(*n.store, n.clock, n.config.authorizations);
-  if (!governance.is_ok()) return governance.status();
-  n.governance = std::move(*governance);
+  VIGIE_ASSIGN_OR_RETURN(n.governance,
+                         govern::Governance::open(*n.store, n.clock, n.config.authorizations));
   alerts::AlertServiceOptions alert_options;
   alert_options.reason_codes = n.config.alerts.reason_codes;
   alert_options.update_interval_s = n.config.alerts.update_interval_s;
@@ -46,8 +103,8 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   n.alerts = std::make_unique<alerts::AlertService>(*n.store, n.clock, alert_options);
   n.users = std::make_unique<govern::UserDirectory>(*n.store, n.clock, n.options.hash_cost);
   if (!n.config.api.admin_user.empty()) {
-    auto created = n.users->ensure_admin(n.config.api.admin_user, n.config.api.admin_password);
-    if (!created.is_ok()) return created.status();
+    VIGIE_RETURN_IF_ERROR(
+        n.users->ensure_admin(n.config.api.admin_user, n.config.api.admin_password));
   }
 
   n.evidence_root = fs::path(n.config.storage.data_dir) / "evidence";
@@ -58,35 +115,21 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
                   "cannot create " + n.evidence_root.string() + ": " + ec.message());
   }
   fs::permissions(n.evidence_root, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (Status s = n.remove_unlisted_evidence(); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(n.remove_unlisted_evidence());
   evidence::EvidenceOptions evidence_options;
   evidence_options.clip_before_s = n.config.alerts.evidence_before_s;
   evidence_options.clip_after_s = n.config.alerts.evidence_after_s;
   n.writer = std::make_unique<evidence::EvidenceWriter>(n.evidence_root, evidence_options);
 
-  auto publishers =
-      publish::make_publishers(n.config, fs::path(n.config.storage.data_dir) / "outbox");
-  if (!publishers.is_ok()) return publishers.status();
-  n.publishers = std::move(*publishers);
+  VIGIE_ASSIGN_OR_RETURN(
+      n.publishers,
+      publish::make_publishers(n.config, fs::path(n.config.storage.data_dir) / "outbox"));
   n.retention = std::make_unique<alerts::RetentionJob>(
       *n.store, n.evidence_root, n.clock, alerts::RetentionPolicy::from(n.config.storage));
 
   for (const auto& c : n.config.cameras) n.add_camera_state(c);
 
-  EngineOptions eo;
-  eo.make_source = n.options.make_source ? n.options.make_source : ingest::make_source;
-  eo.workers = n.options.workers;
-  eo.pacing = n.options.pacing;
-  eo.clock = &n.clock;
-  eo.on_alert = [&n](const Alert& a, AlertChange c) { n.on_alert(a, c); };
-  eo.permit = [&n](const CameraId& camera) { return n.governance->permit(camera); };
-  eo.on_persons = [&n](const CameraId& camera, const evidence::TimedBoxes& boxes) {
-    if (auto* history = n.person_history(camera)) history->add(boxes);
-    n.keep_boxes(camera, boxes);
-  };
-  eo.on_frame = [&n](const config::CameraConfig& c, const Frame& f) { n.keep_frame(c.id, f); };
-  eo.start_all = !n.store->shared();  // shared: each camera runs where its lease is
-  n.engine = std::make_unique<Engine>(n.config, std::move(eo));
+  VIGIE_ASSIGN_OR_RETURN(n.engine, Engine::create(n.config, n.engine_options()));
 
   if (n.publishers->size() > 0) {
     n.alert_listener = n.alerts->subscribe([&n](const alerts::AlertEvent& e) {
@@ -100,47 +143,7 @@ Result<std::unique_ptr<Node>> Node::open(const config::Config& config, NodeOptio
   }
 
   if (n.options.serve_api) {
-    std::vector<api::PublicCamera> public_cameras;
-    for (const auto& c : n.config.cameras) {
-      // Only names are public: a camera without one is shown as "-", never by its id.
-      public_cameras.push_back({c.id, c.name});
-    }
-    api::ApiDeps deps{*n.store,
-                      *n.alerts,
-                      *n.governance,
-                      *n.users,
-                      n.clock,
-                      [&n] { return n.camera_views(); },
-                      [&n](PrometheusText& out) { n.write_metrics(out); },
-                      n.evidence_root,
-                      [&n](const storage::EvidenceRecord& r, bool unmasked) {
-                        return n.evidence_file(r, unmasked);
-                      },
-                      public_cameras,
-                      [&n](const CameraId& id) { return n.frame_jpeg(id); },
-                      [&n](const CameraId& id) { return n.geometry(id); },
-                      [&n](const CameraId& id, const nlohmann::json& g, const std::string& user,
-                           bool dry_run) { return n.set_geometry(id, g, user, dry_run); },
-                      [&n] { return n.system_json(); }};
-    deps.accept_view = [&n](const CameraId& id, const std::string& user) {
-      return n.accept_view(id, user);
-    };
-    deps.reload = [&n](const std::string& user) {
-      const ReloadResult r = n.reload_file(user);
-      api::ConfigReload answer;
-      answer.status = r.status;
-      for (const auto& e : r.errors) {
-        answer.errors.push_back(
-            {e.line > 0 ? e.path + " (line " + std::to_string(e.line) + ")" : e.path, e.message});
-      }
-      answer.summary = r.summary();
-      return answer;
-    };
-    deps.console = n.config.console;
-    // Sharing a store, the live events come from the journal: every node's alerts, in order.
-    deps.options.events_from_journal = n.store->shared();
-    if (n.store->shared()) deps.options.node_id = n.node_id;
-    n.api = std::make_unique<api::ApiServer>(std::move(deps), n.config.api);
+    n.api = std::make_unique<api::ApiServer>(n.api_deps(), n.config.api);
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
@@ -156,13 +159,11 @@ Status Node::start() {
   if (n.started) return Status::ok();
   n.started = true;
   if (n.api) {
-    if (Status s = n.api->start(); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(n.api->start());
   }
   n.retention->start();
-  n.services = std::thread([&n] {
-    name_this_thread("vigie-services");
-    n.run_services();
-  });
+  n.services =
+      Worker("vigie-services", [&n](const std::stop_token& stop) { n.run_services(stop); });
   // A configuration that differs from the one the node last ran with (its start, or a reload
   // since) is a change the evaluators must see: journaled with both versions.
   const std::string version = config::config_version(n.config);
@@ -199,7 +200,7 @@ Status Node::start() {
       break;
     }
   }
-  if (Status s = n.recover_previous_run(previous_start_ms); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(n.recover_previous_run(previous_start_ms));
   // The head as this start found it: a journal whose end was cut while the node was down
   // does not lead to the head the previous run published (MQTT, the API).
   nlohmann::json previous_head = nullptr;
@@ -209,9 +210,10 @@ Status Node::start() {
   const storage::TimeMs now = n.wall_ms();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     if (!previous.empty() && previous != version) {
-      auto c = tx.journal({now, "config", "config.changed",
-                           {{"from_version", previous}, {"to_version", version}}});
-      if (!c.is_ok()) return c.status();
+      VIGIE_RETURN_IF_ERROR(tx.journal({now,
+                                        "config",
+                                        "config.changed",
+                                        {{"from_version", previous}, {"to_version", version}}}));
     }
     nlohmann::json cameras = nlohmann::json::array();
     for (const auto& c : n.config.cameras) cameras.push_back(c.id);
@@ -224,7 +226,7 @@ Status Node::start() {
                           {"api_port", api_port()},
                           {"config_version", version},
                           {"previous_head", previous_head}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) return s;
   spdlog::info("node {} on host {} started: config version {}, {} store, API port {}", n.node_id,
@@ -243,12 +245,7 @@ void Node::stop() {
   if (n.leases) n.leases->stop();
   if (n.follower) n.follower->stop();
   n.engine->stop();
-  {
-    std::lock_guard lock(n.mutex);
-    n.stopping = true;
-  }
-  n.wake.notify_all();
-  if (n.services.joinable()) n.services.join();
+  n.services.stop();
   // Evidence still waiting for its window to pass is not written: the alerts say so.
   for (const auto& p : n.pending) {
     n.note_missing_evidence(p.alert_id, "the node stopped before the evidence window had passed");
@@ -265,7 +262,7 @@ void Node::stop() {
   n.retention->stop();
   Status s = n.store->write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({n.wall_ms(), "system", "node.stopped", nlohmann::json::object()});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!s.is_ok()) spdlog::error("cannot journal the node's stop: {}", s.to_string());
 }

@@ -1,5 +1,7 @@
 #include "engine/node_impl.hpp"
 
+#include <thread>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include <fmt/format.h>
@@ -47,9 +49,10 @@ void Node::Impl::on_alert(const Alert& alert, AlertChange change) {
 void Node::Impl::schedule_evidence(std::int64_t id, const Alert& alert) {
   std::lock_guard lock(mutex);
   const double wait_s = config.alerts.evidence_after_s + 1.0;
-  pending.push_back({id, alert, clock.now() + std::chrono::duration_cast<SteadyTime::duration>(
-                                                  Seconds(wait_s))});
-  wake.notify_all();
+  // Due a second or more from now: the services thread, which looks every 200 ms, needs no
+  // wake-up.
+  pending.push_back(
+      {id, alert, clock.now() + std::chrono::duration_cast<SteadyTime::duration>(Seconds(wait_s))});
 }
 
 std::vector<Point> Node::Impl::zone_outline(const config::CameraConfig& c, const std::string& zone) const {
@@ -131,10 +134,9 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
   // open are ended by whichever node takes their camera (on_lease).
   std::optional<std::set<CameraId>> own;
   if (store->shared()) own.emplace();
-  auto ended =
-      alerts->end_unfollowed("the node stopped while the situation was followed", own);
-  if (!ended.is_ok()) return ended.status();
-  if (*ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", *ended);
+  VIGIE_ASSIGN_OR_RETURN(
+      auto ended, alerts->end_unfollowed("the node stopped while the situation was followed", own));
+  if (ended > 0) spdlog::warn("{} alert(s) left open by the previous run ended", ended);
   if (since_ms == 0) return Status::ok();
   storage::AlertQuery raised;
   // Older evidence may have been deleted by retention since: its absence says nothing.
@@ -143,15 +145,12 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
   raised.from_ms = std::max(since_ms, retained_from);
   raised.include_calibration = true;
   raised.limit = 100'000;
-  auto recent = store->alerts(raised);
-  if (!recent.is_ok()) return recent.status();
-  for (const auto& a : *recent) {
+  VIGIE_ASSIGN_OR_RETURN(auto recent, store->alerts(raised));
+  for (const auto& a : recent) {
     if (!a.evidence_note.empty() || (own && own->count(a.camera) == 0)) continue;
-    auto files = store->evidence(a.id);
-    if (!files.is_ok()) return files.status();
-    if (!files->empty()) continue;
-    auto noted = alerts->evidence_missing(a.id, "the node stopped before it was written");
-    if (!noted.is_ok()) return noted.status();
+    VIGIE_ASSIGN_OR_RETURN(auto files, store->evidence(a.id));
+    if (!files.empty()) continue;
+    VIGIE_RETURN_IF_ERROR(alerts->evidence_missing(a.id, "the node stopped before it was written"));
   }
   return Status::ok();
 }
@@ -159,17 +158,15 @@ Status Node::Impl::recover_previous_run(storage::TimeMs since_ms) {
 Result<fs::path> Node::Impl::evidence_file(const storage::EvidenceRecord& record, bool unmasked) {
   if (!unmasked) return evidence_root / record.path;
   if (record.kind == "raw") return invalid_argument("the raw clip is never served");
-  auto stored_alert = store->alert(record.alert_id);
-  if (!stored_alert.is_ok()) return stored_alert.status();
-  if (!*stored_alert) return not_found("no alert " + std::to_string(record.alert_id));
-  auto files = store->evidence(record.alert_id);
-  if (!files.is_ok()) return files.status();
+  VIGIE_ASSIGN_OR_RETURN(auto stored_alert, store->alert(record.alert_id));
+  if (!stored_alert) return not_found("no alert " + std::to_string(record.alert_id));
+  VIGIE_ASSIGN_OR_RETURN(auto files, store->evidence(record.alert_id));
   const storage::EvidenceRecord* raw = nullptr;
-  for (const auto& f : *files) {
+  for (const auto& f : files) {
     if (f.kind == "raw") raw = &f;
   }
   if (raw == nullptr) return not_found("alert has no raw clip to render from");
-  const auto& a = **stored_alert;
+  const auto& a = *stored_alert;
   evidence::UnmaskedRequest request;
   request.alert.id = std::to_string(a.id);
   request.alert.type = a.type;
@@ -190,28 +187,30 @@ Result<fs::path> Node::Impl::evidence_file(const storage::EvidenceRecord& record
                                    snapshot ? "jpg" : "mp4");
   std::error_code ec;
   fs::create_directories(out.parent_path(), ec);
-  auto rendered = evidence::render_unmasked(
-      request, snapshot ? evidence::EvidenceKind::kSnapshot : evidence::EvidenceKind::kClip,
-      out, writer->options());
-  if (!rendered.is_ok()) return rendered.status();
-  return rendered->path;
+  VIGIE_ASSIGN_OR_RETURN(
+      auto rendered,
+      evidence::render_unmasked(
+          request, snapshot ? evidence::EvidenceKind::kSnapshot : evidence::EvidenceKind::kClip,
+          out, writer->options()));
+  return rendered.path;
 }
 
 Status Node::Impl::remove_unlisted_evidence() {
-  auto records = store->evidence_before(std::numeric_limits<storage::TimeMs>::max());
-  if (!records.is_ok()) return records.status();
+  VIGIE_ASSIGN_OR_RETURN(auto records,
+                         store->evidence_before(std::numeric_limits<storage::TimeMs>::max()));
   std::set<std::string> listed;
-  for (const auto& r : *records) listed.insert(r.path);
-  auto swept = evidence::remove_unlisted(evidence_root, listed);
-  if (!swept.is_ok()) return swept.status();
-  for (const auto& f : swept->failed) spdlog::error("evidence: cannot remove {}", f);
-  if (swept->removed.empty()) return Status::ok();
+  for (const auto& r : records) listed.insert(r.path);
+  VIGIE_ASSIGN_OR_RETURN(auto swept, evidence::remove_unlisted(evidence_root, listed));
+  for (const auto& f : swept.failed) spdlog::error("evidence: cannot remove {}", f);
+  if (swept.removed.empty()) return Status::ok();
   spdlog::warn("evidence: removed {} file(s) no record lists, left by an interrupted run",
-               swept->removed.size());
+               swept.removed.size());
   return store->write([&](storage::Tx& tx) -> Status {
-    auto j = tx.journal({wall_ms(), "system", "evidence.unlisted_removed",
-                         {{"files", swept->removed}, {"failed", swept->failed}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    auto j = tx.journal({wall_ms(),
+                         "system",
+                         "evidence.unlisted_removed",
+                         {{"files", swept.removed}, {"failed", swept.failed}}});
+    return j.status();
   });
 }
 
@@ -276,7 +275,7 @@ void Node::Impl::journal_views() {
     Status w = store->write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal(
           {wall_ms(), "system", changed ? "camera.view_changed" : "camera.view_restored", detail});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!w.is_ok()) store_errors.warn("cannot journal a view change: " + w.to_string());
   }
@@ -284,35 +283,38 @@ void Node::Impl::journal_views() {
 
 Status Node::Impl::accept_view(const CameraId& camera, const std::string& user) {
   std::lock_guard lock(view_mutex);
-  auto accepted = engine->accept_view(camera);
-  if (!accepted.is_ok()) return accepted.status();
+  VIGIE_ASSIGN_OR_RETURN(auto accepted, engine->accept_view(camera));
   last_view[camera].clear();  // not restored: accepted, journaled here
-  spdlog::info("camera {}: changed view ({}) accepted by {}", camera,
-               perceive::to_string(*accepted), user);
+  spdlog::info("camera {}: changed view ({}) accepted by {}", camera, perceive::to_string(accepted),
+               user);
   return store->write([&](storage::Tx& tx) -> Status {
     auto j = tx.journal({wall_ms(),
                          user,
                          "camera.view_accepted",
-                         {{"camera", camera}, {"reason", perceive::to_string(*accepted)}}});
-    return j.is_ok() ? Status::ok() : j.status();
+                         {{"camera", camera}, {"reason", perceive::to_string(accepted)}}});
+    return j.status();
   });
 }
 
-void Node::Impl::run_services() {
-  std::unique_lock lock(mutex);
+void Node::Impl::run_services(const std::stop_token& stop) {
   auto next_status = clock.now();
   auto next_cleanup = clock.now();
-  while (!stopping) {
-    wake.wait_for(lock, std::chrono::milliseconds(200));
+  while (!stop.stop_requested()) {
+    // A stop cuts the wait short, and the pass below still runs once: evidence whose window
+    // has passed by then is cut, and the writer drains it.
+    sleep_for(stop, std::chrono::milliseconds(200));
     const auto now = clock.now();
     std::vector<PendingEvidence> due;
-    while (!pending.empty() && pending.front().due <= now) {
-      due.push_back(std::move(pending.front()));
-      pending.pop_front();
+    std::deque<std::tuple<Alert, AlertChange, bool>> retrying;
+    {
+      std::lock_guard lock(mutex);
+      while (!pending.empty() && pending.front().due <= now) {
+        due.push_back(std::move(pending.front()));
+        pending.pop_front();
+      }
+      retrying = std::move(retry);
+      retry.clear();
     }
-    auto retrying = std::move(retry);
-    retry.clear();
-    lock.unlock();
     for (auto& [alert, change, calibration] : retrying) {
       auto stored = alerts->report(alert, change, calibration);
       if (!stored.is_ok()) {
@@ -334,7 +336,6 @@ void Node::Impl::run_services() {
       forget_unmasked();
       next_cleanup = now + std::chrono::seconds(60);
     }
-    lock.lock();
   }
 }
 
@@ -445,7 +446,7 @@ Status Node::Impl::start_sharing() {
   // Well under a second: a stop from another node applies here within one.
   follower = std::make_unique<JournalFollower>(*store, clock, 0.2,
                                                [this](const auto& r) { follow(r); });
-  if (Status s = follower->start(opened_at_seq); !s.is_ok()) return s;
+  VIGIE_RETURN_IF_ERROR(follower->start(opened_at_seq));
   leases = std::make_unique<CameraLeases>(
       *store, *engine, clock, config.cameras, lo,
       [this](const CameraId& camera, bool acquired) { on_lease(camera, acquired); });
@@ -468,9 +469,8 @@ Result<nlohmann::json> Node::Impl::geometry(const CameraId& id) {
   }
   j["updated_ms"] = nullptr;
   j["updated_by"] = nullptr;
-  auto saved = store->camera_geometries();
-  if (!saved.is_ok()) return saved.status();
-  for (const auto& g : *saved) {
+  VIGIE_ASSIGN_OR_RETURN(auto saved, store->camera_geometries());
+  for (const auto& g : saved) {
     if (g.camera != id) continue;
     j["updated_ms"] = g.updated_ms;
     j["updated_by"] = g.updated_by;
@@ -498,10 +498,10 @@ api::GeometryChange Node::Impl::set_geometry(const CameraId& id, const nlohmann:
   if (dry_run) return change;
   change.status = store->write([&](storage::Tx& tx) -> Status {
     storage::CameraGeometryRecord record{id, change.after.dump(), wall_ms(), user};
-    if (Status s = tx.put_camera_geometry(record); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(tx.put_camera_geometry(record));
     auto j = tx.journal({record.updated_ms, user, "camera.geometry_changed",
                          {{"camera", id}, {"before", change.before}, {"after", change.after}}});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!change.status.is_ok()) return change;
   // Stored and journaled first: the running camera then follows from its next frame.

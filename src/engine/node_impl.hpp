@@ -4,7 +4,6 @@
 // views). Internal to the engine module.
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <map>
@@ -12,7 +11,7 @@
 #include <random>
 #include <set>
 #include <shared_mutex>
-#include <thread>
+#include <stop_token>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,11 +23,12 @@
 #include "api/views.hpp"
 #include "config/loader.hpp"
 #include "config/to_json.hpp"
+#include "core/log.hpp"
+#include "core/process_usage.hpp"
+#include "core/worker.hpp"
 #include "engine/camera_leases.hpp"
 #include "engine/journal_follower.hpp"
 #include "engine/node_metrics.hpp"
-#include "core/log.hpp"
-#include "core/process_usage.hpp"
 #include "evidence/evidence_writer.hpp"
 #include "evidence/overlay.hpp"
 #include "evidence/person_history.hpp"
@@ -41,11 +41,14 @@ namespace vigie::engine {
 namespace fs = std::filesystem;
 
 struct Node::Impl {
+  // Set by open(). A reload replaces config's cameras and authorizations, under reload_mutex
+  // and cameras_mutex (exclusive); the other sections never change while the node runs.
   config::Config config;
   NodeOptions options;
   const Clock& clock;
   fs::path evidence_root;
 
+  // Built by open(), then only read: each is thread-safe itself.
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<govern::Governance> governance;
   std::unique_ptr<alerts::AlertService> alerts;
@@ -57,15 +60,15 @@ struct Node::Impl {
   std::unique_ptr<Engine> engine;
   // Nodes sharing a PostgreSQL database: this node's id, its camera leases, and what it learns
   // from the others through the journal (stops, authorizations, alerts).
-  std::string node_id;
-  std::unique_ptr<CameraLeases> leases;
-  std::unique_ptr<JournalFollower> follower;
-  std::int64_t opened_at_seq = 0;  // the journal's head when the store's state was read
+  std::string node_id;                        // set by open()
+  std::unique_ptr<CameraLeases> leases;       // built by start(), stopped by stop()
+  std::unique_ptr<JournalFollower> follower;  // built by start(), stopped by stop()
+  std::int64_t opened_at_seq = 0;  // set by open(): the journal's head when its state was read
 
   // The latest analysed frame of each camera, for the console's camera wall (encoded, with
   // persons pixelated and privacy masks burned in, only when asked for).
   struct LatestFrame {
-    std::mutex mutex;
+    std::mutex mutex;  // guards every member below
     cv::Mat bgr;
     evidence::TimedBoxes boxes;       // what to hide in bgr, source pixels
     evidence::TimedBoxes next_boxes;  // of the frame being analysed
@@ -76,13 +79,14 @@ struct Node::Impl {
   // removed camera's last evidence may still be cut), so the pointers handed out stay valid.
   mutable std::shared_mutex cameras_mutex;  // guards the maps' structure, not their entries
   std::map<CameraId, std::shared_ptr<const config::CameraConfig>> cameras;  // configured now
-  std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;
-  std::map<CameraId, std::unique_ptr<LatestFrame>> latest;
+  std::map<CameraId, std::unique_ptr<evidence::PersonHistory>> persons;     // each locks itself
+  std::map<CameraId, std::unique_ptr<LatestFrame>> latest;  // each entry has its own mutex
   std::mutex reload_mutex;  // one reload (or geometry change) at a time
   std::mutex cpu_mutex;
-  double cpu_last_s = 0;
-  std::chrono::steady_clock::time_point cpu_last_at = std::chrono::steady_clock::now();
-  double cpu_cores = 0;
+  double cpu_last_s = 0;  // guarded by cpu_mutex
+  std::chrono::steady_clock::time_point cpu_last_at =
+      std::chrono::steady_clock::now();  // guarded by cpu_mutex
+  double cpu_cores = 0;                  // guarded by cpu_mutex
   const std::chrono::steady_clock::time_point opened_at = std::chrono::steady_clock::now();
 
   // Work the services thread does: evidence once its window has passed, reports the store
@@ -93,23 +97,21 @@ struct Node::Impl {
     SteadyTime due;
   };
   std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
-  std::deque<PendingEvidence> pending;
-  std::deque<std::tuple<Alert, AlertChange, bool>> retry;
-  std::thread services;
-  std::map<CameraId, std::string> last_status;  // what was last published per camera
+  std::deque<PendingEvidence> pending;                     // guarded by mutex
+  std::deque<std::tuple<Alert, AlertChange, bool>> retry;  // guarded by mutex
+  std::map<CameraId, std::string> last_status;  // services thread only: last published per camera
   std::mutex view_mutex;                        // one view journaling at a time
   std::map<CameraId, std::string> last_view;    // guarded by view_mutex: journaled, "" ok
-  std::int64_t last_published_head = 0;          // seq of the journal head last published
+  std::int64_t last_published_head = 0;  // services thread only: seq of the head last published
 
   std::atomic<std::uint64_t> reported{0};
   std::atomic<std::uint64_t> evidence_written{0};
   std::atomic<std::uint64_t> evidence_failed{0};
-  ThrottledLog store_errors;
-  int alert_listener = 0;
-  bool started = false;
-  bool stopped = false;
+  ThrottledLog store_errors;  // locks itself
+  int alert_listener = 0;     // set by open(), read by stop()
+  bool started = false;       // start() and stop()'s thread only
+  bool stopped = false;       // start() and stop()'s thread only
+  Worker services;            // last: the services thread uses everything above
 
   // The per-camera state above for a camera (added by a reload, or at open).
   void add_camera_state(const config::CameraConfig& camera);
@@ -131,6 +133,10 @@ struct Node::Impl {
         options(std::move(o)),
         clock(options.clock != nullptr ? *options.clock : SystemClock::instance()),
         store_errors("store", clock) {}
+
+  // What open() builds the engine and the API server with: the callbacks into this node.
+  EngineOptions engine_options();
+  api::ApiDeps api_deps();
 
   void on_alert(const Alert& alert, AlertChange change);
 
@@ -169,7 +175,8 @@ struct Node::Impl {
   // A supervisor accepts a camera's changed view: applied, journaled.
   Status accept_view(const CameraId& camera, const std::string& user);
 
-  void run_services();
+  // The services thread's loop: every 200 ms until a stop, and one pass more after it.
+  void run_services(const std::stop_token& stop);
 
   void write_metrics(PrometheusText& out) const;
 

@@ -50,6 +50,60 @@ std::set<EventType> enabled_types(const config::CameraConfig& camera) {
   return out;
 }
 
+const config::CameraConfig* find_camera(const std::vector<config::CameraConfig>& list,
+                                        const CameraId& id) {
+  for (const auto& c : list) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+/// The cameras that differ between `before` (what runs now) and `after`, with the keys that
+/// changed: in `after`'s order, then the removed ones. `removed_types` gets, per camera, the
+/// event types it evaluated and no longer will.
+std::vector<ReloadResult::CameraReload> camera_changes(
+    const std::vector<config::CameraConfig>& before, const std::vector<config::CameraConfig>& after,
+    std::map<CameraId, std::set<EventType>>& removed_types) {
+  std::vector<ReloadResult::CameraReload> changes;
+  for (const auto& now : after) {
+    const config::CameraConfig* was = find_camera(before, now.id);
+    const CameraChange change = classify_change(was, &now);
+    if (change == CameraChange::kUnchanged) continue;
+    changes.push_back({now.id, change, changed_keys(was, &now)});
+    if (was == nullptr) continue;
+    const std::set<EventType> kept = now.enabled ? enabled_types(now) : std::set<EventType>{};
+    for (EventType t : enabled_types(*was)) {
+      if (kept.count(t) == 0) removed_types[now.id].insert(t);
+    }
+  }
+  for (const auto& was : before) {
+    if (find_camera(after, was.id) == nullptr)
+      changes.push_back({was.id, CameraChange::kRemoved, {}});
+  }
+  return changes;
+}
+
+/// Why each changed camera's open situations end, as their alerts will say.
+std::map<CameraId, std::string> end_reasons(const std::vector<ReloadResult::CameraReload>& changes,
+                                            const std::vector<config::CameraConfig>& after) {
+  std::map<CameraId, std::string> why;
+  for (const auto& c : changes) {
+    const config::CameraConfig* now = find_camera(after, c.camera);
+    switch (c.change) {
+      case CameraChange::kRemoved:
+        why[c.camera] = "the camera was removed from the configuration";
+        break;
+      case CameraChange::kInputChanged:
+        why[c.camera] = now != nullptr && !now->enabled
+                            ? "the camera was disabled in the configuration"
+                            : "the camera's input was reopened with a new configuration";
+        break;
+      default: why[c.camera] = "the camera's analysis restarted with a new configuration";
+    }
+  }
+  return why;
+}
+
 }  // namespace
 
 nlohmann::json ReloadResult::summary() const {
@@ -96,9 +150,8 @@ Node::Impl::LatestFrame* Node::Impl::latest_frame(const CameraId& id) const {
 Status Node::Impl::apply_saved_geometry(config::Config& c) const {
   // Geometry changed from the console replaces the configuration's, as long as it still fits
   // the configured camera (its rules may have changed since).
-  auto saved = store->camera_geometries();
-  if (!saved.is_ok()) return saved.status();
-  for (const auto& g : *saved) {
+  VIGIE_ASSIGN_OR_RETURN(auto saved, store->camera_geometries());
+  for (const auto& g : saved) {
     for (auto& camera : c.cameras) {
       if (camera.id != g.camera) continue;
       auto applied = config::with_geometry(camera, g.json);
@@ -152,7 +205,7 @@ ReloadResult Node::Impl::reload_file(const std::string& by) {
     Status s = store->write([&](storage::Tx& tx) -> Status {
       auto j = tx.journal(
           {wall_ms(), by, "config.reload_refused", {{"file", file}, {"errors", errors}}});
-      return j.is_ok() ? Status::ok() : j.status();
+      return j.status();
     });
     if (!s.is_ok()) spdlog::error("cannot journal the refused reload: {}", s.to_string());
     return r;
@@ -183,30 +236,8 @@ ReloadResult Node::Impl::reload(config::Config next, const std::string& by) {
     auto now = engine->camera_config(c.id);
     before.push_back(now ? *now : c);
   }
-  auto find = [](const std::vector<config::CameraConfig>& list,
-                 const CameraId& id) -> const config::CameraConfig* {
-    for (const auto& c : list) {
-      if (c.id == id) return &c;
-    }
-    return nullptr;
-  };
   std::map<CameraId, std::set<EventType>> removed_types;
-  for (const auto& after : next.cameras) {
-    const config::CameraConfig* was = find(before, after.id);
-    const CameraChange change = classify_change(was, &after);
-    if (change == CameraChange::kUnchanged) continue;
-    r.cameras.push_back({after.id, change, changed_keys(was, &after)});
-    if (was == nullptr) continue;
-    const std::set<EventType> kept = after.enabled ? enabled_types(after) : std::set<EventType>{};
-    for (EventType t : enabled_types(*was)) {
-      if (kept.count(t) == 0) removed_types[after.id].insert(t);
-    }
-  }
-  for (const auto& was : before) {
-    if (find(next.cameras, was.id) == nullptr) {
-      r.cameras.push_back({was.id, CameraChange::kRemoved, {}});
-    }
-  }
+  r.cameras = camera_changes(before, next.cameras, removed_types);
   if (store->shared()) {
     for (const auto& c : r.cameras) {
       if (c.change == CameraChange::kAdded || c.change == CameraChange::kRemoved) {
@@ -237,28 +268,14 @@ ReloadResult Node::Impl::reload(config::Config next, const std::string& by) {
     detail["file"] = options.config_file.string();
     detail["node"] = node_id;
     auto j = tx.journal({wall_ms(), by, "config.reloaded", detail});
-    return j.is_ok() ? Status::ok() : j.status();
+    return j.status();
   });
   if (!journaled.is_ok()) {
     r.status = journaled;
     return r;
   }
 
-  std::map<CameraId, std::string> why;
-  for (const auto& c : r.cameras) {
-    const config::CameraConfig* after = find(next.cameras, c.camera);
-    switch (c.change) {
-      case CameraChange::kRemoved:
-        why[c.camera] = "the camera was removed from the configuration";
-        break;
-      case CameraChange::kInputChanged:
-        why[c.camera] = after != nullptr && !after->enabled
-                            ? "the camera was disabled in the configuration"
-                            : "the camera's input was reopened with a new configuration";
-        break;
-      default: why[c.camera] = "the camera's analysis restarted with a new configuration";
-    }
-  }
+  const std::map<CameraId, std::string> why = end_reasons(r.cameras, next.cameras);
   engine->reconfigure(next, [this, why, removed_types](const CameraId& id, CameraChange) {
     auto w = why.find(id);
     auto t = removed_types.find(id);

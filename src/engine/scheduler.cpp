@@ -1,5 +1,4 @@
 #include "engine/scheduler.hpp"
-#include "core/process_usage.hpp"
 
 #include <algorithm>
 
@@ -10,10 +9,10 @@ namespace vigie::engine {
 Scheduler::Scheduler(std::size_t workers) {
   if (workers == 0) workers = 1;
   workers_.reserve(workers);
-  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] {
-      name_this_thread("vigie-analysis");
-      run_worker();
-    });
+  for (std::size_t i = 0; i < workers; ++i) {
+    workers_.emplace_back("vigie-analysis",
+                          [this](const std::stop_token& stop) { run_worker(stop); });
+  }
 }
 
 Scheduler::~Scheduler() {
@@ -58,15 +57,9 @@ void Scheduler::remove(TaskId id) {
 }
 
 void Scheduler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && workers_.empty()) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& w : workers_) {
-    if (w.joinable()) w.join();
-  }
+  // All asked first, so that they end together rather than one after the other.
+  for (auto& w : workers_) w.request_stop();
+  for (auto& w : workers_) w.stop();
   {
     std::lock_guard lock(mutex_);
     workers_.clear();
@@ -104,11 +97,12 @@ SchedulerHealth Scheduler::health(SteadyTime now, double stuck_after_s) const {
   return h;
 }
 
-void Scheduler::run_worker() {
+void Scheduler::run_worker(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-    if (stopping_) return;
+    cv_.wait(lock, stop, [this] { return !ready_.empty(); });
+    // Queued steps are left: the cameras are stopping.
+    if (stop.stop_requested()) return;
     const TaskId id = ready_.front();
     ready_.pop_front();
     tasks_[id].slot = Slot::kRunning;

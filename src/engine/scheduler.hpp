@@ -10,8 +10,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 #include <vector>
+
+#include "core/worker.hpp"
 
 namespace vigie::engine {
 
@@ -82,16 +84,16 @@ class Scheduler {
     SteadyTime since{};  ///< when it was queued (kQueued) or its step began (kRunning*)
   };
 
-  void run_worker();
+  void run_worker(const std::stop_token& stop);
   void enqueue(TaskId id);
 
-  mutable std::mutex mutex_;  // guards every member below but workers_
-  std::condition_variable cv_;
-  std::condition_variable step_done_;  // a step finished (remove() waits for it)
-  std::deque<TaskId> ready_;
-  std::vector<Entry> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;     // a task was queued (a stop wakes it by itself)
+  std::condition_variable step_done_;  // a step finished, or the workers were joined
+  std::deque<TaskId> ready_;           // guarded by mutex_
+  std::vector<Entry> tasks_;           // guarded by mutex_
+  // Filled by the constructor, emptied by stop() once joined; read under mutex_ by remove().
+  std::vector<Worker> workers_;
 };
 
 }  // namespace vigie::engine

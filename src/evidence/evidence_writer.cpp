@@ -26,12 +26,11 @@ void call(const EvidenceDone& done, Result<std::vector<EvidenceFile>> result) {
 EvidenceWriter::EvidenceWriter(std::filesystem::path root, EvidenceOptions options,
                                std::size_t queue_limit)
     : root_(std::move(root)), options_(std::move(options)), queue_limit_(queue_limit) {
-  worker_ = std::thread([this] {
-    name_this_thread("vigie-evidence");
+  worker_ = Worker("vigie-evidence", [this](const std::stop_token& stop) {
     // Rendering evidence can wait a moment; analysis cannot: a burst of alerts must never
     // slow the cameras down.
     set_this_thread_nice(10);
-    run();
+    run(stop);
   });
 }
 
@@ -52,7 +51,7 @@ void EvidenceWriter::submit(EvidenceRequest request, EvidenceDone done) {
   Status refused;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
+    if (closed_) {
       refused = unavailable("evidence writer stopped");
     } else if (queue_.size() >= queue_limit_) {
       refused = unavailable("evidence queue full (" + std::to_string(queue_limit_) +
@@ -75,19 +74,20 @@ void EvidenceWriter::stop(StopMode mode) {
   std::deque<Job> cancelled;
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    closed_ = true;
     if (mode == StopMode::kCancel) {
       cancelled.swap(queue_);
       counters_.dropped += cancelled.size();
       counters_.queued = 0;
     }
-    wake_.notify_one();
   }
+  // The worker renders what is still queued (kDrain) before it sees the stop and ends.
+  worker_.request_stop();
   for (Job& job : cancelled) {
     call(job.done, Status(StatusCode::kCancelled,
                           "evidence writer stopped before alert " + job.request.alert.id));
   }
-  if (worker_.joinable()) worker_.join();
+  worker_.stop();
 }
 
 EvidenceCounters EvidenceWriter::counters() const {
@@ -95,12 +95,12 @@ EvidenceCounters EvidenceWriter::counters() const {
   return counters_;
 }
 
-void EvidenceWriter::run() {
+void EvidenceWriter::run(const std::stop_token& stop) {
   for (;;) {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, stop, [this] { return !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to drain
       job = std::move(queue_.front());
       queue_.pop_front();

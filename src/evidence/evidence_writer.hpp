@@ -10,10 +10,11 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/worker.hpp"
 #include "evidence/evidence.hpp"
 
 namespace vigie::evidence {
@@ -69,18 +70,18 @@ class EvidenceWriter {
     std::filesystem::path dir;
     EvidenceDone done;
   };
-  void run();
+  void run(const std::stop_token& stop);
 
   const std::filesystem::path root_;
   const EvidenceOptions options_;
   const std::size_t queue_limit_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  EvidenceCounters counters_;
-  std::mutex stop_mutex_;  ///< serialises stop() callers
-  std::thread worker_;
+  std::condition_variable_any wake_;  // a request was queued (a stop wakes it by itself)
+  std::deque<Job> queue_;             // guarded by mutex_
+  bool closed_ = false;               // guarded by mutex_: stop() was called, submit() refuses
+  EvidenceCounters counters_;         // guarded by mutex_
+  std::mutex stop_mutex_;             ///< serialises stop() callers
+  Worker worker_;                     // last: it uses the members above
 };
 
 }  // namespace vigie::evidence

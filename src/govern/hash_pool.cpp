@@ -11,16 +11,13 @@ HashPool::HashPool(HashPoolOptions options) : options_(std::move(options)) {
   const int n = std::max(1, options_.threads);
   threads_.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    threads_.emplace_back([this](const std::stop_token& stop) {
-      name_this_thread("vigie-hash");
-      serve(stop);
-    });
+    threads_.emplace_back("vigie-hash", [this](const std::stop_token& stop) { serve(stop); });
   }
 }
 
 HashPool::~HashPool() {
+  // Asked together, so that they end together; the stop wakes their waits by itself.
   for (auto& t : threads_) t.request_stop();
-  work_ready_.notify_all();
   threads_.clear();  // joins
 }
 

@@ -11,10 +11,10 @@
 #include <functional>
 #include <mutex>
 #include <stop_token>
-#include <thread>
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/worker.hpp"
 
 namespace vigie::govern {
 
@@ -65,7 +65,7 @@ class HashPool {
   std::condition_variable job_changed_;     // a job started or finished
   std::deque<Job*> queue_;                  // guarded by mutex_; the jobs live on run()'s stack
   HashPoolStats stats_;                     // guarded by mutex_
-  std::vector<std::jthread> threads_;       // last: they start using the members above
+  std::vector<Worker> threads_;             // last: they start using the members above
 };
 
 }  // namespace vigie::govern

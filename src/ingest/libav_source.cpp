@@ -2,17 +2,16 @@
 // and a decoder driven by step().
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <random>
-#include <thread>
+#include <stop_token>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
-#include "core/process_usage.hpp"
 #include "core/redact.hpp"
+#include "core/worker.hpp"
 #include "ingest/backoff.hpp"
 #include "ingest/demux_reader.hpp"
 #include "ingest/frame_decoder.hpp"
@@ -50,10 +49,7 @@ class LibavSource final : public Source {
     if (started_ || stopped_) return;
     started_ = true;
     on_ready_ = std::move(on_ready);
-    io_ = std::thread([this] {
-      name_this_thread("vigie-input");
-      run_io();
-    });
+    io_ = Worker("vigie-input", [this](const std::stop_token& stop) { run_io(stop); });
   }
 
   void stop() override { shutdown(true); }
@@ -68,23 +64,17 @@ class LibavSource final : public Source {
     std::lock_guard lock(lifecycle_mutex_);
     if (stopped_) return;
     stopped_ = true;
-    interrupter_.request_stop();
-    queue_.cancel();
-    {
-      std::lock_guard wait_lock(wait_mutex_);
-      wait_cv_.notify_all();
-    }
-    if (io_.joinable()) io_.join();
+    interrupter_.request_stop();  // libav's blocking calls return
+    queue_.cancel();              // so does a push waiting for room
+    io_.stop();                   // and a backoff or pacing sleep; joined
     health_.set_final(CameraState::kStopped, "stopped");
     step_stopped_.store(true);
     if (notify && on_ready_) on_ready_();
   }
-  void run_io();
+  void run_io(const std::stop_token& stop);
   /// One connection: returns when it ends; sets `finished` when the source is done for good.
-  void run_session(DemuxReader& reader, std::uint64_t session, bool& finished);
-  /// Sleeps unless stop() comes first; returns false on stop.
-  bool sleep_for(double seconds);
-  bool sleep_until(Steady::time_point when);
+  void run_session(DemuxReader& reader, std::uint64_t session, bool& finished,
+                   const std::stop_token& stop);
   void wake(bool became_ready) {
     if (became_ready && on_ready_) on_ready_();
   }
@@ -106,18 +96,16 @@ class LibavSource final : public Source {
   const Clock& clock_;
   const InputKind kind_;
   const std::string shown_url_;
+  // Each locks itself: written by the I/O thread (and stop), read by step() and anyone.
   HealthTracker health_;
   PacketRing ring_;
   PacketQueue queue_;
-  Interrupter interrupter_;
+  Interrupter interrupter_;  // set by stop(), read by the I/O thread and libav's callback
 
   std::mutex lifecycle_mutex_;
-  bool started_ = false;
-  bool stopped_ = false;
-  std::function<void()> on_ready_;
-  std::thread io_;
-  std::mutex wait_mutex_;
-  std::condition_variable wait_cv_;
+  bool started_ = false;            // guarded by lifecycle_mutex_
+  bool stopped_ = false;            // guarded by lifecycle_mutex_
+  std::function<void()> on_ready_;  // set by start() before the I/O thread, then read-only
 
   // step() state: one worker at a time.
   std::atomic<bool> step_stopped_{false};
@@ -129,20 +117,11 @@ class LibavSource final : public Source {
   bool ended_ = false;
   QueueItem end_;
   std::int64_t next_index_ = 0;
+
+  Worker io_;  // guarded by lifecycle_mutex_ (start, stop); last: it uses the members above
 };
 
-bool LibavSource::sleep_for(double seconds) {
-  return sleep_until(Steady::now() + std::chrono::duration_cast<Steady::duration>(
-                                         std::chrono::duration<double>(seconds)));
-}
-
-bool LibavSource::sleep_until(Steady::time_point when) {
-  std::unique_lock lock(wait_mutex_);
-  wait_cv_.wait_until(lock, when, [&] { return interrupter_.stopping(); });
-  return !interrupter_.stopping();
-}
-
-void LibavSource::run_io() {
+void LibavSource::run_io(const std::stop_token& stop) {
   std::uint64_t seed = opts_.backoff_seed;
   if (seed == 0) seed = std::random_device{}() ^ std::hash<std::string>{}(opts_.camera);
   Backoff backoff(opts_.backoff_min_s, opts_.backoff_max_s, seed);
@@ -167,12 +146,12 @@ void LibavSource::run_io() {
       const double delay = backoff.next();
       health_.set(CameraState::kFailed, fmt::format("cannot open {}: {}; retrying in {:.1f} s",
                                                     shown_url_, last_error, delay));
-      if (!sleep_for(delay)) return;
+      if (!sleep_for(stop, std::chrono::duration<double>(delay))) return;
       continue;
     }
     bool finished = false;
     const Steady::time_point began = Steady::now();
-    run_session(**reader, session, finished);
+    run_session(**reader, session, finished, stop);
     reader->reset();  // close the connection before waiting
     if (finished || interrupter_.stopping()) return;
     if (seconds_between(began, Steady::now()) >= opts_.backoff_reset_after_s) backoff.reset();
@@ -181,11 +160,12 @@ void LibavSource::run_io() {
     // run_session left the state (stalled or failed) with the cause; add the plan.
     const CameraHealth now = health_.health();
     health_.set(now.state, fmt::format("{}; reconnecting in {:.1f} s", now.reason, delay));
-    if (!sleep_for(delay)) return;
+    if (!sleep_for(stop, std::chrono::duration<double>(delay))) return;
   }
 }
 
-void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& finished) {
+void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& finished,
+                              const std::stop_token& stop) {
   const bool file = kind_ == InputKind::kFile;
   const bool paced = file && opts_.pacing == Pacing::kRealtime;
   AVStream& st = reader.stream();
@@ -227,10 +207,9 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
       next_expected = std::max(next_expected, ts + std::max<std::int64_t>(pkt->duration, 1));
       if (paced) {
         const double t = info->seconds(ts);
-        if (!sleep_until(pace_start + std::chrono::duration_cast<Steady::duration>(
-                                          std::chrono::duration<double>(t)))) {
-          return;
-        }
+        const Steady::time_point due = pace_start + std::chrono::duration_cast<Steady::duration>(
+                                                        std::chrono::duration<double>(t));
+        if (!sleep_for(stop, due - Steady::now())) return;
       }
       ring_.push(*pkt);
       const PacketQueue::PushResult pushed = queue_.push_packet(av::clone_packet(*pkt));

@@ -14,15 +14,15 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stop_token>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
-#include "core/process_usage.hpp"
+#include "core/worker.hpp"
 #include "publish/outbox.hpp"
 
 namespace vigie::publish {
@@ -84,8 +84,7 @@ std::chrono::nanoseconds seconds(double s) {
 /// libmosquitto: after a reconnection the outbox alone decides what is sent, in order.
 struct Connection {
   mosquitto* mosq = nullptr;
-  std::thread thread;
-  std::atomic<bool> abort{false};
+  Worker thread;  // stopped (and joined) before mosq is destroyed
 };
 
 struct MqttPublisher::Impl {
@@ -97,7 +96,7 @@ struct MqttPublisher::Impl {
         available(available_topic(config.topic_prefix)),
         outbox(std::move(box)) {}
 
-  void run();
+  void run(const std::stop_token& stop);
   Status configure(mosquitto* mosq) const;
   void connect();
   void on_connack(int rc);
@@ -114,7 +113,7 @@ struct MqttPublisher::Impl {
 
   static void on_connect_cb(mosquitto*, void* obj, int rc);
   static void on_publish_cb(mosquitto*, void* obj, int mid);
-  static void network_loop(Impl* impl, Connection* c);
+  static void network_loop(Impl* impl, Connection* c, const std::stop_token& stop);
 
   const config::MqttConfig config;
   const MqttOptions options;
@@ -127,8 +126,7 @@ struct MqttPublisher::Impl {
   // Shared by callers, libmosquitto's callbacks and the sender. Never held while calling into
   // libmosquitto: its callbacks run with its own locks held and then take this one.
   std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
+  std::condition_variable_any wake;  // any of the below changed (a stop wakes it by itself)
   bool work = false;           ///< new outbox rows or status
   std::optional<int> connack;  ///< CONNACK code of the current connection, once received
   bool lost = false;           ///< the network loop of the current connection ended
@@ -145,8 +143,7 @@ struct MqttPublisher::Impl {
   mutable std::mutex state_mutex;
   Status state{StatusCode::kUnavailable, "connecting"};
 
-  std::mutex stop_mutex;
-  std::thread sender;
+  std::mutex stop_mutex;  // serialises stop() callers
 
   // The sender thread's own.
   enum class Link { kDown, kConnecting, kUp };
@@ -162,6 +159,8 @@ struct MqttPublisher::Impl {
   SteadyClock::time_point connect_deadline{};
   std::string last_logged;
   std::mt19937_64 rng{std::random_device{}()};
+
+  Worker sender;  // last: it uses the members above
 };
 
 void MqttPublisher::Impl::on_connect_cb(mosquitto*, void* obj, int rc) {
@@ -182,12 +181,12 @@ void MqttPublisher::Impl::on_publish_cb(mosquitto*, void* obj, int mid) {
   impl->wake.notify_all();
 }
 
-void MqttPublisher::Impl::network_loop(Impl* impl, Connection* c) {
+void MqttPublisher::Impl::network_loop(Impl* impl, Connection* c, const std::stop_token& stop) {
   int rc = MOSQ_ERR_SUCCESS;
   int saved_errno = 0;
-  // The timeout bounds how long abort takes to be seen before the connection is up; once it
+  // The timeout bounds how long a stop takes to be seen before the connection is up; once it
   // is, publishes wake the loop at once through libmosquitto's internal socket pair.
-  while (!c->abort.load()) {
+  while (!stop.stop_requested()) {
     rc = mosquitto_loop(c->mosq, 250, 1);
     if (rc != MOSQ_ERR_SUCCESS) {
       saved_errno = errno;
@@ -264,9 +263,8 @@ void MqttPublisher::Impl::connect() {
     return fail(
         unavailable("cannot connect to broker " + broker + ": " + describe(rc, saved_errno)));
   }
-  c->thread = std::thread([this, raw_connection = c.get()] {
-    name_this_thread("vigie-mqtt");
-    network_loop(this, raw_connection);
+  c->thread = Worker("vigie-mqtt", [this, raw_connection = c.get()](const std::stop_token& stop) {
+    network_loop(this, raw_connection, stop);
   });
   conn = std::move(c);
   link = Link::kConnecting;
@@ -357,8 +355,7 @@ void MqttPublisher::Impl::handle_acks(const std::vector<int>& mids) {
 
 void MqttPublisher::Impl::close_connection() {
   if (conn) {
-    conn->abort = true;
-    if (conn->thread.joinable()) conn->thread.join();
+    conn->thread.stop();
     std::vector<int> mids;
     {
       std::lock_guard lock(mutex);
@@ -401,12 +398,12 @@ void MqttPublisher::Impl::fail(const Status& why, bool refused) {
   last_logged = was_up ? std::string() : why.message();
 }
 
-void MqttPublisher::Impl::run() {
+void MqttPublisher::Impl::run(const std::stop_token& stop) {
   std::unique_lock lk(mutex);
-  while (!stopping) {
+  while (!stop.stop_requested()) {
     if (link == Link::kDown) {
       if (SteadyClock::now() < next_attempt) {
-        wake.wait_until(lk, next_attempt, [&] { return stopping; });
+        wake.wait_until(lk, stop, next_attempt, [] { return false; });  // the backoff, or a stop
         continue;
       }
       lk.unlock();
@@ -435,19 +432,18 @@ void MqttPublisher::Impl::run() {
     }
 
     lk.lock();
-    auto connection_events = [&] {
-      return stopping || connack.has_value() || lost || !acked_mids.empty();
-    };
+    auto connection_events = [&] { return connack.has_value() || lost || !acked_mids.empty(); };
     if (link == Link::kConnecting) {
-      wake.wait_until(lk, connect_deadline, connection_events);
+      wake.wait_until(lk, stop, connect_deadline, connection_events);
     } else if (link == Link::kUp) {
       // Flow control: with the window full, new rows wait for acknowledgements.
       const bool can_send = inflight.size() < options.max_inflight;
-      wake.wait(lk,
+      wake.wait(lk, stop,
                 [&] { return connection_events() || !status_dirty.empty() || (work && can_send); });
     }
   }
   lk.unlock();
+  // Stopping: the waits in shutdown() are for the broker, bounded by their own deadlines.
   shutdown();
 }
 
@@ -525,7 +521,7 @@ void MqttPublisher::publish_status(const CameraId& camera, const nlohmann::json&
   std::string payload = status.dump();
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) return;
+    if (impl_->sender.stop_requested()) return;
     const std::string topic = camera_status_topic(impl_->config.topic_prefix, camera);
     impl_->status_latest[topic] = std::move(payload);
     impl_->status_dirty.insert(topic);
@@ -537,7 +533,7 @@ void MqttPublisher::publish_journal_head(const nlohmann::json& head) {
   std::string payload = head.dump();
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) return;
+    if (impl_->sender.stop_requested()) return;
     const std::string topic = journal_head_topic(impl_->config.topic_prefix);
     impl_->status_latest[topic] = std::move(payload);
     impl_->status_dirty.insert(topic);
@@ -547,12 +543,7 @@ void MqttPublisher::publish_journal_head(const nlohmann::json& head) {
 
 void MqttPublisher::stop() {
   std::lock_guard stop_lock(impl_->stop_mutex);
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->sender.joinable()) impl_->sender.join();
+  impl_->sender.stop();
 }
 
 MqttStats MqttPublisher::stats() const {
@@ -593,10 +584,7 @@ Result<std::unique_ptr<MqttPublisher>> make_mqtt_publisher(const config::MqttCon
   }
   MqttPublisher::Impl* raw = impl.get();
   std::unique_ptr<MqttPublisher> publisher(new MqttPublisher(std::move(impl)));
-  raw->sender = std::thread([raw] {
-    name_this_thread("vigie-mqtt");
-    raw->run();
-  });
+  raw->sender = Worker("vigie-mqtt", [raw](const std::stop_token& stop) { raw->run(stop); });
   return publisher;
 }
 

@@ -9,15 +9,15 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/digest.hpp"
 #include "core/log.hpp"
-#include "core/process_usage.hpp"
 #include "core/redact.hpp"
+#include "core/worker.hpp"
 
 namespace vigie::publish {
 
@@ -96,22 +96,21 @@ struct WebhookPublisher::Impl {
 
   enum class Outcome { kDelivered, kAbandoned, kRetry };
 
-  void run();
+  void run(const std::stop_token& stop);
   /// Sends one request; on kRetry, `d.due` says when to try again.
   Outcome attempt(Delivery& d);
 
   WebhookOptions options;
-  std::vector<Hook> hooks;
+  std::vector<Hook> hooks;  // the clients and logs: the delivery thread's only
 
   std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
-  std::deque<Delivery> queue;
-  std::thread thread;
-  std::mutex stop_mutex;
+  std::condition_variable_any wake;  // a delivery was queued (a stop wakes it by itself)
+  std::deque<Delivery> queue;        // guarded by mutex
+  std::mutex stop_mutex;             // serialises stop() callers
 
   std::atomic<std::uint64_t> delivered{0}, attempts{0}, retries{0}, failed{0}, dropped{0};
   std::atomic<std::uint64_t> queued{0};
+  Worker thread;  // last: it uses the members above
 };
 
 WebhookPublisher::Impl::Outcome WebhookPublisher::Impl::attempt(Delivery& d) {
@@ -150,21 +149,24 @@ WebhookPublisher::Impl::Outcome WebhookPublisher::Impl::attempt(Delivery& d) {
   return Outcome::kRetry;
 }
 
-void WebhookPublisher::Impl::run() {
+void WebhookPublisher::Impl::run(const std::stop_token& stop) {
   std::unique_lock lk(mutex);
-  while (!stopping) {
+  while (!stop.stop_requested()) {
     // The first due delivery, in arrival order; otherwise sleep until the earliest is due.
     const auto now = SteadyClock::now();
     auto due =
         std::find_if(queue.begin(), queue.end(), [&](const Delivery& d) { return d.due <= now; });
     if (due == queue.end()) {
       if (queue.empty()) {
-        wake.wait(lk, [&] { return stopping || !queue.empty(); });
+        wake.wait(lk, stop, [&] { return !queue.empty(); });
       } else {
-        const auto earliest =
-            std::min_element(queue.begin(), queue.end(),
-                             [](const Delivery& a, const Delivery& b) { return a.due < b.due; });
-        wake.wait_until(lk, earliest->due);
+        const SteadyClock::time_point earliest =
+            std::min_element(queue.begin(), queue.end(), [](const Delivery& a, const Delivery& b) {
+              return a.due < b.due;
+            })->due;
+        // A new delivery, due at once, ends the wait for a retry early.
+        wake.wait_until(lk, stop, earliest,
+                        [&, waiting = queue.size()] { return queue.size() != waiting; });
       }
       continue;
     }
@@ -205,7 +207,8 @@ void WebhookPublisher::publish_alert(const CameraId& /*camera*/, const nlohmann:
   std::size_t added = 0;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) return;
+    // Read under the mutex: the delivery thread counts what is left as dropped under it too.
+    if (impl_->thread.stop_requested()) return;
     for (std::size_t i = 0; i < impl_->hooks.size(); ++i) {
       const auto& types = impl_->hooks[i].config.event_types;
       if (!types.empty() &&
@@ -231,12 +234,7 @@ void WebhookPublisher::publish_status(const CameraId& /*camera*/,
 
 void WebhookPublisher::stop() {
   std::lock_guard stop_lock(impl_->stop_mutex);
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->thread.stop();
 }
 
 WebhookStats WebhookPublisher::stats() const {
@@ -281,10 +279,7 @@ Result<std::unique_ptr<WebhookPublisher>> make_webhook_publisher(
   }
   WebhookPublisher::Impl* raw = impl.get();
   std::unique_ptr<WebhookPublisher> publisher(new WebhookPublisher(std::move(impl)));
-  raw->thread = std::thread([raw] {
-    name_this_thread("vigie-webhook");
-    raw->run();
-  });
+  raw->thread = Worker("vigie-webhook", [raw](const std::stop_token& stop) { raw->run(stop); });
   return publisher;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/worker.hpp"
 #include "synth/scenario.hpp"
 
 namespace vigie::synth {
@@ -48,9 +49,10 @@ Status ensure_scenes(const std::vector<SceneRequest>& requests, std::size_t work
   std::atomic<std::size_t> next{0};
   std::mutex mutex;
   Status first_error;
-  std::vector<std::thread> threads;
+  std::vector<Worker> threads;
   for (std::size_t w = 0; w < std::min(workers, todo.size()); ++w) {
-    threads.emplace_back([&] {
+    // Each takes scenes from the list until it is done; a stop is never asked.
+    threads.emplace_back("vigie-render", [&](const std::stop_token&) {
       for (std::size_t i = next++; i < todo.size(); i = next++) {
         {
           std::lock_guard lock(mutex);
@@ -67,7 +69,7 @@ Status ensure_scenes(const std::vector<SceneRequest>& requests, std::size_t work
       }
     });
   }
-  for (auto& t : threads) t.join();
+  threads.clear();  // joins
   return first_error;
 }
 

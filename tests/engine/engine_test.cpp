@@ -2,6 +2,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -18,10 +19,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Polls `done` until it holds or 5 s pass.
+/// Polls `done` until it holds or 60 s pass: generous, since a loaded machine may take
+/// seconds over what an idle one does in one (400 frames analysed, in one test).
 template <typename F>
 bool eventually(F done) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(2ms);
@@ -165,6 +167,13 @@ class FakeSource final : public ingest::Source {
   ingest::PacketRing ring_{1.0};
 };
 
+// The engine of `config`; a test cannot go on without one (gtest reports the exception).
+std::unique_ptr<Engine> make_engine(const config::Config& config, EngineOptions options) {
+  auto engine = Engine::create(config, std::move(options));
+  if (!engine.is_ok()) throw std::runtime_error("Engine::create: " + engine.status().to_string());
+  return std::move(*engine);
+}
+
 config::Config two_cameras() {
   config::Config c;
   config::CameraConfig a;
@@ -177,6 +186,25 @@ config::Config two_cameras() {
   off.enabled = false;
   c.cameras = {a, off};
   return c;
+}
+
+TEST(EngineTest, CreateSaysWhatIsMissingInsteadOfThrowing) {
+  auto no_source = Engine::create(two_cameras(), EngineOptions{});
+  ASSERT_FALSE(no_source.is_ok());
+  EXPECT_EQ(no_source.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_source.status().message().find("make_source"), std::string::npos);
+
+  config::Config with_detector = two_cameras();
+  with_detector.detector = config::DetectorConfig{};
+  with_detector.detector->model = "/nonexistent/vigie-engine-test.onnx";
+  EngineOptions options;
+  options.make_source = [](ingest::SourceOptions, const Clock&) {
+    return std::make_unique<FakeSource>(1);
+  };
+  auto no_model = Engine::create(with_detector, std::move(options));
+  ASSERT_FALSE(no_model.is_ok());
+  EXPECT_NE(no_model.status().message().find("vigie-engine-test.onnx"), std::string::npos)
+      << no_model.status().to_string();
 }
 
 TEST(EngineTest, RunsEveryFrameThroughAnalysisAndReportsStatus) {
@@ -192,7 +220,8 @@ TEST(EngineTest, RunsEveryFrameThroughAnalysisAndReportsStatus) {
     EXPECT_EQ(c.id, "a");
     ++seen;
   };
-  Engine engine(two_cameras(), std::move(options));
+  const auto built = make_engine(two_cameras(), std::move(options));
+  Engine& engine = *built;
   engine.start();
   EXPECT_TRUE(eventually([&] { return engine.finished(); }));
   engine.stop();
@@ -228,7 +257,8 @@ TEST(EngineTest, AStopTakesEffectWithinOneSecond) {
     std::lock_guard lock(mutex);
     analysed.push_back(std::chrono::steady_clock::now());
   };
-  Engine engine(two_cameras(), std::move(options));
+  const auto built = make_engine(two_cameras(), std::move(options));
+  Engine& engine = *built;
   engine.start();
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
@@ -262,7 +292,8 @@ TEST(EngineTest, UpdateCameraSwapsTheAnalysisBetweenFramesWithoutLosingOne) {
     ++seen;
     std::this_thread::sleep_for(200us);
   };
-  Engine engine(two_cameras(), std::move(options));
+  const auto built = make_engine(two_cameras(), std::move(options));
+  Engine& engine = *built;
   engine.start();
   ASSERT_TRUE(eventually([&] { return seen > 20; }));
   config::CameraConfig changed = *engine.camera_config("a");
@@ -310,7 +341,8 @@ TEST(EngineTest, UpdateCameraAppliesTheNewGeometryToTheAnalysis) {
     options.on_alert = [&](const Alert& a, AlertChange change) {
       if (change == AlertChange::kRaised && a.type == EventType::kIntrusion) ++raised;
     };
-    Engine engine(config, std::move(options));
+    const auto built = make_engine(config, std::move(options));
+    Engine& engine = *built;
     if (move_zone) {
       config::CameraConfig moved = config.cameras[0];
       for (auto& z : moved.zones) z.polygon = {{1, 1}, {12, 1}, {12, 12}, {1, 12}};
@@ -353,7 +385,8 @@ TEST(EngineTest, AnalysisMasksHideMotionFromEveryRule) {
     options.on_alert = [&](const Alert&, AlertChange change) {
       if (change == AlertChange::kRaised) ++raised;
     };
-    Engine engine(config, std::move(options));
+    const auto built = make_engine(config, std::move(options));
+    Engine& engine = *built;
     engine.start();
     const auto deadline = std::chrono::steady_clock::now() + 120s;
     while (!engine.finished() && std::chrono::steady_clock::now() < deadline) {
@@ -390,7 +423,8 @@ TEST(EngineTest, OneCameraStartsAndStopsAtRunTimeWhileAnotherRuns) {
     std::lock_guard lock(mutex);
     return frames[id];
   };
-  Engine engine(c, std::move(options));
+  const auto built = make_engine(c, std::move(options));
+  Engine& engine = *built;
   engine.start();
   EXPECT_FALSE(engine.camera_running("a"));
   EXPECT_EQ(engine.status()[0].health.state, CameraState::kStopped);

@@ -82,7 +82,9 @@ class RealClipEndToEnd : public ::testing::TestWithParam<std::string> {
       truths.push_back(std::move(*truth));
       names.push_back(name);
     }
-    const auto runs = run_clips(jobs).clips;
+    auto ran = run_clips(jobs);
+    ASSERT_TRUE(ran.is_ok()) << ran.status().to_string();
+    const auto runs = std::move(ran->clips);
     for (std::size_t i = 0; i < names.size(); ++i) {
       Outcome o{std::move(truths[i]), {}, runs[i].health};
       for (const auto& rec : runs[i].alerts) {

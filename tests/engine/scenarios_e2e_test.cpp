@@ -70,7 +70,9 @@ class ScenarioEndToEnd : public ::testing::TestWithParam<std::pair<std::string, 
     }
     ClipRunOptions options;
     options.keep_privacy = true;
-    auto runs = run_clips(jobs, options).clips;
+    auto ran = run_clips(jobs, options);
+    ASSERT_TRUE(ran.is_ok()) << ran.status().to_string();
+    auto runs = std::move(ran->clips);
     for (std::size_t i = 0; i < requests.size(); ++i) {
       auto truth = eval::load_truth(requests[i].dir / "truth.json");
       ASSERT_TRUE(truth.is_ok()) << truth.status().to_string();
