@@ -1,9 +1,8 @@
 // The embedded SQLite store: one file, WAL journal, full synchronisation, versioned schema.
 //
-// One connection serves every thread behind a recursive mutex. Writes are short (a handful of
-// rows and one fsync), so readers waiting for one is cheaper than the second connection's
-// surprise: with a single connection, a read made inside write() sees that transaction's own
-// changes. Other processes (`vigie journal export` beside a running engine) share the file
+// Two connections: one for writes, which concurrent writers share in one transaction (group
+// commit, see write()), and one for reads, which sees only committed data and never waits
+// for a commit (WAL lets a reader and the writer proceed together). Other processes (`vigie journal export` beside a running engine) share the file
 // through SQLite's locking, and the journal's next seq is read inside each transaction, never
 // cached, so they chain correctly. The rows themselves are mapped in row_mapping.cpp, shared
 // with the PostgreSQL store; the changes of a transaction are in sqlite_tx.cpp.
@@ -12,6 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <type_traits>
@@ -50,47 +51,82 @@ void add_clause(std::string& sql, Values& params, const char* clause, Value valu
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Db> db, int version) : db_(std::move(db)), version_(version) {}
+  /// `writer` serves write(), `reader` every read.
+  SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader, int version)
+      : writer_(std::move(writer)), reader_(std::move(reader)), version_(version) {}
 
+  // Group commit, as in the PostgreSQL store. Concurrent writes share one transaction: each
+  // runs its changes, on its own thread, under a savepoint of the open transaction (a write
+  // its caller refuses, or a statement the database refuses, is rolled back alone), then
+  // either leaves the transaction open for a write already waiting, or commits it. Every
+  // write of the batch returns after that one commit, with its status: a caller never
+  // returns before its changes and their journal records are durable. What grows is the
+  // number of records one fsync carries. The journal's head is read inside the transaction
+  // by each append, so it follows the batch's own appends and a rolled-back savepoint takes
+  // its record back with it. A batch commits at most kMaxBatch writes, so that other
+  // processes sharing the file (`vigie user`, `vigie journal`) wait for the write lock only
+  // briefly.
   Status write(const std::function<Status(Tx&)>& changes) override {
-    std::lock_guard lock(mu_);
+    waiting_.fetch_add(1);
+    std::unique_lock lock(write_mu_);
+    waiting_.fetch_sub(1);
     if (in_write_) return failed_precondition("Store::write called from inside write()");
-    in_write_ = true;
-    struct Reset {
-      bool& flag;
-      ~Reset() { flag = false; }
-    } reset{in_write_};
 
-    if (auto s = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !s.is_ok()) {
-      return commit_failed(s);
+    if (!batch_) {
+      if (auto s = writer_->exec("BEGIN IMMEDIATE", "begin transaction"); !s.is_ok()) {
+        writer_->rollback();
+        return commit_failed(s);
+      }
+      batch_ = std::make_shared<Batch>();
+      batch_writes_ = 0;
     }
-    SqliteTx tx(*db_);
-    Status result;
-    try {
-      result = changes(tx);
-    } catch (const std::exception& e) {
-      result = internal_error(std::string("exception inside a store transaction: ") + e.what());
-    } catch (...) {
-      result = internal_error("unknown exception inside a store transaction");
+    // The first write of a batch needs no savepoint: were it refused, the transaction holds
+    // nothing else and ends with it. So a writer alone costs what it did before batching.
+    const bool savepoint = batch_writes_ > 0;
+    if (savepoint) {
+      if (auto s = writer_->exec("SAVEPOINT vigie_write", "savepoint"); !s.is_ok()) {
+        return finish_batch(s);
+      }
     }
-    if (!tx.failure().is_ok()) {
-      db_->rollback();
-      return commit_failed(result.is_ok() ? tx.failure() : result);
-    }
+    Status result = run_changes(changes);
+    bool joined = false;
     if (!result.is_ok()) {
-      db_->rollback();  // refused by the caller's own checks: the database is fine
-      return result;
+      if (!savepoint) {
+        (void)finish_batch(Status::ok());  // nothing joined: rolled back whole
+        return result;
+      }
+      // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction
+      // back: the batch, and every write that joined it, is lost.
+      if (sqlite3_get_autocommit(writer_->handle()) != 0) return finish_batch(result);
+      if (auto s = writer_->exec("ROLLBACK TO vigie_write; RELEASE vigie_write",
+                                 "roll back to savepoint");
+          !s.is_ok()) {
+        return finish_batch(s);
+      }
+    } else {
+      if (savepoint) {
+        if (auto s = writer_->exec("RELEASE vigie_write", "release savepoint"); !s.is_ok()) {
+          return finish_batch(s);
+        }
+      }
+      joined = true;
+      ++batch_writes_;
     }
-    if (auto s = db_->exec("COMMIT", "commit"); !s.is_ok()) {
-      db_->rollback();
-      return commit_failed(s);
+
+    const std::shared_ptr<Batch> mine = batch_;
+    if (waiting_.load() > 0 && batch_writes_ < kMaxBatch) {
+      lock.unlock();  // the next writer carries the batch on
+      if (!joined) return result;
+      std::unique_lock done(done_mu_);
+      done_cv_.wait(done, [&] { return mine->done; });
+      return mine->status;
     }
-    commit_problem_.clear();
-    return Status::ok();
+    const Status committed = finish_batch(Status::ok());
+    return joined ? committed : result;
   }
 
   [[nodiscard]] std::string commit_problem() const override {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(problem_mu_);
     return commit_problem_;
   }
 
@@ -214,8 +250,8 @@ class SqliteStore final : public Store {
  private:
   template <typename T, typename Read>
   Result<std::vector<T>> list(const std::string& sql, const Values& params, Read read) const {
-    std::lock_guard lock(mu_);
-    VIGIE_ASSIGN_OR_RETURN(auto s, db_->prepare(sql));
+    std::lock_guard lock(read_mu_);
+    VIGIE_ASSIGN_OR_RETURN(auto s, reader_->prepare(sql));
     s->bind_all(params);
     std::vector<T> out;
     while (s->row()) {
@@ -239,17 +275,84 @@ class SqliteStore final : public Store {
     return std::optional<T>(std::move(rows.front()));
   }
 
+  /// Runs the caller's changes on the open transaction; their status, or the transaction's
+  /// first database failure, which is also remembered as the commit problem. Called with
+  /// write_mu_ held.
+  Status run_changes(const std::function<Status(Tx&)>& changes) {
+    SqliteTx tx(*writer_);
+    Status result;
+    in_write_ = true;
+    try {
+      result = changes(tx);
+    } catch (const std::exception& e) {
+      result = internal_error(std::string("exception inside a store transaction: ") + e.what());
+    } catch (...) {
+      result = internal_error("unknown exception inside a store transaction");
+    }
+    in_write_ = false;
+    // A refusal by the caller's own checks says nothing of the database's health.
+    if (!tx.failure().is_ok()) return commit_failed(result.is_ok() ? tx.failure() : result);
+    return result;
+  }
+
+  /// Ends the open batch: commits it (or, with no write joined, rolls it back) when `lost`
+  /// is OK, else rolls it back; every write of the batch is told the outcome. Returns it.
+  /// Called with write_mu_ held.
+  Status finish_batch(const Status& lost) {
+    Status outcome = lost;
+    if (outcome.is_ok() && batch_writes_ > 0) {
+      outcome = writer_->exec("COMMIT", "commit");
+    }
+    writer_->rollback();  // what was not committed, if anything
+    const bool committed = outcome.is_ok() && batch_writes_ > 0;
+    if (committed) {
+      std::lock_guard problem(problem_mu_);
+      commit_problem_.clear();
+    } else if (!outcome.is_ok()) {
+      outcome = commit_failed(outcome);
+    }
+    {
+      std::lock_guard done(done_mu_);
+      batch_->done = true;
+      batch_->status = outcome;
+    }
+    done_cv_.notify_all();
+    batch_.reset();
+    batch_writes_ = 0;
+    return outcome;
+  }
+
   /// Remembers why the database refused a commit, for health checks, and returns it. A
   /// constraint the change broke (InvalidArgument) says nothing of the database's health.
   Status commit_failed(Status s) {
-    if (s.code() != StatusCode::kInvalidArgument) commit_problem_ = s.message();
+    if (s.code() != StatusCode::kInvalidArgument) {
+      std::lock_guard lock(problem_mu_);
+      commit_problem_ = s.message();
+    }
     return s;
   }
 
-  mutable std::recursive_mutex mu_;
-  bool in_write_ = false;
-  std::string commit_problem_;  ///< guarded by mu_; empty since the last commit succeeded
-  std::unique_ptr<Db> db_;
+  /// The outcome of one batch, which its writers wait for.
+  struct Batch {
+    bool done = false;  ///< guarded by done_mu_
+    Status status;      ///< guarded by done_mu_
+  };
+  static constexpr int kMaxBatch = 64;
+
+  // Recursive, so that write() called from inside write() on the same thread is refused
+  // rather than deadlocked.
+  std::recursive_mutex write_mu_;
+  std::atomic<int> waiting_{0};    ///< writes about to take write_mu_
+  bool in_write_ = false;          ///< guarded by write_mu_
+  std::unique_ptr<Db> writer_;     ///< guarded by write_mu_
+  std::shared_ptr<Batch> batch_;   ///< the open batch, if any; guarded by write_mu_
+  int batch_writes_ = 0;           ///< writes joined to the batch; guarded by write_mu_
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  mutable std::mutex read_mu_;
+  std::unique_ptr<Db> reader_;     ///< guarded by read_mu_
+  mutable std::mutex problem_mu_;
+  std::string commit_problem_;  ///< guarded by problem_mu_; empty since the last commit succeeded
   int version_;
 };
 
@@ -368,7 +471,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
   VIGIE_RETURN_IF_ERROR(create_private_file(path));
   VIGIE_ASSIGN_OR_RETURN(auto db, open_connection(path));
   VIGIE_ASSIGN_OR_RETURN(const int version, migrate(*db, path));
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), version));
+  // Reads have a connection of their own: they see only committed data, even while a batch
+  // of writes is open between two of its writers, and never wait for a commit's fsync.
+  VIGIE_ASSIGN_OR_RETURN(auto reader, open_connection(path));
+  VIGIE_RETURN_IF_ERROR(reader->exec("PRAGMA query_only = 1", "read-only connection"));
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(std::move(db), std::move(reader), version));
 }
 
 Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem::path& path) {
@@ -388,11 +496,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem
     return {rc, std::make_unique<Db>(raw)};
   };
   const bool has_log = std::filesystem::exists(path.string() + "-wal", ec);
-  auto [rc, db] = open(has_log ? "mode=ro" : "immutable=1");
+  std::string query = has_log ? "mode=ro" : "immutable=1";
+  auto [rc, db] = open(query);
   std::optional<Result<std::int64_t>> version;
   if (rc == SQLITE_OK) version = db->scalar("PRAGMA user_version");
   if (rc != SQLITE_OK || !version->is_ok()) {
-    std::tie(rc, db) = open("immutable=1");
+    query = "immutable=1";
+    std::tie(rc, db) = open(query);
     if (rc != SQLITE_OK) return sqlite_status(rc, db->handle(), "cannot open " + path.string());
     version = db->scalar("PRAGMA user_version");
   }
@@ -407,8 +517,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store_read_only(const std::filesystem
   const int latest = static_cast<int>(schema_migrations().size());
   if (**version < 1 || id != kApplicationId) return not_vigie(path, "not a vigie database");
   if (**version > latest) return newer_than_build(path, **version, latest);
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(db), static_cast<int>(**version)));
+  auto [reader_rc, reader] = open(query);
+  if (reader_rc != SQLITE_OK) {
+    return sqlite_status(reader_rc, reader->handle(), "cannot open " + path.string());
+  }
+  sqlite3_extended_result_codes(reader->handle(), 1);
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), std::move(reader),
+                                                              static_cast<int>(**version)));
 }
 
 }  // namespace vigie::storage

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -710,36 +711,62 @@ TEST_P(StoreTest, ConcurrentWritersGetGaplessSeqs) {
   EXPECT_EQ(store_->alerts({.limit = 10000})->size(), records.size());
 }
 
-TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
-  store_.reset();
+/// A crash helper writing forever from `threads` threads; its stdout is `out_fd`.
+pid_t spawn_crash_child(const std::string& spec, int threads, int& out_fd) {
   const std::string child = std::string(VIGIE_BINARY_DIR) + "/tests/storage/storage_crash_child";
-  ASSERT_TRUE(std::filesystem::exists(child)) << child;
+  EXPECT_TRUE(std::filesystem::exists(child)) << child;
   int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  if (pipe(fds) != 0) return -1;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::string db = backend_->spec();
-  std::vector<char*> argv = {const_cast<char*>(child.c_str()), db.data(), nullptr};
+  std::string db = spec;
+  std::string count = "-1";
+  std::string tag = "crash";
+  std::string thread_count = std::to_string(threads);
+  std::vector<char*> argv = {const_cast<char*>(child.c_str()), db.data(), count.data(),
+                             tag.data(), thread_count.data(), nullptr};
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, child.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  const int rc = posix_spawn(&pid, child.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return -1;
+  }
+  out_fd = fds[0];
+  return pid;
+}
 
-  // Kill it the moment it says the first write returned; it is busy with further writes.
+/// Reads the helper's output until `enough` says so or it ends; kills it; returns the output.
+template <typename Enough>
+std::string read_then_kill(pid_t pid, int fd, Enough enough, int& wstatus) {
   std::string out;
-  char buf[64];
-  while (out.find("committed\n") == std::string::npos) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
+  char buf[256];
+  while (!enough(out)) {
+    const ssize_t n = read(fd, buf, sizeof buf);
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
   kill(pid, SIGKILL);
-  int wstatus = 0;
   waitpid(pid, &wstatus, 0);
-  close(fds[0]);
-  ASSERT_NE(out.find("committed\n"), std::string::npos) << out;
+  close(fd);
+  return out;
+}
+
+TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
+  store_.reset();
+  int fd = -1;
+  const pid_t pid = spawn_crash_child(backend_->spec(), 1, fd);
+  ASSERT_GT(pid, 0);
+  // Kill it the moment it says the first write returned; it is busy with further writes.
+  int wstatus = 0;
+  const std::string out = read_then_kill(
+      pid, fd,
+      [](const std::string& o) { return o.find("committed crash-first\n") != std::string::npos; },
+      wstatus);
+  ASSERT_NE(out.find("committed crash-first\n"), std::string::npos) << out;
   EXPECT_TRUE(WIFSIGNALED(wstatus));
 
   reopen();
@@ -754,6 +781,101 @@ TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
   EXPECT_FALSE(verify_chain(records).has_value());
   // Every write stored one alert and one record: the kill took both or neither.
   EXPECT_EQ(records.size(), first->size());
+}
+
+// Writes from several threads share commits: a write returns only after the commit that holds
+// its changes, so whatever a thread was told before the kill is in the store, each alert with
+// its journal record.
+TEST_P(StoreTest, AProcessKilledWhileThreadsWriteLosesNoWriteThatReturned) {
+  store_.reset();
+  constexpr int kThreads = 6;
+  constexpr std::size_t kReturned = 60;
+  int fd = -1;
+  const pid_t pid = spawn_crash_child(backend_->spec(), kThreads, fd);
+  ASSERT_GT(pid, 0);
+  int wstatus = 0;
+  const std::string out = read_then_kill(
+      pid, fd,
+      [&](const std::string& o) {
+        return static_cast<std::size_t>(std::count(o.begin(), o.end(), '\n')) >= kReturned;
+      },
+      wstatus);
+  EXPECT_TRUE(WIFSIGNALED(wstatus));
+  std::set<std::string> returned;
+  std::size_t start = 0;
+  for (std::size_t nl = out.find('\n'); nl != std::string::npos; nl = out.find('\n', start)) {
+    const std::string line = out.substr(start, nl - start);
+    start = nl + 1;
+    ASSERT_EQ(line.rfind("committed ", 0), 0U) << line;
+    returned.insert(line.substr(10));
+  }
+  ASSERT_GE(returned.size(), kReturned) << out;
+
+  reopen();
+  auto alerts = store_->alerts({.limit = 1000000});
+  ASSERT_TRUE(alerts.is_ok());
+  std::set<std::string> stored;
+  for (const auto& a : *alerts) stored.insert(a.source_id);
+  const auto records = all_journal();
+  std::set<std::string> journaled;
+  for (const auto& r : records) journaled.insert(r.detail["source"].get<std::string>());
+  for (const auto& source : returned) {
+    EXPECT_TRUE(stored.count(source) == 1) << source << " returned but is not stored";
+    EXPECT_TRUE(journaled.count(source) == 1) << source << " returned but is not journaled";
+  }
+  EXPECT_EQ(stored, journaled);
+  EXPECT_FALSE(verify_chain(records).has_value());
+}
+
+// Concurrent writes that share a transaction are still kept or refused one by one: a write
+// its caller refuses takes its alert and its journal record back with it, and the others
+// keep theirs, on one gapless chain.
+TEST_P(StoreTest, ARefusedWriteAmongConcurrentOnesIsRolledBackAlone) {
+  constexpr int kThreads = 6;
+  constexpr int kWrites = 60;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const bool refuse = (i + t) % 3 == 0;
+        const std::string source = std::to_string(t) + "-" + std::to_string(i);
+        const Status s = store_->write([&](Tx& tx) -> Status {
+          AlertRecord a = sample_alert("cam-" + std::to_string(t));
+          a.source_id = source;
+          auto id = tx.put_alert(a);
+          if (!id.is_ok()) return id.status();
+          auto j = tx.journal({i, "system", "alert.raised", {{"source", source}}});
+          if (!j.is_ok()) return j.status();
+          if (refuse) return invalid_argument("refused " + source);
+          return Status::ok();
+        });
+        if (refuse ? s.message() != "refused " + source : !s.is_ok()) ++unexpected;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected, 0);
+  const auto records = all_journal();
+  const auto alerts = store_->alerts({.limit = 100000});
+  ASSERT_TRUE(alerts.is_ok());
+  std::set<std::string> kept;
+  for (const auto& a : *alerts) kept.insert(a.source_id);
+  std::set<std::string> journaled;
+  for (const auto& r : records) journaled.insert(r.detail["source"].get<std::string>());
+  std::set<std::string> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kWrites; ++i) {
+      if ((i + t) % 3 != 0) expected.insert(std::to_string(t) + "-" + std::to_string(i));
+    }
+  }
+  EXPECT_EQ(kept, expected);
+  EXPECT_EQ(journaled, expected);
+  ASSERT_EQ(records.size(), expected.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_FALSE(verify_chain(records).has_value());
 }
 
 }  // namespace
