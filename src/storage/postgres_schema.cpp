@@ -125,6 +125,11 @@ CREATE TABLE camera_leases (
 );
 CREATE INDEX camera_leases_node ON camera_leases (node);
 )sql",
+      // 3: the node that wrote each evidence file, which keeps it on its disk ('' for files
+      // written before).
+      R"sql(
+ALTER TABLE evidence ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -166,10 +166,11 @@ CommentRecord read_comment(const ColumnReader& r) {
 }
 
 const char* const kEvidenceColumns =
-    "alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, to_s";
+    "alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, to_s, node";
 
 Values evidence_values(const EvidenceRecord& e) {
-  return {e.alert_id, e.kind, e.masked, e.path, e.sha256, e.bytes, e.created_ms, e.from_s, e.to_s};
+  return {e.alert_id, e.kind,  e.masked, e.path, e.sha256,
+          e.bytes,    e.created_ms, e.from_s, e.to_s, e.node};
 }
 
 EvidenceRecord read_evidence(const ColumnReader& r) {
@@ -184,6 +185,7 @@ EvidenceRecord read_evidence(const ColumnReader& r) {
   e.created_ms = r.i64(7);
   e.from_s = r.f64(8);
   e.to_s = r.f64(9);
+  e.node = r.text(10);
   return e;
 }
 

@@ -108,6 +108,11 @@ CREATE TABLE camera_geometry (
 ALTER TABLE alerts ADD COLUMN evidence_note TEXT NOT NULL DEFAULT '';
 CREATE INDEX alerts_ended ON alerts (ended_ms);
 )sql",
+      // 4: the node that wrote each evidence file, which keeps it on its disk ('' for files
+      // written before).
+      R"sql(
+ALTER TABLE evidence ADD COLUMN node TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -239,7 +239,7 @@ TEST_P(StoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
           std::tuple{a2, "raw", 2000}}) {
       auto id = tx.add_evidence({0, alert, kind, std::string(kind) != "raw",
                                  std::string("2026/") + kind + ".bin", std::string(64, 'a'), 1234,
-                                 created});
+                                 created, 1.5, 2.5, std::string("node-") + kind});
       if (!id.is_ok()) return id.status();
       evidence_ids.push_back(*id);
     }
@@ -283,12 +283,16 @@ TEST_P(StoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
   EXPECT_EQ((*ev)[0].sha256, std::string(64, 'a'));
   EXPECT_EQ((*ev)[0].bytes, 1234);
   EXPECT_EQ((*ev)[0].created_ms, 3000);
+  EXPECT_EQ((*ev)[0].from_s, 1.5);
+  EXPECT_EQ((*ev)[0].to_s, 2.5);
+  EXPECT_EQ((*ev)[0].node, "node-snapshot");
   auto old = store_->evidence_before(2500);
   ASSERT_TRUE(old.is_ok());
   ASSERT_EQ(old->size(), 2U);
   EXPECT_EQ((*old)[0].kind, "clip");  // oldest first
   EXPECT_EQ((*old)[1].kind, "raw");
   EXPECT_FALSE((*old)[1].masked);
+  EXPECT_EQ((*old)[1].node, "node-raw");
   EXPECT_TRUE(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).is_ok());
   EXPECT_EQ(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).code(),
             StatusCode::kNotFound);
@@ -633,6 +637,37 @@ TEST_P(StoreTest, MigrationsBringANewFileToTheLatestVersionOnce) {
   ASSERT_FALSE(newer.is_ok());
   EXPECT_EQ(newer.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(newer.status().message(), HasSubstr("newer than this build"));
+}
+
+// Evidence recorded before records named their node reads with an empty node after the
+// migration that adds the column, and new records keep theirs.
+TEST_P(StoreTest, EvidenceFromBeforeNodesWereRecordedMigratesWithAnEmptyNode) {
+  const int latest = store_->schema_version();
+  const std::int64_t alert = add_alert(sample_alert());
+  store_.reset();
+  // The database as the previous version left it: no node column, one evidence record.
+  backend_->exec("ALTER TABLE evidence DROP COLUMN node");
+  backend_->exec(
+      "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, "
+      "to_s) VALUES (" +
+      std::to_string(alert) + ", 'snapshot', TRUE, 'old.jpg', 'h', 1, 5, 0, 0)");
+  backend_->set_schema_version(latest - 1);
+  reopen();
+  EXPECT_EQ(store_->schema_version(), latest);
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) {
+                    return tx
+                        .add_evidence({0, alert, "clip", true, "new.mp4", "h", 2, 6, 0, 1,
+                                       "node-a"})
+                        .status();
+                  })
+                  .is_ok());
+  auto ev = store_->evidence(alert);
+  ASSERT_TRUE(ev.is_ok()) << ev.status().to_string();
+  ASSERT_EQ(ev->size(), 2U);
+  EXPECT_EQ((*ev)[0].path, "old.jpg");
+  EXPECT_EQ((*ev)[0].node, "");
+  EXPECT_EQ((*ev)[1].node, "node-a");
 }
 
 TEST_F(SqliteStoreTest, RefusesFilesThatAreNotVigieDatabases) {
