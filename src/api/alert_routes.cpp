@@ -88,23 +88,27 @@ Result<std::filesystem::path> evidence_path(RouteContext& ctx, const storage::Ev
 }
 
 /// Why this node cannot serve an evidence record's (masked) file, or "" when it can. Evidence
-/// files stay on the disk of the node that recorded them: when nodes share a store and that
-/// node is gone (its cameras taken over by others) or another node answers, the record is
-/// there but the file is not.
+/// files stay on the disk of the node that wrote them, which the record names: when nodes
+/// share a store and another node wrote it, the record is there but the file is not.
 std::string evidence_unavailable(RouteContext& ctx, const storage::EvidenceRecord& e) {
   if (!e.masked) return "";  // answered when asked: no masked version
   auto path = evidence_path(ctx, e, false);
   if (!path) return "";
   std::error_code ec;
   if (std::filesystem::is_regular_file(*path, ec)) return "";
-  const std::string& node = ctx.d.options.node_id;
-  if (!node.empty()) {
-    return "evidence file not on node " + node +
-           ": it stays on the disk of the node that recorded the alert, which no longer "
-           "serves it (stopped, or its cameras were taken over); ask that node, or share the "
-           "evidence folder between nodes";
+  const std::string& here = ctx.d.options.node_id;  // set when nodes share the store
+  const std::string missing = "evidence file is missing from this node's evidence folder";
+  if (here.empty() || e.node == here) return missing;
+  if (!e.node.empty()) {
+    return "evidence file is on node " + e.node + ", which wrote it, not on node " + here +
+           ": evidence stays on the disk of the node that recorded it; ask node " + e.node +
+           ", or share the evidence folder between nodes";
   }
-  return "evidence file is missing from this node's evidence folder";
+  // Written before records named their node: which one holds it is not known.
+  return "evidence file not on node " + here +
+         ": it stays on the disk of the node that recorded the alert (the record, older than "
+         "node names in evidence records, does not say which); ask that node, or share the "
+         "evidence folder between nodes";
 }
 
 void get_alert(RouteContext& ctx, const Request& req, Response& res, const Principal& who) {

@@ -57,7 +57,7 @@ nlohmann::json comment_json(const storage::CommentRecord& c) {
 nlohmann::json evidence_json(const storage::EvidenceRecord& e, const std::string& url) {
   return {{"id", e.id},         {"alert_id", e.alert_id},     {"kind", e.kind},
           {"masked", e.masked}, {"sha256", e.sha256},         {"bytes", e.bytes},
-          {"created_ms", e.created_ms}, {"url", url}};
+          {"created_ms", e.created_ms}, {"node", e.node}, {"url", url}};
 }
 
 nlohmann::json authorization_json(const storage::AuthorizationRecord& a, storage::TimeMs now_ms) {

@@ -106,6 +106,7 @@ void Node::Impl::cut_evidence(const PendingEvidence& p) {
       r.bytes = f.bytes;
       r.from_s = f.from_s;
       r.to_s = f.to_s;
+      r.node = node_id;
       records.push_back(std::move(r));
     }
     if (Status s = alerts->add_evidence(alert_id, records); !s.is_ok()) {

@@ -46,59 +46,47 @@ void continue_identity(pqxx::work& w, const char* table, std::int64_t max_id) {
            Params().add(max_id));
 }
 
-/// Every id column's placeholders "$1, $2, ... $n".
-std::string placeholders(int n) {
-  std::string out;
-  for (int i = 1; i <= n; ++i) out += (i > 1 ? ", $" : "$") + std::to_string(i);
-  return out;
+constexpr Placeholder kMark = Placeholder::kPostgres;
+
+/// "INSERT INTO table (id, columns) ...", the row's own id kept.
+std::string insert_with_id(const char* table, const char* columns) {
+  std::string sql = insert_sql(table, std::string("id, ") + columns, kMark);
+  return sql.insert(sql.find(" VALUES"), " OVERRIDING SYSTEM VALUE");
 }
 
 Status copy_alerts(const Store& source, pqxx::work& w, CopyReport& report) {
   std::int64_t max_alert = 0;
   std::int64_t max_comment = 0;
   std::int64_t max_evidence = 0;
-  const std::string insert_alert = std::string("INSERT INTO alerts (id, ") + pg::kAlertColumns +
-                                   ") OVERRIDING SYSTEM VALUE VALUES (" +
-                                   placeholders(pg::kAlertColumnCount + 1) + ")";
-  const std::string insert_evidence = std::string("INSERT INTO evidence (") + pg::kEvidenceColumns +
-                                      ") OVERRIDING SYSTEM VALUE VALUES (" + placeholders(10) + ")";
+  const std::string insert_alert = insert_with_id("alerts", kAlertColumns);
+  const std::string insert_comment = insert_with_id("comments", kCommentColumns);
+  const std::string insert_evidence = insert_with_id("evidence", kEvidenceColumns);
   AlertQuery query;
   query.include_calibration = true;
   query.limit = kPage;
   for (;;) {
-    auto page = source.alerts(query);
-    if (!page.is_ok()) return page.status();
-    if (page->empty()) break;
-    for (const auto& alert : *page) {
-      auto params = pg::alert_params(alert);
-      if (!params.is_ok()) return params.status();
-      Params with_id;
-      with_id.add(alert.id);
-      for (const auto& v : params->values()) with_id.add(v);
-      pg::exec(w, insert_alert, with_id);
+    VIGIE_ASSIGN_OR_RETURN(const auto page, source.alerts(query));
+    if (page.empty()) break;
+    for (const auto& alert : page) {
+      VIGIE_ASSIGN_OR_RETURN(const Values values, alert_values(alert));
+      pg::exec(w, insert_alert, Params().add(alert.id).add_all(values));
       max_alert = std::max(max_alert, alert.id);
       ++report.alerts;
 
-      auto comments = source.comments(alert.id);
-      if (!comments.is_ok()) return comments.status();
-      for (const auto& c : *comments) {
-        pg::exec(w,
-                 "INSERT INTO comments (id, alert_id, \"user\", at_ms, text) OVERRIDING SYSTEM "
-                 "VALUE VALUES ($1, $2, $3, $4, $5)",
-                 Params().add(c.id).add(c.alert_id).add(c.user).add(c.at_ms).add(c.text));
+      VIGIE_ASSIGN_OR_RETURN(const auto comments, source.comments(alert.id));
+      for (const auto& c : comments) {
+        pg::exec(w, insert_comment, Params().add(c.id).add_all(comment_values(c)));
         max_comment = std::max(max_comment, c.id);
         ++report.comments;
       }
-      auto evidence = source.evidence(alert.id);
-      if (!evidence.is_ok()) return evidence.status();
-      for (const auto& e : *evidence) {
-        Params row;
-        pg::exec(w, insert_evidence, pg::add_evidence_columns(row.add(e.id), e));
+      VIGIE_ASSIGN_OR_RETURN(const auto evidence, source.evidence(alert.id));
+      for (const auto& e : evidence) {
+        pg::exec(w, insert_evidence, Params().add(e.id).add_all(evidence_values(e)));
         max_evidence = std::max(max_evidence, e.id);
         ++report.evidence;
       }
     }
-    query.before_id = page->back().id;
+    query.before_id = page.back().id;
   }
   continue_identity(w, "alerts", max_alert);
   continue_identity(w, "comments", max_comment);
@@ -107,34 +95,21 @@ Status copy_alerts(const Store& source, pqxx::work& w, CopyReport& report) {
 }
 
 Status copy_governance(const Store& source, pqxx::work& w, CopyReport& report) {
-  auto users = source.users();
-  if (!users.is_ok()) return users.status();
-  for (const auto& u : *users) {
-    pg::exec(
-        w,
-        "INSERT INTO users (name, role, password_hash, disabled, created_ms) VALUES "
-        "($1, $2, $3, $4, $5)",
-        Params().add(u.name).add(u.role).add(u.password_hash).add(u.disabled).add(u.created_ms));
+  VIGIE_ASSIGN_OR_RETURN(const auto users, source.users());
+  for (const auto& u : users) {
+    pg::exec(w, insert_sql("users", kUserColumns, kMark), Params(user_values(u)));
     ++report.users;
   }
-  auto authorizations = source.authorizations();
-  if (!authorizations.is_ok()) return authorizations.status();
-  for (const auto& a : *authorizations) {
-    auto params = pg::authorization_params(a);
-    if (!params.is_ok()) return params.status();
-    pg::exec(w,
-             std::string("INSERT INTO authorizations (") + pg::kAuthorizationColumns +
-                 ") VALUES (" + placeholders(8) + ")",
-             *params);
+  VIGIE_ASSIGN_OR_RETURN(const auto authorizations, source.authorizations());
+  for (const auto& a : authorizations) {
+    VIGIE_ASSIGN_OR_RETURN(const Values values, authorization_values(a));
+    pg::exec(w, insert_sql("authorizations", kAuthorizationColumns, kMark), Params(values));
     ++report.authorizations;
   }
-  auto geometries = source.camera_geometries();
-  if (!geometries.is_ok()) return geometries.status();
-  for (const auto& g : *geometries) {
-    pg::exec(w,
-             "INSERT INTO camera_geometry (camera, json, updated_ms, updated_by) VALUES "
-             "($1, $2, $3, $4)",
-             Params().add(g.camera).add(g.json).add(g.updated_ms).add(g.updated_by));
+  VIGIE_ASSIGN_OR_RETURN(const auto geometries, source.camera_geometries());
+  for (const auto& g : geometries) {
+    pg::exec(w, insert_sql("camera_geometry", kCameraGeometryColumns, kMark),
+             Params(camera_geometry_values(g)));
     ++report.camera_geometries;
   }
   return Status::ok();
@@ -153,17 +128,16 @@ Status copy_journal(const Store& source, pqxx::work& w, CopyReport& report) {
   query.after_seq = 0;
   query.limit = kPage;
   for (;;) {
-    auto page = source.journal(query);
-    if (!page.is_ok()) return page.status();
-    if (page->empty()) break;
-    for (const auto& r : *page) {
+    VIGIE_ASSIGN_OR_RETURN(const auto page, source.journal(query));
+    if (page.empty()) break;
+    for (const auto& r : page) {
       if (auto b = verifier.add(r)) return broken("the source's journal", *b);
       pg::insert_journal(w, r);
       ++report.journal;
       report.journal_head_seq = r.seq;
       report.journal_head_hash = r.hash;
     }
-    query.after_seq = page->back().seq;
+    query.after_seq = page.back().seq;
   }
   if (auto b = verifier.unanchored_start()) return broken("the source's journal", *b);
   return Status::ok();
@@ -176,12 +150,12 @@ Status verify_copied_journal(pqxx::work& w, const CopyReport& report) {
   std::int64_t after = 0;
   for (;;) {
     const auto rows = pg::exec(w,
-                               std::string("SELECT ") + pg::kJournalColumns +
+                               std::string("SELECT ") + kJournalColumns +
                                    " FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2",
                                Params().add(after).add(kPage));
     if (rows.empty()) break;
     for (const auto& row : rows) {
-      const JournalRecord r = pg::read_journal(row);
+      const JournalRecord r = read_journal(pg::Row(row));
       if (auto b = verifier.add(r)) return broken("the copied journal", *b);
       after = r.seq;
     }
@@ -229,30 +203,25 @@ Result<CopyReport> copy_to_postgres(const Store& source, const PostgresOptions& 
                                     const std::string& actor, TimeMs at_ms) {
   // Opening the store creates the schema, or brings it to this build's version, as a node's
   // first start would; it writes no data.
-  {
-    auto store = open_postgres_store(target);
-    if (!store.is_ok()) return store.status();
-  }
-  auto where = pg::make_target(target, /*read_only=*/false);
-  if (!where.is_ok()) return where.status();
-  auto conn = pg::connect(*where);
-  if (!conn.is_ok()) return conn.status();
+  VIGIE_RETURN_IF_ERROR(open_postgres_store(target));
+  VIGIE_ASSIGN_OR_RETURN(const pg::Target where, pg::make_target(target, /*read_only=*/false));
+  VIGIE_ASSIGN_OR_RETURN(auto conn, pg::connect(where));
   CopyReport report;
-  report.target = where->description;
+  report.target = where.description;
   try {
-    pqxx::work w(**conn);
+    pqxx::work w(*conn);
     // Under the nodes' write lock, checked empty and filled in one transaction: a node
     // starting meanwhile writes after the copy (and finds it) or before (and the copy refuses).
     w.exec(kWriteLockSql);
-    if (auto s = require_empty(w, where->description); !s.is_ok()) return s;
-    if (auto s = copy_governance(source, w, report); !s.is_ok()) return s;
-    if (auto s = copy_alerts(source, w, report); !s.is_ok()) return s;
-    if (auto s = copy_journal(source, w, report); !s.is_ok()) return s;
-    if (auto s = journal_copy(w, report, actor, at_ms); !s.is_ok()) return s;
-    if (auto s = verify_copied_journal(w, report); !s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(require_empty(w, where.description));
+    VIGIE_RETURN_IF_ERROR(copy_governance(source, w, report));
+    VIGIE_RETURN_IF_ERROR(copy_alerts(source, w, report));
+    VIGIE_RETURN_IF_ERROR(copy_journal(source, w, report));
+    VIGIE_RETURN_IF_ERROR(journal_copy(w, report, actor, at_ms));
+    VIGIE_RETURN_IF_ERROR(verify_copied_journal(w, report));
     w.commit();
   } catch (const std::exception& e) {
-    return pg::status_of(e, "copying into PostgreSQL database at " + where->description);
+    return pg::status_of(e, "copying into PostgreSQL database at " + where.description);
   }
   return report;
 }

@@ -126,7 +126,7 @@ Result<JournalRecord> journal_record_from_json(const nlohmann::json& j) {
   for (const Status& s :
        {integer("seq", r.seq), integer("at_ms", r.at_ms), text("actor", r.actor),
         text("action", r.action), text("prev_hash", r.prev_hash), text("hash", r.hash)}) {
-    if (!s.is_ok()) return s;
+    VIGIE_RETURN_IF_ERROR(s);
   }
   const auto detail = j.find("detail");
   if (detail == j.end()) return invalid_argument("journal record: missing \"detail\"");

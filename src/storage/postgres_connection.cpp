@@ -77,10 +77,9 @@ Result<Target> make_target(const PostgresOptions& options, bool read_only,
   PQconninfoFree(parsed);
   if (const auto it = kv.find("password"); it != kv.end()) register_secret(it->second);
   if (!options.password_file.empty()) {
-    auto password = read_password_file(options.password_file);
-    if (!password.is_ok()) return password.status();
-    register_secret(*password);
-    kv["password"] = *password;
+    VIGIE_ASSIGN_OR_RETURN(std::string password, read_password_file(options.password_file));
+    register_secret(password);
+    kv["password"] = std::move(password);
   }
   if (kv.find("connect_timeout") == kv.end()) {
     kv["connect_timeout"] = std::to_string(options.connect_timeout_s);

@@ -1,5 +1,6 @@
 #pragma once
-// Statement parameters and row conversions of the PostgreSQL store. Values travel as text
+// Statement parameters and result fields of the PostgreSQL store (the rows themselves are
+// mapped in row_mapping.hpp, shared with the SQLite store). Values travel as text
 // (doubles in their shortest exact form, which PostgreSQL reads back to the same double and,
 // since version 12, prints the same way), so a record reads back exactly as it was written.
 // Internal to the storage module.
@@ -12,18 +13,23 @@
 
 #include "core/status.hpp"
 #include "storage/records.hpp"
+#include "storage/row_mapping.hpp"
 
 namespace vigie::storage::pg {
 
 /// Positional parameters ($1, $2...) of one statement, as text.
 class Params {
  public:
+  Params() = default;
+  explicit Params(const Values& values) { add_all(values); }
   Params& add(std::int64_t v);
   Params& add(int v) { return add(std::int64_t{v}); }
   Params& add(double v);
   Params& add(bool v);
   Params& add(std::string v);
   Params& add(const char* v) { return add(std::string(v)); }
+  Params& add(const Value& v);
+  Params& add_all(const Values& values);
   [[nodiscard]] const std::vector<std::string>& values() const { return values_; }
   /// "$N" for the parameter about to be added.
   [[nodiscard]] std::string next() const {
@@ -44,32 +50,21 @@ double f64(const pqxx::field& f);
 bool boolean(const pqxx::field& f);
 std::string text(const pqxx::field& f);
 
-/// The alert columns after `id`, in the order alert_params() gives them.
-extern const char* const kAlertColumns;
-constexpr int kAlertColumnCount = 24;
-/// An alert's columns as parameters; InvalidArgument for a non-finite number or bad params.
-Result<Params> alert_params(const AlertRecord& a);
-/// Reads an alert from columns `id, <kAlertColumns>`; DataLoss for a corrupt stored value.
-Result<AlertRecord> read_alert(const pqxx::row& r);
+/// A result row as the shared row mappers read it (row_mapping.hpp).
+class Row final : public ColumnReader {
+ public:
+  explicit Row(const pqxx::row& r) : r_(r) {}
+  [[nodiscard]] std::int64_t i64(int c) const override { return pg::i64(r_[c]); }
+  [[nodiscard]] double f64(int c) const override { return pg::f64(r_[c]); }
+  [[nodiscard]] bool boolean(int c) const override { return pg::boolean(r_[c]); }
+  [[nodiscard]] std::string text(int c) const override { return pg::text(r_[c]); }
+  [[nodiscard]] bool is_null(int c) const override { return r_[c].is_null(); }
 
-extern const char* const kJournalColumns;
-JournalRecord read_journal(const pqxx::row& r);
-/// Inserts a journal record as it is, sequence number and hashes included; its detail is
-/// stored as its canonical dump, the text its hash was computed over.
+ private:
+  const pqxx::row& r_;
+};
+
+/// Inserts a journal record as it is, sequence number and hashes included.
 void insert_journal(pqxx::transaction_base& tx, const JournalRecord& r);
-
-extern const char* const kEvidenceColumns;
-/// Appends an evidence record's columns after `id`, in kEvidenceColumns' order.
-Params& add_evidence_columns(Params& p, const EvidenceRecord& e);
-EvidenceRecord read_evidence(const pqxx::row& r);
-CommentRecord read_comment(const pqxx::row& r);
-UserRecord read_user(const pqxx::row& r);
-
-/// The authorization columns, in the order authorization_params() gives them.
-extern const char* const kAuthorizationColumns;
-/// An authorization's columns as parameters; InvalidArgument for a camera name JSON refuses.
-Result<Params> authorization_params(const AuthorizationRecord& a);
-/// Reads an authorization from kAuthorizationColumns; DataLoss for a corrupt stored value.
-Result<AuthorizationRecord> read_authorization(const pqxx::row& r);
 
 }  // namespace vigie::storage::pg

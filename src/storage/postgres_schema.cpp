@@ -8,10 +8,10 @@
 
 namespace vigie::storage {
 
-const std::vector<const char*>& postgres_migrations() {
-  static const std::vector<const char*> kMigrations = {
-      // 1: everything the SQLite schema holds at its version 3.
-      R"sql(
+namespace {
+
+// 1: everything the SQLite schema holds at its version 3.
+constexpr const char* kVersion1 = R"sql(
 CREATE TABLE alerts (
   id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source_id TEXT NOT NULL,
@@ -106,10 +106,11 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_at ON journal (at_ms);
 CREATE INDEX journal_action ON journal (action);
-)sql",
-      // 2: nodes and camera leases (docs/deploy.md). Times are the database's clock, in ms,
-      // so nodes whose clocks differ still agree on when a lease expires.
-      R"sql(
+)sql";
+
+// 2: nodes and camera leases (docs/deploy.md). Times are the database's clock, in ms,
+// so nodes whose clocks differ still agree on when a lease expires.
+constexpr const char* kVersion2 = R"sql(
 CREATE TABLE nodes (
   id TEXT COLLATE "C" PRIMARY KEY,
   api TEXT NOT NULL,
@@ -124,8 +125,18 @@ CREATE TABLE camera_leases (
   expires_ms BIGINT NOT NULL
 );
 CREATE INDEX camera_leases_node ON camera_leases (node);
-)sql",
-  };
+)sql";
+
+// 3: the node that wrote each evidence file, which keeps it on its disk ('' for files
+// written before).
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE evidence ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
+)sql";
+
+}  // namespace
+
+const std::vector<const char*>& postgres_migrations() {
+  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3};
   return kMigrations;
 }
 

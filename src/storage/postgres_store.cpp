@@ -30,6 +30,8 @@ namespace {
 using nlohmann::json;
 using pg::Params;
 
+constexpr Placeholder kMark = Placeholder::kPostgres;
+
 /// Serialises migrations across nodes starting together: "vigie" + 'm'.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(130470019590253)";
 
@@ -59,69 +61,39 @@ class PgTx final : public Tx {
     return run<std::optional<AlertRecord>>(
         "get alert", [&]() -> Result<std::optional<AlertRecord>> {
           const auto r = pg::exec(
-              w_, std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE id = $1",
+              w_, std::string("SELECT id, ") + kAlertColumns + " FROM alerts WHERE id = $1",
               Params().add(id));
           if (r.empty()) return std::optional<AlertRecord>();
-          auto a = pg::read_alert(r[0]);
-          if (!a.is_ok()) return a.status();
-          return std::optional<AlertRecord>(std::move(*a));
+          VIGIE_ASSIGN_OR_RETURN(auto a, read_alert(pg::Row(r[0])));
+          return std::optional<AlertRecord>(std::move(a));
         });
   }
 
   Result<std::int64_t> put_alert(const AlertRecord& record) override {
-    auto params = pg::alert_params(record);
-    if (!params.is_ok()) return params.status();
+    VIGIE_ASSIGN_OR_RETURN(const Values values, alert_values(record));
+    Params params(values);
     return run<std::int64_t>("put alert", [&]() -> Result<std::int64_t> {
       if (record.id == 0) {
-        std::string values;
-        for (int i = 1; i <= pg::kAlertColumnCount; ++i) {
-          values += (i > 1 ? ", $" : "$") + std::to_string(i);
-        }
-        const auto r = pg::exec(w_,
-                                std::string("INSERT INTO alerts (") + pg::kAlertColumns +
-                                    ") VALUES (" + values + ") RETURNING id",
-                                *params);
+        const auto r =
+            pg::exec(w_, insert_sql("alerts", kAlertColumns, kMark) + " RETURNING id", params);
         return pg::i64(r[0][0]);
       }
-      params->add(record.id);
-      const auto r = pg::exec(
-          w_,
-          "UPDATE alerts SET source_id = $1, type = $2, camera = $3, zone = $4, start_s = $5, "
-          "last_s = $6, raised_ms = $7, updated_ms = $8, ended_ms = $9, score = $10, "
-          "detail = $11, region = $12, polygon = $13, params = $14, config_version = $15, "
-          "model_hash = $16, calibration = $17, state = $18, assignee = $19, verdict_by = $20, "
-          "verdict_ms = $21, reason = $22, verdict_comment = $23, evidence_note = $24 "
-          "WHERE id = $25",
-          *params);
+      params.add(record.id);
+      const auto r = pg::exec(w_, update_sql("alerts", kAlertColumns, "id", kMark), params);
       if (r.affected_rows() == 0) return not_found("no alert " + std::to_string(record.id));
       return record.id;
     });
   }
 
   Result<std::int64_t> add_comment(const CommentRecord& c) override {
-    if (auto s = alert_exists(c.alert_id); !s.is_ok()) return s;
-    return run<std::int64_t>("add comment", [&]() -> Result<std::int64_t> {
-      const auto r = pg::exec(w_,
-                              "INSERT INTO comments (alert_id, \"user\", at_ms, text) VALUES "
-                              "($1, $2, $3, $4) RETURNING id",
-                              Params().add(c.alert_id).add(c.user).add(c.at_ms).add(c.text));
-      return pg::i64(r[0][0]);
-    });
+    VIGIE_RETURN_IF_ERROR(alert_exists(c.alert_id));
+    return insert("add comment", "comments", kCommentColumns, comment_values(c));
   }
 
   Result<std::int64_t> add_evidence(const EvidenceRecord& e) override {
-    if (auto s = alert_exists(e.alert_id); !s.is_ok()) return s;
-    return run<std::int64_t>("add evidence", [&]() -> Result<std::int64_t> {
-      Params params;
-      const auto r = pg::exec(w_,
-                              "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, "
-                              "created_ms, from_s, to_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                              "$9) RETURNING id",
-                              pg::add_evidence_columns(params, e));
-      return pg::i64(r[0][0]);
-    });
+    VIGIE_RETURN_IF_ERROR(alert_exists(e.alert_id));
+    return insert("add evidence", "evidence", kEvidenceColumns, evidence_values(e));
   }
-
   Status delete_evidence(std::int64_t evidence_id) override {
     return run<bool>("delete evidence",
                      [&]() -> Result<bool> {
@@ -137,37 +109,21 @@ class PgTx final : public Tx {
 
   Status put_user(const UserRecord& u) override {
     if (u.name.empty()) return invalid_argument("user: empty name");
-    return statement(
-        "put user",
-        "INSERT INTO users (name, role, password_hash, disabled, created_ms) VALUES "
-        "($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
-        "password_hash = excluded.password_hash, disabled = excluded.disabled, "
-        "created_ms = excluded.created_ms",
-        Params().add(u.name).add(u.role).add(u.password_hash).add(u.disabled).add(u.created_ms));
+    return statement("put user", upsert_sql("users", kUserColumns, kMark), Params(user_values(u)));
   }
 
   Status put_authorization(const AuthorizationRecord& a) override {
     if (a.reference.empty()) return invalid_argument("authorization: empty reference");
-    auto params = pg::authorization_params(a);
-    if (!params.is_ok()) return params.status();
-    return statement(
-        "put authorization",
-        std::string("INSERT INTO authorizations (") + pg::kAuthorizationColumns +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (reference) DO UPDATE SET cameras = excluded.cameras, "
-            "event_types = excluded.event_types, start_ms = excluded.start_ms, "
-            "end_ms = excluded.end_ms, controller = excluded.controller, "
-            "origin = excluded.origin, revoked = excluded.revoked",
-        *params);
+    VIGIE_ASSIGN_OR_RETURN(const Values values, authorization_values(a));
+    return statement("put authorization",
+                     upsert_sql("authorizations", kAuthorizationColumns, kMark), Params(values));
   }
 
   Status put_camera_geometry(const CameraGeometryRecord& g) override {
     if (g.camera.empty()) return invalid_argument("camera geometry: empty camera");
     return statement("put camera geometry",
-                     "INSERT INTO camera_geometry (camera, json, updated_ms, updated_by) VALUES "
-                     "($1, $2, $3, $4) ON CONFLICT (camera) DO UPDATE SET json = excluded.json, "
-                     "updated_ms = excluded.updated_ms, updated_by = excluded.updated_by",
-                     Params().add(g.camera).add(g.json).add(g.updated_ms).add(g.updated_by));
+                     upsert_sql("camera_geometry", kCameraGeometryColumns, kMark),
+                     Params(camera_geometry_values(g)));
   }
 
   Result<std::int64_t> delete_journal_before(TimeMs before_ms) override {
@@ -185,26 +141,15 @@ class PgTx final : public Tx {
   Result<std::optional<JournalRecord>> journal_first() override {
     return run<std::optional<JournalRecord>>(
         "journal first", [&]() -> Result<std::optional<JournalRecord>> {
-          const auto r = pg::exec(w_, std::string("SELECT ") + pg::kJournalColumns +
+          const auto r = pg::exec(w_, std::string("SELECT ") + kJournalColumns +
                                           " FROM journal ORDER BY seq LIMIT 1");
           if (r.empty()) return std::optional<JournalRecord>();
-          return std::optional<JournalRecord>(pg::read_journal(r[0]));
+          return std::optional<JournalRecord>(read_journal(pg::Row(r[0])));
         });
   }
 
   Result<JournalRecord> journal(const JournalDraft& draft) override {
-    if (draft.action.empty()) return invalid_argument("journal: empty action");
-    if (draft.actor.empty()) return invalid_argument("journal: empty actor");
-    JournalRecord rec;
-    rec.at_ms = draft.at_ms;
-    rec.actor = draft.actor;
-    rec.action = draft.action;
-    try {
-      // Hashed and stored from its reparse: the canonical form, whatever the draft held.
-      rec.detail = json::parse(draft.detail.dump());
-    } catch (const std::exception& e) {
-      return invalid_argument(std::string("journal detail: ") + e.what());
-    }
+    VIGIE_ASSIGN_OR_RETURN(JournalRecord rec, journal_record_of(draft));
     return run<JournalRecord>("journal append", [&]() -> Result<JournalRecord> {
       // write() holds kWriteLockSql: no other node appends between this read and the commit,
       // and within the batch every append goes through this cache.
@@ -213,13 +158,7 @@ class PgTx final : public Tx {
         head_ = head.empty() ? JournalHead{0, kGenesisHash}
                              : JournalHead{pg::i64(head[0][0]), pg::text(head[0][1])};
       }
-      rec.seq = head_->seq + 1;
-      rec.prev_hash = head_->hash;
-      try {
-        rec.hash = journal_hash(rec);
-      } catch (const std::exception& e) {
-        return invalid_argument(std::string("journal record: ") + e.what());
-      }
+      VIGIE_RETURN_IF_ERROR(chain_after(rec, head_->seq, head_->hash));
       pg::insert_journal(w_, rec);
       head_ = JournalHead{rec.seq, rec.hash};
       return rec;
@@ -253,6 +192,16 @@ class PgTx final : public Tx {
     } catch (const std::exception& e) {
       return fail(pg::status_of(e, what));
     }
+  }
+
+  /// Inserts a row with `values` into `table`; the id it was given.
+  Result<std::int64_t> insert(const char* what, const char* table, const char* columns,
+                              const Values& values) {
+    return run<std::int64_t>(what, [&]() -> Result<std::int64_t> {
+      const auto r =
+          pg::exec(w_, insert_sql(table, columns, kMark) + " RETURNING id", Params(values));
+      return pg::i64(r[0][0]);
+    });
   }
 
   Status statement(const char* what, const std::string& sql, const Params& params) {
@@ -293,9 +242,7 @@ class Link {
   Result<pqxx::connection*> get() {
     if (conn_ && !conn_->is_open()) conn_.reset();
     if (!conn_) {
-      auto c = pg::connect(target_);
-      if (!c.is_ok()) return c.status();
-      conn_ = std::move(*c);
+      VIGIE_ASSIGN_OR_RETURN(conn_, pg::connect(target_));
     }
     return conn_.get();
   }
@@ -413,17 +360,14 @@ class PgStore final : public Store {
   }
 
   Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
-    auto list = rows<AlertRecord>(
-        std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE id = $1",
-        Params().add(id), pg::read_alert);
-    if (!list.is_ok()) return list.status();
-    if (list->empty()) return std::optional<AlertRecord>();
-    return std::optional<AlertRecord>(std::move(list->front()));
+    return first<AlertRecord>(
+        std::string("SELECT id, ") + kAlertColumns + " FROM alerts WHERE id = $1",
+        Params().add(id), read_alert);
   }
 
   Result<std::vector<AlertRecord>> alerts(const AlertQuery& q) const override {
     if (q.limit <= 0) return invalid_argument("alert query: limit must be positive");
-    std::string sql = std::string("SELECT id, ") + pg::kAlertColumns + " FROM alerts WHERE ";
+    std::string sql = std::string("SELECT id, ") + kAlertColumns + " FROM alerts WHERE ";
     Params p;
     if (q.only_calibration) {
       sql += "calibration";
@@ -445,61 +389,56 @@ class PgStore final : public Store {
     if (q.only_unended) sql += " AND ended_ms = 0";
     sql += " ORDER BY id DESC LIMIT " + p.next();
     p.add(std::int64_t{q.limit});
-    return rows<AlertRecord>(sql, p, pg::read_alert);
+    return rows<AlertRecord>(sql, p, read_alert);
   }
 
   Result<std::vector<CommentRecord>> comments(std::int64_t alert_id) const override {
     return rows<CommentRecord>(
-        "SELECT id, alert_id, \"user\", at_ms, text FROM comments WHERE alert_id = $1 ORDER BY id",
-        Params().add(alert_id), pg::read_comment);
+        std::string("SELECT id, ") + kCommentColumns +
+            " FROM comments WHERE alert_id = $1 ORDER BY id",
+        Params().add(alert_id), read_comment);
   }
 
   Result<std::vector<EvidenceRecord>> evidence(std::int64_t alert_id) const override {
-    return rows<EvidenceRecord>(std::string("SELECT ") + pg::kEvidenceColumns +
+    return rows<EvidenceRecord>(std::string("SELECT id, ") + kEvidenceColumns +
                                     " FROM evidence WHERE alert_id = $1 ORDER BY id",
-                                Params().add(alert_id), pg::read_evidence);
+                                Params().add(alert_id), read_evidence);
   }
 
   Result<std::vector<EvidenceRecord>> evidence_before(TimeMs before_ms) const override {
-    return rows<EvidenceRecord>(std::string("SELECT ") + pg::kEvidenceColumns +
+    return rows<EvidenceRecord>(std::string("SELECT id, ") + kEvidenceColumns +
                                     " FROM evidence WHERE created_ms < $1 ORDER BY created_ms, id",
-                                Params().add(before_ms), pg::read_evidence);
+                                Params().add(before_ms), read_evidence);
   }
 
   Result<std::optional<UserRecord>> user(const std::string& name) const override {
-    auto list = rows<UserRecord>(
-        "SELECT name, role, password_hash, disabled, created_ms FROM users WHERE name = $1",
-        Params().add(name), pg::read_user);
-    if (!list.is_ok()) return list.status();
-    if (list->empty()) return std::optional<UserRecord>();
-    return std::optional<UserRecord>(std::move(list->front()));
+    return first<UserRecord>(
+        std::string("SELECT ") + kUserColumns + " FROM users WHERE name = $1",
+        Params().add(name), read_user);
   }
 
   Result<std::vector<UserRecord>> users() const override {
     return rows<UserRecord>(
-        "SELECT name, role, password_hash, disabled, created_ms FROM users ORDER BY name", {},
-        pg::read_user);
+        std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name", {},
+        read_user);
   }
 
   Result<std::vector<CameraGeometryRecord>> camera_geometries() const override {
     return rows<CameraGeometryRecord>(
-        "SELECT camera, json, updated_ms, updated_by FROM camera_geometry ORDER BY camera", {},
-        [](const pqxx::row& r) {
-          return CameraGeometryRecord{pg::text(r[0]), pg::text(r[1]), pg::i64(r[2]),
-                                      pg::text(r[3])};
-        });
+        std::string("SELECT ") + kCameraGeometryColumns + " FROM camera_geometry ORDER BY camera",
+        {}, read_camera_geometry);
   }
 
   Result<std::vector<AuthorizationRecord>> authorizations() const override {
     return rows<AuthorizationRecord>(
-        std::string("SELECT ") + pg::kAuthorizationColumns +
+        std::string("SELECT ") + kAuthorizationColumns +
             " FROM authorizations ORDER BY reference",
-        {}, pg::read_authorization);
+        {}, read_authorization);
   }
 
   Result<std::vector<JournalRecord>> journal(const JournalQuery& q) const override {
     if (q.limit <= 0) return invalid_argument("journal query: limit must be positive");
-    std::string sql = std::string("SELECT ") + pg::kJournalColumns + " FROM journal WHERE TRUE";
+    std::string sql = std::string("SELECT ") + kJournalColumns + " FROM journal WHERE TRUE";
     Params p;
     const auto clause = [&](const char* column_op, auto value) {
       sql += std::string(" AND ") + column_op + " " + p.next();
@@ -517,16 +456,13 @@ class PgStore final : public Store {
     if (q.actor) clause("actor =", *q.actor);
     sql += " ORDER BY seq LIMIT " + p.next();
     p.add(std::int64_t{q.limit});
-    return rows<JournalRecord>(sql, p, pg::read_journal);
+    return rows<JournalRecord>(sql, p, read_journal);
   }
 
   Result<std::optional<JournalRecord>> journal_head() const override {
-    auto list = rows<JournalRecord>(
-        std::string("SELECT ") + pg::kJournalColumns + " FROM journal ORDER BY seq DESC LIMIT 1",
-        {}, pg::read_journal);
-    if (!list.is_ok()) return list.status();
-    if (list->empty()) return std::optional<JournalRecord>();
-    return std::optional<JournalRecord>(std::move(list->front()));
+    return first<JournalRecord>(
+        std::string("SELECT ") + kJournalColumns + " FROM journal ORDER BY seq DESC LIMIT 1",
+        {}, read_journal);
   }
 
   Result<std::vector<AlertCountRow>> alert_counts(TimeMs from_ms, TimeMs to_ms) const override {
@@ -541,21 +477,7 @@ class PgStore final : public Store {
         "ELSE 0 END), 0)::double precision "
         "FROM alerts WHERE raised_ms >= $1 AND raised_ms < $2 "
         "GROUP BY type, camera, hour, calibration ORDER BY hour, type, camera, calibration",
-        Params().add(from_ms).add(to_ms), [](const pqxx::row& r) -> Result<AlertCountRow> {
-          AlertCountRow c;
-          const std::string type = pg::text(r[0]);
-          const auto t = parse_event_type(type);
-          if (!t) return data_loss("alerts: unknown type \"" + type + "\"");
-          c.type = *t;
-          c.camera = pg::text(r[1]);
-          c.hour_ms = pg::i64(r[2]);
-          c.calibration = pg::boolean(r[3]);
-          c.alerts = pg::i64(r[4]);
-          c.confirmed = pg::i64(r[5]);
-          c.dismissed = pg::i64(r[6]);
-          c.verdict_seconds_sum = pg::f64(r[7]);
-          return c;
-        });
+        Params().add(from_ms).add(to_ms), read_alert_count);
   }
 
   [[nodiscard]] int schema_version() const override { return version_; }
@@ -565,10 +487,9 @@ class PgStore final : public Store {
                                double lease_s) override {
     if (read_only_) return failed_precondition("this store was opened read-only");
     std::lock_guard lock(lease_mu_);
-    auto conn = leaser_.get();
-    if (!conn.is_ok()) return conn.status();
+    VIGIE_ASSIGN_OR_RETURN(pqxx::connection* conn, leaser_.get());
     try {
-      pqxx::work w(**conn);
+      pqxx::work w(*conn);
       LeaseBoard board = pg::heartbeat(w, node, api, lease_s);
       w.commit();
       return board;
@@ -583,21 +504,20 @@ class PgStore final : public Store {
   template <typename T, typename Read>
   Result<std::vector<T>> rows(const std::string& sql, const Params& params, Read read) const {
     std::lock_guard lock(read_mu_);
-    auto conn = reader_.get();
-    if (!conn.is_ok()) return conn.status();
+    VIGIE_ASSIGN_OR_RETURN(pqxx::connection* conn, reader_.get());
     std::vector<T> out;
     try {
-      pqxx::nontransaction n(**conn);
+      pqxx::nontransaction n(*conn);
       const auto result = pg::exec(n, sql, params);
       out.reserve(result.size());
       for (const auto& row : result) {
         // Readers return a record, or Result<record> when a stored value can be corrupt.
-        if constexpr (std::is_same_v<std::decay_t<decltype(read(row))>, T>) {
-          out.push_back(read(row));
+        const pg::Row columns(row);
+        if constexpr (std::is_same_v<std::decay_t<decltype(read(columns))>, T>) {
+          out.push_back(read(columns));
         } else {
-          auto r = read(row);
-          if (!r.is_ok()) return r.status();
-          out.push_back(std::move(*r));
+          VIGIE_ASSIGN_OR_RETURN(T r, read(columns));
+          out.push_back(std::move(r));
         }
       }
     } catch (const std::exception& e) {
@@ -605,6 +525,14 @@ class PgStore final : public Store {
       return pg::status_of(e, "read");
     }
     return out;
+  }
+
+  /// The first row `sql` gives, if any.
+  template <typename T, typename Read>
+  Result<std::optional<T>> first(const std::string& sql, const Params& params, Read read) const {
+    VIGIE_ASSIGN_OR_RETURN(auto list, rows<T>(sql, params, read));
+    if (list.empty()) return std::optional<T>();
+    return std::optional<T>(std::move(list.front()));
   }
 
   /// Ends the open batch: commits it (or, with no write joined, just ends it) when `lost` is
@@ -729,37 +657,33 @@ Result<int> migrate(pqxx::connection& conn, const pg::Target& t) {
 }
 
 Result<std::unique_ptr<Store>> open(const PostgresOptions& options, bool read_only) {
-  auto target = pg::make_target(options, read_only);
-  if (!target.is_ok()) return target.status();
-  auto conn = pg::connect(*target);
-  if (!conn.is_ok()) return conn.status();
+  VIGIE_ASSIGN_OR_RETURN(const pg::Target target, pg::make_target(options, read_only));
+  VIGIE_ASSIGN_OR_RETURN(auto conn, pg::connect(target));
   int version = 0;
   try {
     if (read_only) {
-      pqxx::nontransaction n(**conn);
+      pqxx::nontransaction n(*conn);
       if (!pg::boolean(n.exec("SELECT to_regclass('vigie_schema') IS NOT NULL")[0][0])) {
-        return not_found("PostgreSQL database at " + target->description +
+        return not_found("PostgreSQL database at " + target.description +
                          " holds no vigie schema");
       }
       const auto row = n.exec("SELECT application, version FROM vigie_schema");
       if (row.empty() || pg::text(row[0][0]) != "vigie") {
-        return not_vigie(*target, "its vigie_schema table names another application");
+        return not_vigie(target, "its vigie_schema table names another application");
       }
       version = static_cast<int>(pg::i64(row[0][1]));
       const int latest = static_cast<int>(postgres_migrations().size());
-      if (version < 1) return not_vigie(*target, "its schema was never completed");
-      if (version > latest) return newer_than_build(*target, version, latest);
+      if (version < 1) return not_vigie(target, "its schema was never completed");
+      if (version > latest) return newer_than_build(target, version, latest);
     } else {
-      auto v = migrate(**conn, *target);
-      if (!v.is_ok()) return v.status();
-      version = *v;
+      VIGIE_ASSIGN_OR_RETURN(version, migrate(*conn, target));
     }
   } catch (const std::exception& e) {
     return pg::status_of(e, std::string(read_only ? "reading" : "migrating") +
-                                " the schema of PostgreSQL database at " + target->description);
+                                " the schema of PostgreSQL database at " + target.description);
   }
   return std::unique_ptr<Store>(
-      std::make_unique<PgStore>(*target, std::move(*conn), version, read_only));
+      std::make_unique<PgStore>(target, std::move(conn), version, read_only));
 }
 
 }  // namespace

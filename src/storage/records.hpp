@@ -83,6 +83,9 @@ struct EvidenceRecord {
   TimeMs created_ms = 0;
   double from_s = 0;  ///< stream time of the first frame (of the frame, for a snapshot)
   double to_s = 0;    ///< stream time of the last frame
+  /// Id of the node that wrote the file, which keeps it on its disk; empty for records
+  /// written before nodes were recorded.
+  std::string node;
 };
 
 /// A console or API user. Passwords are stored only as argon2id hashes.

@@ -4,10 +4,10 @@
 
 namespace vigie::storage {
 
-const std::vector<const char*>& schema_migrations() {
-  static const std::vector<const char*> kMigrations = {
-      // 1: alerts, their comments and evidence, users, authorizations, the journal.
-      R"sql(
+namespace {
+
+// 1: alerts, their comments and evidence, users, authorizations, the journal.
+constexpr const char* kVersion1 = R"sql(
 CREATE TABLE alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   source_id TEXT NOT NULL,
@@ -93,22 +93,34 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_at ON journal (at_ms);
 CREATE INDEX journal_action ON journal (action);
-)sql",
-      // 2: camera geometry changed from the console (overrides the configuration's).
-      R"sql(
+)sql";
+
+// 2: camera geometry changed from the console (overrides the configuration's).
+constexpr const char* kVersion2 = R"sql(
 CREATE TABLE camera_geometry (
   camera TEXT PRIMARY KEY,
   json TEXT NOT NULL,
   updated_ms INTEGER NOT NULL,
   updated_by TEXT NOT NULL
 );
-)sql",
-      // 3: why an alert has no evidence, when it has none.
-      R"sql(
+)sql";
+
+// 3: why an alert has no evidence, when it has none.
+constexpr const char* kVersion3 = R"sql(
 ALTER TABLE alerts ADD COLUMN evidence_note TEXT NOT NULL DEFAULT '';
 CREATE INDEX alerts_ended ON alerts (ended_ms);
-)sql",
-  };
+)sql";
+
+// 4: the node that wrote each evidence file, which keeps it on its disk ('' for files
+// written before).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE evidence ADD COLUMN node TEXT NOT NULL DEFAULT '';
+)sql";
+
+}  // namespace
+
+const std::vector<const char*>& schema_migrations() {
+  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
   return kMigrations;
 }
 

@@ -109,10 +109,10 @@ class Store {
 
   /// Runs `changes` in one transaction, committed durably when it returns OK and rolled back
   /// entirely when it returns an error (that error is returned). `changes` runs on the
-  /// caller's thread. The PostgreSQL store commits concurrent writes together (each under its
-  /// own savepoint, so each is kept or rolled back alone): a write may return only once
-  /// writes that joined its commit have run, so `changes` must not wait for another thread
-  /// that may itself be writing, nor for a lock such a thread holds.
+  /// caller's thread. Both stores commit concurrent writes together (each under its own
+  /// savepoint, so each is kept or rolled back alone): a write may return only once writes
+  /// that joined its commit have run, so `changes` must not wait for another thread that may
+  /// itself be writing, nor for a lock such a thread holds.
   virtual Status write(const std::function<Status(Tx&)>& changes) = 0;
 
   virtual Result<std::optional<AlertRecord>> alert(std::int64_t id) const = 0;

@@ -148,7 +148,8 @@ storage::AlertRecord ApiHarness::raise(const std::string& camera, EventType type
 }
 
 storage::EvidenceRecord ApiHarness::add_snapshot(std::int64_t alert_id,
-                                                 const std::string& content) {
+                                                 const std::string& content,
+                                                 const std::string& node) {
   const std::string name = "a" + std::to_string(alert_id) + ".jpg";
   std::ofstream(dir / "evidence" / name, std::ios::binary) << content;
   std::ofstream(dir / "evidence" / ("unmasked-" + name), std::ios::binary) << "RAW:" << content;
@@ -160,6 +161,7 @@ storage::EvidenceRecord ApiHarness::add_snapshot(std::int64_t alert_id,
   e.sha256 = std::string(64, 'a');
   e.bytes = static_cast<std::int64_t>(content.size());
   e.created_ms = 1;
+  e.node = node;
   Status s = alerts->add_evidence(alert_id, {e});
   if (!s.is_ok()) throw std::runtime_error(s.to_string());
   auto list = store->evidence(alert_id);

@@ -57,8 +57,10 @@ class ApiHarness {
   std::string login(const std::string& user) const;
   /// An alert raised on `camera`, through the alert service.
   storage::AlertRecord raise(const std::string& camera, EventType type, bool calibration = false);
-  /// Stores a masked snapshot (and its unmasked rendering beside it) for an alert.
-  storage::EvidenceRecord add_snapshot(std::int64_t alert_id, const std::string& content);
+  /// Stores a masked snapshot (and its unmasked rendering beside it) for an alert, as written
+  /// by `node` ("": a record from before nodes were recorded).
+  storage::EvidenceRecord add_snapshot(std::int64_t alert_id, const std::string& content,
+                                       const std::string& node = "");
 
   std::filesystem::path dir;
   std::unique_ptr<storage::Store> store;

@@ -436,36 +436,57 @@ TEST(ApiAlerts, EvidenceMaskedForAllUnmaskedForSupervisorsWithAReason) {
 
 TEST(ApiAlerts, EvidenceRecordedOnAnotherNodeIsMarkedUnavailableWithTheReason) {
   // Nodes sharing a store: the record is there, the file stayed on the disk of the node that
-  // recorded it (gone, its cameras taken over). The alert says so instead of giving a link
-  // that breaks, and the file's route answers the same reason.
+  // wrote it, which the record names. The alert says so instead of giving a link that breaks,
+  // and the file's route answers the same reason.
   HarnessOptions options;
   options.tune = [](api::ApiOptions& o) { o.node_id = "node-b"; };
   ApiHarness h(options);
   const auto id = h.raise("cam-a", EventType::kIntrusion).id;
-  const auto here = h.add_snapshot(id, "masked-jpeg");
-  const auto elsewhere = h.add_snapshot(h.raise("cam-b", EventType::kIntrusion).id, "jpeg");
-  std::filesystem::remove(h.dir / "evidence" / elsewhere.path);
+  const auto here = h.add_snapshot(id, "masked-jpeg", "node-b");
+  const auto elsewhere = h.add_snapshot(h.raise("cam-b", EventType::kIntrusion).id, "jpeg", "node-a");
+  const auto lost_here = h.add_snapshot(h.raise("cam-c", EventType::kIntrusion).id, "x", "node-b");
+  const auto unnamed = h.add_snapshot(h.raise("cam-d", EventType::kIntrusion).id, "y");
+  for (const auto* e : {&elsewhere, &lost_here, &unnamed}) {
+    std::filesystem::remove(h.dir / "evidence" / e->path);
+  }
   auto c = h.client();
   const std::string op = h.login("op");
 
   auto present = body_json(get(*c, "/api/v1/alerts/" + std::to_string(id), op));
   ASSERT_EQ(present["evidence"].size(), 1U);
   EXPECT_EQ(present["evidence"][0]["available"], true);
+  EXPECT_EQ(present["evidence"][0]["node"], "node-b");
   EXPECT_FALSE(present["evidence"][0].contains("unavailable_reason"));
   EXPECT_EQ(here.alert_id, id);
 
-  const std::string gone = std::to_string(elsewhere.alert_id);
-  auto listed = body_json(get(*c, "/api/v1/alerts/" + gone, op));
-  ASSERT_EQ(listed["evidence"].size(), 1U);
-  EXPECT_EQ(listed["evidence"][0]["available"], false);
-  const std::string why = listed["evidence"][0].value("unavailable_reason", "");
-  EXPECT_NE(why.find("not on node node-b"), std::string::npos) << why;
-  EXPECT_NE(why.find("node that recorded the alert"), std::string::npos) << why;
-  auto served =
-      get(*c, "/api/v1/alerts/" + gone + "/evidence/" + std::to_string(elsewhere.id), op);
-  ASSERT_TRUE(served);
-  EXPECT_EQ(served->status, 404);
-  EXPECT_EQ(json::parse(served->body)["error"]["message"], why);
+  /// The listed evidence of an alert whose file is gone, and its reason.
+  const auto reason_for = [&](const storage::EvidenceRecord& e) {
+    auto listed = body_json(get(*c, "/api/v1/alerts/" + std::to_string(e.alert_id), op));
+    EXPECT_EQ(listed["evidence"].size(), 1U);
+    EXPECT_EQ(listed["evidence"][0]["available"], false);
+    EXPECT_EQ(listed["evidence"][0]["node"], e.node);
+    const std::string why = listed["evidence"][0].value("unavailable_reason", "");
+    auto served = get(*c,
+                      "/api/v1/alerts/" + std::to_string(e.alert_id) + "/evidence/" +
+                          std::to_string(e.id),
+                      op);
+    EXPECT_TRUE(served && served->status == 404);
+    if (served) {
+      EXPECT_EQ(json::parse(served->body)["error"]["message"], why);
+    }
+    return why;
+  };
+  const std::string other = reason_for(elsewhere);
+  EXPECT_NE(other.find("on node node-a, which wrote it, not on node node-b"), std::string::npos)
+      << other;
+  EXPECT_NE(other.find("ask node node-a"), std::string::npos) << other;
+  // Written here and gone from here: no other node to send the operator to.
+  const std::string lost = reason_for(lost_here);
+  EXPECT_EQ(lost, "evidence file is missing from this node's evidence folder");
+  // Recorded before records named their node: which node holds it is not known.
+  const std::string unknown = reason_for(unnamed);
+  EXPECT_NE(unknown.find("not on node node-b"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("does not say which"), std::string::npos) << unknown;
 }
 
 // ---- governance, journal, statistics, users -----------------------------------------------

@@ -69,7 +69,8 @@ class MigratePostgresCliTest : public ::testing::Test {
           return c.status();
         }
         auto e = tx.add_evidence({0, *id, "snapshot", true, "2026/03/01/a.jpg",
-                                  std::string(64, 'a'), 1234, a.raised_ms, 1.25, 1.25});
+                                  std::string(64, 'a'), 1234, a.raised_ms, 1.25, 1.25,
+                                  "node-" + std::to_string(i)});
         if (!e.is_ok()) return e.status();
         return tx
             .journal({a.raised_ms, "system", "alert.raised", {{"alert", *id}, {"score", 0.1 * i}}})
@@ -189,6 +190,9 @@ TEST_F(MigratePostgresCliTest, MovesEverythingWithItsIdsAndTheChainVerifies) {
     EXPECT_EQ((*ea)[0].id, (*eb)[0].id);
     EXPECT_EQ((*ea)[0].path, (*eb)[0].path);
     EXPECT_EQ((*ea)[0].sha256, (*eb)[0].sha256);
+    // Which node keeps the file travels with the record.
+    EXPECT_FALSE((*eb)[0].node.empty());
+    EXPECT_EQ((*ea)[0].node, (*eb)[0].node);
   }
   auto user = (*pg)->user("olivia");
   ASSERT_TRUE(user.is_ok() && user->has_value());

@@ -108,6 +108,8 @@ TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
   // Nobody listens there: the attempts are counted.
   config_.webhooks.push_back({"http://127.0.0.1:1/hook", "a-webhook-secret-of-some-length", {}});
 
+  config_.node.id = "node-under-test";
+
   NodeOptions options;
   options.hash_cost = govern::HashCost::kMinimal;
   auto node = Node::open(config_, options);
@@ -141,6 +143,7 @@ TEST_F(NodeTest, AnAlertIsStoredWithEvidenceAndReachesMqtt) {
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_EQ(f.sha256, *sha256_file(path)) << f.kind;
     EXPECT_EQ(f.masked, f.kind != "raw");
+    EXPECT_EQ(f.node, "node-under-test") << "the node that keeps the file";
     // Images of people, the unmasked copy among them, are for the node's account alone.
     const fs::perms others = fs::perms::group_all | fs::perms::others_all;
     EXPECT_EQ(fs::status(path).permissions() & others, fs::perms::none) << f.path;

@@ -1,11 +1,13 @@
 // Helper of the durability and concurrency tests: commits alerts with their journal records
-// to the store SPEC ("sqlite:PATH" or "postgres:URL"). Without COUNT it says "committed" after
-// the first write and keeps writing until it is killed; with COUNT it writes that many and
-// exits, from THREADS threads sharing the one store (default 1), each writing COUNT.
+// to the store SPEC ("sqlite:PATH" or "postgres:URL"), from THREADS threads sharing the one
+// store (default 1). With COUNT each thread writes that many and the helper exits; with a
+// negative or no COUNT they keep writing until the helper is killed, and it prints
+// "committed SOURCE" as each write returns.
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -33,8 +35,10 @@ bool write_alerts(Store& store, long count, const std::string& tag) {
       std::fprintf(stderr, "%s\n", s.to_string().c_str());
       return false;
     }
-    if (i == 0) {
-      std::fputs("committed\n", stdout);
+    if (count < 0) {
+      static std::mutex out;
+      std::lock_guard lock(out);
+      std::printf("committed %s\n", source.c_str());
       std::fflush(stdout);
     }
   }

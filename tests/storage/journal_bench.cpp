@@ -1,7 +1,9 @@
 // Journal appends per second: one record per write(), each committed durably.
 //
-//   journal_bench [--count N] [--dir DIR]
-//       SQLite on a real file (WAL, synchronous=FULL), one writer; also 100 records per write.
+//   journal_bench [--count N] [--dir DIR] [--threads T]
+//       SQLite on a real file (WAL, synchronous=FULL), one writer; also 100 records per write;
+//       then T threads (default 4) of one store appending N records each, one per write(), as
+//       a node's cameras, API and followers do at once; the chain is verified afterwards.
 //   journal_bench --postgres [URL] [--writers W] [--threads T] [--count N]
 //       PostgreSQL: W writer processes (default 3), each with its own store and connections as
 //       separate nodes have, and T threads in each (default 1) appending N records each, one
@@ -57,7 +59,49 @@ bool append(Store& store, long records, long per_write) {
   return true;
 }
 
-int sqlite_bench(long count, std::filesystem::path dir) {
+/// Checks the chain from `first_seq` (0: from the start) to the head; 0 when it holds.
+int verify_from(const Store& store, std::int64_t first_seq) {
+  // The chain the writers made together, checked from the first record they added.
+  ChainVerifier verifier;
+  std::int64_t after = first_seq > 0 ? first_seq - 1 : 0;
+  for (;;) {
+    auto page = store.journal({.after_seq = after, .limit = 5000});
+    if (!page.is_ok() || page->empty()) break;
+    for (const auto& r : *page) {
+      if (auto b = verifier.add(r)) {
+        std::printf("chain BROKEN at %lld: %s\n", static_cast<long long>(b->seq),
+                    b->reason.c_str());
+        return 1;
+      }
+    }
+    after = page->back().seq;
+  }
+  std::printf("chain verified: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
+              verifier.head_hash().c_str());
+  return 0;
+}
+
+/// T threads of one store, each appending `count` records one per write().
+int threaded_appends(Store& store, long count, int threads, const char* backend) {
+  auto before = store.journal_head();
+  const std::int64_t first_seq = before.is_ok() && before->has_value() ? (*before)->seq : 0;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> workers;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      if (!append(store, count, 1)) ++failed;
+    });
+  }
+  for (auto& t : workers) t.join();
+  const double s = seconds_since(t0);
+  if (failed > 0) return 1;
+  std::printf("%s: %d threads x %ld journal appends, one per write(): %.3f s, %.0f appends/s\n",
+              backend, threads, count, s, static_cast<double>(count * threads) / s);
+  return verify_from(store, first_seq);
+}
+
+int sqlite_bench(long count, int threads, std::filesystem::path dir) {
   const bool own_dir = dir.empty();
   if (own_dir) {
     char tmpl[] = "/tmp/vigie-journal-bench-XXXXXX";
@@ -77,6 +121,9 @@ int sqlite_bench(long count, std::filesystem::path dir) {
     const double s = seconds_since(t0);
     std::printf("sqlite: %ld journal appends, %ld per durable write: %.3f s, %.0f appends/s\n",
                 count, per_write, s, static_cast<double>(count) / s);
+  }
+  if (threads > 0) {
+    if (const int rc = threaded_appends(**store, count, threads, "sqlite"); rc != 0) return rc;
   }
   store->reset();
   if (own_dir) std::filesystem::remove_all(dir);
@@ -166,24 +213,7 @@ int postgres_bench(long count, int writers, int threads_per_writer, std::string 
       "postgres: %d writer processes x %d threads x %ld journal appends, one per write(): "
       "%.3f s, %.0f appends/s\n",
       writers, threads_per_writer, count, s, static_cast<double>(total) / s);
-  // The chain the writers made together, checked from the first record they added.
-  ChainVerifier verifier;
-  std::int64_t after = first_seq > 0 ? first_seq - 1 : 0;
-  for (;;) {
-    auto page = (*checker)->journal({.after_seq = after, .limit = 5000});
-    if (!page.is_ok() || page->empty()) break;
-    for (const auto& r : *page) {
-      if (auto b = verifier.add(r)) {
-        std::printf("chain BROKEN at %lld: %s\n", static_cast<long long>(b->seq),
-                    b->reason.c_str());
-        return 1;
-      }
-    }
-    after = page->back().seq;
-  }
-  std::printf("chain verified: %lld records, head %s\n", static_cast<long long>(verifier.checked()),
-              verifier.head_hash().c_str());
-  return 0;
+  return verify_from(**checker, first_seq);
 }
 
 }  // namespace
@@ -191,7 +221,7 @@ int postgres_bench(long count, int writers, int threads_per_writer, std::string 
 int main(int argc, char** argv) {
   long count = -1;
   int writers = 3;
-  int threads = 1;
+  int threads = -1;
   bool postgres = false;
   std::string url;
   std::filesystem::path dir;
@@ -218,5 +248,5 @@ int main(int argc, char** argv) {
     return postgres_bench(count > 0 ? count : 1000, writers > 0 ? writers : 1,
                           threads > 0 ? threads : 1, url);
   }
-  return sqlite_bench(count > 0 ? count : 2000, dir);
+  return sqlite_bench(count > 0 ? count : 2000, threads >= 0 ? threads : 4, dir);
 }

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/journal_chain.hpp"
+#include "storage/postgres_schema.hpp"
 #include "storage/store.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
@@ -280,7 +281,7 @@ TEST_F(PostgresStoreTest, MakeStoreOpensThePostgresBackend) {
   vigie::test::write_file(dir_ / "pw", PostgresServer::kPassword);
   auto s = make_store(c);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  EXPECT_EQ((*s)->schema_version(), 2);
+  EXPECT_EQ((*s)->schema_version(), static_cast<int>(postgres_migrations().size()));
 }
 
 TEST_F(PostgresStoreTest, RefusesADatabaseHoldingAnotherApplicationsTables) {
@@ -303,7 +304,8 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 4);
-  EXPECT_EQ(server().scalar(db_, "SELECT version FROM vigie_schema"), "2");
+  EXPECT_EQ(server().scalar(db_, "SELECT version FROM vigie_schema"),
+            std::to_string(postgres_migrations().size()));
   auto store = open();
   ASSERT_TRUE(store);
   EXPECT_FALSE(verify_chain(all(*store)).has_value());

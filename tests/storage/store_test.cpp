@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -238,7 +239,7 @@ TEST_P(StoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
           std::tuple{a2, "raw", 2000}}) {
       auto id = tx.add_evidence({0, alert, kind, std::string(kind) != "raw",
                                  std::string("2026/") + kind + ".bin", std::string(64, 'a'), 1234,
-                                 created});
+                                 created, 1.5, 2.5, std::string("node-") + kind});
       if (!id.is_ok()) return id.status();
       evidence_ids.push_back(*id);
     }
@@ -282,12 +283,16 @@ TEST_P(StoreTest, CommentsEvidenceUsersAndAuthorizationsRoundTrip) {
   EXPECT_EQ((*ev)[0].sha256, std::string(64, 'a'));
   EXPECT_EQ((*ev)[0].bytes, 1234);
   EXPECT_EQ((*ev)[0].created_ms, 3000);
+  EXPECT_EQ((*ev)[0].from_s, 1.5);
+  EXPECT_EQ((*ev)[0].to_s, 2.5);
+  EXPECT_EQ((*ev)[0].node, "node-snapshot");
   auto old = store_->evidence_before(2500);
   ASSERT_TRUE(old.is_ok());
   ASSERT_EQ(old->size(), 2U);
   EXPECT_EQ((*old)[0].kind, "clip");  // oldest first
   EXPECT_EQ((*old)[1].kind, "raw");
   EXPECT_FALSE((*old)[1].masked);
+  EXPECT_EQ((*old)[1].node, "node-raw");
   EXPECT_TRUE(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).is_ok());
   EXPECT_EQ(store_->write([&](Tx& tx) { return tx.delete_evidence(evidence_ids[1]); }).code(),
             StatusCode::kNotFound);
@@ -634,6 +639,37 @@ TEST_P(StoreTest, MigrationsBringANewFileToTheLatestVersionOnce) {
   EXPECT_THAT(newer.status().message(), HasSubstr("newer than this build"));
 }
 
+// Evidence recorded before records named their node reads with an empty node after the
+// migration that adds the column, and new records keep theirs.
+TEST_P(StoreTest, EvidenceFromBeforeNodesWereRecordedMigratesWithAnEmptyNode) {
+  const int latest = store_->schema_version();
+  const std::int64_t alert = add_alert(sample_alert());
+  store_.reset();
+  // The database as the previous version left it: no node column, one evidence record.
+  backend_->exec("ALTER TABLE evidence DROP COLUMN node");
+  backend_->exec(
+      "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, "
+      "to_s) VALUES (" +
+      std::to_string(alert) + ", 'snapshot', TRUE, 'old.jpg', 'h', 1, 5, 0, 0)");
+  backend_->set_schema_version(latest - 1);
+  reopen();
+  EXPECT_EQ(store_->schema_version(), latest);
+  ASSERT_TRUE(store_
+                  ->write([&](Tx& tx) {
+                    return tx
+                        .add_evidence({0, alert, "clip", true, "new.mp4", "h", 2, 6, 0, 1,
+                                       "node-a"})
+                        .status();
+                  })
+                  .is_ok());
+  auto ev = store_->evidence(alert);
+  ASSERT_TRUE(ev.is_ok()) << ev.status().to_string();
+  ASSERT_EQ(ev->size(), 2U);
+  EXPECT_EQ((*ev)[0].path, "old.jpg");
+  EXPECT_EQ((*ev)[0].node, "");
+  EXPECT_EQ((*ev)[1].node, "node-a");
+}
+
 TEST_F(SqliteStoreTest, RefusesFilesThatAreNotVigieDatabases) {
   const auto garbage = dir_ / "garbage.db";
   vigie::test::write_file(garbage, std::string(4096, 'x') + "this is not a database");
@@ -710,36 +746,62 @@ TEST_P(StoreTest, ConcurrentWritersGetGaplessSeqs) {
   EXPECT_EQ(store_->alerts({.limit = 10000})->size(), records.size());
 }
 
-TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
-  store_.reset();
+/// A crash helper writing forever from `threads` threads; its stdout is `out_fd`.
+pid_t spawn_crash_child(const std::string& spec, int threads, int& out_fd) {
   const std::string child = std::string(VIGIE_BINARY_DIR) + "/tests/storage/storage_crash_child";
-  ASSERT_TRUE(std::filesystem::exists(child)) << child;
+  EXPECT_TRUE(std::filesystem::exists(child)) << child;
   int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  if (pipe(fds) != 0) return -1;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::string db = backend_->spec();
-  std::vector<char*> argv = {const_cast<char*>(child.c_str()), db.data(), nullptr};
+  std::string db = spec;
+  std::string count = "-1";
+  std::string tag = "crash";
+  std::string thread_count = std::to_string(threads);
+  std::vector<char*> argv = {const_cast<char*>(child.c_str()), db.data(), count.data(),
+                             tag.data(), thread_count.data(), nullptr};
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, child.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  const int rc = posix_spawn(&pid, child.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return -1;
+  }
+  out_fd = fds[0];
+  return pid;
+}
 
-  // Kill it the moment it says the first write returned; it is busy with further writes.
+/// Reads the helper's output until `enough` says so or it ends; kills it; returns the output.
+template <typename Enough>
+std::string read_then_kill(pid_t pid, int fd, Enough enough, int& wstatus) {
   std::string out;
-  char buf[64];
-  while (out.find("committed\n") == std::string::npos) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
+  char buf[256];
+  while (!enough(out)) {
+    const ssize_t n = read(fd, buf, sizeof buf);
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
   kill(pid, SIGKILL);
-  int wstatus = 0;
   waitpid(pid, &wstatus, 0);
-  close(fds[0]);
-  ASSERT_NE(out.find("committed\n"), std::string::npos) << out;
+  close(fd);
+  return out;
+}
+
+TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
+  store_.reset();
+  int fd = -1;
+  const pid_t pid = spawn_crash_child(backend_->spec(), 1, fd);
+  ASSERT_GT(pid, 0);
+  // Kill it the moment it says the first write returned; it is busy with further writes.
+  int wstatus = 0;
+  const std::string out = read_then_kill(
+      pid, fd,
+      [](const std::string& o) { return o.find("committed crash-first\n") != std::string::npos; },
+      wstatus);
+  ASSERT_NE(out.find("committed crash-first\n"), std::string::npos) << out;
   EXPECT_TRUE(WIFSIGNALED(wstatus));
 
   reopen();
@@ -754,6 +816,101 @@ TEST_P(StoreTest, AProcessKilledRightAfterACommitLosesNothing) {
   EXPECT_FALSE(verify_chain(records).has_value());
   // Every write stored one alert and one record: the kill took both or neither.
   EXPECT_EQ(records.size(), first->size());
+}
+
+// Writes from several threads share commits: a write returns only after the commit that holds
+// its changes, so whatever a thread was told before the kill is in the store, each alert with
+// its journal record.
+TEST_P(StoreTest, AProcessKilledWhileThreadsWriteLosesNoWriteThatReturned) {
+  store_.reset();
+  constexpr int kThreads = 6;
+  constexpr std::size_t kReturned = 60;
+  int fd = -1;
+  const pid_t pid = spawn_crash_child(backend_->spec(), kThreads, fd);
+  ASSERT_GT(pid, 0);
+  int wstatus = 0;
+  const std::string out = read_then_kill(
+      pid, fd,
+      [&](const std::string& o) {
+        return static_cast<std::size_t>(std::count(o.begin(), o.end(), '\n')) >= kReturned;
+      },
+      wstatus);
+  EXPECT_TRUE(WIFSIGNALED(wstatus));
+  std::set<std::string> returned;
+  std::size_t start = 0;
+  for (std::size_t nl = out.find('\n'); nl != std::string::npos; nl = out.find('\n', start)) {
+    const std::string line = out.substr(start, nl - start);
+    start = nl + 1;
+    ASSERT_EQ(line.rfind("committed ", 0), 0U) << line;
+    returned.insert(line.substr(10));
+  }
+  ASSERT_GE(returned.size(), kReturned) << out;
+
+  reopen();
+  auto alerts = store_->alerts({.limit = 1000000});
+  ASSERT_TRUE(alerts.is_ok());
+  std::set<std::string> stored;
+  for (const auto& a : *alerts) stored.insert(a.source_id);
+  const auto records = all_journal();
+  std::set<std::string> journaled;
+  for (const auto& r : records) journaled.insert(r.detail["source"].get<std::string>());
+  for (const auto& source : returned) {
+    EXPECT_TRUE(stored.count(source) == 1) << source << " returned but is not stored";
+    EXPECT_TRUE(journaled.count(source) == 1) << source << " returned but is not journaled";
+  }
+  EXPECT_EQ(stored, journaled);
+  EXPECT_FALSE(verify_chain(records).has_value());
+}
+
+// Concurrent writes that share a transaction are still kept or refused one by one: a write
+// its caller refuses takes its alert and its journal record back with it, and the others
+// keep theirs, on one gapless chain.
+TEST_P(StoreTest, ARefusedWriteAmongConcurrentOnesIsRolledBackAlone) {
+  constexpr int kThreads = 6;
+  constexpr int kWrites = 60;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        const bool refuse = (i + t) % 3 == 0;
+        const std::string source = std::to_string(t) + "-" + std::to_string(i);
+        const Status s = store_->write([&](Tx& tx) -> Status {
+          AlertRecord a = sample_alert("cam-" + std::to_string(t));
+          a.source_id = source;
+          auto id = tx.put_alert(a);
+          if (!id.is_ok()) return id.status();
+          auto j = tx.journal({i, "system", "alert.raised", {{"source", source}}});
+          if (!j.is_ok()) return j.status();
+          if (refuse) return invalid_argument("refused " + source);
+          return Status::ok();
+        });
+        if (refuse ? s.message() != "refused " + source : !s.is_ok()) ++unexpected;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected, 0);
+  const auto records = all_journal();
+  const auto alerts = store_->alerts({.limit = 100000});
+  ASSERT_TRUE(alerts.is_ok());
+  std::set<std::string> kept;
+  for (const auto& a : *alerts) kept.insert(a.source_id);
+  std::set<std::string> journaled;
+  for (const auto& r : records) journaled.insert(r.detail["source"].get<std::string>());
+  std::set<std::string> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kWrites; ++i) {
+      if ((i + t) % 3 != 0) expected.insert(std::to_string(t) + "-" + std::to_string(i));
+    }
+  }
+  EXPECT_EQ(kept, expected);
+  EXPECT_EQ(journaled, expected);
+  ASSERT_EQ(records.size(), expected.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_FALSE(verify_chain(records).has_value());
 }
 
 }  // namespace
