@@ -100,7 +100,7 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
 
 bool has_rule(const config::CameraConfig& camera, EventType type) {
   return std::any_of(camera.rules.begin(), camera.rules.end(),
-                     [&](const config::RuleConfig& r) { return r.type == type && r.enabled; });
+                     [&](const config::RuleConfig& r) { return r.type() == type && r.enabled; });
 }
 
 // The camera every stream of the run is a copy of: the camera file's geometry, with every
@@ -127,12 +127,12 @@ Result<config::CameraConfig> bench_camera(const CapacityOptions& o, const std::s
   camera.calibration_mode = false;
   // The detector is optional and weapons need it: this benchmark is of the classical path.
   std::erase_if(camera.rules, [](const config::RuleConfig& r) {
-    return r.type == EventType::kWeapon || !r.enabled;
+    return r.type() == EventType::kWeapon || !r.enabled;
   });
 
   std::vector<std::string> quiet_zones;
   for (const auto& r : camera.rules) {
-    if (r.type == EventType::kIntrusion) quiet_zones = r.zones;
+    if (r.type() == EventType::kIntrusion) quiet_zones = r.zones;
   }
   if (quiet_zones.empty()) {
     const double w = probe.width * 0.06;
@@ -142,9 +142,9 @@ Result<config::CameraConfig> bench_camera(const CapacityOptions& o, const std::s
     quiet_zones = {"bench-corner"};
   }
   std::erase_if(camera.rules,
-                [](const config::RuleConfig& r) { return r.type == EventType::kIntrusion; });
+                [](const config::RuleConfig& r) { return r.type() == EventType::kIntrusion; });
   config::RuleConfig intrusion;
-  intrusion.type = EventType::kIntrusion;
+  intrusion.params = config::IntrusionParams{};
   if (!o.alerts) intrusion.zones = quiet_zones;
   camera.rules.push_back(intrusion);
 
@@ -155,7 +155,7 @@ Result<config::CameraConfig> bench_camera(const CapacityOptions& o, const std::s
       if (z.id != quiet_zones.front()) continue;
       if (!z.allowed_direction) z.allowed_direction = Point(1, 0);
       config::RuleConfig wrong_way;
-      wrong_way.type = EventType::kWrongWay;
+      wrong_way.params = config::WrongWayParams{};
       wrong_way.zones = {z.id};
       camera.rules.push_back(wrong_way);
     }
@@ -165,7 +165,7 @@ Result<config::CameraConfig> bench_camera(const CapacityOptions& o, const std::s
                          EventType::kFire}) {
     if (has_rule(camera, type)) continue;
     config::RuleConfig rule;
-    rule.type = type;
+    rule.params = config::default_params(type);
     camera.rules.push_back(rule);
   }
   return camera;
@@ -468,7 +468,7 @@ int bench_capacity(const CapacityOptions& o) {
               decode->width, decode->height, decode->core_per_stream(),
               1.0 / std::max(1e-9, decode->core_per_stream()));
   std::printf("rules:");
-  for (const auto& r : camera->rules) std::printf(" %s", std::string(to_string(r.type)).c_str());
+  for (const auto& r : camera->rules) std::printf(" %s", std::string(to_string(r.type())).c_str());
   std::printf("; analysis %.1f fps at %d px; %.0f s warm-up, %.0f s measured per trial\n",
               camera->analysis.fps, camera->analysis.width, o.warmup_s, o.duration_s);
   std::fflush(stdout);

@@ -42,7 +42,7 @@ int run(const Options& o) {
   } else {
     for (const auto& c : r.config->cameras) {
       for (const auto& rule : c.rules) {
-        if (rule.enabled && rule.type == EventType::kWeapon) {
+        if (rule.enabled && rule.type() == EventType::kWeapon) {
           spdlog::warn("camera {}: the weapon rule needs a detector model (detector: section); "
                        "it will not run",
                        c.id);

@@ -6,9 +6,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "config/rule_params.hpp"
 #include "core/event_type.hpp"
 #include "core/frame.hpp"
 #include "core/geometry.hpp"
@@ -64,44 +66,37 @@ struct Line {
 };
 
 /// Turns an event type on for a camera, optionally limited to some zones or lines, with the
-/// rule's parameters. Each type reads only its own keys; defaults come from
-/// rule_defaults(type) and are documented in schema.cpp and config/example.yaml.
+/// rule's parameters: the common ones here, its type's own in `params` (rule_params.hpp,
+/// where each type declares its keys, defaults and bounds).
 struct RuleConfig {
-  EventType type = EventType::kIntrusion;
   bool enabled = true;
   std::vector<std::string> zones;  ///< zone or line ids; empty means the whole image
 
-  // Alert hygiene, every type.
+  // Alert hygiene, every type; rule_defaults() starts from the type's own Hygiene.
   double inertia_s = 1.0;    ///< condition holds this long before an alert
   double clear_s = 3.0;      ///< ... and is false this long before the situation ends
   double cooldown_s = 30.0;  ///< no new alert for the same zone within this after an end
 
-  double dwell_s = 1.0;  ///< intrusion: time inside; person_on_ground: time down; fire: persistence
-  double min_height_fraction = 0.4;    ///< intrusion: smallest object, in standing-person heights
-  double tolerance_deg = 60;           ///< wrong_way: angle around the reverse direction
-  double min_displacement_m = 2.0;     ///< wrong_way: distance covered against the direction
-  double min_speed_m_s = 0.4;          ///< wrong_way: slower movement does not count
-  double running_speed_m_s = 2.5;      ///< crowd_movement: faster than this is running
-  double rush_fraction = 0.3;          ///< crowd_movement: share of moving people running
-  double dispersal_divergence = 0.5;   ///< crowd_movement: spreading rate, 1/s
-  double min_crowd_persons = 6;        ///< crowd_movement: fewer moving people is not a crowd
-  double warn_per_m2 = 2.0;            ///< density: warning level (persons/m²)
-  double alert_per_m2 = 4.0;           ///< density: alert level (persons/m²)
-  double owner_distance_m = 3.0;       ///< abandoned_object: owner farther than this ...
-  double unattended_s = 30.0;          ///< ... for this long
-  double lying_height_fraction = 0.5;  ///< person_on_ground: lower than this × standing height
-  double max_ground_speed_m_s = 0.3;   ///< person_on_ground: nearly still
-  std::vector<std::string> exclude_zones;  ///< person_on_ground: zones to ignore (benches)
-  int confirm_frames = 3;                  ///< weapon: detections needed ...
-  int window_frames = 5;                   ///< ... within this many analysed frames
-  double min_confidence = 0.5;             ///< weapon: detector score
+  RuleParams params;  ///< its alternative is the rule's type
+
+  /// The event type, which is that of `params`.
+  [[nodiscard]] EventType type() const {
+    return std::visit([](const auto& p) { return p.kType; }, params);
+  }
 };
 
-/// The defaults of a rule of the given type (hygiene and dwell differ per type).
+/// A rule of the given type with every default: its hygiene and its parameters.
 RuleConfig rule_defaults(EventType type);
 
-/// The parameters that matter for `rule.type`, by key, for alerts and the journal.
+/// The numeric parameters of the rule, hygiene first then its type's own, by key, for
+/// alerts, the journal and the configuration dump.
 std::vector<std::pair<std::string, double>> rule_parameters(const RuleConfig& rule);
+
+/// The identifier-list parameters of the rule's type (e.g. exclude_zones), by key.
+std::vector<std::pair<std::string, std::vector<std::string>>> rule_lists(const RuleConfig& rule);
+
+/// The keys of a rule type's own parameters, in declaration order.
+std::vector<std::string> parameter_keys(EventType type);
 
 struct CameraConfig {
   CameraId id;

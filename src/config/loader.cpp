@@ -308,7 +308,7 @@ CameraLoadResult with_geometry(const CameraConfig& camera, std::string_view geom
   YAML::Node rules(YAML::NodeType::Sequence);
   for (const auto& r : camera.rules) {
     YAML::Node rule(YAML::NodeType::Map);
-    rule["type"] = std::string(to_string(r.type));
+    rule["type"] = std::string(to_string(r.type()));
     if (!r.zones.empty()) {
       YAML::Node zones(YAML::NodeType::Sequence);
       for (const auto& z : r.zones) zones.push_back(z);

@@ -4,11 +4,13 @@
 #include "config/schema.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 namespace vigie::config {
 namespace {
@@ -129,78 +131,62 @@ void parse_line(Section& s, Line& l) {
   }
 }
 
-/// Keys that only some event types read.
-bool uses(EventType t, std::initializer_list<EventType> types) {
-  return std::find(types.begin(), types.end(), t) != types.end();
+/// Declares one rule type's parameters (rule_params.hpp) on a rule's mapping. Every type's
+/// keys share the path cameras[].rules[] in the schema's documentation, so each
+/// description starts with the type's name.
+class ParamFields {
+ public:
+  ParamFields(Section& s, EventType type) : s_(s), prefix_(std::string(to_string(type)) + ": ") {}
+  void number(std::string_view key, double& out, double min, double max,
+              std::string_view description) {
+    s_.number(key, out, min, max, prefix_ + std::string(description));
+  }
+  void integer(std::string_view key, int& out, int min, int max, std::string_view description) {
+    s_.integer(key, out, min, max, prefix_ + std::string(description));
+  }
+  void identifiers(std::string_view key, std::vector<std::string>& out,
+                   std::string_view description) {
+    s_.texts(key, out, prefix_ + std::string(description), {.identifier = true});
+  }
+
+ private:
+  Section& s_;
+  std::string prefix_;
+};
+
+template <typename Params>
+void declare_params(Section& s, Params& p) {
+  ParamFields fields(s, Params::kType);
+  p.fields(fields);
+  if constexpr (requires { p.check([](std::string_view, std::string) {}); }) {
+    if (!s.describing()) {
+      p.check([&s](std::string_view key, std::string message) {
+        s.error(key, std::move(message));
+      });
+    }
+  }
 }
 
-void parse_rule_parameters(Section& s, RuleConfig& r, EventType t) {
-  using E = EventType;
-  const bool all = s.describing();  // describing: every key, for every type
-  s.number("inertia_s", r.inertia_s, 0, 60,
-           "Seconds the condition holds before an alert is raised.");
-  s.number("clear_s", r.clear_s, 0, 600,
-           "Seconds the condition is false before the situation ends.");
-  s.number("cooldown_s", r.cooldown_s, 0, 3600,
-           "Seconds after an alert ends during which the same zone raises no new one.");
-  if (all || uses(t, {E::kIntrusion, E::kPersonOnGround, E::kFire})) {
-    s.number("dwell_s", r.dwell_s, 0, 600,
-             "intrusion: seconds inside the zone; person_on_ground: seconds down and still; "
-             "fire: seconds a flame persists.");
+// A key of another rule type in this rule's mapping: say whose it is, rather than only that
+// it is unknown here.
+void reject_other_types_keys(Section& s, EventType type) {
+  const std::vector<std::string> own = parameter_keys(type);
+  std::map<std::string, std::vector<std::string>> owners;  // key -> types that have it
+  for (EventType other : kAllEventTypes) {
+    if (other == type) continue;
+    for (const std::string& key : parameter_keys(other)) {
+      if (std::find(own.begin(), own.end(), key) == own.end() && s.has(key)) {
+        owners[key].emplace_back(to_string(other));
+      }
+    }
   }
-  if (all || t == E::kIntrusion) {
-    s.number("min_height_fraction", r.min_height_fraction, 0.05, 2,
-             "intrusion: smallest object that counts, in standing-person heights.");
+  for (const auto& [key, types] : owners) {
+    s.error(key, fmt::format("unknown key for a {} rule: it is a parameter of {} rules (a {} "
+                             "rule's own: {})",
+                             to_string(type), fmt::join(types, ", "), to_string(type),
+                             fmt::join(own, ", ")));
+    s.skip(key);
   }
-  if (all || t == E::kWrongWay) {
-    s.number("tolerance_deg", r.tolerance_deg, 10, 90,
-             "wrong_way: movement within this angle of the reverse direction is wrong way.");
-    s.number("min_displacement_m", r.min_displacement_m, 0.2, 50,
-             "wrong_way: distance covered against the allowed direction (metres, or 1.7 m per "
-             "standing height without calibration).");
-    s.number("min_speed_m_s", r.min_speed_m_s, 0, 10, "wrong_way: slower movement does not count.");
-  }
-  if (all || t == E::kCrowdMovement) {
-    s.number("running_speed_m_s", r.running_speed_m_s, 1, 10,
-             "crowd_movement: faster than this on the ground is running.");
-    s.number("rush_fraction", r.rush_fraction, 0.05, 1,
-             "crowd_movement: share of the moving crowd that runs, for a rush.");
-    s.number("dispersal_divergence", r.dispersal_divergence, 0.02, 10,
-             "crowd_movement: rate at which the crowd spreads out (1/s), for a dispersal.");
-    s.number("min_crowd_persons", r.min_crowd_persons, 1, 1000,
-             "crowd_movement: fewer moving people than this is not a crowd.");
-  }
-  if (all || t == E::kDensity) {
-    s.number("warn_per_m2", r.warn_per_m2, 0.1, 10, "density: warning level, persons per m².");
-    s.number("alert_per_m2", r.alert_per_m2, 0.1, 10,
-             "density: alert level, persons per m² (crowd-safety practice: above 4 is dangerous).");
-  }
-  if (all || t == E::kAbandonedObject) {
-    s.number("owner_distance_m", r.owner_distance_m, 0.5, 50,
-             "abandoned_object: the owner is farther than this from the object ...");
-    s.number("unattended_s", r.unattended_s, 1, 3600,
-             "abandoned_object: ... for this many seconds.");
-  }
-  if (all || t == E::kPersonOnGround) {
-    s.number("lying_height_fraction", r.lying_height_fraction, 0.1, 0.9,
-             "person_on_ground: lower than this fraction of the standing height is down.");
-    s.number("max_ground_speed_m_s", r.max_ground_speed_m_s, 0, 5,
-             "person_on_ground: moving slower than this is still.");
-    s.texts("exclude_zones", r.exclude_zones,
-            "person_on_ground: zone ids where lying is normal (benches, lawns).",
-            {.identifier = true});
-  }
-  if (all || t == E::kWeapon) {
-    s.integer("confirm_frames", r.confirm_frames, 1, 100,
-              "weapon: detections needed within window_frames.");
-    s.integer("window_frames", r.window_frames, 1, 100, "weapon: analysed frames in the window.");
-    s.number("min_confidence", r.min_confidence, 0.05, 1,
-             "weapon: smallest detector score that counts.");
-  }
-  if (all) return;
-  if (r.alert_per_m2 < r.warn_per_m2) s.error("alert_per_m2", "must not be below warn_per_m2");
-  if (r.confirm_frames > r.window_frames)
-    s.error("confirm_frames", "must not exceed window_frames");
 }
 
 void parse_rule(Section& s, RuleConfig& r) {
@@ -221,7 +207,25 @@ void parse_rule(Section& s, RuleConfig& r) {
   s.flag("enabled", r.enabled, "Whether this rule is evaluated.");
   s.texts("zones", r.zones, "Zone or line ids the rule applies to; omit for the whole image.",
           {.identifier = true});
-  parse_rule_parameters(s, r, r.type);
+  s.number("inertia_s", r.inertia_s, 0, 60,
+           "Seconds the condition holds before an alert is raised.");
+  s.number("clear_s", r.clear_s, 0, 600,
+           "Seconds the condition is false before the situation ends.");
+  s.number("cooldown_s", r.cooldown_s, 0, 3600,
+           "Seconds after an alert ends during which the same zone raises no new one.");
+  if (s.describing()) {  // every type's keys
+    for_each_params_type([&](auto p) { declare_params(s, p); });
+    return;
+  }
+  if (!parsed) {
+    // The type's error says what is wrong; which parameters belong cannot be judged.
+    for (EventType t : kAllEventTypes) {
+      for (const std::string& key : parameter_keys(t)) s.skip(key);
+    }
+    return;
+  }
+  std::visit([&](auto& p) { declare_params(s, p); }, r.params);
+  reject_other_types_keys(s, *parsed);
 }
 
 }  // namespace

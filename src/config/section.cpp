@@ -114,6 +114,12 @@ int Section::line_of(std::string_view key) const {
   return vigie::config::line_of(node_);
 }
 
+bool Section::has(std::string_view key) const {
+  if (ctx_.describing || !node_ || !node_.IsMap()) return false;
+  const YAML::Node& const_node = node_;
+  return static_cast<bool>(const_node[std::string(key)]);
+}
+
 void Section::error(std::string_view key, std::string message) {
   ctx_.errors.push_back({child_path(key), std::move(message), line_of(key)});
 }

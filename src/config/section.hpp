@@ -95,6 +95,11 @@ class Section {
   void optional_section(std::string_view key, std::optional<T>& out, std::string_view description,
                         const std::function<void(Section&, T&)>& parse);
 
+  /// True when the mapping holds `key` (parse mode; false when describing).
+  [[nodiscard]] bool has(std::string_view key) const;
+  /// Accepts `key` without reading it: its value is judged elsewhere, or not at all.
+  void skip(std::string_view key) { consumed_.emplace_back(key); }
+
   /// Records an error about `key` of this mapping (or the mapping itself when key is empty).
   void error(std::string_view key, std::string message);
 

@@ -70,9 +70,11 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
   }
   j["rules"] = nlohmann::json::array();
   for (const RuleConfig& r : c.rules) {
-    nlohmann::json rj = {{"type", to_string(r.type)}, {"enabled", r.enabled}, {"zones", r.zones}};
+    nlohmann::json rj = {{"type", to_string(r.type())}, {"enabled", r.enabled}, {"zones", r.zones}};
     for (const auto& [key, value] : rule_parameters(r)) rj[key] = value;
-    if (!r.exclude_zones.empty()) rj["exclude_zones"] = r.exclude_zones;
+    for (const auto& [key, ids] : rule_lists(r)) {
+      if (!ids.empty()) rj[key] = ids;
+    }
     j["rules"].push_back(rj);
   }
   j["privacy_masks"] = nlohmann::json::array();

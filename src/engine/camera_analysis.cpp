@@ -18,7 +18,7 @@ bool has_rule(const config::CameraConfig& c, std::initializer_list<EventType> ty
   for (const auto& r : c.rules) {
     if (!r.enabled) continue;
     for (EventType t : types) {
-      if (r.type == t) return true;
+      if (r.type() == t) return true;
     }
   }
   return false;
@@ -63,7 +63,9 @@ void CameraAnalysis::build(const Frame& frame) {
   if (has_rule(c, {EventType::kCrowdMovement, EventType::kWrongWay})) {
     perceive::FlowConfig flow_config;
     for (const auto& r : c.rules) {
-      if (r.type == EventType::kCrowdMovement) flow_config.running_speed_mps = r.running_speed_m_s;
+      if (const auto* crowd = std::get_if<config::CrowdMovementParams>(&r.params)) {
+        flow_config.running_speed_mps = crowd->running_speed_m_s;
+      }
     }
     std::vector<std::vector<Point>> zones;
     for (const auto& z : c.zones) zones.push_back(z.polygon);
@@ -114,7 +116,7 @@ void CameraAnalysis::build(const Frame& frame) {
       spdlog::warn("camera {}: {}", c.id, rule.status().message());
       continue;
     }
-    rules_.push_back({r.type, std::move(rule.value())});
+    rules_.push_back({r.type(), std::move(rule.value())});
   }
   built_ = true;
 }

@@ -45,7 +45,7 @@ std::vector<std::string> changed_keys(const config::CameraConfig* before,
 std::set<EventType> enabled_types(const config::CameraConfig& camera) {
   std::set<EventType> out;
   for (const auto& r : camera.rules) {
-    if (r.enabled) out.insert(r.type);
+    if (r.enabled) out.insert(r.type());
   }
   return out;
 }

@@ -54,7 +54,7 @@ StaticKind classify(const perceive::Blob& b, double person_h) {
   return StaticKind::kObject;
 }
 
-class AbandonedObjectRule final : public SituationRule {
+class AbandonedObjectRule final : public SituationRule<config::AbandonedObjectParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -114,7 +114,7 @@ class AbandonedObjectRule final : public SituationRule {
                            ? Gate{}
                            : gate(scene, "object-" + std::to_string(o.id), o.box,
                                   DetectionRole::kBag, DetectionRole::kPerson, false);
-        if (scene.t - *o.unattended_since >= rule_.unattended_s && g.report) {
+        if (scene.t - *o.unattended_since >= params_.unattended_s && g.report) {
           Left& l = left[*o.owner];
           include(l.box, o.box);
           if (!g.model_hash.empty()) l.model_hash = g.model_hash;
@@ -187,7 +187,7 @@ class AbandonedObjectRule final : public SituationRule {
     o.box = b.box;
     o.first_seen = scene.t;
     // The owner is the person nearest to where the object appeared, if one is close.
-    double best = rule_.owner_distance_m;
+    double best = params_.owner_distance_m;
     for (const track::Track& t : scene.tracks) {
       if (t.state == track::TrackState::kTentative) continue;
       const double d = ground_distance_m(scene, t.foot, b.foot);
@@ -198,7 +198,7 @@ class AbandonedObjectRule final : public SituationRule {
     }
     // Else whoever stopped there shortly before, most recent first.
     for (auto it = stops_.rbegin(); it != stops_.rend() && !o.owner; ++it) {
-      if (ground_distance_m(scene, it->foot, b.foot) <= rule_.owner_distance_m) o.owner = it->id;
+      if (ground_distance_m(scene, it->foot, b.foot) <= params_.owner_distance_m) o.owner = it->id;
     }
     objects_.push_back(o);
     return objects_.back();
@@ -231,14 +231,14 @@ class AbandonedObjectRule final : public SituationRule {
       if (t.state == track::TrackState::kTentative) continue;
       // Only the owner attends: a stranger standing by does not make a bag attended.
       if (t.id != *o.owner) continue;
-      if (ground_distance_m(scene, t.foot, base) <= rule_.owner_distance_m) attended = true;
+      if (ground_distance_m(scene, t.foot, base) <= params_.owner_distance_m) attended = true;
     }
     // Someone standing or sitting still next to it is attending it (tracks fade when people
     // stop moving, the static map keeps them).
     for (const perceive::Blob* p : people_still) {
       // The object merged with its own shadow or a bench is not a person beside it.
       if ((p->box & o.box).area() > 0.5 * o.box.area()) continue;
-      if (ground_distance_m(scene, p->foot, base) <= rule_.owner_distance_m) attended = true;
+      if (ground_distance_m(scene, p->foot, base) <= params_.owner_distance_m) attended = true;
     }
     if (attended) {
       if (!o.attended_since) o.attended_since = scene.t;

@@ -20,7 +20,7 @@ constexpr double kHoldFactor = 0.5;
 /// about 0.35 h wide, and the body fills about two thirds of it.
 constexpr double kSilhouetteBoxShare = 0.25;
 
-class CrowdMovementRule final : public SituationRule {
+class CrowdMovementRule final : public SituationRule<config::CrowdMovementParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -69,15 +69,15 @@ class CrowdMovementRule final : public SituationRule {
     // Hysteresis: a movement under way goes on at half the thresholds that started it, as
     // the running crowd thins out, slows and leaves the zone.
     const double k = b.moving ? kHoldFactor : 1.0;
-    const bool crowd = people >= k * rule_.min_crowd_persons;
+    const bool crowd = people >= k * params_.min_crowd_persons;
     // Spreading out or closing in at a stroll is a crowd forming or leaving; it is a
     // movement of the crowd only when brisk (half of running speed, where metres are known).
-    const bool brisk = !f.metric || f.mean_speed >= k * 0.5 * rule_.running_speed_m_s;
-    const bool rush =
-        crowd && f.fast_fraction >= k * rule_.rush_fraction && f.fast_fraction >= 2 * b.fast + 0.1;
-    const bool dispersal = crowd && brisk && f.divergence >= k * rule_.dispersal_divergence &&
+    const bool brisk = !f.metric || f.mean_speed >= k * 0.5 * params_.running_speed_m_s;
+    const bool rush = crowd && f.fast_fraction >= k * params_.rush_fraction &&
+                      f.fast_fraction >= 2 * b.fast + 0.1;
+    const bool dispersal = crowd && brisk && f.divergence >= k * params_.dispersal_divergence &&
                            f.divergence >= 2 * std::max(0.0, b.divergence) + 0.05;
-    const bool surge = crowd && brisk && f.divergence <= -k * rule_.dispersal_divergence &&
+    const bool surge = crowd && brisk && f.divergence <= -k * params_.dispersal_divergence &&
                        f.divergence <= 2 * std::min(0.0, b.divergence) - 0.05;
     b.moving = rush || dispersal || surge;
     if (b.moving) {

@@ -38,7 +38,7 @@ constexpr double kBodyFraction = 0.6;
 /// m² at the defaults): a detector's count is the count.
 constexpr double kCountableCoverage = 0.3;
 
-class DensityRule final : public SituationRule {
+class DensityRule final : public SituationRule<config::DensityParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -85,11 +85,11 @@ class DensityRule final : public SituationRule {
       // Since when the strict reading is at the alert level: a gap as long as the inertia's
       // tolerance restarts it when the reading comes back.
       const double gap = inertia_gap_s(rule_.inertia_s);
-      if (strict_density >= rule_.alert_per_m2) {
+      if (strict_density >= params_.alert_per_m2) {
         if (scene.t - m.strict_last >= gap) m.strict_since = scene.t;
         m.strict_last = scene.t;
       }
-      const bool strict_holds = strict_density >= rule_.alert_per_m2 &&
+      const bool strict_holds = strict_density >= params_.alert_per_m2 &&
                                 scene.t - m.strict_since >= kStrictShareOfInertia * rule_.inertia_s;
       // Hysteresis: an alert is raised once the density has stayed above the alert level
       // for the inertia, and stays until the density falls below the level halfway down to
@@ -100,9 +100,9 @@ class DensityRule final : public SituationRule {
       // body region before the crowd is there; so the alert is raised only while the strict
       // reading, which lags a forming crowd but does not run ahead of it, has also stayed
       // at the alert level for half the inertia.
-      const double stay = rule_.warn_per_m2 + 0.5 * (rule_.alert_per_m2 - rule_.warn_per_m2);
-      if (density >= (is_open(z->id) ? stay : rule_.alert_per_m2)) {
-        report(z->id, z->id, scene, std::min(1.0, density / (2 * rule_.alert_per_m2) + 0.5),
+      const double stay = params_.warn_per_m2 + 0.5 * (params_.alert_per_m2 - params_.warn_per_m2);
+      if (density >= (is_open(z->id) ? stay : params_.alert_per_m2)) {
+        report(z->id, z->id, scene, std::min(1.0, density / (2 * params_.alert_per_m2) + 0.5),
                bounding_box(z->polygon),
                fmt::format("{:.1f} persons/m² ({:.0f} persons over {:.1f} m²{})", density,
                            persons.n, m.area_m2, persons.counted ? ", detector count" : ""),

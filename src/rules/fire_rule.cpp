@@ -13,7 +13,7 @@ constexpr double kGapS = 1.0;
 /// A place without flames for this long is forgotten.
 constexpr double kForgetS = 30.0;
 
-class FireRule final : public SituationRule {
+class FireRule final : public SituationRule<config::FireParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -47,7 +47,7 @@ class FireRule final : public SituationRule {
       Place& p = place_for(c.box, scene.t);
       if (scene.t - p.last > kGapS) p.since = scene.t;
       p.last = scene.t;
-      if (scene.t - p.since >= rule_.dwell_s) {
+      if (scene.t - p.since >= params_.dwell_s) {
         const std::string zone = z != nullptr ? z->id : "";
         report(zone.empty() ? "fire" : zone, zone, scene, c.score, p.box, "flames");
       }

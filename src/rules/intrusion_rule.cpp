@@ -21,7 +21,7 @@ constexpr double kForgetAfterLossS = 1.0;
 /// With a detector, a candidate it looked at without seeing a person is not an intruder.
 constexpr bool kUnseenRejects = true;
 
-class IntrusionRule final : public SituationRule {
+class IntrusionRule final : public SituationRule<config::IntrusionParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -33,7 +33,7 @@ class IntrusionRule final : public SituationRule {
       if (came_back(t, scene.t, kForgetAfterLossS)) forget(t.id);
       if (!is_reliable(t)) continue;
       const double person = person_height_at(scene, t.foot);
-      if (t.box.height < rule_.min_height_fraction * person) continue;  // too small: not a person
+      if (t.box.height < params_.min_height_fraction * person) continue;  // too small: not a person
       // Far taller or wider than a few people together: light or a shadow, not an intruder.
       if (t.box.height > 1.6 * person || t.box.width > 2.0 * person) continue;
       // Cut by the frame, a wide shape (a cloud's shadow coming into view) can look upright.
@@ -52,7 +52,7 @@ class IntrusionRule final : public SituationRule {
         const double inside_s = scene.t - since;
         // Asked as soon as the track is inside, so that the answer is there by dwell_s.
         const Gate g = person_gate(scene, t);
-        if (inside_s >= rule_.dwell_s && g.report) {
+        if (inside_s >= params_.dwell_s && g.report) {
           // One situation per rule: a person crossing the tripwire into the zone is one alert.
           report("intrusion", z->id, scene, std::min(1.0, 0.6 + 0.1 * inside_s), t.box,
                  "inside " + z->id, g.model_hash);

@@ -7,7 +7,7 @@ namespace vigie::rules {
 Result<std::unique_ptr<Rule>> make_rule(const config::RuleConfig& rule,
                                         const CameraGeometry& geometry,
                                         const RuleContext& context) {
-  switch (rule.type) {
+  switch (rule.type()) {
     case EventType::kIntrusion: return make_intrusion_rule(rule, geometry, context);
     case EventType::kWrongWay: return make_wrong_way_rule(rule, geometry, context);
     case EventType::kCrowdMovement: return make_crowd_movement_rule(rule, geometry, context);

@@ -140,7 +140,7 @@ class LyingShapes {
   /// Follows one frame; returns the candidates that may be reported in it: supported now,
   /// with nobody standing on or over them. The caller applies the dwell.
   template <typename Allowed>
-  std::vector<Ready> update(const Scene& scene, const config::RuleConfig& rule,
+  std::vector<Ready> update(const Scene& scene, const config::PersonOnGroundParams& rule,
                             const Allowed& allowed) {
     std::vector<Ready> ready;
     std::erase_if(standing_, [&](const StoodAt& s) { return scene.t - s.t > kStandingMemoryS; });
@@ -365,7 +365,7 @@ class LyingShapes {
   int next_id_ = 1;
 };
 
-class PersonOnGroundRule final : public SituationRule {
+class PersonOnGroundRule final : public SituationRule<config::PersonOnGroundParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -404,7 +404,7 @@ class PersonOnGroundRule final : public SituationRule {
   void detect(const Scene& scene) override {
     const auto zones = geometry_.zones_for(rule_);
     std::vector<const ZoneGeometry*> excluded;
-    for (const auto& id : rule_.exclude_zones) {
+    for (const auto& id : params_.exclude_zones) {
       if (const ZoneGeometry* z = geometry_.zone(id)) excluded.push_back(z);
     }
     auto allowed = [&](Point foot) {
@@ -438,7 +438,7 @@ class PersonOnGroundRule final : public SituationRule {
       if (!allowed(foot)) continue;
       // The drop is fast by nature: it starts a candidate whatever the speed.
       if (start_if_fallen(scene, t, box)) continue;
-      if (speed > rule_.max_ground_speed_m_s) {
+      if (speed > params_.max_ground_speed_m_s) {
         // A still body fading into the background shrinks unevenly, which moves its box's
         // foot as if it walked: lying within a candidate, it keeps it.
         keep_up(candidates_, box, scene.t);
@@ -471,7 +471,7 @@ class PersonOnGroundRule final : public SituationRule {
     // The fall not seen: the person was hidden while falling (light, clothes like the ground).
     // The warm-up's foreground shows only what moved since the start, not whole shapes.
     if (!scene.warming_up) {
-      for (const LyingShapes::Ready& c : unseen_.update(scene, rule_, allowed)) {
+      for (const LyingShapes::Ready& c : unseen_.update(scene, params_, allowed)) {
         consider("lying-" + std::to_string(c.id), c.box, c.since, scene, zones);
       }
     }
@@ -497,7 +497,7 @@ class PersonOnGroundRule final : public SituationRule {
     const Gate g = is_open(key) ? Gate{}
                                 : gate(scene, key, body, DetectionRole::kPerson,
                                        DetectionRole::kOther, kUnseenRejects, /*lying=*/true);
-    if (scene.t - since < rule_.dwell_s || !g.report) return;
+    if (scene.t - since < params_.dwell_s || !g.report) return;
     const Point foot(box.x + box.width / 2, box.y + box.height);
     const ZoneGeometry* z = zone_containing(zones, foot);
     report(key, z != nullptr ? z->id : "", scene, 0.8, box, {}, g.model_hash);

@@ -1,20 +1,27 @@
 #pragma once
-// Base of the rules: owns the rule's config, the camera geometry and the situation tracker
-// that turns per-frame evidence into alerts with inertia, hysteresis and cooldown.
+// Base of the rules: owns the rule's config (its type's parameters typed, as `params_`), the
+// camera geometry and the situation tracker that turns per-frame evidence into alerts with
+// inertia, hysteresis and cooldown.
 
 #include <fmt/format.h>
+
+#include <variant>
 
 #include "rules/rule.hpp"
 
 namespace vigie::rules {
 
+/// `Params`: the rule type's parameter struct (config/rule_params.hpp); `rule.params` must
+/// hold it, as make_rule() guarantees.
+template <typename Params>
 class SituationRule : public Rule {
  public:
   SituationRule(const config::RuleConfig& rule, const CameraGeometry& geometry,
                 const RuleContext& context)
       : rule_(rule),
+        params_(std::get<Params>(rule.params)),
         geometry_(geometry),
-        situations_({rule.inertia_s, rule.clear_s, rule.cooldown_s}, rule.type, context.camera,
+        situations_({rule.inertia_s, rule.clear_s, rule.cooldown_s}, rule.type(), context.camera,
                     context.sink) {
     situations_.set_context(config::rule_parameters(rule), context.config_version);
   }
@@ -82,6 +89,7 @@ class SituationRule : public Rule {
   [[nodiscard]] bool is_open(const std::string& key) const { return situations_.is_open(key); }
 
   const config::RuleConfig rule_;
+  const Params params_;  ///< the parameters of this rule's type
   const CameraGeometry& geometry_;
 
  private:

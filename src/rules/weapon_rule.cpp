@@ -18,7 +18,7 @@ constexpr std::size_t kMaxScansPerFrame = 3;
 /// frames it counted say nothing about now.
 constexpr double kStalePeriods = 3.0;
 
-class WeaponRule final : public SituationRule {
+class WeaponRule final : public SituationRule<config::WeaponParams> {
  public:
   using SituationRule::SituationRule;
 
@@ -48,7 +48,7 @@ class WeaponRule final : public SituationRule {
     for (const DetectorAnswer& a : link.fresh()) {
       looked = looked || a.purpose != DetectorPurpose::kCount;
       for (const Detection& d : a.found) {
-        if (d.role != DetectionRole::kWeapon || d.score < rule_.min_confidence) continue;
+        if (d.role != DetectionRole::kWeapon || d.score < params_.min_confidence) continue;
         const Point foot(d.box.x + d.box.width / 2, d.box.y + d.box.height);
         if (!rule_.zones.empty() && zone_containing(zones, foot) == nullptr) continue;
         if (d.score > look.score) look = {scene.t, true, d.box, d.score};
@@ -56,10 +56,10 @@ class WeaponRule final : public SituationRule {
     }
     if (looked || look.weapon) {
       looks_.push_back(look);
-      while (looks_.size() > static_cast<std::size_t>(rule_.window_frames)) looks_.pop_front();
+      while (looks_.size() > static_cast<std::size_t>(params_.window_frames)) looks_.pop_front();
     }
     const long hits = std::count_if(looks_.begin(), looks_.end(), [](const Look& l) { return l.weapon; });
-    if (hits < rule_.confirm_frames) return;
+    if (hits < params_.confirm_frames) return;
     const auto last = std::find_if(looks_.rbegin(), looks_.rend(), [](const Look& l) { return l.weapon; });
     const Point foot(last->box.x + last->box.width / 2, last->box.y + last->box.height);
     const ZoneGeometry* z = zone_containing(zones, foot);

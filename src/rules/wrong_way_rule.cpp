@@ -24,13 +24,13 @@ constexpr double kMaxScaleChange = 1.5;
 /// A crowd, for the flow variant: share of the zone's pixels moving.
 constexpr double kCrowdMovingFraction = 0.15;
 
-class WrongWayRule final : public SituationRule {
+class WrongWayRule final : public SituationRule<config::WrongWayParams> {
  public:
   using SituationRule::SituationRule;
 
  private:
   void detect(const Scene& scene) override {
-    const double cos_tol = std::cos(rule_.tolerance_deg * CV_PI / 180.0);
+    const double cos_tol = std::cos(params_.tolerance_deg * CV_PI / 180.0);
     for (const ZoneGeometry* z : geometry_.zones_for(rule_)) {
       if (!z->allowed_direction) continue;
       const Point allowed = *z->allowed_direction * (1.0 / cv::norm(*z->allowed_direction));
@@ -49,7 +49,7 @@ class WrongWayRule final : public SituationRule {
         for (auto it = t.trajectory.rbegin(); it != t.trajectory.rend(); ++it) {
           if (end.t_s - it->t_s > kWindowS) break;
           if (end.t_s - it->t_s < kMinStretchS) continue;
-          if (ground_distance_m(scene, it->foot, end.foot) >= rule_.min_displacement_m) {
+          if (ground_distance_m(scene, it->foot, end.foot) >= params_.min_displacement_m) {
             start = &*it;
             break;
           }
@@ -69,7 +69,7 @@ class WrongWayRule final : public SituationRule {
             "{:.1f} s against={:.2f} points={}",
             z->id, scene.t, t.id, t.box.x, t.box.y, t.box.width, t.box.height, metres, dt, against,
             t.trajectory.size());
-        if (metres / dt < rule_.min_speed_m_s) continue;
+        if (metres / dt < params_.min_speed_m_s) continue;
         // With a detector, only persons walk the wrong way: not a shadow, a light or a car.
         const Gate g = is_open(z->id) ? Gate{}
                                       : gate(scene, track_key(t.id), t.box,

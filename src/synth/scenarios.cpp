@@ -81,7 +81,7 @@ Line gate_line(const CameraModel& cam) {
 
 RuleConfig rule(EventType type, std::vector<std::string> zones = {}) {
   RuleConfig r;
-  r.type = type;
+  r.params = config::default_params(type);
   r.zones = std::move(zones);
   return r;
 }

@@ -110,7 +110,7 @@ std::string camera_yaml(const config::CameraConfig& c) {
   }
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
   for (const config::RuleConfig& r : c.rules) {
-    out << YAML::BeginMap << YAML::Key << "type" << YAML::Value << std::string(to_string(r.type));
+    out << YAML::BeginMap << YAML::Key << "type" << YAML::Value << std::string(to_string(r.type()));
     if (!r.zones.empty()) out << YAML::Key << "zones" << YAML::Value << YAML::Flow << r.zones;
     out << YAML::EndMap;
   }

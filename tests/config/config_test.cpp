@@ -337,7 +337,7 @@ TEST(ConfigTest, CameraFileResolvesVideoBesideIt) {
   const CameraLoadResult r = load_camera_file(dir / "camera.yaml");
   ASSERT_TRUE(r.ok()) << r.error_text("camera.yaml");
   EXPECT_EQ(r.camera->url, (dir / "video.mp4").string());
-  EXPECT_EQ(r.camera->rules.at(0).type, EventType::kFire);
+  EXPECT_EQ(r.camera->rules.at(0).type(), EventType::kFire);
 
   std::ofstream(dir / "bad.yaml")
       << "id: synth-x\nurl: video.mp4\nrules:\n  - type: fire\n    zones: [q]\n";
@@ -365,8 +365,8 @@ TEST(RuleConfigTest, TypeSetsDefaultsAndOnlyItsOwnKeys) {
       kHead + "    rules:\n      - type: fire\n      - type: density\n        alert_per_m2: 5\n");
   ASSERT_TRUE(r.ok()) << r.error_text("t");
   const auto& rules = r.config->cameras[0].rules;
-  EXPECT_DOUBLE_EQ(rules[0].dwell_s, 3.0);  // fire's own default
-  EXPECT_DOUBLE_EQ(rules[1].alert_per_m2, 5.0);
+  EXPECT_DOUBLE_EQ(std::get<FireParams>(rules[0].params).dwell_s, 3.0);  // fire's own default
+  EXPECT_DOUBLE_EQ(std::get<DensityParams>(rules[1].params).alert_per_m2, 5.0);
   EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: fire\n        owner_distance_m: 2\n"),
               HasSubstr("cameras[0].rules[0].owner_distance_m: unknown key"));
   EXPECT_THAT(
@@ -378,6 +378,62 @@ TEST(RuleConfigTest, TypeSetsDefaultsAndOnlyItsOwnKeys) {
   EXPECT_NE(
       std::find(params.begin(), params.end(), std::pair<std::string, double>{"alert_per_m2", 5.0}),
       params.end());
+}
+
+TEST(RuleConfigTest, KeyOfAnotherTypeSaysWhoseItIs) {
+  const std::string e =
+      errors_of(kHead + "    rules:\n      - type: wrong_way\n        dwell_s: 2\n");
+  EXPECT_THAT(e, HasSubstr("cameras[0].rules[0].dwell_s: unknown key for a wrong_way rule: it is "
+                           "a parameter of intrusion, person_on_ground, fire rules"));
+  EXPECT_THAT(e, HasSubstr("(line 6)"));
+  // A key of no type is unknown, and the message lists what this rule takes.
+  EXPECT_THAT(errors_of(kHead + "    rules:\n      - type: fire\n        dwel_s: 2\n"),
+              HasSubstr("cameras[0].rules[0].dwel_s: unknown key (known keys here: type, "
+                        "enabled, zones, inertia_s, clear_s, cooldown_s, dwell_s) (line 6)"));
+  // With no valid type, only the type is at fault.
+  const std::string bad_type =
+      errors_of(kHead + "    rules:\n      - type: smoke\n        dwell_s: 2\n");
+  EXPECT_THAT(bad_type, HasSubstr("'smoke' is not one of the eight event types"));
+  EXPECT_THAT(bad_type, Not(HasSubstr("dwell_s")));
+}
+
+TEST(RuleConfigTest, DumpShowsEachRuleWithItsOwnParametersOnly) {
+  std::string yaml = kHead +
+                     "    zones:\n      - {id: z, polygon: [[0, 0], [10, 0], [10, 10]]}\n"
+                     "    rules:\n";
+  for (EventType t : kAllEventTypes) {
+    yaml += "      - type: " + std::string(to_string(t)) + "\n        cooldown_s: 7\n";
+  }
+  yaml += "      - type: person_on_ground\n        exclude_zones: [z]\n        dwell_s: 9\n";
+  const LoadResult r = parse(yaml);
+  ASSERT_TRUE(r.ok()) << r.error_text("t");
+  const nlohmann::json dumped = to_json(r.config->cameras[0], /*redacted=*/false)["rules"];
+  ASSERT_EQ(dumped.size(), kAllEventTypes.size() + 1);
+  for (std::size_t i = 0; i < dumped.size(); ++i) {
+    const nlohmann::json& rule = dumped[i];
+    const EventType type =
+        i < kAllEventTypes.size() ? kAllEventTypes[i] : EventType::kPersonOnGround;
+    EXPECT_EQ(rule.at("type"), to_string(type));
+    std::set<std::string> expected = {"type", "enabled", "zones", "inertia_s", "clear_s",
+                                      "cooldown_s"};
+    for (const std::string& key : parameter_keys(type)) expected.insert(key);
+    if (i < kAllEventTypes.size()) expected.erase("exclude_zones");  // empty lists are left out
+    std::set<std::string> shown;
+    for (const auto& [key, value] : rule.items()) shown.insert(key);
+    EXPECT_EQ(shown, expected) << to_string(type);
+    EXPECT_EQ(rule.at("cooldown_s"), i < kAllEventTypes.size() ? 7.0 : 120.0);
+  }
+  EXPECT_EQ(dumped.back().at("dwell_s"), 9.0);
+  EXPECT_EQ(dumped.back().at("exclude_zones"), nlohmann::json::array({"z"}));
+}
+
+TEST(RuleConfigTest, SchemaDocumentsEachTypesOwnMeaningAndDefault) {
+  std::vector<std::string> dwell;
+  for (const FieldDoc& d : describe_schema()) {
+    if (d.path != "cameras[].rules[].dwell_s") continue;
+    dwell.push_back(d.description.substr(0, d.description.find(':')) + "=" + d.default_value);
+  }
+  EXPECT_THAT(dwell, ::testing::ElementsAre("intrusion=1", "person_on_ground=5", "fire=3"));
 }
 
 }  // namespace

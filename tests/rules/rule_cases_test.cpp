@@ -7,7 +7,10 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 #include <opencv2/imgproc.hpp>
@@ -22,6 +25,60 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kCases = fs::path(VIGIE_SOURCE_DIR) / "tests/rules/cases";
+
+/// The keys each part of a case file may hold (cases/README.md), by path ("[]": each element
+/// of a list). `camera` and `rule` are not listed: the configuration's own strict parser reads
+/// them.
+const std::map<std::string, std::set<std::string>> kCaseKeys = {
+    {"",
+     {"rule", "camera", "width", "height", "fps", "duration_s", "tracks", "static", "fire",
+      "picture", "flow", "foreground", "detector", "detections", "expect"}},
+    {"tracks[]", {"id", "from", "to", "box", "to_box", "measured", "blob", "to_blob"}},
+    {"static[]", {"from", "to", "box", "to_box"}},
+    {"fire[]", {"id", "from", "to", "box", "to_box", "flame_like", "on_s", "off_s"}},
+    {"picture", {"background", "noise", "shapes"}},
+    {"picture.shapes[]",
+     {"from", "to", "box", "to_box", "colour", "flicker", "flame", "on_s", "off_s"}},
+    {"flow[]",
+     {"zone", "from", "to", "fast_fraction", "divergence", "mean_speed", "moving_fraction",
+      "direction", "metric"}},
+    {"foreground[]", {"from", "to", "box", "to_box", "held"}},
+    {"detector", {"answer", "confirm_timeout_s", "recheck_s", "scan_hz", "scale"}},
+    {"detections[]", {"from", "to", "box", "to_box", "role", "score", "turned"}},
+    {"expect[]", {"type", "from", "to", "zone", "confirmed"}},
+};
+
+/// Appends `file: where.key: unknown key (...) (line N)` for every key of `node` (at `schema`
+/// in kCaseKeys, `where` in the document) that the case format does not have: a misspelled
+/// key would otherwise be silently ignored, and the case test something else than it says.
+void check_case_keys(const YAML::Node& node, const std::string& schema, const std::string& where,
+                     const std::string& file, std::vector<std::string>& errors) {
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      check_case_keys(node[i], schema + "[]", fmt::format("{}[{}]", where, i), file, errors);
+    }
+    return;
+  }
+  const auto known = kCaseKeys.find(schema);
+  if (!node.IsMap() || known == kCaseKeys.end()) return;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const std::string path = where.empty() ? key : where + "." + key;
+    if (!known->second.contains(key)) {
+      errors.push_back(fmt::format("{}: {}: unknown key (known keys here: {}) (line {})", file,
+                                   path, fmt::join(known->second, ", "), kv.first.Mark().line + 1));
+      continue;
+    }
+    check_case_keys(kv.second, schema.empty() ? key : schema + "." + key, path, file, errors);
+  }
+}
+
+/// The case file's unknown keys, one error a line; empty when every key is known.
+std::string case_key_errors(const fs::path& file) {
+  std::vector<std::string> errors;
+  check_case_keys(YAML::LoadFile(file.string()), "", "", file.filename().string(), errors);
+  return fmt::format("{}", fmt::join(errors, "\n"));
+}
 
 cv::Rect2d rect(const YAML::Node& n) {
   return {n[0].as<double>(), n[1].as<double>(), n[2].as<double>(), n[3].as<double>()};
@@ -154,6 +211,7 @@ class RuleCaseTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RuleCaseTest, RaisesExactlyTheExpectedAlerts) {
   const fs::path file = kCases / GetParam();
+  ASSERT_EQ(case_key_errors(file), "");
   const YAML::Node doc = YAML::LoadFile(file.string());
 
   // The camera and rule go through the real configuration parser, defaults included.
@@ -411,6 +469,58 @@ INSTANTIATE_TEST_SUITE_P(Cases, RuleCaseTest, ::testing::ValuesIn(case_files()),
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+TEST(RuleCaseFileTest, MisspelledKeyIsAnErrorNamingKeyFileAndLine) {
+  test::TempDir dir;
+  const fs::path file = dir / "misspelled.yaml";
+  {
+    std::ofstream out(file);
+    out << "rule: {type: intrusion}\n"
+           "duration_s: 4\n"
+           "tracks:\n"
+           "  - {id: 1, from: 0, to: 4, box: [10, 10, 20, 60]}\n"
+           "  - {id: 2, from: 0, to: 4, box: [90, 10, 20, 60], to_bx: [300, 10, 20, 60]}\n"
+           "expect: []\n"
+           "picture:\n"
+           "  noise: 0\n"
+           "  shapes:\n"
+           "    - {box: [0, 0, 10, 10], color: [0, 0, 255]}\n"
+           "durration_s: 5\n";
+  }
+  const std::string errors = case_key_errors(file);
+  EXPECT_NE(errors.find("misspelled.yaml: tracks[1].to_bx: unknown key"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("(line 5)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("misspelled.yaml: picture.shapes[0].color: unknown key"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("misspelled.yaml: durration_s: unknown key"), std::string::npos)
+      << errors;
+  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 2) << errors;  // three errors
+}
+
+TEST(RuleCaseFileTest, EveryKeyOfTheFormatIsAccepted) {
+  test::TempDir dir;
+  const fs::path file = dir / "full.yaml";
+  {
+    std::ofstream out(file);
+    out << "rule: {type: fire}\ncamera: {zones: []}\nwidth: 640\nheight: 360\nfps: 5\n"
+           "duration_s: 1\nexpect: [{type: fire, from: 0, to: 1, zone: z, confirmed: false}]\n"
+           "tracks: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1], "
+           "measured: true, blob: [0, 0, 1, 1], to_blob: [0, 0, 1, 1]}]\n"
+           "static: [{from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1]}]\n"
+           "fire: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], flame_like: true, on_s: 1, "
+           "off_s: 1}]\n"
+           "picture: {background: [0, 0, 0], noise: 1, shapes: [{box: [0, 0, 1, 1], "
+           "colour: [0, 0, 0], flicker: 0.1, flame: false, on_s: 1, off_s: 1}]}\n"
+           "flow: [{zone: z, fast_fraction: 0, divergence: 0, mean_speed: 0, "
+           "moving_fraction: 0, direction: [1, 0], metric: true}]\n"
+           "foreground: [{from: 0, to: 1, box: [0, 0, 1, 1], held: true}]\n"
+           "detector: {answer: true, confirm_timeout_s: 1, recheck_s: 1, scan_hz: 1, scale: 1}\n"
+           "detections: [{box: [0, 0, 1, 1], role: weapon, score: 0.5, turned: clockwise}]\n";
+  }
+  EXPECT_EQ(case_key_errors(file), "");
+}
 
 TEST(RuleFactoryTest, WeaponWithoutDetectorSaysWhy) {
   config::RuleConfig r = config::rule_defaults(EventType::kWeapon);
