@@ -473,11 +473,30 @@ TEST(DetectorConfigTest, DarknetNeedsItsCfgBesideTheWeights) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(DetectorConfigTest, APoseModelNeedsItsTextGraph) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "vigie-pose-config";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "graph.pb") << "g";
+  const LoadResult none = parse_config("detector:\n  model: graph.pb\n", dir, env_with({}));
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.error_text("t"), HasSubstr("a pose model needs its text graph"));
+  const LoadResult missing =
+      parse_config("detector:\n  model: graph.pb\n  config: g224.pbtxt\n", dir, env_with({}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error_text("t"), HasSubstr("g224.pbtxt' (the pose model's text graph)"));
+  std::ofstream(dir / "g224.pbtxt") << "node {}";
+  const LoadResult ok =
+      parse_config("detector:\n  model: graph.pb\n  config: g224.pbtxt\n", dir, env_with({}));
+  ASSERT_TRUE(ok.ok()) << ok.error_text("t");
+  EXPECT_EQ(ok.config->detector->config_file, (dir / "g224.pbtxt").string());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DetectorConfigTest, BoundsAndKinds) {
   EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  input_size: 300\n"),
               HasSubstr("multiple of 32"));
   EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  kind: yolov8\n"),
-              HasSubstr("'yolov8' is not one of auto | yolox | fastestdet | darknet"));
+              HasSubstr("'yolov8' is not one of auto | yolox | fastestdet | darknet | pose"));
   EXPECT_THAT(errors_of("detector:\n  model: /dev/null\n  classes: {person: [x]}\n"),
               HasSubstr("detector.classes.person[0]"));
 }
