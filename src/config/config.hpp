@@ -91,6 +91,9 @@ RuleConfig rule_defaults(EventType type);
 /// The numeric parameters of the rule, hygiene first then its type's own, by key, for
 /// alerts, the journal and the configuration dump.
 std::vector<std::pair<std::string, double>> rule_parameters(const RuleConfig& rule);
+/// The keys among rule_parameters() that are whole numbers (a count of frames): a dump writes
+/// them without a decimal point, so that it loads again.
+std::vector<std::string> integer_parameter_keys(const RuleConfig& rule);
 
 /// The identifier-list parameters of the rule's type (e.g. exclude_zones), by key.
 std::vector<std::pair<std::string, std::vector<std::string>>> rule_lists(const RuleConfig& rule);

@@ -17,11 +17,13 @@ static_assert(std::variant_size_v<RuleParams> == kAllEventTypes.size(),
 struct Lister {
   std::vector<std::pair<std::string, double>> numbers;
   std::vector<std::pair<std::string, std::vector<std::string>>> lists;
+  std::vector<std::string> integers;
   void number(std::string_view key, const double& v, double, double, std::string_view) {
     numbers.emplace_back(key, v);
   }
   void integer(std::string_view key, const int& v, int, int, std::string_view) {
     numbers.emplace_back(key, v);
+    integers.emplace_back(key);
   }
   void identifiers(std::string_view key, const std::vector<std::string>& v, std::string_view) {
     lists.emplace_back(key, v);
@@ -63,6 +65,10 @@ std::vector<std::pair<std::string, double>> rule_parameters(const RuleConfig& r)
       {"inertia_s", r.inertia_s}, {"clear_s", r.clear_s}, {"cooldown_s", r.cooldown_s}};
   for (auto& kv : list_params(r.params).numbers) p.push_back(std::move(kv));
   return p;
+}
+
+std::vector<std::string> integer_parameter_keys(const RuleConfig& r) {
+  return list_params(r.params).integers;
 }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> rule_lists(const RuleConfig& r) {

@@ -1,5 +1,7 @@
 #include "config/to_json.hpp"
 
+#include <cmath>
+
 #include "config/loader.hpp"
 #include "core/redact.hpp"
 
@@ -72,6 +74,9 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
   for (const RuleConfig& r : c.rules) {
     nlohmann::json rj = {{"type", to_string(r.type())}, {"enabled", r.enabled}, {"zones", r.zones}};
     for (const auto& [key, value] : rule_parameters(r)) rj[key] = value;
+    for (const std::string& key : integer_parameter_keys(r)) {
+      rj[key] = static_cast<long long>(std::llround(rj[key].get<double>()));
+    }
     for (const auto& [key, ids] : rule_lists(r)) {
       if (!ids.empty()) rj[key] = ids;
     }

@@ -427,6 +427,23 @@ TEST(RuleConfigTest, DumpShowsEachRuleWithItsOwnParametersOnly) {
   EXPECT_EQ(dumped.back().at("exclude_zones"), nlohmann::json::array({"z"}));
 }
 
+TEST(RuleConfigTest, ADumpedRuleLoadsAgainAsTheSameRule) {
+  std::string yaml = kHead + "    rules:\n";
+  for (EventType t : kAllEventTypes) yaml += "      - type: " + std::string(to_string(t)) + "\n";
+  const LoadResult first = parse(yaml);
+  ASSERT_TRUE(first.ok()) << first.error_text("t");
+  const nlohmann::json dumped = to_json(first.config->cameras[0], /*redacted=*/false)["rules"];
+  // Each dumped rule written back as YAML (JSON is YAML), every key with its dumped value.
+  std::string again = kHead + "    rules:\n";
+  for (const nlohmann::json& rule : dumped) again += "      - " + rule.dump() + "\n";
+  const LoadResult second = parse(again);
+  ASSERT_TRUE(second.ok()) << second.error_text("t");
+  EXPECT_EQ(to_json(second.config->cameras[0], /*redacted=*/false)["rules"], dumped);
+  // Counts of frames are written as whole numbers.
+  const nlohmann::json& weapon = dumped[static_cast<std::size_t>(EventType::kWeapon)];
+  EXPECT_TRUE(weapon.at("confirm_frames").is_number_integer()) << weapon.dump();
+}
+
 TEST(RuleConfigTest, SchemaDocumentsEachTypesOwnMeaningAndDefault) {
   std::vector<std::string> dwell;
   for (const FieldDoc& d : describe_schema()) {
