@@ -160,9 +160,8 @@ void declare_params(Section& s, Params& p) {
   p.fields(fields);
   if constexpr (requires { p.check([](std::string_view, std::string) {}); }) {
     if (!s.describing()) {
-      p.check([&s](std::string_view key, std::string message) {
-        s.error(key, std::move(message));
-      });
+      p.check(
+          [&s](std::string_view key, std::string message) { s.error(key, std::move(message)); });
     }
   }
 }
@@ -318,6 +317,75 @@ void parse_detector(Section& s, DetectorConfig& d) {
   if (d.input_size % 32 != 0) s.error("input_size", "must be a multiple of 32 (or 0)");
 }
 
+/// The event types named in a section's `event_types`, each checked.
+void add_event_types(Section& s, const std::vector<std::string>& names,
+                     std::vector<EventType>& out) {
+  for (const auto& t : names) {
+    if (auto e = parse_event_type(t)) {
+      out.push_back(*e);
+    } else {
+      s.error("event_types", "'" + t + "' is not one of the eight event types");
+    }
+  }
+}
+
+void parse_mqtt(Section& m, MqttConfig& o) {
+  m.flag("enabled", o.enabled, "Whether to publish to MQTT.");
+  m.text("host", o.host, "Broker host name or address.");
+  m.integer("port", o.port, 1, 65535, "Broker port.");
+  m.text("username", o.username, "User name, if the broker requires one.");
+  m.text("password", o.password, "Password; use ${ENV}.", {.secret = true});
+  m.text("topic_prefix", o.topic_prefix, "First level of every topic.", {.identifier = true});
+  m.flag("tls", o.tls, "Connect with TLS.");
+  m.text("client_id", o.client_id, "MQTT client id, unique per broker; empty: vigie-<hostname>.",
+         {.max_length = 128});
+  m.integer("keepalive_s", o.keepalive_s, 5, 600,
+            "Seconds between pings when idle; the broker declares the node offline after 1.5x.");
+  m.text("ca_file", o.ca_file,
+         "tls: PEM file of the CAs that sign the broker's certificate "
+         "(empty: the system's CAs).");
+  m.text("cert_file", o.cert_file, "tls: PEM client certificate, for brokers that require one.");
+  m.text("key_file", o.key_file, "tls: PEM private key of cert_file.");
+  if (m.describing()) return;
+  if (o.cert_file.empty() != o.key_file.empty()) {
+    m.error(o.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
+  }
+  for (const auto& [key, value] :
+       {std::pair{"ca_file", &o.ca_file}, {"cert_file", &o.cert_file}, {"key_file", &o.key_file}}) {
+    if (!value->empty() && !o.tls) m.error(key, "is only used with tls: true");
+  }
+}
+
+void parse_webhook(Section& w, WebhookConfig& o) {
+  w.text("url", o.url, "http:// or https:// URL the alerts are POSTed to.",
+         {.required = true, .max_length = 2048});
+  w.text("secret", o.secret,
+         "Key of the HMAC-SHA256 in X-Vigie-Signature, at least 16 characters; use ${ENV}.",
+         {.required = true, .secret = true});
+  std::vector<std::string> types;
+  w.texts("event_types", types, "Event types sent to this endpoint; omit for every type.");
+  if (w.describing()) return;
+  if (!o.url.empty() && o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0) {
+    w.error("url", "must start with http:// or https://");
+  }
+  // A short key is guessable, and register_secret() could not scrub it from logs.
+  if (!o.secret.empty() && o.secret.size() < 16) {
+    w.error("secret", "must be at least 16 characters (e.g. openssl rand -hex 32)");
+  }
+  add_event_types(w, types, o.event_types);
+}
+
+void parse_authorization(Section& a, Authorization& o) {
+  a.text("reference", o.reference, "Reference of the prefectoral order.", {.required = true});
+  a.texts("cameras", o.cameras, "Camera ids covered.", {.identifier = true});
+  std::vector<std::string> types;
+  a.texts("event_types", types, "Event types covered.");
+  a.text("start", o.start, "Start, ISO 8601 (e.g. 2026-07-01T00:00:00+02:00).", {.required = true});
+  a.text("end", o.end, "End, ISO 8601.", {.required = true});
+  a.text("controller", o.controller, "Who controls the use (name or office).");
+  add_event_types(a, types, o.event_types);
+}
+
 void parse_node(Section& s, Config& c) {
   s.choice("log_level", c.log_level,
            {{"trace", "trace"},
@@ -347,8 +415,7 @@ void parse_node(Section& s, Config& c) {
               "sqlite: one embedded file (single node); postgres: shared by several nodes.");
     st.text("data_dir", o.data_dir, "Folder for the database file and evidence.");
     st.text("postgres_url", o.postgres_url,
-            "PostgreSQL connection URL or key=value string (backend postgres).",
-            {.secret = true});
+            "PostgreSQL connection URL or key=value string (backend postgres).", {.secret = true});
     st.text("postgres_password_file", o.postgres_password_file,
             "File whose first line is the PostgreSQL password (backend postgres); else the "
             "URL's, PGPASSWORD or ~/.pgpass.");
@@ -362,8 +429,8 @@ void parse_node(Section& s, Config& c) {
   });
   s.section("alerts", "What happens to alerts once raised.", [&](Section& al) {
     AlertsConfig& o = c.alerts;
-    al.texts("reason_codes", o.reason_codes,
-             "Reason codes offered when dismissing an alert.", {.identifier = true});
+    al.texts("reason_codes", o.reason_codes, "Reason codes offered when dismissing an alert.",
+             {.identifier = true});
     al.number("update_interval_s", o.update_interval_s, 0.2, 300,
               "An ongoing alert is stored and pushed again at most this often.");
     al.number("evidence_before_s", o.evidence_before_s, 0, 30,
@@ -394,8 +461,8 @@ void parse_node(Section& s, Config& c) {
     ApiConfig& o = c.api;
     a.text("listen", o.listen, "Address to listen on; 127.0.0.1 keeps the API local.");
     if (!a.describing() && !is_listen_address(o.listen)) {
-      a.error("listen", "'" + o.listen +
-                            "' is not an IP address or host name (the port goes in api.port)");
+      a.error("listen",
+              "'" + o.listen + "' is not an IP address or host name (the port goes in api.port)");
     }
     a.integer("port", o.port, 0, 65535, "TCP port (0: any free port).");
     a.text("tls_cert", o.tls_cert, "PEM certificate file; with tls_key, serves HTTPS.");
@@ -422,83 +489,17 @@ void parse_node(Section& s, Config& c) {
       a.error(o.tls_cert.empty() ? "tls_cert" : "tls_key", "tls_cert and tls_key go together");
     }
   });
-  s.section("mqtt", "Publishing alerts and camera status to an MQTT broker.", [&](Section& m) {
-    MqttConfig& o = c.mqtt;
-    m.flag("enabled", o.enabled, "Whether to publish to MQTT.");
-    m.text("host", o.host, "Broker host name or address.");
-    m.integer("port", o.port, 1, 65535, "Broker port.");
-    m.text("username", o.username, "User name, if the broker requires one.");
-    m.text("password", o.password, "Password; use ${ENV}.", {.secret = true});
-    m.text("topic_prefix", o.topic_prefix, "First level of every topic.", {.identifier = true});
-    m.flag("tls", o.tls, "Connect with TLS.");
-    m.text("client_id", o.client_id, "MQTT client id, unique per broker; empty: vigie-<hostname>.",
-           {.max_length = 128});
-    m.integer("keepalive_s", o.keepalive_s, 5, 600,
-              "Seconds between pings when idle; the broker declares the node offline after 1.5x.");
-    m.text("ca_file", o.ca_file,
-           "tls: PEM file of the CAs that sign the broker's certificate "
-           "(empty: the system's CAs).");
-    m.text("cert_file", o.cert_file, "tls: PEM client certificate, for brokers that require one.");
-    m.text("key_file", o.key_file, "tls: PEM private key of cert_file.");
-    if (m.describing()) return;
-    if (o.cert_file.empty() != o.key_file.empty()) {
-      m.error(o.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
-    }
-    for (const auto& [key, value] : {std::pair{"ca_file", &o.ca_file},
-                                     {"cert_file", &o.cert_file},
-                                     {"key_file", &o.key_file}}) {
-      if (!value->empty() && !o.tls) m.error(key, "is only used with tls: true");
-    }
-  });
-  s.list<WebhookConfig>(
-      "webhooks", c.webhooks, "HTTP endpoints that receive each alert as signed JSON.",
-      [](Section& w, WebhookConfig& o) {
-        w.text("url", o.url, "http:// or https:// URL the alerts are POSTed to.",
-               {.required = true, .max_length = 2048});
-        w.text("secret", o.secret,
-               "Key of the HMAC-SHA256 in X-Vigie-Signature, at least 16 characters; use ${ENV}.",
-               {.required = true, .secret = true});
-        std::vector<std::string> types;
-        w.texts("event_types", types, "Event types sent to this endpoint; omit for every type.");
-        if (w.describing()) return;
-        if (!o.url.empty() && o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0) {
-          w.error("url", "must start with http:// or https://");
-        }
-        // A short key is guessable, and register_secret() could not scrub it from logs.
-        if (!o.secret.empty() && o.secret.size() < 16) {
-          w.error("secret", "must be at least 16 characters (e.g. openssl rand -hex 32)");
-        }
-        for (const auto& t : types) {
-          if (auto e = parse_event_type(t)) {
-            o.event_types.push_back(*e);
-          } else {
-            w.error("event_types", "'" + t + "' is not one of the eight event types");
-          }
-        }
-      });
+  s.section("mqtt", "Publishing alerts and camera status to an MQTT broker.",
+            [&](Section& m) { parse_mqtt(m, c.mqtt); });
+  s.list<WebhookConfig>("webhooks", c.webhooks,
+                        "HTTP endpoints that receive each alert as signed JSON.", parse_webhook);
   s.optional_section<DetectorConfig>(
       "detector", c.detector,
       "Optional object detector model: confirms candidates and sees weapons.", parse_detector);
   s.list<Authorization>(
       "authorizations", c.authorizations,
       "Orders that authorise analysis: which cameras, which events, from when to when.",
-      [](Section& a, Authorization& o) {
-        a.text("reference", o.reference, "Reference of the prefectoral order.", {.required = true});
-        a.texts("cameras", o.cameras, "Camera ids covered.", {.identifier = true});
-        std::vector<std::string> types;
-        a.texts("event_types", types, "Event types covered.");
-        a.text("start", o.start, "Start, ISO 8601 (e.g. 2026-07-01T00:00:00+02:00).",
-               {.required = true});
-        a.text("end", o.end, "End, ISO 8601.", {.required = true});
-        a.text("controller", o.controller, "Who controls the use (name or office).");
-        for (const auto& t : types) {
-          if (auto e = parse_event_type(t)) {
-            o.event_types.push_back(*e);
-          } else {
-            a.error("event_types", "'" + t + "' is not one of the eight event types");
-          }
-        }
-      });
+      parse_authorization);
 }
 
 }  // namespace vigie::config
