@@ -16,6 +16,7 @@
 
 #include "cli/bench_support.hpp"
 #include "config/loader.hpp"
+#include "core/status.hpp"
 #include "engine/node.hpp"
 #include "ingest/demux_reader.hpp"
 #include "ingest/frame_decoder.hpp"
@@ -60,12 +61,12 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
   options.connect_timeout_s = camera.input.connect_timeout_s;
   options.read_timeout_s = camera.input.read_timeout_s;
   ingest::Interrupter interrupter;
-  auto reader = ingest::DemuxReader::open(options, interrupter);
-  if (!reader.is_ok()) return reader.status();
-  AVStream& st = (*reader)->stream();
-  auto decoder = ingest::FrameDecoder::open(
-      ingest::av::stream_info(st), {camera.input.skip_loop_filter, camera.input.skip_non_reference});
-  if (!decoder.is_ok()) return decoder.status();
+  VIGIE_ASSIGN_OR_RETURN(auto reader, ingest::DemuxReader::open(options, interrupter));
+  AVStream& st = reader->stream();
+  VIGIE_ASSIGN_OR_RETURN(
+      auto decoder,
+      ingest::FrameDecoder::open(ingest::av::stream_info(st),
+                                 {camera.input.skip_loop_filter, camera.input.skip_non_reference}));
 
   DecodeCost cost;
   cost.width = st.codecpar->width;
@@ -76,18 +77,18 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
   const double started = thread_cpu_s();
   while (static_cast<double>(frames) / fps < seconds) {
     interrupter.arm(options.read_timeout_s);
-    int err = (*reader)->read(*packet);
+    int err = reader->read(*packet);
     if (err == AVERROR_EOF) {
       // A short file is decoded again from its start, as the looping cameras do.
-      (*decoder)->flush();
-      if ((*reader)->rewind() < 0) break;
+      decoder->flush();
+      if (reader->rewind() < 0) break;
       continue;
     }
     if (err < 0) break;
-    (void)(*decoder)->send(packet.get());
+    (void)decoder->send(packet.get());
     av_packet_unref(packet.get());
     for (;;) {
-      auto frame = (*decoder)->receive();
+      auto frame = decoder->receive();
       if (!frame.is_ok() || *frame == nullptr) break;
       ++frames;
     }
@@ -238,22 +239,21 @@ Result<Trial> run_trial(const config::CameraConfig& base, int streams, const Cap
   config.api.port = 0;
 
   const double rss_before = static_cast<double>(read_process_usage().resident_bytes);
-  auto node = engine::Node::open(config, {});
-  if (!node.is_ok()) return node.status();
-  if (Status s = (*node)->start(); !s.is_ok()) return s;
+  VIGIE_ASSIGN_OR_RETURN(auto node, engine::Node::open(config, {}));
+  VIGIE_RETURN_IF_ERROR(node->start());
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_s));
 
   const Usage before = Usage::now();
   const auto roles_before = cpu_by_role();
-  const auto status_before = (*node)->engine().status();
-  const auto alerts_before = alerts_by_type(**node);
+  const auto status_before = node->engine().status();
+  const auto alerts_before = alerts_by_type(*node);
   std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_s));
   const Usage after = Usage::now();
   const auto roles_after = cpu_by_role();
-  const auto status_after = (*node)->engine().status();
-  const auto alerts_after = alerts_by_type(**node);
-  (*node)->stop();
-  node->reset();
+  const auto status_after = node->engine().status();
+  const auto alerts_after = alerts_by_type(*node);
+  node->stop();
+  node.reset();
   fs::remove_all(data, ec);
 
   Trial t;
@@ -357,18 +357,16 @@ Result<std::vector<Trial>> find_max(const config::CameraConfig& camera, const Ca
                                     const fs::path& root, const DecodeCost& decode) {
   std::vector<Trial> trials;
   auto attempt = [&](int n) -> Result<bool> {
-    auto t = run_trial(camera, n, o, root);
-    if (!t.is_ok()) return t.status();
-    print_trial(*t, decode);
-    trials.push_back(*t);
-    return t->keeps_up();
+    VIGIE_ASSIGN_OR_RETURN(const Trial t, run_trial(camera, n, o, root));
+    print_trial(t, decode);
+    trials.push_back(t);
+    return t.keeps_up();
   };
   int good = 0;
   int bad = 0;
   for (int n = 2; n <= 512; n *= 2) {
-    auto ok = attempt(n);
-    if (!ok.is_ok()) return ok.status();
-    if (!*ok) {
+    VIGIE_ASSIGN_OR_RETURN(const bool kept_up, attempt(n));
+    if (!kept_up) {
       bad = n;
       break;
     }
@@ -377,9 +375,8 @@ Result<std::vector<Trial>> find_max(const config::CameraConfig& camera, const Ca
   if (bad == 0) return trials;  // never fell behind up to the cap
   while (bad - good > std::max(1, good / 16)) {
     const int mid = (good + bad) / 2;
-    auto ok = attempt(mid);
-    if (!ok.is_ok()) return ok.status();
-    (*ok ? good : bad) = mid;
+    VIGIE_ASSIGN_OR_RETURN(const bool kept_up, attempt(mid));
+    (kept_up ? good : bad) = mid;
   }
   return trials;
 }

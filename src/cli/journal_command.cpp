@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "core/iso_time.hpp"
 #include "core/redact.hpp"
+#include "core/status.hpp"
 #include "storage/journal_chain.hpp"
 #include "storage/store.hpp"
 
@@ -346,14 +347,13 @@ int export_range(const Options& o) {
   const TimeMs now = unix_ms(std::chrono::system_clock::now());
   JournalRecord access;
   const Status journaled = store->write([&](storage::Tx& tx) -> Status {
-    auto r = tx.journal({now,
-                         o.user,
-                         "journal.exported",
-                         {{"from", iso(from_ms)},
-                          {"to", iso(to_ms_)},
-                          {"out", o.out.empty() ? std::string("stdout") : o.out}}});
-    if (!r.is_ok()) return r.status();
-    access = std::move(*r);
+    VIGIE_ASSIGN_OR_RETURN(access,
+                           tx.journal({now,
+                                       o.user,
+                                       "journal.exported",
+                                       {{"from", iso(from_ms)},
+                                        {"to", iso(to_ms_)},
+                                        {"out", o.out.empty() ? std::string("stdout") : o.out}}}));
     return Status::ok();
   });
   if (!journaled.is_ok()) {

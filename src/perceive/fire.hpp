@@ -95,7 +95,33 @@ class FireDetector {
     bool smoke = false;
   };
 
+  struct Pieces;      // this frame's flame-coloured connected components
+  struct Assignment;  // which region each piece joins
+
+  // The steps of update(), in order.
+  /// Flame-coloured pixels, by colour alone.
   cv::Mat flame_mask(const cv::Mat& bgr) const;
+  /// Clears scenery from `mask` and keeps its memory up to date; returns the image's mean
+  /// brightness change since the previous frame (0 on the first).
+  double drop_scenery_from(const cv::Mat& bgr, const cv::Mat& luma, double dt, cv::Mat& mask);
+  /// Gives each large enough piece to the region it overlaps most, or to a new region.
+  Assignment assign(const Pieces& pieces, double area_scale) const;
+  /// Updates a region's statistics with the pieces it took this frame (none: absent).
+  void follow(Region& region, const std::vector<int>& ids, const Pieces& pieces,
+              const cv::Mat& luma, double global_change, double t, double area_scale) const;
+  /// Records the region's shape change and flicker since the previous frame, its movement
+  /// taken out. `region` is still as it was in the previous frame.
+  void record_change(Region& region, const cv::Mat& region_mask, cv::Rect box, cv::Point2d centre,
+                     double count, const cv::Mat& luma, double global_change, double t) const;
+  /// A region for a piece that overlaps none.
+  Region make_region(int piece, const Pieces& pieces, double t, double area_scale);
+  /// Forgets what is older than the window and regions gone for all of it; judges the rest.
+  std::vector<FireCandidate> judge_regions(const cv::Mat& bgr, const cv::Mat& moving,
+                                           const cv::Mat& flow, double t, double dt,
+                                           double to_source);
+  /// One region's candidate from its statistics over the window.
+  FireCandidate judge(Region& r, double presence, const cv::Mat& bgr, const cv::Mat& moving,
+                      const cv::Mat& flow, double t, double dt, double to_source) const;
   bool smoke_above(const cv::Mat& bgr, const cv::Mat& moving, const cv::Mat& flow, cv::Rect box,
                    double dt, double to_source) const;
 

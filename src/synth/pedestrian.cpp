@@ -89,179 +89,239 @@ void draw_shape(cv::Mat& img, const Shape& s) {
   }
 }
 
-// Builds the body in image pixels. Local body units: height fractions, x right, y up,
-// origin at the feet; `facing` is +1/-1 (image direction of travel), `side` in 0..1 is how
-// much of the profile the camera sees (1: walking across the image).
-Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearance& look) {
-  const cv::Point2d foot = cam.project_ground(st.ground);
-  const double ppm = cam.pixels_per_metre(st.ground);
-  const double h = look.height_m * ppm;
-  const cv::Point2d ahead = cam.project_ground(st.ground + st.heading * 0.5);
-  cv::Point2d dir = ahead - foot;
-  const double dn = std::max(1e-9, std::hypot(dir.x, dir.y));
-  dir /= dn;
-  const double side = std::abs(dir.x);
-  const double facing = dir.x >= 0 ? 1.0 : -1.0;
-  const double front = 1.0 - side;
+// Body proportions, in height fractions.
+constexpr double kThigh = 0.25, kShin = 0.25, kUpperArm = 0.17, kForeArm = 0.16;
+constexpr double kTorsoLength = 0.29;
 
-  // Whole-body rotation about the feet (falling / lying).
-  double tilt = 0.0;
-  if (st.pose == Pose::kFall) tilt = st.progress * st.progress * kPi / 2;
-  if (st.pose == Pose::kLie) tilt = kPi / 2;
-  const double ct = std::cos(tilt * facing), sn = std::sin(tilt * facing);
-  auto img = [&](double x, double y) {
+// How the camera sees the body: turns local body units (height fractions, x right, y up,
+// origin at the feet) into image pixels. `facing` is +1/-1 (image direction of travel),
+// `side` in 0..1 is how much of the profile the camera sees (1: walking across the image).
+struct BodyView {
+  cv::Point2d foot;       // image pixels
+  double h = 0;           // body height, image pixels
+  double side = 0;        // 1: seen in profile
+  double front = 0;       // 1 - side
+  double facing = 1;      // +1/-1
+  double ct = 1, sn = 0;  // whole-body rotation about the feet (falling / lying)
+
+  cv::Point2d img(double x, double y) const {
     // rotate (x, y) by tilt (clockwise on screen when facing right), then to pixels
     const double rx = x * ct + y * sn;
     const double ry = -x * sn + y * ct;
-    return cv::Point2d(foot.x + rx * h, foot.y - ry * h);
-  };
-  auto dir_from_down = [&](double angle) {  // forward-positive angle from straight down
-    return cv::Point2d(facing * std::sin(angle) * side, -std::cos(angle));
-  };
-
-  Shape s;
-  auto line = [&](cv::Point2d a, cv::Point2d b, double w, const cv::Scalar& c) {
+    return {foot.x + rx * h, foot.y - ry * h};
+  }
+  cv::Point2d dir_from_down(double angle) const {  // forward-positive angle from straight down
+    return {facing * std::sin(angle) * side, -std::cos(angle)};
+  }
+  void line(Shape& s, cv::Point2d a, cv::Point2d b, double w, const cv::Scalar& c) const {
     s.prims.push_back({Prim::Kind::kLine, {img(a.x, a.y), img(b.x, b.y), {}, {}}, w * h, c});
-  };
+  }
+};
 
-  const double build = look.build;
-  const double torso_w = (0.19 * front + 0.12 * side) * build;
-  const double leg_w = 0.07 * build;
-  const double arm_w = 0.045 * build;
+BodyView view_of(const CameraModel& cam, const PersonState& st, const Appearance& look) {
+  BodyView v;
+  v.foot = cam.project_ground(st.ground);
+  v.h = look.height_m * cam.pixels_per_metre(st.ground);
+  const cv::Point2d ahead = cam.project_ground(st.ground + st.heading * 0.5);
+  cv::Point2d dir = ahead - v.foot;
+  const double dn = std::max(1e-9, std::hypot(dir.x, dir.y));
+  dir /= dn;
+  v.side = std::abs(dir.x);
+  v.facing = dir.x >= 0 ? 1.0 : -1.0;
+  v.front = 1.0 - v.side;
+  double tilt = 0.0;
+  if (st.pose == Pose::kFall) tilt = st.progress * st.progress * kPi / 2;
+  if (st.pose == Pose::kLie) tilt = kPi / 2;
+  v.ct = std::cos(tilt * v.facing);
+  v.sn = std::sin(tilt * v.facing);
+  return v;
+}
+
+// The pose's joint angles and heights, before the gait phase swings them.
+struct Gait {
   double hip_y = 0.52;
-  double torso_len = 0.29;
   double torso_lean = 0.0;  // forward lean, radians
   double leg_swing = 0.0, arm_swing = 0.0, knee = 0.0, elbow = 0.15;
-  const double thigh = 0.25, shin = 0.25, upper_arm = 0.17, fore_arm = 0.16;
-  double thigh_a[2] = {0, 0};
-  double shin_a[2] = {0, 0};
   bool seated = false, ground_seated = false;
 
+  bool sitting() const { return seated || ground_seated; }
+};
+
+Gait gait_of(const PersonState& st) {
+  Gait g;
   switch (st.pose) {
     case Pose::kWalk:
-      leg_swing = 0.38;
-      arm_swing = 0.3;
-      knee = 0.25;
+      g.leg_swing = 0.38;
+      g.arm_swing = 0.3;
+      g.knee = 0.25;
       break;
     case Pose::kRun:
-      leg_swing = 0.7;
-      arm_swing = 0.8;
-      knee = 0.9;
-      elbow = 1.4;
-      torso_lean = 0.22;
+      g.leg_swing = 0.7;
+      g.arm_swing = 0.8;
+      g.knee = 0.9;
+      g.elbow = 1.4;
+      g.torso_lean = 0.22;
       break;
     case Pose::kBend: {
       const double b = std::sin(std::clamp(st.progress, 0.0, 1.0) * kPi);  // down then up
-      torso_lean = 1.25 * b;
-      hip_y = 0.52 - 0.06 * b;
-      knee = 0.5 * b;
+      g.torso_lean = 1.25 * b;
+      g.hip_y = 0.52 - 0.06 * b;
+      g.knee = 0.5 * b;
       break;
     }
-    case Pose::kSitBench: seated = true; break;
-    case Pose::kSitGround: ground_seated = true; break;
+    case Pose::kSitBench:
+      g.seated = true;
+      g.hip_y = 0.27;
+      break;
+    case Pose::kSitGround:
+      g.ground_seated = true;
+      g.hip_y = 0.06;
+      break;
     default: break;
   }
+  return g;
+}
 
+double torso_width(const BodyView& v, const Appearance& look) {
+  return (0.19 * v.front + 0.12 * v.side) * look.build;
+}
+
+// Seated legs point at the camera: foreshortened, they run down the image.
+void add_seated_legs(Shape& s, const BodyView& v, const Gait& g, const Appearance& look) {
+  const double leg_w = 0.07 * look.build;
+  for (int i = 0; i < 2; ++i) {
+    const double lx = (i == 0 ? -1 : 1) * 0.055 * look.build;
+    const cv::Point2d k(lx + v.facing * 0.2 * v.side, g.hip_y - 0.05);
+    v.line(s, {lx, g.hip_y}, k, leg_w, look.trousers);
+    const cv::Point2d f =
+        g.seated ? cv::Point2d(k.x, -0.04) : cv::Point2d(k.x + v.facing * 0.2 * v.side, -0.1);
+    v.line(s, k, f, leg_w * 0.9, look.trousers);
+    v.line(s, f, {f.x + v.facing * 0.04, f.y}, leg_w * 0.9, look.shoes);
+  }
+}
+
+// Standing legs swing with the gait phase, the two in opposition.
+void add_standing_legs(Shape& s, const BodyView& v, const Gait& g, const PersonState& st,
+                       const Appearance& look) {
   const double sw = std::sin(st.phase);
+  double thigh_a[2] = {0, 0};
+  double shin_a[2] = {0, 0};
   for (int i = 0; i < 2; ++i) {
     const double sgn = i == 0 ? 1.0 : -1.0;
-    thigh_a[i] = sgn * leg_swing * sw;
+    thigh_a[i] = sgn * g.leg_swing * sw;
     // the knee flexes on the swing (forward-moving) leg
-    const double flex = knee * std::max(0.0, sgn * std::cos(st.phase)) + (knee > 0.6 ? 0.3 : 0.0);
+    const double flex =
+        g.knee * std::max(0.0, sgn * std::cos(st.phase)) + (g.knee > 0.6 ? 0.3 : 0.0);
     shin_a[i] = thigh_a[i] - flex;
   }
-
-  const cv::Scalar& trousers = look.trousers;
-  const double lateral = 0.045 * front * build;
-  cv::Point2d hip(0, hip_y);
-  if (seated || ground_seated) {
-    hip.y = seated ? 0.27 : 0.06;
-    // Legs point at the camera: foreshortened, they run down the image.
-    for (int i = 0; i < 2; ++i) {
-      const double lx = (i == 0 ? -1 : 1) * 0.055 * build;
-      const cv::Point2d k(lx + facing * 0.2 * side, hip.y - 0.05);
-      line({lx, hip.y}, k, leg_w, trousers);
-      const cv::Point2d f =
-          seated ? cv::Point2d(k.x, -0.04) : cv::Point2d(k.x + facing * 0.2 * side, -0.1);
-      line(k, f, leg_w * 0.9, trousers);
-      line(f, {f.x + facing * 0.04, f.y}, leg_w * 0.9, look.shoes);
-    }
-  } else {
-    // back leg first so the front one overlaps it
-    for (int i = 1; i >= 0; --i) {
-      const double lx = (i == 0 ? -lateral : lateral);
-      const cv::Point2d top(lx, hip.y);
-      const cv::Point2d k = top + dir_from_down(thigh_a[i]) * thigh;
-      const cv::Point2d f = k + dir_from_down(shin_a[i]) * shin;
-      const cv::Scalar c = i == 1 ? trousers * 0.85 : trousers;
-      line(top, k, leg_w, c);
-      line(k, f, leg_w * 0.9, c);
-      line(f, f + cv::Point2d(facing * 0.045 * (0.3 + side), 0.0), leg_w * 0.8, look.shoes);
-    }
+  const double leg_w = 0.07 * look.build;
+  const double lateral = 0.045 * v.front * look.build;
+  // back leg first so the front one overlaps it
+  for (int i = 1; i >= 0; --i) {
+    const double lx = (i == 0 ? -lateral : lateral);
+    const cv::Point2d top(lx, g.hip_y);
+    const cv::Point2d k = top + v.dir_from_down(thigh_a[i]) * kThigh;
+    const cv::Point2d f = k + v.dir_from_down(shin_a[i]) * kShin;
+    const cv::Scalar c = i == 1 ? look.trousers * 0.85 : look.trousers;
+    v.line(s, top, k, leg_w, c);
+    v.line(s, k, f, leg_w * 0.9, c);
+    v.line(s, f, f + cv::Point2d(v.facing * 0.045 * (0.3 + v.side), 0.0), leg_w * 0.8, look.shoes);
   }
+}
 
-  // Torso from hip to shoulders, leaning forward (towards facing in profile; shortened
-  // towards the camera otherwise).
-  const double lean_x = facing * std::sin(torso_lean) * side;
+// Torso from hip to shoulders, leaning forward (towards facing in profile; shortened towards
+// the camera otherwise). Returns the shoulders, where the head and arms attach.
+cv::Point2d add_torso(Shape& s, const BodyView& v, const Gait& g, const Appearance& look) {
+  const cv::Point2d hip(0, g.hip_y);
+  const double lean_x = v.facing * std::sin(g.torso_lean) * v.side;
   const double lean_y =
-      std::cos(torso_lean) * side + (1.0 - (1.0 - std::cos(torso_lean)) * 0.8) * front;
-  const cv::Point2d shoulder = hip + cv::Point2d(lean_x, lean_y) * torso_len;
-  {
-    const cv::Point2d axis = shoulder - hip;
-    const double an = std::max(1e-9, std::hypot(axis.x, axis.y));
-    const cv::Point2d perp(-axis.y / an * torso_w / 2, axis.x / an * torso_w / 2);
-    const cv::Point2d hb = hip - axis * 0.08;
-    Prim p{Prim::Kind::kPoly,
-           {img(hb.x + perp.x, hb.y + perp.y), img(hb.x - perp.x, hb.y - perp.y),
-            img(shoulder.x - perp.x * 1.1, shoulder.y - perp.y * 1.1),
-            img(shoulder.x + perp.x * 1.1, shoulder.y + perp.y * 1.1)},
-           0.0,
-           look.shirt};
-    s.prims.push_back(p);
-  }
-  // Head above the shoulders, along the torso axis.
-  const cv::Point2d axis_u = (shoulder - hip) * (1.0 / torso_len);
+      std::cos(g.torso_lean) * v.side + (1.0 - (1.0 - std::cos(g.torso_lean)) * 0.8) * v.front;
+  const cv::Point2d shoulder = hip + cv::Point2d(lean_x, lean_y) * kTorsoLength;
+  const double torso_w = torso_width(v, look);
+  const cv::Point2d axis = shoulder - hip;
+  const double an = std::max(1e-9, std::hypot(axis.x, axis.y));
+  const cv::Point2d perp(-axis.y / an * torso_w / 2, axis.x / an * torso_w / 2);
+  const cv::Point2d hb = hip - axis * 0.08;
+  Prim p{Prim::Kind::kPoly,
+         {v.img(hb.x + perp.x, hb.y + perp.y), v.img(hb.x - perp.x, hb.y - perp.y),
+          v.img(shoulder.x - perp.x * 1.1, shoulder.y - perp.y * 1.1),
+          v.img(shoulder.x + perp.x * 1.1, shoulder.y + perp.y * 1.1)},
+         0.0,
+         look.shirt};
+  s.prims.push_back(p);
+  return shoulder;
+}
+
+// Head above the shoulders, along the torso axis, so that it bends with a lean or a fall.
+void add_head(Shape& s, const BodyView& v, const Gait& g, cv::Point2d shoulder,
+              const Appearance& look) {
+  const cv::Point2d hip(0, g.hip_y);
+  const cv::Point2d axis_u = (shoulder - hip) * (1.0 / kTorsoLength);
   const cv::Point2d neck = shoulder + axis_u * 0.03;
   const cv::Point2d head = shoulder + axis_u * 0.095;
-  line(shoulder, neck, 0.05, look.skin);
-  s.prims.push_back({Prim::Kind::kCircle, {img(head.x, head.y), {}, {}, {}}, 0.062 * h, look.skin});
+  v.line(s, shoulder, neck, 0.05, look.skin);
+  s.prims.push_back(
+      {Prim::Kind::kCircle, {v.img(head.x, head.y), {}, {}, {}}, 0.062 * v.h, look.skin});
   s.prims.push_back({Prim::Kind::kCircle,
-                     {img(head.x - facing * 0.012 * side, head.y + 0.022), {}, {}, {}},
-                     0.05 * h,
+                     {v.img(head.x - v.facing * 0.012 * v.side, head.y + 0.022), {}, {}, {}},
+                     0.05 * v.h,
                      look.hair});
+}
 
-  // Arms swing against the legs.
+// Arms swing against the legs; they hang towards the ground when bending and rest on the
+// knees when seated. The near hand carries the bag, if any.
+void add_arms(Shape& s, const BodyView& v, const Gait& g, const PersonState& st,
+              cv::Point2d shoulder, const Appearance& look) {
+  const double sw = std::sin(st.phase);
+  const double torso_w = torso_width(v, look);
+  const double arm_w = 0.045 * look.build;
   for (int i = 0; i < 2; ++i) {
     const double sgn = i == 0 ? -1.0 : 1.0;
-    const double ax = (i == 0 ? -1 : 1) * (torso_w / 2 + 0.01) * front;
+    const double ax = (i == 0 ? -1 : 1) * (torso_w / 2 + 0.01) * v.front;
     const cv::Point2d top = shoulder + cv::Point2d(ax, -0.02);
-    double a = sgn * arm_swing * sw + torso_lean * 0.3;
-    double e = elbow;
+    double a = sgn * g.arm_swing * sw + g.torso_lean * 0.3;
+    double e = g.elbow;
     if (st.pose == Pose::kBend) {
-      a = torso_lean * 0.95;  // hanging towards the ground
+      a = g.torso_lean * 0.95;  // hanging towards the ground
       e = 0.0;
     }
-    if (seated || ground_seated) {
+    if (g.sitting()) {
       a = 0.35;
       e = 0.9;
     }
-    const cv::Point2d el = top + dir_from_down(a) * upper_arm;
-    const cv::Point2d hand = el + dir_from_down(a + e) * fore_arm;
+    const cv::Point2d el = top + v.dir_from_down(a) * kUpperArm;
+    const cv::Point2d hand = el + v.dir_from_down(a + e) * kForeArm;
     const cv::Scalar c = i == 0 ? look.shirt * 0.8 : look.shirt;
-    line(top, el, arm_w, c);
-    line(el, hand, arm_w * 0.9, c);
-    line(hand, hand + (hand - el) * 0.15, arm_w * 0.9, look.skin);
+    v.line(s, top, el, arm_w, c);
+    v.line(s, el, hand, arm_w * 0.9, c);
+    v.line(s, hand, hand + (hand - el) * 0.15, arm_w * 0.9, look.skin);
     if (i == 1 && st.carrying_bag) {
       // a shoulder bag / holdall hanging from the near hand
       const double bw = 0.42 / look.height_m / 2, bh = 0.3 / look.height_m;
       const double bx = hand.x, by = hand.y - 0.01;
       Prim bag{Prim::Kind::kPoly,
-               {img(bx - bw, by), img(bx + bw, by), img(bx + bw, by - bh), img(bx - bw, by - bh)},
+               {v.img(bx - bw, by), v.img(bx + bw, by), v.img(bx + bw, by - bh),
+                v.img(bx - bw, by - bh)},
                0.0,
                {40, 45, 60}};
       s.prims.push_back(bag);
     }
   }
+}
+
+// Builds the body in image pixels, back to front: legs, torso, head, arms.
+Shape build_shape(const CameraModel& cam, const PersonState& st, const Appearance& look) {
+  const BodyView view = view_of(cam, st, look);
+  const Gait gait = gait_of(st);
+  Shape s;
+  if (gait.sitting()) {
+    add_seated_legs(s, view, gait, look);
+  } else {
+    add_standing_legs(s, view, gait, st, look);
+  }
+  const cv::Point2d shoulder = add_torso(s, view, gait, look);
+  add_head(s, view, gait, shoulder, look);
+  add_arms(s, view, gait, st, shoulder, look);
   return s;
 }
 
