@@ -63,8 +63,10 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
   auto reader = ingest::DemuxReader::open(options, interrupter);
   if (!reader.is_ok()) return reader.status();
   AVStream& st = (*reader)->stream();
-  auto decoder = ingest::FrameDecoder::open(
-      ingest::av::stream_info(st), {camera.input.skip_loop_filter, camera.input.skip_non_reference});
+  auto decoder = ingest::FrameDecoder::open(ingest::av::stream_info(st),
+                                            {.skip_loop_filter = camera.input.skip_loop_filter,
+                                             .skip_non_reference = camera.input.skip_non_reference,
+                                             .hwaccel = camera.input.hwaccel});
   if (!decoder.is_ok()) return decoder.status();
 
   DecodeCost cost;
