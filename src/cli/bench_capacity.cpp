@@ -66,7 +66,9 @@ Result<DecodeCost> measure_decode_only(const config::CameraConfig& camera, doubl
   VIGIE_ASSIGN_OR_RETURN(
       auto decoder,
       ingest::FrameDecoder::open(ingest::av::stream_info(st),
-                                 {camera.input.skip_loop_filter, camera.input.skip_non_reference}));
+                                 {.skip_loop_filter = camera.input.skip_loop_filter,
+                                  .skip_non_reference = camera.input.skip_non_reference,
+                                  .hwaccel = camera.input.hwaccel}));
 
   DecodeCost cost;
   cost.width = st.codecpar->width;

@@ -14,6 +14,7 @@
 #include "core/event_type.hpp"
 #include "core/frame.hpp"
 #include "core/geometry.hpp"
+#include "core/hwaccel.hpp"
 
 namespace vigie::config {
 
@@ -39,6 +40,8 @@ struct InputConfig {
   double ring_seconds = 20.0;       ///< compressed packets kept for evidence clips
   double backoff_max_s = 30.0;      ///< longest wait between reconnection attempts
   int queue_packets = 100;          ///< packets buffered between reading and decoding
+  /// decoder: hardware device to try; software when it is missing
+  HwAccel hwaccel = HwAccel::kNone;
 };
 
 /// Four image points (source pixels) and where they lie on the ground (metres).

@@ -60,6 +60,14 @@ void parse_input(Section& s, InputConfig& in) {
   s.integer("queue_packets", in.queue_packets, 10, 10000,
             "Packets buffered between reading and decoding; when full, live streams drop to "
             "the next keyframe.");
+  s.choice("hwaccel", in.hwaccel,
+           {{"none", HwAccel::kNone},
+            {"auto", HwAccel::kAuto},
+            {"vaapi", HwAccel::kVaapi},
+            {"qsv", HwAccel::kQsv},
+            {"cuda", HwAccel::kCuda}},
+           "Hardware decoder to try (auto: vaapi, then qsv, then cuda); decoding falls back to "
+           "software, with a warning, when the device or the codec's support is missing.");
   if (in.read_timeout_s < in.stall_after_s && !s.describing()) {
     s.error("read_timeout_s", "must not be shorter than stall_after_s");
   }

@@ -52,7 +52,8 @@ nlohmann::json to_json(const CameraConfig& c, bool redacted) {
                 {"skip_non_reference", in.skip_non_reference},
                 {"ring_seconds", in.ring_seconds},
                 {"backoff_max_s", in.backoff_max_s},
-                {"queue_packets", in.queue_packets}};
+                {"queue_packets", in.queue_packets},
+                {"hwaccel", to_string(in.hwaccel)}};
   if (c.calibration) {
     j["calibration"] = {{"image", points_json(c.calibration->image)},
                         {"ground", points_json(c.calibration->ground)}};

@@ -28,6 +28,7 @@ ingest::SourceOptions source_options(const config::CameraConfig& c,
   o.loop = c.input.loop;
   o.skip_loop_filter = c.input.skip_loop_filter;
   o.skip_non_reference = c.input.skip_non_reference;
+  o.hwaccel = c.input.hwaccel;
   o.analysis_fps = c.analysis.fps;
   o.analysis_width = c.analysis.width;
   o.ring_seconds = c.input.ring_seconds;

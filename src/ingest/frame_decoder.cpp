@@ -22,30 +22,47 @@ cv::Mat to_bgr(SwsContext& sws, const AVFrame& frame, cv::Size size) {
 
 Result<std::unique_ptr<FrameDecoder>> FrameDecoder::open(
     std::shared_ptr<const av::StreamInfo> stream, const DecoderTuning& tuning) {
-  const AVCodecParameters& par = *stream->codecpar;
-  const AVCodec* codec = avcodec_find_decoder(par.codec_id);
+  std::unique_ptr<FrameDecoder> dec(new FrameDecoder());
+  const AVCodecID codec_id = stream->codecpar->codec_id;
+  dec->hw_ = plan_decoder(codec_id, tuning.hwaccel);
+  Status opened = dec->open_context(*stream->codecpar, stream->time_base, tuning);
+  if (!opened.is_ok() && dec->hw_.active()) {
+    // The device opened but its decoder did not take this stream: software it is.
+    HwDecode software = plan_decoder(codec_id, HwAccel::kNone);
+    software.fallback_reason = dec->hw_.name() + ": " + opened.message();
+    dec->hw_ = std::move(software);
+    opened = dec->open_context(*stream->codecpar, stream->time_base, tuning);
+  }
+  if (!opened.is_ok()) return opened;
+  dec->stream_ = std::move(stream);
+  return dec;
+}
+
+Status FrameDecoder::open_context(const AVCodecParameters& par, AVRational time_base,
+                                  const DecoderTuning& tuning) {
+  const AVCodec* codec = hw_.codec;
   if (codec == nullptr) {
     return Status(StatusCode::kUnimplemented,
                   std::string("unsupported codec ") + avcodec_get_name(par.codec_id));
   }
-  std::unique_ptr<FrameDecoder> dec(new FrameDecoder());
-  dec->ctx_.reset(avcodec_alloc_context3(codec));
-  dec->frame_.reset(av_frame_alloc());
-  int err = avcodec_parameters_to_context(dec->ctx_.get(), &par);
+  ctx_.reset(avcodec_alloc_context3(codec));
+  frame_.reset(av_frame_alloc());
+  staging_.reset(av_frame_alloc());
+  int err = avcodec_parameters_to_context(ctx_.get(), &par);
   if (err < 0) return invalid_argument("bad codec parameters: " + av::error_string(err));
-  dec->ctx_->pkt_timebase = stream->time_base;
+  ctx_->pkt_timebase = time_base;
   // One thread per stream: the pool already spreads cameras over the cores, and frame
   // threading would add a frame of latency per thread.
-  dec->ctx_->thread_count = 1;
-  if (tuning.skip_loop_filter) dec->ctx_->skip_loop_filter = AVDISCARD_ALL;
-  if (tuning.skip_non_reference) dec->ctx_->skip_frame = AVDISCARD_NONREF;
-  err = avcodec_open2(dec->ctx_.get(), codec, nullptr);
+  ctx_->thread_count = 1;
+  if (tuning.skip_loop_filter) ctx_->skip_loop_filter = AVDISCARD_ALL;
+  if (tuning.skip_non_reference) ctx_->skip_frame = AVDISCARD_NONREF;
+  use_device(*ctx_, hw_);
+  err = avcodec_open2(ctx_.get(), codec, nullptr);
   if (err < 0) {
     return Status(StatusCode::kUnimplemented,
                   std::string("cannot open ") + codec->name + " decoder: " + av::error_string(err));
   }
-  dec->stream_ = std::move(stream);
-  return dec;
+  return Status::ok();
 }
 
 Status FrameDecoder::send(const AVPacket* packet) {
@@ -64,7 +81,13 @@ Result<const AVFrame*> FrameDecoder::receive() {
   if (frame_->decode_error_flags != 0 || (frame_->flags & AV_FRAME_FLAG_CORRUPT) != 0) {
     return data_loss("corrupt frame (concealed errors)");
   }
-  return static_cast<const AVFrame*>(frame_.get());
+  int err_copy = 0;
+  const AVFrame* in_memory = to_system_memory(*frame_, *staging_, err_copy);
+  if (in_memory == nullptr) {
+    return data_loss("cannot copy a " + hw_.name() +
+                     " frame to memory: " + av::error_string(err_copy));
+  }
+  return in_memory;
 }
 
 void FrameDecoder::flush() {

@@ -7,21 +7,26 @@
 #include <opencv2/core/mat.hpp>
 
 #include "core/frame.hpp"
+#include "core/hwaccel.hpp"
 #include "core/status.hpp"
+#include "ingest/hw_decode.hpp"
 #include "ingest/libav.hpp"
 
 namespace vigie::ingest {
 
 /// Decoder settings that trade picture quality for CPU.
 struct DecoderTuning {
-  bool skip_loop_filter = true;     ///< AVDISCARD_ALL on the deblocking filter
-  bool skip_non_reference = false;  ///< skip_frame = AVDISCARD_NONREF
+  bool skip_loop_filter = true;      ///< AVDISCARD_ALL on the deblocking filter
+  bool skip_non_reference = false;   ///< skip_frame = AVDISCARD_NONREF
+  HwAccel hwaccel = HwAccel::kNone;  ///< device to decode on; software when it is missing
 };
 
 /// A single-threaded decoder for one connection's video stream.
 class FrameDecoder {
  public:
-  /// Opens a decoder for `stream`: kUnimplemented when no decoder exists for the codec.
+  /// Opens a decoder for `stream`: kUnimplemented when no decoder exists for the codec. A
+  /// hardware decoder that cannot be set up is not an error: the decoder runs in software and
+  /// hw().fallback_reason says why.
   static Result<std::unique_ptr<FrameDecoder>> open(std::shared_ptr<const av::StreamInfo> stream,
                                                     const DecoderTuning& tuning);
 
@@ -34,14 +39,21 @@ class FrameDecoder {
   void flush();
 
   [[nodiscard]] const av::StreamInfo& stream() const { return *stream_; }
+  /// The device decoding runs on, or why it runs in software.
+  [[nodiscard]] const HwDecode& hw() const { return hw_; }
   /// Seconds since the connection's first packet.
   [[nodiscard]] double pts_s(const AVFrame& frame) const;
 
  private:
   FrameDecoder() = default;
+  /// Allocates and opens ctx_ for hw_'s decoder and device.
+  Status open_context(const AVCodecParameters& par, AVRational time_base,
+                      const DecoderTuning& tuning);
   std::shared_ptr<const av::StreamInfo> stream_;
+  HwDecode hw_;  // before ctx_: its get_format reads it until the context is freed
   av::CodecContextPtr ctx_;
   av::FramePtr frame_;
+  av::FramePtr staging_;  // a device frame copied to system memory
 };
 
 /// Converts decoded frames to BGR at a target width, keeping the aspect ratio (even height).

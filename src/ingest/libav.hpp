@@ -37,6 +37,12 @@ struct FrameFree {
 };
 using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
 
+struct BufferUnref {
+  void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
+};
+/// A reference to a libav buffer (a hardware device context, ...).
+using BufferPtr = std::unique_ptr<AVBufferRef, BufferUnref>;
+
 struct SwsFree {
   void operator()(SwsContext* s) const { sws_freeContext(s); }
 };

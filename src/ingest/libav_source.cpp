@@ -87,6 +87,8 @@ class LibavSource final : public Source {
   }
   /// Handles one decoded frame; true when it was sampled into `out`.
   bool on_frame(const AVFrame& frame, Frame& out);
+  /// Logs, once per source, how its decoder runs when hardware decoding was asked for.
+  void report_decoder(const HwDecode& hw);
   void decode_error(const Status& status) {
     ++health_.counters().decode_errors;
     decode_log_.warn(status.message());
@@ -113,6 +115,7 @@ class LibavSource final : public Source {
   BgrScaler scaler_;
   FrameSampler sampler_;
   ThrottledLog decode_log_;
+  bool decoder_reported_ = false;
   bool draining_ = false;
   bool ended_ = false;
   QueueItem end_;
@@ -258,8 +261,15 @@ void LibavSource::run_session(DemuxReader& reader, std::uint64_t session, bool& 
 bool LibavSource::on_frame(const AVFrame& frame, Frame& out) {
   health_.frame_decoded();
   const av::StreamInfo& info = decoder_->stream();
-  health_.mark_live(info.session, fmt::format("receiving {}x{} {}", frame.width, frame.height,
-                                              avcodec_get_name(info.codecpar->codec_id)));
+  const HwDecode& hw = decoder_->hw();
+  std::string decoding;
+  if (hw.active()) {
+    decoding = " on " + hw.name();
+  } else if (!hw.fallback_reason.empty()) {
+    decoding = " in software (" + hw.fallback_reason + ")";
+  }
+  health_.mark_live(info.session, fmt::format("receiving {}x{} {}{}", frame.width, frame.height,
+                                              avcodec_get_name(info.codecpar->codec_id), decoding));
   const double t = decoder_->pts_s(frame);
   if (!sampler_.take(t)) return false;
   const Status scaled = scaler_.scale(frame, opts_.analysis_width, out.bgr);
@@ -276,6 +286,19 @@ bool LibavSource::on_frame(const AVFrame& frame, Frame& out) {
   out.source = std::make_shared<AvSourcePicture>(frame);
   ++health_.counters().frames_analysed;
   return true;
+}
+
+void LibavSource::report_decoder(const HwDecode& hw) {
+  if (decoder_reported_ || opts_.hwaccel == HwAccel::kNone) return;
+  decoder_reported_ = true;
+  if (hw.active()) {
+    spdlog::info("camera {}: decoding on {}", opts_.camera, hw.name());
+  } else {
+    // kAuto promises nothing: a machine without a device is expected, not a fault.
+    spdlog::log(opts_.hwaccel == HwAccel::kAuto ? spdlog::level::info : spdlog::level::warn,
+                "camera {}: hardware decoding ({}) unavailable, decoding in software: {}",
+                opts_.camera, to_string(opts_.hwaccel), hw.fallback_reason);
+  }
 }
 
 StepResult LibavSource::step(Frame& out) {
@@ -310,9 +333,12 @@ StepResult LibavSource::step(Frame& out) {
       case QueueItem::Kind::kSession: {
         sampler_.reset();
         Result<std::unique_ptr<FrameDecoder>> dec =
-            FrameDecoder::open(item->stream, {opts_.skip_loop_filter, opts_.skip_non_reference});
+            FrameDecoder::open(item->stream, {.skip_loop_filter = opts_.skip_loop_filter,
+                                              .skip_non_reference = opts_.skip_non_reference,
+                                              .hwaccel = opts_.hwaccel});
         if (dec) {
           decoder_ = std::move(*dec);
+          report_decoder(decoder_->hw());
         } else {
           decoder_.reset();
           decode_error(dec.status());

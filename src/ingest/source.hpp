@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/frame.hpp"
 #include "core/health.hpp"
+#include "core/hwaccel.hpp"
 #include "ingest/packet_ring.hpp"
 
 namespace vigie::ingest {
@@ -35,6 +36,9 @@ struct SourceOptions {
   bool loop = false;
   bool skip_loop_filter = true;
   bool skip_non_reference = false;
+  /// Hardware decoder to try. When it cannot be used the source decodes in software, logs why
+  /// once (a warning; at info for kAuto) and says so in its live reason.
+  HwAccel hwaccel = HwAccel::kNone;
   double analysis_fps = 5.0;
   int analysis_width = 320;
   double ring_seconds = 10.0;

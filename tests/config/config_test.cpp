@@ -55,6 +55,22 @@ TEST(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(r.config->storage.evidence_days, 30);
 }
 
+TEST(ConfigTest, HwAccelDefaultsToSoftwareAndAcceptsEachDevice) {
+  const LoadResult defaults = parse(kCamera);
+  ASSERT_TRUE(defaults.ok()) << defaults.error_text("test");
+  EXPECT_EQ(defaults.config->cameras.at(0).input.hwaccel, HwAccel::kNone);
+  for (const HwAccel accel :
+       {HwAccel::kNone, HwAccel::kAuto, HwAccel::kVaapi, HwAccel::kQsv, HwAccel::kCuda}) {
+    const std::string name(to_string(accel));
+    const LoadResult r = parse(std::string(kCamera) + "    input:\n      hwaccel: " + name + "\n");
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error_text("test");
+    const CameraConfig& c = r.config->cameras.at(0);
+    EXPECT_EQ(c.input.hwaccel, accel) << name;
+    // Shown back as written: the engine compares this form to decide whether to reopen.
+    EXPECT_EQ(to_json(c, true)["input"]["hwaccel"], name);
+  }
+}
+
 TEST(ConfigTest, EmptyDocumentIsAValidNodeWithNoCamera) {
   const LoadResult r = parse("");
   ASSERT_TRUE(r.ok());
@@ -158,6 +174,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "cameras[0].enabled: 'maybe' is not true or false"},
         BadCase{"BadChoice", kHead + "    input:\n      rtsp_transport: sctp\n",
                 "cameras[0].input.rtsp_transport: 'sctp' is not one of tcp | udp"},
+        BadCase{"UnknownHwAccel", kHead + "    input:\n      hwaccel: nvenc\n",
+                "cameras[0].input.hwaccel: 'nvenc' is not one of none | auto | vaapi | qsv | cuda "
+                "(line 5)"},
         BadCase{"MissingRequired", "cameras:\n  - id: cam1\n",
                 "cameras[0].url: is required (line 2)"},
         BadCase{"BadIdentifier", "cameras:\n  - id: cam 1\n    url: x.mp4\n",

@@ -398,6 +398,37 @@ async function main() {
   const changed = await apiJson(aud, '/api/v1/journal?action=camera.geometry_changed');
   check(changed.records.length === 1, 'camera.geometry_changed is journaled');
   await shot(sup, '11-zones');
+
+  // ---- supervisor: an analysis mask, drawn with the "not analysed" tool -------------------
+  const masksBefore = geometry.analysis_masks.length;
+  await sup.click('[data-tool=ignore]');
+  const maskBox = await (await sup.waitForSelector('[data-testid=zone-svg]')).boundingBox();
+  const maskClicks = [[0.6, 0.6], [0.85, 0.6], [0.85, 0.85], [0.6, 0.85]]
+    .map(([fx, fy]) => [maskBox.x + maskBox.width * fx, maskBox.y + maskBox.height * fy]);
+  // Where the clicks land in source pixels, by the drawing's own screen transform.
+  const maskExpected = await sup.evaluate((clicks) => {
+    const m = document.querySelector('[data-testid=zone-svg]').getScreenCTM().inverse();
+    return clicks.map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; });
+  }, maskClicks);
+  for (const [x, y] of maskClicks) await sup.mouse.click(x, y);
+  await sup.keyboard.press('Enter');
+  await sup.click('#zones-save');
+  await sup.waitForSelector('[data-testid=zone-preview]');
+  const maskPreview = await sup.textContent('[data-testid=zone-preview] ul.changes');
+  check(/analysis_masks \u00d71/.test(maskPreview), `the preview lists the new analysis mask ("${maskPreview.trim()}")`);
+  await sup.click('#zones-confirm');
+  await until(sup, async (n) => (await (await fetch('/api/v1/cameras/gate/geometry')).json()).analysis_masks.length > n, masksBefore);
+  await sup.waitForSelector('[data-testid=zone-status].ok');
+  /** True when `polygon` has the drawn corners, in order, within a pixel of each. */
+  const isDrawnMask = (polygon) => polygon.length === maskExpected.length
+    && polygon.every((p, i) => Math.abs(p[0] - maskExpected[i][0]) <= 1 && Math.abs(p[1] - maskExpected[i][1]) <= 1);
+  const masked = await apiJson(sup, '/api/v1/cameras/gate/geometry');
+  check(masked.analysis_masks.length === masksBefore + 1 && isDrawnMask(masked.analysis_masks.at(-1).polygon),
+    `the drawn analysis mask is stored where it was drawn (${JSON.stringify(masked.analysis_masks.at(-1)?.polygon)})`);
+  check(masked.zones.some((z) => z.id === added?.id), 'saving the mask keeps the zone drawn before');
+  const maskJournal = await apiJson(aud, '/api/v1/journal?action=camera.geometry_changed');
+  check(maskJournal.records.length === 2, 'the analysis mask change is journaled');
+  await shot(sup, '11b-analysis-mask');
   await sup.goto(`${base}/#/system`);
   await sup.waitForSelector('[data-testid=system-cameras] tbody tr');
   await shot(sup, '12-system');
@@ -473,6 +504,10 @@ async function main() {
   const notice = await op.textContent('[data-testid=login-notice]');
   check(/redémarré/.test(notice), `after the restart the console says so: "${notice}"`);
   await shot(op, '16-restarted');
+  // The geometry saved from the console is stored by the node: a restart keeps it.
+  const supAgain = await session('supervisor');
+  const kept = await apiJson(supAgain, '/api/v1/cameras/gate/geometry');
+  check(kept.analysis_masks.some((m) => isDrawnMask(m.polygon)), 'after the restart the analysis mask drawn in the console is still there');
 }
 
 try {

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <opencv2/core.hpp>
 
 #include "ingest_test_support.hpp"
@@ -160,6 +164,87 @@ TEST(FileSourceTest, LoopRestartsWithIncreasingTimestamps) {
     ASSERT_GT(frames[i].pts_s, frames[i - 1].pts_s) << "at " << i;
   }
   EXPECT_NEAR(frames[60].pts_s, 60 / 25.0, 1e-3);
+}
+
+/// Log lines of the default logger while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() { spdlog::default_logger()->sinks().push_back(sink_); }
+  ~CapturedLog() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  /// Lines containing `text`, at `level`.
+  [[nodiscard]] int count(spdlog::level::level_enum level, const std::string& text) const {
+    int n = 0;
+    for (const auto& m : sink_->last_raw()) {
+      const std::string_view payload(m.payload.data(), m.payload.size());
+      n += m.level == level && payload.find(text) != std::string_view::npos ? 1 : 0;
+    }
+    return n;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+};
+
+struct HwCase {
+  const char* name;
+  HwAccel accel;
+  spdlog::level::level_enum level;  // of the fallback line: auto promises nothing
+};
+
+class HwFallbackTest : public ::testing::TestWithParam<HwCase> {};
+
+// This machine has no GPU and no /dev/dri: every device fails to open, and the camera must
+// decode all the same, saying why it runs in software.
+TEST_P(HwFallbackTest, DecodesInSoftwareWhenTheDeviceIsMissingAndSaysWhy) {
+  if (std::filesystem::exists("/dev/dri") || std::filesystem::exists("/dev/nvidiactl")) {
+    GTEST_SKIP() << "a GPU device is present: the software fallback is not what would run";
+  }
+  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
+  SourceOptions o = file_options(path);
+  o.camera = "hwcam";
+  o.hwaccel = GetParam().accel;
+  o.loop = true;  // live long enough to read its live reason
+  o.analysis_fps = 0;
+  CapturedLog log;
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(testing::poll_until([&] { return d.frame_count() >= 60; }, 60s)) << d.health().reason;
+  const CameraHealth h = d.health();
+  EXPECT_EQ(h.state, CameraState::kLive) << h.reason;
+  EXPECT_EQ(h.decode_errors, 0u);
+  EXPECT_NE(h.reason.find("receiving 320x240 h264 in software (vaapi: "), std::string::npos)
+      << h.reason;
+  const auto frames = d.frames();
+  EXPECT_EQ(frames.at(0).width, 160);
+  EXPECT_EQ(frames.at(0).source_width, 320);
+  d.stop();
+  // Once per camera, naming the camera and the device's error, however many frames.
+  const std::string line = "camera hwcam: hardware decoding (" +
+                           std::string(to_string(GetParam().accel)) +
+                           ") unavailable, decoding in software: vaapi: ";
+  EXPECT_EQ(log.count(GetParam().level, line), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, HwFallbackTest,
+                         ::testing::Values(HwCase{"Vaapi", HwAccel::kVaapi, spdlog::level::warn},
+                                           HwCase{"Auto", HwAccel::kAuto, spdlog::level::info}),
+                         [](const auto& test) { return std::string(test.param.name); });
+
+TEST(FileSourceTest, SoftwareDecodingIsTheDefaultAndMentionsNoDevice) {
+  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
+  SourceOptions o = file_options(path);
+  o.loop = true;
+  o.analysis_fps = 0;
+  Driver d(o);
+  d.start();
+  ASSERT_TRUE(testing::poll_until([&] { return d.frame_count() >= 10; }, 60s));
+  EXPECT_EQ(d.health().reason, "receiving 320x240 h264");
 }
 
 struct BadFile {

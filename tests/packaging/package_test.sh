@@ -61,6 +61,16 @@ if grep -q '/usr/local\|node_modules' "$work/files"; then fail "stray files: $(g
 dpkg-deb -x "$deb" "$work/root"
 grep -q '^ExecStart=/usr/bin/vigie run --config /etc/vigie/vigie.yaml' \
   "$work/root/usr/lib/systemd/system/vigie.service" || fail "ExecStart does not run /usr/bin/vigie"
+# The unit as packaged (not only the one in the build tree) keeps the service contract and
+# passes systemd-analyze verify, run on the binary it was unpacked with.
+unit_status=0
+"$(dirname "$0")/unit_verify_test.sh" "$work/root/usr/lib/systemd/system/vigie.service" \
+  "$work/root/usr/bin" || unit_status=$?
+case $unit_status in
+  0) ;;
+  77) echo "the packaged unit was not verified: systemd-analyze is not installed" ;;
+  *) fail "the packaged systemd unit does not verify" ;;
+esac
 if command -v groff >/dev/null 2>&1; then
   warnings=$(gzip -dc "$work/root/usr/share/man/man1/vigie.1.gz" | groff -man -ww -z 2>&1)
   [ -z "$warnings" ] || fail "man page: $warnings"
