@@ -9,14 +9,14 @@
 // taken first, before any row, so two writers can never wait for each other in a cycle.
 // `journal.seq` is the primary key as well: were the lock ever bypassed, a second record with
 // a seq would be refused, not chained beside the first. Concurrent writes of one store share
-// transactions (group commit, see write()), so one lock and one WAL flush carry many records.
+// transactions (group commit, group_commit.hpp), so one lock and one WAL flush carry many
+// records.
 
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <type_traits>
 
+#include "storage/group_commit.hpp"
 #include "storage/journal_chain.hpp"
 #include "storage/postgres_connection.hpp"
 #include "storage/postgres_leases.hpp"
@@ -259,105 +259,106 @@ class Link {
 
 // ---- the store ----------------------------------------------------------------------------
 
+/// The write connection's calls for group commit. A libpqxx exception becomes a status; one
+/// that says the connection is gone drops it, so the next batch opens it again.
+class PgWrites final : public GroupCommit::Connection {
+ public:
+  explicit PgWrites(const pg::Target& target) : writer_(target) {}
+
+  Status begin() override {
+    auto conn = writer_.get();
+    if (!conn.is_ok()) return conn.status();
+    try {
+      work_ = std::make_unique<pqxx::work>(**conn);
+      work_->exec(kWriteLockSql);
+    } catch (const std::exception& e) {
+      work_.reset();
+      writer_.after(e);
+      return pg::status_of(e, "begin");
+    }
+    head_.reset();
+    return Status::ok();
+  }
+
+  // A savepoint that cannot be taken, released or rolled back loses the transaction, and with
+  // it every write of the batch: each is reported as the commit's failure.
+  Status savepoint() override {
+    head_before_ = head_;
+    return exec("SAVEPOINT vigie_write");
+  }
+
+  Status release() override { return exec("RELEASE SAVEPOINT vigie_write"); }
+
+  Status roll_back_write(const Status& /*refusal*/) override {
+    VIGIE_RETURN_IF_ERROR(exec("ROLLBACK TO SAVEPOINT vigie_write"));
+    head_ = head_before_;  // the refused write's appends are gone
+    return Status::ok();
+  }
+
+  Ran run(const Changes& changes) override {
+    PgTx tx(*work_, head_);
+    Status result = call_changes(changes, tx);
+    return {std::move(result), tx.failure()};
+  }
+
+  Status end(bool commit) override {
+    try {
+      if (commit) {
+        work_->commit();
+      } else {
+        work_->abort();
+      }
+    } catch (const std::exception& e) {
+      writer_.after(e);
+      return pg::status_of(e, "commit");
+    }
+    return Status::ok();
+  }
+
+  void discard() override {
+    work_.reset();  // rolls back what was not committed
+    head_.reset();
+  }
+
+ private:
+  /// One statement of the open transaction.
+  Status exec(const char* sql) {
+    try {
+      work_->exec(sql);
+    } catch (const std::exception& e) {
+      writer_.after(e);
+      return pg::status_of(e, "commit");
+    }
+    return Status::ok();
+  }
+
+  // Every member is guarded by the GroupCommit's write_mu_, the only caller.
+  Link writer_;
+  std::unique_ptr<pqxx::work> work_;        ///< the open batch's transaction
+  std::optional<JournalHead> head_;         ///< the batch's journal head, once read
+  std::optional<JournalHead> head_before_;  ///< head_ when the last savepoint was taken
+};
+
 class PgStore final : public Store {
  public:
   PgStore(const pg::Target& target, std::unique_ptr<pqxx::connection> first, int version,
           bool read_only)
-      : writer_(target), reader_(target), leaser_(target), version_(version),
+      : writes_(std::make_unique<PgWrites>(target)), reader_(target), leaser_(target),
+        version_(version),
         read_only_(read_only) {
     reader_.adopt(std::move(first));
   }
 
-  // Group commit. Concurrent writes of this store share one transaction: each runs its
-  // changes, on its own thread, under a savepoint of the open transaction (a write its caller
-  // refuses, or a statement the database refuses, is rolled back alone), then either leaves
-  // the transaction open for a write already waiting, or commits it. Every write of the batch
-  // returns after that one commit, with its status: a caller never returns before its
-  // changes are durable. The batch holds kWriteLockSql from its first write to its commit, so
-  // batches from every node still follow each other and the chain stays one; what grows is
-  // the number of records one lock, one round of statements and one WAL flush carry. A batch
-  // commits at most kMaxBatch writes, so that a steady flow of writers cannot hold the lock
-  // from other nodes for long.
+  // Group commit (group_commit.hpp). The batch holds kWriteLockSql from its first write to
+  // its commit, so batches from every node still follow each other and the chain stays one;
+  // what grows is the number of records one lock, one round of statements and one WAL flush
+  // carry.
   Status write(const std::function<Status(Tx&)>& changes) override {
-    waiting_.fetch_add(1);
-    std::unique_lock lock(write_mu_);
-    waiting_.fetch_sub(1);
-    if (in_write_) return failed_precondition("Store::write called from inside write()");
     if (read_only_) return failed_precondition("this store was opened read-only");
-
-    if (!work_) {
-      auto conn = writer_.get();
-      if (!conn.is_ok()) return commit_failed(conn.status());
-      try {
-        work_ = std::make_unique<pqxx::work>(**conn);
-        work_->exec(kWriteLockSql);
-      } catch (const std::exception& e) {
-        work_.reset();
-        writer_.after(e);
-        return commit_failed(pg::status_of(e, "begin"));
-      }
-      batch_ = std::make_shared<Batch>();
-      batch_writes_ = 0;
-      head_.reset();
-    }
-
-    Status result;
-    bool joined = false;
-    try {
-      const std::optional<JournalHead> head_before = head_;
-      // The first write of a batch needs no savepoint: were it refused, the transaction holds
-      // nothing else and ends with it. So a writer alone costs what it did before batching.
-      const bool savepoint = batch_writes_ > 0;
-      if (savepoint) work_->exec("SAVEPOINT vigie_write");
-      PgTx tx(*work_, head_);
-      in_write_ = true;
-      try {
-        result = changes(tx);
-      } catch (const std::exception& e) {
-        result = internal_error(std::string("exception inside a store transaction: ") + e.what());
-      } catch (...) {
-        result = internal_error("unknown exception inside a store transaction");
-      }
-      in_write_ = false;
-      if (!tx.failure().is_ok() || !result.is_ok()) {
-        // A refusal by the caller's own checks says nothing of the database's health.
-        if (!tx.failure().is_ok()) result = commit_failed(result.is_ok() ? tx.failure() : result);
-        if (!savepoint) {
-          (void)finish_batch(Status::ok());  // nothing joined: rolled back whole
-          return result;
-        }
-        work_->exec("ROLLBACK TO SAVEPOINT vigie_write");
-        head_ = head_before;
-      } else {
-        if (savepoint) work_->exec("RELEASE SAVEPOINT vigie_write");
-        joined = true;
-        ++batch_writes_;
-      }
-    } catch (const std::exception& e) {
-      // The savepoint could not be taken, released or rolled back: the transaction, and with
-      // it every write of the batch, is lost.
-      in_write_ = false;
-      writer_.after(e);
-      const Status lost = pg::status_of(e, "commit");
-      return finish_batch(lost);
-    }
-
-    const std::shared_ptr<Batch> mine = batch_;
-    if (waiting_.load() > 0 && batch_writes_ < kMaxBatch) {
-      lock.unlock();  // the next writer carries the batch on
-      if (!joined) return result;
-      std::unique_lock done(done_mu_);
-      done_cv_.wait(done, [&] { return mine->done; });
-      return mine->status;
-    }
-    const Status committed = finish_batch(Status::ok());
-    return joined ? committed : result;
+    return writes_.write(changes);
   }
 
-  [[nodiscard]] std::string commit_problem() const override {
-    std::lock_guard lock(problem_mu_);
-    return commit_problem_;
-  }
+  [[nodiscard]] std::string commit_problem() const override { return writes_.commit_problem(); }
 
   Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
     return first<AlertRecord>(
@@ -535,75 +536,11 @@ class PgStore final : public Store {
     return std::optional<T>(std::move(list.front()));
   }
 
-  /// Ends the open batch: commits it (or, with no write joined, just ends it) when `lost` is
-  /// OK, else rolls it back; every write of the batch is told the outcome. Returns it.
-  /// Called with write_mu_ held.
-  Status finish_batch(const Status& lost) {
-    Status outcome = lost;
-    if (outcome.is_ok()) {
-      try {
-        if (batch_writes_ > 0) {
-          work_->commit();
-        } else {
-          work_->abort();
-        }
-      } catch (const std::exception& e) {
-        writer_.after(e);
-        outcome = pg::status_of(e, "commit");
-      }
-    }
-    const bool committed = outcome.is_ok() && batch_writes_ > 0;
-    work_.reset();  // rolls back what was not committed
-    head_.reset();
-    if (committed) {
-      std::lock_guard problem(problem_mu_);
-      commit_problem_.clear();
-    } else if (!outcome.is_ok()) {
-      outcome = commit_failed(outcome);
-    }
-    {
-      std::lock_guard done(done_mu_);
-      batch_->done = true;
-      batch_->status = outcome;
-    }
-    done_cv_.notify_all();
-    batch_.reset();
-    return outcome;
-  }
-
-  /// Remembers why the database refused a commit, for health checks, and returns it. A
-  /// constraint the change broke (InvalidArgument) says nothing of the database's health.
-  Status commit_failed(Status s) {
-    if (s.code() != StatusCode::kInvalidArgument) {
-      std::lock_guard lock(problem_mu_);
-      commit_problem_ = s.message();
-    }
-    return s;
-  }
-
-  /// The outcome of one batch, which its writers wait for.
-  struct Batch {
-    bool done = false;  ///< guarded by done_mu_
-    Status status;      ///< guarded by done_mu_
-  };
-  static constexpr int kMaxBatch = 64;
-
-  mutable std::recursive_mutex write_mu_;
-  std::atomic<int> waiting_{0};  ///< writes about to take write_mu_
-  bool in_write_ = false;  ///< guarded by write_mu_
-  Link writer_;            ///< guarded by write_mu_
-  std::unique_ptr<pqxx::work> work_;  ///< the open batch's transaction; guarded by write_mu_
-  std::shared_ptr<Batch> batch_;      ///< guarded by write_mu_
-  int batch_writes_ = 0;              ///< writes joined to the batch; guarded by write_mu_
-  std::optional<JournalHead> head_;   ///< the batch's journal head; guarded by write_mu_
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
+  GroupCommit writes_;  ///< every write, on the write connection; locks itself
   mutable std::mutex read_mu_;
   mutable Link reader_;  ///< guarded by read_mu_
   std::mutex lease_mu_;
   Link leaser_;  ///< guarded by lease_mu_: heartbeats never wait for a write or a read
-  mutable std::mutex problem_mu_;
-  std::string commit_problem_;  ///< guarded by problem_mu_; empty since the last commit succeeded
   int version_;
   bool read_only_;
 };

@@ -1,7 +1,7 @@
 // The embedded SQLite store: one file, WAL journal, full synchronisation, versioned schema.
 //
 // Two connections: one for writes, which concurrent writers share in one transaction (group
-// commit, see write()), and one for reads, which sees only committed data and never waits
+// commit, group_commit.hpp), and one for reads, which sees only committed data and never waits
 // for a commit (WAL lets a reader and the writer proceed together). Other processes (`vigie journal export` beside a running engine) share the file
 // through SQLite's locking, and the journal's next seq is read inside each transaction, never
 // cached, so they chain correctly. The rows themselves are mapped in row_mapping.cpp, shared
@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <atomic>
-#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <type_traits>
 
+#include "storage/group_commit.hpp"
 #include "storage/sqlite_schema.hpp"
 #include "storage/sqlite_tx.hpp"
 #include "storage/store.hpp"
@@ -49,86 +48,61 @@ void add_clause(std::string& sql, Values& params, const char* clause, Value valu
 
 // ---- the store ----------------------------------------------------------------------------
 
+/// The write connection's calls for group commit. One transaction holds SQLite's write lock
+/// (BEGIN IMMEDIATE) from the batch's first write to its commit.
+class SqliteWrites final : public GroupCommit::Connection {
+ public:
+  explicit SqliteWrites(std::unique_ptr<Db> writer) : writer_(std::move(writer)) {}
+
+  Status begin() override {
+    Status s = writer_->exec("BEGIN IMMEDIATE", "begin transaction");
+    if (!s.is_ok()) writer_->rollback();
+    return s;
+  }
+
+  Status savepoint() override { return writer_->exec("SAVEPOINT vigie_write", "savepoint"); }
+
+  Status release() override { return writer_->exec("RELEASE vigie_write", "release savepoint"); }
+
+  Status roll_back_write(const Status& refusal) override {
+    // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction
+    // back: the batch, and every write that joined it, is lost.
+    if (sqlite3_get_autocommit(writer_->handle()) != 0) return refusal;
+    return writer_->exec("ROLLBACK TO vigie_write; RELEASE vigie_write", "roll back to savepoint");
+  }
+
+  Ran run(const Changes& changes) override {
+    SqliteTx tx(*writer_);
+    Status result = call_changes(changes, tx);
+    return {std::move(result), tx.failure()};
+  }
+
+  Status end(bool commit) override {
+    return commit ? writer_->exec("COMMIT", "commit") : Status::ok();
+  }
+
+  void discard() override { writer_->rollback(); }
+
+ private:
+  std::unique_ptr<Db> writer_;  ///< guarded by the GroupCommit's write_mu_, the only caller
+};
+
 class SqliteStore final : public Store {
  public:
   /// `writer` serves write(), `reader` every read.
   SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader, int version)
-      : writer_(std::move(writer)), reader_(std::move(reader)), version_(version) {}
+      : writes_(std::make_unique<SqliteWrites>(std::move(writer))),
+        reader_(std::move(reader)),
+        version_(version) {}
 
-  // Group commit, as in the PostgreSQL store. Concurrent writes share one transaction: each
-  // runs its changes, on its own thread, under a savepoint of the open transaction (a write
-  // its caller refuses, or a statement the database refuses, is rolled back alone), then
-  // either leaves the transaction open for a write already waiting, or commits it. Every
-  // write of the batch returns after that one commit, with its status: a caller never
-  // returns before its changes and their journal records are durable. What grows is the
-  // number of records one fsync carries. The journal's head is read inside the transaction
-  // by each append, so it follows the batch's own appends and a rolled-back savepoint takes
-  // its record back with it. A batch commits at most kMaxBatch writes, so that other
-  // processes sharing the file (`vigie user`, `vigie journal`) wait for the write lock only
-  // briefly.
+  // Group commit (group_commit.hpp). The journal's head is read inside the transaction by
+  // each append, so it follows the batch's own appends and a rolled-back savepoint takes its
+  // record back with it.
   Status write(const std::function<Status(Tx&)>& changes) override {
-    waiting_.fetch_add(1);
-    std::unique_lock lock(write_mu_);
-    waiting_.fetch_sub(1);
-    if (in_write_) return failed_precondition("Store::write called from inside write()");
-
-    if (!batch_) {
-      if (auto s = writer_->exec("BEGIN IMMEDIATE", "begin transaction"); !s.is_ok()) {
-        writer_->rollback();
-        return commit_failed(s);
-      }
-      batch_ = std::make_shared<Batch>();
-      batch_writes_ = 0;
-    }
-    // The first write of a batch needs no savepoint: were it refused, the transaction holds
-    // nothing else and ends with it. So a writer alone costs what it did before batching.
-    const bool savepoint = batch_writes_ > 0;
-    if (savepoint) {
-      if (auto s = writer_->exec("SAVEPOINT vigie_write", "savepoint"); !s.is_ok()) {
-        return finish_batch(s);
-      }
-    }
-    Status result = run_changes(changes);
-    bool joined = false;
-    if (!result.is_ok()) {
-      if (!savepoint) {
-        (void)finish_batch(Status::ok());  // nothing joined: rolled back whole
-        return result;
-      }
-      // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction
-      // back: the batch, and every write that joined it, is lost.
-      if (sqlite3_get_autocommit(writer_->handle()) != 0) return finish_batch(result);
-      if (auto s = writer_->exec("ROLLBACK TO vigie_write; RELEASE vigie_write",
-                                 "roll back to savepoint");
-          !s.is_ok()) {
-        return finish_batch(s);
-      }
-    } else {
-      if (savepoint) {
-        if (auto s = writer_->exec("RELEASE vigie_write", "release savepoint"); !s.is_ok()) {
-          return finish_batch(s);
-        }
-      }
-      joined = true;
-      ++batch_writes_;
-    }
-
-    const std::shared_ptr<Batch> mine = batch_;
-    if (waiting_.load() > 0 && batch_writes_ < kMaxBatch) {
-      lock.unlock();  // the next writer carries the batch on
-      if (!joined) return result;
-      std::unique_lock done(done_mu_);
-      done_cv_.wait(done, [&] { return mine->done; });
-      return mine->status;
-    }
-    const Status committed = finish_batch(Status::ok());
-    return joined ? committed : result;
+    return writes_.write(changes);
   }
 
-  [[nodiscard]] std::string commit_problem() const override {
-    std::lock_guard lock(problem_mu_);
-    return commit_problem_;
-  }
+  [[nodiscard]] std::string commit_problem() const override { return writes_.commit_problem(); }
 
   Result<std::optional<AlertRecord>> alert(std::int64_t id) const override {
     return first<AlertRecord>(std::string("SELECT id, ") + kAlertColumns +
@@ -275,84 +249,9 @@ class SqliteStore final : public Store {
     return std::optional<T>(std::move(rows.front()));
   }
 
-  /// Runs the caller's changes on the open transaction; their status, or the transaction's
-  /// first database failure, which is also remembered as the commit problem. Called with
-  /// write_mu_ held.
-  Status run_changes(const std::function<Status(Tx&)>& changes) {
-    SqliteTx tx(*writer_);
-    Status result;
-    in_write_ = true;
-    try {
-      result = changes(tx);
-    } catch (const std::exception& e) {
-      result = internal_error(std::string("exception inside a store transaction: ") + e.what());
-    } catch (...) {
-      result = internal_error("unknown exception inside a store transaction");
-    }
-    in_write_ = false;
-    // A refusal by the caller's own checks says nothing of the database's health.
-    if (!tx.failure().is_ok()) return commit_failed(result.is_ok() ? tx.failure() : result);
-    return result;
-  }
-
-  /// Ends the open batch: commits it (or, with no write joined, rolls it back) when `lost`
-  /// is OK, else rolls it back; every write of the batch is told the outcome. Returns it.
-  /// Called with write_mu_ held.
-  Status finish_batch(const Status& lost) {
-    Status outcome = lost;
-    if (outcome.is_ok() && batch_writes_ > 0) {
-      outcome = writer_->exec("COMMIT", "commit");
-    }
-    writer_->rollback();  // what was not committed, if anything
-    const bool committed = outcome.is_ok() && batch_writes_ > 0;
-    if (committed) {
-      std::lock_guard problem(problem_mu_);
-      commit_problem_.clear();
-    } else if (!outcome.is_ok()) {
-      outcome = commit_failed(outcome);
-    }
-    {
-      std::lock_guard done(done_mu_);
-      batch_->done = true;
-      batch_->status = outcome;
-    }
-    done_cv_.notify_all();
-    batch_.reset();
-    batch_writes_ = 0;
-    return outcome;
-  }
-
-  /// Remembers why the database refused a commit, for health checks, and returns it. A
-  /// constraint the change broke (InvalidArgument) says nothing of the database's health.
-  Status commit_failed(Status s) {
-    if (s.code() != StatusCode::kInvalidArgument) {
-      std::lock_guard lock(problem_mu_);
-      commit_problem_ = s.message();
-    }
-    return s;
-  }
-
-  /// The outcome of one batch, which its writers wait for.
-  struct Batch {
-    bool done = false;  ///< guarded by done_mu_
-    Status status;      ///< guarded by done_mu_
-  };
-  static constexpr int kMaxBatch = 64;
-
-  // Recursive, so that write() called from inside write() on the same thread is refused
-  // rather than deadlocked.
-  std::recursive_mutex write_mu_;
-  std::atomic<int> waiting_{0};    ///< writes about to take write_mu_
-  bool in_write_ = false;          ///< guarded by write_mu_
-  std::unique_ptr<Db> writer_;     ///< guarded by write_mu_
-  std::shared_ptr<Batch> batch_;   ///< the open batch, if any; guarded by write_mu_
-  int batch_writes_ = 0;           ///< writes joined to the batch; guarded by write_mu_
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
+  GroupCommit writes_;  ///< every write, on the write connection; locks itself
   mutable std::mutex read_mu_;
   std::unique_ptr<Db> reader_;     ///< guarded by read_mu_
-  mutable std::mutex problem_mu_;
-  std::string commit_problem_;  ///< guarded by problem_mu_; empty since the last commit succeeded
   int version_;
 };
 
