@@ -2,6 +2,7 @@
 // model on real frames (skipped without ../shared/models and ../shared/data): what
 // person_on_ground relies on, a body lying seen only turned a quarter, an object never.
 
+#include <cstdio>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -131,14 +132,30 @@ class PoseOnRealFrames : public ::testing::Test {
   std::unique_ptr<Detector> pose_;
 };
 
-TEST_F(PoseOnRealFrames, ABodyLyingIsSeenOnlyTurnedAQuarter) {
-  // UP-Fall, side view: the subject lies on the mattress from 1.5 s (truth box).
-  const cv::Mat frame = frame_of("upfall-s1t3-a01-cam1", 6.0);
-  ASSERT_FALSE(frame.empty());
+TEST_F(PoseOnRealFrames, ABodyLyingIsSeenOnSomeTurnedCrops) {
+  // UP-Fall, side view: the subject lies on the mattress from about 1.5 s (truth boxes).
+  // Sampled every half second on the ground, the turned crops find him on a few frames only,
+  // and the crop as it is now and then too: which is why person_on_ground takes neither a
+  // look that misses him nor one that sees him as proof either way. A pre-processing that
+  // broke the model (scale, padding, channel order) would find him on none.
   EXPECT_EQ(pose_->kind(), DetectorKind::kPose);
-  const cv::Rect body(50, 395, 390, 85);
-  EXPECT_TRUE(sees_person(look(frame, body, cv::ROTATE_90_CLOCKWISE)) ||
-              sees_person(look(frame, body, cv::ROTATE_90_COUNTERCLOCKWISE)));
+  int upright = 0, turned = 0, looked = 0;
+  for (const auto& [clip, body] : {std::pair{"upfall-s1t3-a01-cam1", cv::Rect(50, 395, 390, 85)},
+                                   std::pair{"upfall-s1t3-a02-cam1", cv::Rect(35, 405, 385, 75)}}) {
+    const cv::Rect box = body;
+    for (double t = 4.0; t <= 7.5; t += 0.5) {
+      const cv::Mat frame = frame_of(clip, t);
+      ASSERT_FALSE(frame.empty()) << clip << " at " << t << " s";
+      ++looked;
+      upright += sees_person(look(frame, box, -1)) ? 1 : 0;
+      turned += (sees_person(look(frame, box, cv::ROTATE_90_CLOCKWISE)) ||
+                 sees_person(look(frame, box, cv::ROTATE_90_COUNTERCLOCKWISE)))
+                    ? 1
+                    : 0;
+    }
+  }
+  EXPECT_GE(turned, 1) << "of " << looked << " frames (as it is: " << upright << ")";
+  std::printf("lying body seen on %d of %d frames turned, %d as it is\n", turned, looked, upright);
 }
 
 TEST_F(PoseOnRealFrames, ABagIsNoPersonInAnyOrientation) {
