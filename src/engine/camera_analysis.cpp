@@ -89,10 +89,8 @@ void CameraAnalysis::build(const Frame& frame) {
   };
   if (detection_) {
     const config::DetectorConfig& d = detection_->config();
-    // A pose model reads the one body that fills its crop; an object detector wants context.
-    const bool pose = detection_->kind() == perceive::DetectorKind::kPose;
     const rules::DetectorPolicy policy{d.confirm_timeout_s, d.recheck_s, d.weapon_scan_hz,
-                                       pose ? 0.1 : 0.5};
+                                       detection_->context_share()};
     link_.emplace(policy, detection_->model_hash(),
                   cv::Size(frame.source_width, frame.source_height),
                   [this](const rules::DetectorRequest& r) {

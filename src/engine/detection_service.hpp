@@ -72,7 +72,8 @@ class DetectionService {
   std::vector<rules::DetectorAnswer> take_answers(const CameraId& camera);
 
   [[nodiscard]] const std::string& model_hash() const { return hash_; }
-  [[nodiscard]] perceive::DetectorKind kind() const { return detectors_.front()->kind(); }
+  /// What the model is shown around a candidate (perceive::Detector::context_share).
+  [[nodiscard]] double context_share() const { return detectors_.front()->context_share(); }
   [[nodiscard]] const config::DetectorConfig& config() const { return config_; }
   [[nodiscard]] DetectionStats stats() const;
   /// Requests waiting now.

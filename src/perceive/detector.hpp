@@ -44,6 +44,10 @@ class Detector {
   [[nodiscard]] virtual DetectorKind kind() const = 0;
   /// Square network input side, in pixels.
   [[nodiscard]] virtual int input_size() const = 0;
+  /// What to show around a candidate, in shares of its box's larger side on each side: an
+  /// object detector judges a bag by whose feet or hand are near; a pose model reads the one
+  /// body that fills its crop.
+  [[nodiscard]] virtual double context_share() const { return 0.5; }
 };
 
 /// The one factory: loads the model named by `config` (format from `kind`, or from the

@@ -47,6 +47,7 @@ class PoseDetector final : public Detector {
   [[nodiscard]] const std::string& model_hash() const override { return hash_; }
   [[nodiscard]] DetectorKind kind() const override { return DetectorKind::kPose; }
   [[nodiscard]] int input_size() const override { return input_; }
+  [[nodiscard]] double context_share() const override { return 0.1; }
 
   /// A person is this many of the 13 body keypoints: a third of a body (an upright person
   /// shows 12 or 13, an object none).

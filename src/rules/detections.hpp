@@ -79,9 +79,7 @@ struct DetectorPolicy {
   double confirm_timeout_s = 2.0;  ///< unanswered this long: kTimedOut
   double recheck_s = 3.0;          ///< an answer older than this is asked again
   double scan_hz = 0.5;            ///< weapon scans per second
-  /// What the model is shown around a candidate, in shares of the box's larger side on each
-  /// side: an object detector judges a bag by whose feet or hand are near; a pose model
-  /// reads the keypoints of the one body that fills its crop.
+  /// What the model is shown around a candidate (perceive::Detector::context_share).
   double context_share = 0.5;
 };
 
