@@ -162,7 +162,9 @@ export function mount(root, ctx, rest) {
       h('dt', { text: t('alert.score') }), h('dd', { text: `${fmtNumber(a.score, 2)} \u2014 ${a.detail}` }),
       h('dt', { text: t('alert.assignee') }), h('dd', { text: a.assignee || '\u2013' }),
       a.verdict_by ? [h('dt', { text: t('alert.verdict_by') }),
-        h('dd', { text: `${a.verdict_by} \u2014 ${fmtDate(a.verdict_ms)}${a.reason ? ' \u2014 ' + codeName('reason', a.reason) : ''}` })] : null);
+        h('dd', { text: `${a.verdict_by} \u2014 ${fmtDate(a.verdict_ms)}${a.reason ? ' \u2014 ' + codeName('reason', a.reason) : ''}` })] : null,
+      (a.verdict_measures || []).length ? [h('dt', { text: t('alert.measures_taken') }),
+        h('dd', { 'data-testid': 'measures-taken', text: a.verdict_measures.map((m) => codeName('measure', m)).join(', ') })] : null);
 
     const head = h('header.alert-head', { class: `alert-head p${PRIORITY[a.type] || 9}` },
       h('h2', { text: `${typeName(a.type)} #${a.id}` }),

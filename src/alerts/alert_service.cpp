@@ -263,6 +263,8 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                   r.verdict_ms = now;
                   r.reason = verdict.confirmed ? "" : verdict.reason;
                   r.verdict_comment = verdict.comment;
+                  r.verdict_measures = verdict.confirmed ? verdict.measures
+                                                         : std::vector<std::string>{};
                   return Status::ok();
                 });
 }
@@ -307,6 +309,7 @@ Result<storage::AlertRecord> AlertService::undo_verdict(std::int64_t id, const s
                        }
                        undone = {{"verdict", std::string(to_string(r.state))},
                                  {"reason", r.reason},
+                                 {"measures", r.verdict_measures},
                                  {"verdict_ms", r.verdict_ms}};
                        // Opened already: the alert goes back to the queue as seen.
                        r.state = storage::AlertState::kSeen;
@@ -314,6 +317,7 @@ Result<storage::AlertRecord> AlertService::undo_verdict(std::int64_t id, const s
                        r.verdict_ms = 0;
                        r.reason.clear();
                        r.verdict_comment.clear();
+                       r.verdict_measures.clear();
                        return Status::ok();
                      },
                      &undone);

@@ -45,6 +45,7 @@ nlohmann::json alert_json(const storage::AlertRecord& a) {
       {"verdict_ms", a.verdict_ms},
       {"reason", a.reason},
       {"verdict_comment", a.verdict_comment},
+      {"verdict_measures", a.verdict_measures},
       {"evidence_note", a.evidence_note},
   };
 }

@@ -133,10 +133,15 @@ constexpr const char* kVersion3 = R"sql(
 ALTER TABLE evidence ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql";
 
+// 4: the measures taken about a confirmed alert, a JSON array of strings, on the alert itself.
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE alerts ADD COLUMN verdict_measures TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 }  // namespace
 
 const std::vector<const char*>& postgres_migrations() {
-  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3};
+  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
   return kMigrations;
 }
 

@@ -58,6 +58,8 @@ struct AlertRecord {
   TimeMs verdict_ms = 0;       ///< when; 0 without a verdict
   std::string reason;          ///< dismissal reason code (configurable list)
   std::string verdict_comment; ///< free text given with the verdict
+  /// What was done about a confirmed alert, from the type's configured list of measures.
+  std::vector<std::string> verdict_measures;
   /// "evidence missing: <why>" when the alert's evidence could not be written; else empty.
   std::string evidence_note;
 };

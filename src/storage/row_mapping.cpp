@@ -85,7 +85,7 @@ std::string update_sql(const char* table, const std::string& columns, const char
 const char* const kAlertColumns =
     "source_id, type, camera, zone, start_s, last_s, raised_ms, updated_ms, ended_ms, score, "
     "detail, region, polygon, params, config_version, model_hash, calibration, state, assignee, "
-    "verdict_by, verdict_ms, reason, verdict_comment, evidence_note";
+    "verdict_by, verdict_ms, reason, verdict_comment, evidence_note, verdict_measures";
 
 Result<Values> alert_values(const AlertRecord& a) {
   for (const auto& [v, name] : {std::pair{a.start_s, "start_s"}, std::pair{a.last_s, "last_s"},
@@ -96,11 +96,12 @@ Result<Values> alert_values(const AlertRecord& a) {
   for (const auto& p : a.polygon) {
     for (double v : p) VIGIE_RETURN_IF_ERROR(check_finite(v, "polygon"));
   }
-  std::string region, polygon, params;
+  std::string region, polygon, params, measures;
   try {
     region = json(a.region).dump();
     polygon = json(a.polygon).dump();
     params = a.params.dump();
+    measures = json(a.verdict_measures).dump();
   } catch (const std::exception& e) {
     return invalid_argument(std::string("alert params: ") + e.what());
   }
@@ -110,7 +111,7 @@ Result<Values> alert_values(const AlertRecord& a) {
                 polygon,          params,                          a.config_version,
                 a.model_hash,     a.calibration,                   std::string(to_string(a.state)),
                 a.assignee,       a.verdict_by,                    a.verdict_ms, a.reason,
-                a.verdict_comment, a.evidence_note};
+                a.verdict_comment, a.evidence_note,              measures};
 }
 
 Result<AlertRecord> read_alert(const ColumnReader& r) {
@@ -151,6 +152,11 @@ Result<AlertRecord> read_alert(const ColumnReader& r) {
   a.reason = r.text(i++);
   a.verdict_comment = r.text(i++);
   a.evidence_note = r.text(i++);
+  try {
+    a.verdict_measures = json::parse(r.text(i++)).get<std::vector<std::string>>();
+  } catch (const std::exception& e) {
+    return data_loss("alert " + std::to_string(a.id) + ": verdict_measures: " + e.what());
+  }
   return a;
 }
 

@@ -117,10 +117,17 @@ constexpr const char* kVersion4 = R"sql(
 ALTER TABLE evidence ADD COLUMN node TEXT NOT NULL DEFAULT '';
 )sql";
 
+// 5: the measures taken about a confirmed alert, a JSON array of strings, on the alert itself
+// (the journal keeps each verdict; the row says what stands now).
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE alerts ADD COLUMN verdict_measures TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 }  // namespace
 
 const std::vector<const char*>& schema_migrations() {
-  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
+  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                                       kVersion5};
   return kMigrations;
 }
 

@@ -119,6 +119,22 @@ TEST(ApiConsole, MeasuresAreCheckedAgainstTheTypeAndJournaledWithTheVerdict) {
   ASSERT_EQ(v.size(), 1U);
   EXPECT_EQ(v[0]["detail"]["measures"], json({"fire_brigade_called", "area_evacuated"}));
   EXPECT_EQ(v[0]["detail"]["comment"], "pump 12 on its way");
+
+  // The alert itself says what was done, for whoever opens it later.
+  auto shown = c->Get(base, bearer(op));
+  ASSERT_TRUE(shown);
+  ASSERT_EQ(shown->status, 200) << shown->body;
+  EXPECT_EQ(json::parse(shown->body)["verdict_measures"],
+            json({"fire_brigade_called", "area_evacuated"}));
+  // Undone, the verdict's measures go with it.
+  auto undone = post(*c, base + "/undo", op);
+  ASSERT_TRUE(undone);
+  ASSERT_EQ(undone->status, 200) << undone->body;
+  shown = c->Get(base, bearer(op));
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(json::parse(shown->body)["verdict_measures"], json::array());
+  EXPECT_EQ(journal_details(*h.store, "alert.verdict_undone")[0]["detail"]["undid"]["measures"],
+            json({"fire_brigade_called", "area_evacuated"}));
 }
 
 TEST(ApiConsole, OnlyTheVerdictsAuthorUndoesItWithinTheWindow) {

@@ -319,6 +319,14 @@ async function main() {
   await op.click('#measures-confirm');
   await until(op, async (id) => (await (await fetch(`/api/v1/alerts/${id}`)).json()).state === 'confirmed', fall.id);
   await op.waitForSelector('#undo');
+  {
+    // The confirmed alert, opened beside (same session), says what was done.
+    const beside = await op.context().newPage();
+    await beside.goto(`${base}/#/alerts/${fall.id}`);
+    const taken = await beside.waitForSelector('[data-testid=measures-taken]');
+    check(/secours/i.test(await taken.textContent()), 'the alert view shows the measures taken');
+    await beside.close();
+  }
   await shot(op, '06-undo');
   await op.click('#undo');
   await until(op, async (id) => (await (await fetch(`/api/v1/alerts/${id}`)).json()).state === 'seen', fall.id);

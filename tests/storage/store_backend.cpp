@@ -201,6 +201,7 @@ void expect_same_alert(const AlertRecord& a, const AlertRecord& b) {
   EXPECT_EQ(a.verdict_ms, b.verdict_ms);
   EXPECT_EQ(a.reason, b.reason);
   EXPECT_EQ(a.verdict_comment, b.verdict_comment);
+  EXPECT_EQ(a.verdict_measures, b.verdict_measures);
 }
 
 std::unique_ptr<Backend> make_backend(BackendKind kind, const vigie::test::TempDir& dir) {

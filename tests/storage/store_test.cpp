@@ -115,6 +115,7 @@ TEST_P(StoreTest, AlertRoundTripsEveryFieldAndUpdatesInPlace) {
   a.verdict_ms = 5000;
   a.reason = "shadow";
   a.verdict_comment = "c'était une ombre";
+  a.verdict_measures = {"patrol_sent", "zone « nord » fermée"};
   a.ended_ms = 4000;
   a.calibration = true;
   a.model_hash = "m";
@@ -639,21 +640,28 @@ TEST_P(StoreTest, MigrationsBringANewFileToTheLatestVersionOnce) {
   EXPECT_THAT(newer.status().message(), HasSubstr("newer than this build"));
 }
 
-// Evidence recorded before records named their node reads with an empty node after the
-// migration that adds the column, and new records keep theirs.
-TEST_P(StoreTest, EvidenceFromBeforeNodesWereRecordedMigratesWithAnEmptyNode) {
+// The two latest migrations add evidence.node and alerts.verdict_measures. Evidence recorded
+// before records named their node reads with an empty node after the migration, and new
+// records keep theirs; an alert judged before measures were stored reads with none.
+TEST_P(StoreTest, RowsFromBeforeTheLatestColumnsMigrateWithEmptyValues) {
   const int latest = store_->schema_version();
-  const std::int64_t alert = add_alert(sample_alert());
+  AlertRecord judged = sample_alert();
+  judged.verdict_measures = {"patrol_sent"};
+  const std::int64_t alert = add_alert(judged);
   store_.reset();
-  // The database as the previous version left it: no node column, one evidence record.
+  // The database as the version before both left it: no such columns, one evidence record.
+  backend_->exec("ALTER TABLE alerts DROP COLUMN verdict_measures");
   backend_->exec("ALTER TABLE evidence DROP COLUMN node");
   backend_->exec(
       "INSERT INTO evidence (alert_id, kind, masked, path, sha256, bytes, created_ms, from_s, "
       "to_s) VALUES (" +
       std::to_string(alert) + ", 'snapshot', TRUE, 'old.jpg', 'h', 1, 5, 0, 0)");
-  backend_->set_schema_version(latest - 1);
+  backend_->set_schema_version(latest - 2);
   reopen();
   EXPECT_EQ(store_->schema_version(), latest);
+  auto old = store_->alert(alert);
+  ASSERT_TRUE(old.is_ok() && old->has_value()) << old.status().to_string();
+  EXPECT_TRUE((*old)->verdict_measures.empty());
   ASSERT_TRUE(store_
                   ->write([&](Tx& tx) {
                     return tx
