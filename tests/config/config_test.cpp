@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -470,6 +471,39 @@ TEST(RuleConfigTest, SchemaDocumentsEachTypesOwnMeaningAndDefault) {
     dwell.push_back(d.description.substr(0, d.description.find(':')) + "=" + d.default_value);
   }
   EXPECT_THAT(dwell, ::testing::ElementsAre("intrusion=1", "person_on_ground=5", "fire=3"));
+}
+
+// What the schema prints as a rule key's default is what a rule of that type gets without
+// the key: the hygiene keys (inertia_s, clear_s, cooldown_s) included, whose defaults differ
+// between types.
+TEST(RuleConfigTest, SchemaDefaultsAreWhatARuleOfThatTypeGetsWithoutTheKey) {
+  const std::string prefix = "cameras[].rules[].";
+  std::map<std::string, std::set<std::string>> documented;  // type -> its number keys
+  for (const FieldDoc& d : describe_schema()) {
+    if (d.path.rfind(prefix, 0) != 0 || (d.kind != "number" && d.kind != "integer")) continue;
+    const std::string key = d.path.substr(prefix.size());
+    const auto colon = d.description.find(':');
+    ASSERT_NE(colon, std::string::npos) << key << " is not documented per type: " << d.description;
+    const std::string type = d.description.substr(0, colon);
+    ASSERT_TRUE(parse_event_type(type).has_value()) << key << ": " << d.description;
+    EXPECT_TRUE(documented[type].insert(key).second) << type << "." << key << " twice";
+
+    const LoadResult r = parse(kHead + "    rules:\n      - type: " + type + "\n");
+    ASSERT_TRUE(r.ok()) << r.error_text("t");
+    const auto params = rule_parameters(r.config->cameras[0].rules.at(0));
+    auto got = std::find_if(params.begin(), params.end(),
+                            [&](const auto& p) { return p.first == key; });
+    ASSERT_NE(got, params.end()) << type << " has no " << key;
+    EXPECT_DOUBLE_EQ(std::stod(d.default_value), got->second)
+        << type << "." << key << ": the schema prints " << d.default_value;
+  }
+  // Every type's hygiene is documented with its own defaults.
+  ASSERT_EQ(documented.size(), kAllEventTypes.size());
+  for (const auto& [type, keys] : documented) {
+    for (const char* key : {"inertia_s", "clear_s", "cooldown_s"}) {
+      EXPECT_EQ(keys.count(key), 1U) << type << " lacks " << key;
+    }
+  }
 }
 
 }  // namespace
