@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -70,6 +71,42 @@ TEST(ConfigTest, HwAccelDefaultsToSoftwareAndAcceptsEachDevice) {
     // Shown back as written: the engine compares this form to decide whether to reopen.
     EXPECT_EQ(to_json(c, true)["input"]["hwaccel"], name);
   }
+}
+
+// The config fuzzer's seeds (tests/fuzz/corpus/config) start it from inputs that reach every
+// part of the parser: those named bad-* are refused with errors naming each key, the others
+// parse, so a schema change cannot quietly turn a seed into one that stops at its first key.
+TEST(ConfigTest, FuzzSeedsParseOrFailAsTheirNamesSay) {
+  const auto dir = std::filesystem::path(VIGIE_SOURCE_DIR) / "tests/fuzz/corpus/config";
+  std::set<HwAccel> accels;
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string name = entry.path().filename().string();
+    ++seeds;
+    // As the fuzzer resolves ${NAME}: only SET is set.
+    const LoadResult r = parse_config(text, "/base", env_with({{"SET", "value"}}));
+    if (name.rfind("bad-", 0) == 0) {
+      EXPECT_FALSE(r.ok()) << name;
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error_text(name);
+    for (const auto& c : r.config->cameras) accels.insert(c.input.hwaccel);
+  }
+  EXPECT_GE(seeds, 3);
+  // Every hardware decoder choice is in some seed.
+  EXPECT_EQ(accels, (std::set<HwAccel>{HwAccel::kNone, HwAccel::kAuto, HwAccel::kVaapi,
+                                       HwAccel::kQsv, HwAccel::kCuda}));
+  // Each of the refused values is named with its camera and key; the empty one is the default.
+  std::ifstream in(dir / "bad-hwaccel.yaml");
+  const std::string bad((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string e =
+      parse_config(bad, "/base", env_with({{"SET", "value"}})).error_text("bad-hwaccel.yaml");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(e, HasSubstr("cameras[" + std::to_string(i) + "].input.hwaccel")) << e;
+  }
+  EXPECT_THAT(e, Not(HasSubstr("cameras[3]"))) << e;
 }
 
 TEST(ConfigTest, EmptyDocumentIsAValidNodeWithNoCamera) {
