@@ -196,6 +196,17 @@ void reject_other_types_keys(Section& s, EventType type) {
   }
 }
 
+// The alert hygiene every type shares; `prefix` names the type whose defaults `r` holds when
+// the schema is described once per type.
+void declare_hygiene(Section& s, RuleConfig& r, const std::string& prefix) {
+  s.number("inertia_s", r.inertia_s, 0, 60,
+           prefix + "seconds the condition holds before an alert is raised.");
+  s.number("clear_s", r.clear_s, 0, 600,
+           prefix + "seconds the condition is false before the situation ends.");
+  s.number("cooldown_s", r.cooldown_s, 0, 3600,
+           prefix + "seconds after an alert ends during which the same zone raises no new one.");
+}
+
 void parse_rule(Section& s, RuleConfig& r) {
   std::string type;
   s.text("type", type,
@@ -214,16 +225,18 @@ void parse_rule(Section& s, RuleConfig& r) {
   s.flag("enabled", r.enabled, "Whether this rule is evaluated.");
   s.texts("zones", r.zones, "Zone or line ids the rule applies to; omit for the whole image.",
           {.identifier = true});
-  s.number("inertia_s", r.inertia_s, 0, 60,
-           "Seconds the condition holds before an alert is raised.");
-  s.number("clear_s", r.clear_s, 0, 600,
-           "Seconds the condition is false before the situation ends.");
-  s.number("cooldown_s", r.cooldown_s, 0, 3600,
-           "Seconds after an alert ends during which the same zone raises no new one.");
-  if (s.describing()) {  // every type's keys
-    for_each_params_type([&](auto p) { declare_params(s, p); });
+  if (s.describing()) {
+    // Every type's keys, each with the default a rule of that type gets: the hygiene keys'
+    // defaults are the type's own (kHygiene), not those of a rule without a type.
+    for_each_params_type([&](auto p) {
+      constexpr EventType kType = decltype(p)::kType;
+      RuleConfig typed = rule_defaults(kType);
+      declare_hygiene(s, typed, std::string(to_string(kType)) + ": ");
+      declare_params(s, p);
+    });
     return;
   }
+  declare_hygiene(s, r, "");
   if (!parsed) {
     // The type's error says what is wrong; which parameters belong cannot be judged.
     for (EventType t : kAllEventTypes) {

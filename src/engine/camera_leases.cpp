@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
@@ -13,6 +15,17 @@ namespace {
 
 constexpr double kEpsilon = 1e-9;
 
+std::vector<config::CameraConfig> enabled_only(std::vector<config::CameraConfig> cameras) {
+  std::erase_if(cameras, [](const config::CameraConfig& c) { return !c.enabled; });
+  return cameras;
+}
+
+nlohmann::json ids(const storage::NodeCameras& cameras) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [camera, weight] : cameras) out.push_back(camera);
+  return out;
+}
+
 }  // namespace
 
 CameraLeases::CameraLeases(storage::Store& store, Engine& engine, const Clock& clock,
@@ -21,13 +34,10 @@ CameraLeases::CameraLeases(storage::Store& store, Engine& engine, const Clock& c
     : store_(store),
       engine_(engine),
       clock_(clock),
-      cameras_([&] {
-        std::erase_if(cameras, [](const config::CameraConfig& c) { return !c.enabled; });
-        return std::move(cameras);
-      }()),
       options_(std::move(options)),
       on_change_(std::move(on_change)),
-      errors_("leases", clock) {}
+      errors_("leases", clock),
+      cameras_(enabled_only(std::move(cameras))) {}
 
 CameraLeases::~CameraLeases() {
   stop();
@@ -37,11 +47,10 @@ storage::TimeMs CameraLeases::wall_ms() const {
   return unix_ms(clock_.wall_now());
 }
 
-double CameraLeases::weight(const CameraId& camera) const {
-  for (const auto& c : cameras_) {
-    if (c.id == camera) return c.weight;
-  }
-  return 0;  // not a camera of this configuration: never claimed, never counted
+storage::NodeCameras CameraLeases::offered() const {
+  storage::NodeCameras out;
+  for (const auto& c : cameras_) out[c.id] = c.weight;
+  return out;
 }
 
 Status CameraLeases::journal(const std::string& action, nlohmann::json detail) {
@@ -52,14 +61,17 @@ Status CameraLeases::journal(const std::string& action, nlohmann::json detail) {
 
 Status CameraLeases::start() {
   if (started_) return Status::ok();
-  nlohmann::json cameras = nlohmann::json::array();
-  for (const auto& c : cameras_) cameras.push_back(c.id);
+  storage::NodeCameras offer;
+  {
+    std::lock_guard lock(work_mutex_);
+    offer = offered();
+  }
   // Registered before it is journaled: a node is in the table from the moment it says so.
   // Two nodes given one id would renew each other's leases as if they were one node.
-  VIGIE_RETURN_IF_ERROR(store_.heartbeat(options_.node, options_.api, options_.lease_s));
+  VIGIE_RETURN_IF_ERROR(store_.heartbeat(options_.node, options_.api, options_.lease_s, offer));
   VIGIE_RETURN_IF_ERROR(journal("node.joined", {{"node", options_.node},
                                                 {"api", options_.api},
-                                                {"cameras", cameras},
+                                                {"cameras", ids(offer)},
                                                 {"heartbeat_s", options_.heartbeat_s},
                                                 {"lease_s", options_.lease_s}}));
   started_ = true;
@@ -67,10 +79,45 @@ Status CameraLeases::start() {
   return Status::ok();
 }
 
+Status CameraLeases::reconfigure(std::vector<config::CameraConfig> cameras,
+                                 const std::function<void()>& apply) {
+  std::lock_guard lock(work_mutex_);
+  if (stopped_) return Status(StatusCode::kFailedPrecondition, "the node is stopping");
+  const storage::NodeCameras before = offered();
+  // The engine first: a camera removed stops there, and its situations end with that reason
+  // before the release below would end them as a camera that left the node.
+  if (apply) apply();
+  cameras_ = enabled_only(std::move(cameras));
+  const storage::NodeCameras after = offered();
+  std::vector<CameraId> dropped;
+  for (const auto& [camera, why] : running_) {
+    if (after.count(camera) == 0) dropped.push_back(camera);
+  }
+  for (const auto& camera : dropped) {
+    release(camera, "removed from the configuration of node " + options_.node);
+  }
+  if (before == after) return Status::ok();
+  nlohmann::json added = nlohmann::json::array();
+  nlohmann::json removed = nlohmann::json::array();
+  for (const auto& [camera, w] : after) {
+    if (before.count(camera) == 0) added.push_back(camera);
+  }
+  for (const auto& [camera, w] : before) {
+    if (after.count(camera) == 0) removed.push_back(camera);
+  }
+  nlohmann::json weights = nlohmann::json::object();
+  for (const auto& [camera, w] : after) weights[camera] = w;
+  return journal("node.cameras", {{"node", options_.node},
+                                  {"cameras", weights},
+                                  {"added", added},
+                                  {"removed", removed}});
+}
+
 void CameraLeases::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
   thread_.stop();
+  std::lock_guard lock(work_mutex_);
   std::vector<CameraId> given;
   for (const auto& [camera, why] : running_) {
     (void)engine_.stop_camera(camera, "node stopping");
@@ -103,6 +150,7 @@ void CameraLeases::run(const std::stop_token& stop) {
   const auto period = std::chrono::duration<double>(options_.heartbeat_s);
   while (!stop.stop_requested()) {
     try {
+      std::lock_guard lock(work_mutex_);
       tick();
     } catch (const std::exception& e) {
       errors_.warn(std::string("heartbeat failed: ") + e.what());
@@ -113,7 +161,7 @@ void CameraLeases::run(const std::stop_token& stop) {
 
 void CameraLeases::tick() {
   const auto sent = std::chrono::steady_clock::now();
-  auto board = store_.heartbeat(options_.node, options_.api, options_.lease_s);
+  auto board = store_.heartbeat(options_.node, options_.api, options_.lease_s, offered());
   if (!board.is_ok()) {
     {
       std::lock_guard lock(mutex_);
@@ -138,6 +186,8 @@ void CameraLeases::tick() {
     }
   }
   drop_lost(*board);
+  give_back_unrun(*board);
+  note_differences(*board);
   forget_dead_nodes(*board);
   // The first heartbeat only registers: nodes starting together then see each other before
   // anyone claims, instead of the first taking everything and giving it back.
@@ -200,41 +250,108 @@ void CameraLeases::forget_dead_nodes(const storage::LeaseBoard& board) {
   }
 }
 
-void CameraLeases::balance(const storage::LeaseBoard& board) {
-  std::map<std::string, double> load;
-  for (const auto& n : board.nodes) {
-    if (n.live) load[n.id] = 0;
+void CameraLeases::give_back_unrun(const storage::LeaseBoard& board) {
+  // Every lease this node holds runs here (claims start the camera, reconfigure() gives back
+  // what it stops), so one held but not run is left from before: a release this node could
+  // not write, or its previous run's, when it started again under the same id before they
+  // expired. Heartbeats would renew it forever: given back, the camera finds a node.
+  for (const auto& l : board.leases) {
+    if (l.live && l.node == options_.node && running_.count(l.camera) == 0) {
+      release(l.camera, "held but not run by node " + options_.node);
+    }
   }
-  load[options_.node];  // this node is live: it has just renewed
+}
+
+void CameraLeases::note_differences(const storage::LeaseBoard& board) {
+  // Which cameras only some live nodes list: said once each time it changes, not at every
+  // heartbeat. What each node lists is journaled by itself (node.joined, node.cameras).
+  std::map<CameraId, std::vector<std::string>> listed_by;
+  std::size_t live = 0;
+  for (const auto& n : board.nodes) {
+    if (!n.live || n.id == options_.node) continue;
+    ++live;
+    for (const auto& [camera, weight] : n.cameras) listed_by[camera].push_back(n.id);
+  }
+  ++live;
+  for (const auto& [camera, weight] : offered()) listed_by[camera].push_back(options_.node);
+  std::string differing;
+  for (const auto& [camera, nodes] : listed_by) {
+    if (nodes.size() == live) continue;
+    differing += fmt::format("{}{} (only on {})", differing.empty() ? "" : ", ", camera,
+                             fmt::join(nodes, ", "));
+  }
+  if (differing == differing_) return;
+  differing_ = differing;
+  if (differing.empty()) {
+    spdlog::info("leases: every live node lists the same cameras again");
+  } else {
+    spdlog::warn(
+        "leases: the nodes' configurations list different cameras: {}; a camera runs only on "
+        "a node that lists it",
+        differing);
+  }
+}
+
+void CameraLeases::balance(const storage::LeaseBoard& board) {
+  // What each live node may run: its announced cameras; this node's own list as it is now.
+  std::map<std::string, storage::NodeCameras> lists;
+  for (const auto& n : board.nodes) {
+    if (n.live && n.id != options_.node) lists[n.id] = n.cameras;
+  }
+  lists[options_.node] = offered();  // this node is live: it has just renewed
+  // A camera's weight: this node's when it lists it, else the first listing node's.
+  std::map<CameraId, double> weights;
+  for (const auto& [node, list] : lists) weights.insert(list.begin(), list.end());
+  for (const auto& [camera, w] : lists[options_.node]) weights[camera] = w;
+  auto lists_camera = [&](const std::string& node, const CameraId& camera) {
+    return lists[node].count(camera) > 0;
+  };
+
+  std::map<std::string, double> load;
+  for (const auto& [node, list] : lists) load[node] = 0;
   std::set<CameraId> taken;
   std::vector<std::pair<storage::TimeMs, CameraId>> mine;
   for (const auto& l : board.leases) {
     if (!l.live) continue;
     taken.insert(l.camera);
-    if (load.count(l.node) > 0) load[l.node] += weight(l.camera);
+    auto w = weights.find(l.camera);
+    if (load.count(l.node) > 0) load[l.node] += w != weights.end() ? w->second : 1.0;
     if (l.node == options_.node && running_.count(l.camera) > 0) mine.emplace_back(l.acquired_ms, l.camera);
   }
   double total = 0;
-  for (const auto& c : cameras_) total += c.weight;
+  for (const auto& [camera, w] : weights) total += w;
   const double share = total / static_cast<double>(load.size());
   double& own = load[options_.node];
 
-  // Claim free cameras while below the share. Some node always is while a camera is free.
+  // Claim free cameras of this node's list while below the share. With the same lists on
+  // every node, some node always is while a camera is free; with different lists, a free
+  // camera whose listing nodes are all at or above the share goes to the least loaded of
+  // them (ties: the smallest id), so it is not left without a node.
   for (const auto& c : cameras_) {
-    if (own >= share - kEpsilon) break;
     if (taken.count(c.id) > 0) continue;
-    if (claim(c.id)) own += c.weight;
+    bool mine_to_take = own < share - kEpsilon;
+    if (!mine_to_take) {
+      mine_to_take = true;
+      for (const auto& [node, l] : load) {
+        if (node == options_.node || !lists_camera(node, c.id)) continue;
+        const bool would_take = l < share - kEpsilon;
+        const bool less_loaded = l < own - kEpsilon || (l <= own + kEpsilon && node < options_.node);
+        if (would_take || less_loaded) mine_to_take = false;
+      }
+    }
+    if (mine_to_take && claim(c.id)) own += c.weight;
   }
-  // Give back the latest acquired while above the share and another node is below it: it
-  // claims them at its next heartbeat.
+  // Give back the latest acquired while above the share and another node that lists the
+  // camera is below it: it claims them at its next heartbeat.
   std::sort(mine.rbegin(), mine.rend());
   for (const auto& [acquired, camera] : mine) {
-    const double w = weight(camera);
-    if (own - w < share - kEpsilon) break;
+    const double w = weights[camera];
+    if (own - w < share - kEpsilon) continue;
     auto under = std::find_if(load.begin(), load.end(), [&](const auto& n) {
-      return n.first != options_.node && n.second + w <= share + kEpsilon;
+      return n.first != options_.node && lists_camera(n.first, camera) &&
+             n.second + w <= share + kEpsilon;
     });
-    if (under == load.end()) break;
+    if (under == load.end()) continue;
     release(camera, "balance: node " + under->first + " has fewer cameras");
     own -= w;
     under->second += w;
@@ -286,7 +403,7 @@ void CameraLeases::release(const CameraId& camera, const std::string& why) {
                        {{"camera", camera}, {"node", options_.node}, {"reason", why}}})
         .status();
   });
-  // Not given back: the lease is not renewed and expires, and the camera moves then.
+  // Not given back: the next heartbeat finds it held but not run, and gives it back then.
   if (!s.is_ok()) errors_.warn("release " + camera + ": " + s.to_string());
   {
     std::lock_guard lock(mutex_);

@@ -83,19 +83,21 @@ std::vector<ReloadResult::CameraReload> camera_changes(
   return changes;
 }
 
-/// Why each changed camera's open situations end, as their alerts will say.
+/// Why each changed camera's open situations end, as their alerts will say. `whose`: empty
+/// for a node alone, " of node ID" where nodes share the store (each node has its own file).
 std::map<CameraId, std::string> end_reasons(const std::vector<ReloadResult::CameraReload>& changes,
-                                            const std::vector<config::CameraConfig>& after) {
+                                            const std::vector<config::CameraConfig>& after,
+                                            const std::string& whose) {
   std::map<CameraId, std::string> why;
   for (const auto& c : changes) {
     const config::CameraConfig* now = find_camera(after, c.camera);
     switch (c.change) {
       case CameraChange::kRemoved:
-        why[c.camera] = "the camera was removed from the configuration";
+        why[c.camera] = "the camera was removed from the configuration" + whose;
         break;
       case CameraChange::kInputChanged:
         why[c.camera] = now != nullptr && !now->enabled
-                            ? "the camera was disabled in the configuration"
+                            ? "the camera was disabled in the configuration" + whose
                             : "the camera's input was reopened with a new configuration";
         break;
       default: why[c.camera] = "the camera's analysis restarted with a new configuration";
@@ -238,17 +240,6 @@ ReloadResult Node::Impl::reload(config::Config next, const std::string& by) {
   }
   std::map<CameraId, std::set<EventType>> removed_types;
   r.cameras = camera_changes(before, next.cameras, removed_types);
-  if (store->shared()) {
-    for (const auto& c : r.cameras) {
-      if (c.change == CameraChange::kAdded || c.change == CameraChange::kRemoved) {
-        r.status = Status(StatusCode::kFailedPrecondition,
-                          "camera " + c.camera + " " + std::string(to_string(c.change)) +
-                              ": nodes sharing a database take a new list of cameras only "
-                              "when restarted; nothing changed");
-        return r;
-      }
-    }
-  }
 
   // The authorizations first: they are the one part that can still be refused (bad times),
   // and a camera added for an authorization must find it when it starts.
@@ -275,13 +266,25 @@ ReloadResult Node::Impl::reload(config::Config next, const std::string& by) {
     return r;
   }
 
-  const std::map<CameraId, std::string> why = end_reasons(r.cameras, next.cameras);
-  engine->reconfigure(next, [this, why, removed_types](const CameraId& id, CameraChange) {
-    auto w = why.find(id);
-    auto t = removed_types.find(id);
-    end_retired(id, w != why.end() ? w->second : "the configuration changed",
-                t != removed_types.end() ? t->second : std::set<EventType>{});
-  });
+  const std::map<CameraId, std::string> why =
+      end_reasons(r.cameras, next.cameras, leases ? " of node " + node_id : "");
+  auto apply = [&] {
+    engine->reconfigure(next, [this, why, removed_types](const CameraId& id, CameraChange) {
+      auto w = why.find(id);
+      auto t = removed_types.find(id);
+      end_retired(id, w != why.end() ? w->second : "the configuration changed",
+                  t != removed_types.end() ? t->second : std::set<EventType>{});
+    });
+  };
+  if (leases) {
+    // Nodes sharing the store: a camera added is claimed from the next heartbeat (here or by
+    // another node listing it), one removed or disabled is stopped and given back now.
+    if (Status s = leases->reconfigure(next.cameras, apply); !s.is_ok()) {
+      spdlog::error("reload: the camera leases did not all follow: {}", s.to_string());
+    }
+  } else {
+    apply();
+  }
   {
     std::unique_lock cameras_lock(cameras_mutex);
     for (const auto& c : r.cameras) {

@@ -267,9 +267,9 @@ class AbandonedObjectRule final : public SituationRule<config::AbandonedObjectPa
 
 }  // namespace
 
-std::unique_ptr<Rule> make_abandoned_object_rule(const config::RuleConfig& rule,
-                                                 const CameraGeometry& geometry,
-                                                 const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::AbandonedObjectParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<AbandonedObjectRule>(rule, geometry, context);
 }
 

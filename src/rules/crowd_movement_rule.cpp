@@ -104,9 +104,9 @@ class CrowdMovementRule final : public SituationRule<config::CrowdMovementParams
 
 }  // namespace
 
-std::unique_ptr<Rule> make_crowd_movement_rule(const config::RuleConfig& rule,
-                                               const CameraGeometry& geometry,
-                                               const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::CrowdMovementParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<CrowdMovementRule>(rule, geometry, context);
 }
 

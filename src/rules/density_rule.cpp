@@ -210,9 +210,9 @@ class DensityRule final : public SituationRule<config::DensityParams> {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_density_rule(const config::RuleConfig& rule,
-                                        const CameraGeometry& geometry,
-                                        const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::DensityParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<DensityRule>(rule, geometry, context);
 }
 

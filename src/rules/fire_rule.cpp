@@ -71,8 +71,9 @@ class FireRule final : public SituationRule<config::FireParams> {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_fire_rule(const config::RuleConfig& rule, const CameraGeometry& geometry,
-                                     const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::FireParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<FireRule>(rule, geometry, context);
 }
 

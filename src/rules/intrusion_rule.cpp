@@ -149,9 +149,9 @@ class IntrusionRule final : public SituationRule<config::IntrusionParams> {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_intrusion_rule(const config::RuleConfig& rule,
-                                          const CameraGeometry& geometry,
-                                          const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::IntrusionParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<IntrusionRule>(rule, geometry, context);
 }
 

@@ -654,9 +654,9 @@ class PersonOnGroundRule final : public SituationRule<config::PersonOnGroundPara
 
 }  // namespace
 
-std::unique_ptr<Rule> make_person_on_ground_rule(const config::RuleConfig& rule,
-                                                 const CameraGeometry& geometry,
-                                                 const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::PersonOnGroundParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<PersonOnGroundRule>(rule, geometry, context);
 }
 

@@ -96,10 +96,16 @@ class WeaponRule final : public SituationRule<config::WeaponParams> {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_weapon_rule(const config::RuleConfig& rule,
-                                       const CameraGeometry& geometry,
-                                       const RuleContext& context) {
-  return std::make_unique<WeaponRule>(rule, geometry, context);
+Result<std::unique_ptr<Rule>> make_rule_of(const config::WeaponParams& /*params*/,
+                                           const config::RuleConfig& rule,
+                                           const CameraGeometry& geometry,
+                                           const RuleContext& context) {
+  if (!context.detector_available) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "weapon: unavailable: weapons can only be seen by a detector model, and none "
+                  "is configured");
+  }
+  return std::unique_ptr<Rule>(std::make_unique<WeaponRule>(rule, geometry, context));
 }
 
 }  // namespace vigie::rules

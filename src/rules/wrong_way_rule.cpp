@@ -109,9 +109,9 @@ class WrongWayRule final : public SituationRule<config::WrongWayParams> {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_wrong_way_rule(const config::RuleConfig& rule,
-                                          const CameraGeometry& geometry,
-                                          const RuleContext& context) {
+std::unique_ptr<Rule> make_rule_of(const config::WrongWayParams& /*params*/,
+                                   const config::RuleConfig& rule, const CameraGeometry& geometry,
+                                   const RuleContext& context) {
   return std::make_unique<WrongWayRule>(rule, geometry, context);
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/postgres_rows.hpp"
 
 namespace vigie::storage::pg {
@@ -13,6 +15,24 @@ constexpr const char* kNowMs = "(extract(epoch from clock_timestamp()) * 1000)::
 
 std::int64_t lease_ms(double lease_s) {
   return static_cast<std::int64_t>(std::llround(lease_s * 1000.0));
+}
+
+std::string cameras_json(const NodeCameras& cameras) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [camera, weight] : cameras) j[camera] = weight;
+  return j.dump();
+}
+
+// Another node's announcement; one that cannot be read announces nothing (it claims
+// nothing by this node's reckoning, and still runs what it holds).
+NodeCameras parse_cameras(const std::string& text) {
+  NodeCameras out;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [camera, weight] : j.items()) {
+    if (weight.is_number()) out[camera] = weight.get<double>();
+  }
+  return out;
 }
 
 }  // namespace
@@ -63,13 +83,15 @@ bool remove_node(pqxx::transaction_base& w, const std::string& node, bool only_i
 }
 
 LeaseBoard heartbeat(pqxx::transaction_base& w, const std::string& node, const std::string& api,
-                     double lease_s) {
+                     double lease_s, const NodeCameras& cameras) {
   const std::string now = kNowMs;
-  const Params p = Params().add(node).add(api).add(lease_ms(lease_s));
+  const Params p =
+      Params().add(node).add(api).add(lease_ms(lease_s)).add(cameras_json(cameras));
   exec(w,
-       "INSERT INTO nodes (id, api, joined_ms, heartbeat_ms, expires_ms) VALUES ($1, $2, " + now +
-           ", " + now + ", " + now + " + $3) ON CONFLICT (id) DO UPDATE SET api = excluded.api, "
-           "heartbeat_ms = excluded.heartbeat_ms, expires_ms = excluded.expires_ms",
+       "INSERT INTO nodes (id, api, joined_ms, heartbeat_ms, expires_ms, cameras) VALUES ($1, $2, " +
+           now + ", " + now + ", " + now + " + $3, $4) ON CONFLICT (id) DO UPDATE SET "
+           "api = excluded.api, heartbeat_ms = excluded.heartbeat_ms, "
+           "expires_ms = excluded.expires_ms, cameras = excluded.cameras",
        p);
   // Only unexpired leases are renewed: one that expired may already be another node's
   // (claims check expiry under the write lock), and this node must take it again by a claim.
@@ -78,8 +100,9 @@ LeaseBoard heartbeat(pqxx::transaction_base& w, const std::string& node, const s
            " + $2 WHERE node = $1 AND expires_ms > " + now,
        Params().add(node).add(lease_ms(lease_s)));
   LeaseBoard board;
-  for (const auto& r : exec(w, "SELECT id, api, expires_ms > " + now + " FROM nodes ORDER BY id")) {
-    board.nodes.push_back({text(r[0]), text(r[1]), boolean(r[2])});
+  for (const auto& r :
+       exec(w, "SELECT id, api, expires_ms > " + now + ", cameras FROM nodes ORDER BY id")) {
+    board.nodes.push_back({text(r[0]), text(r[1]), boolean(r[2]), parse_cameras(text(r[3]))});
   }
   for (const auto& r : exec(w, "SELECT camera, node, expires_ms > " + now +
                                    ", acquired_ms FROM camera_leases ORDER BY camera")) {

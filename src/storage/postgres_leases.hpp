@@ -20,6 +20,6 @@ bool release_camera(pqxx::transaction_base& w, const CameraId& camera, const std
 bool remove_node(pqxx::transaction_base& w, const std::string& node, bool only_if_expired);
 /// Marks the node alive, renews its leases and reads the board, in one transaction.
 LeaseBoard heartbeat(pqxx::transaction_base& w, const std::string& node, const std::string& api,
-                     double lease_s);
+                     double lease_s, const NodeCameras& cameras);
 
 }  // namespace vigie::storage::pg

@@ -133,15 +133,23 @@ constexpr const char* kVersion3 = R"sql(
 ALTER TABLE evidence ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql";
 
-// 4: the measures taken about a confirmed alert, a JSON array of strings, on the alert itself.
+// 4: the cameras each node's configuration lists, with their weights (a JSON object), so that
+// nodes whose configurations differ for a while claim only what they may run. It may run on
+// a database that has the column already (one taken back to an older version).
 constexpr const char* kVersion4 = R"sql(
-ALTER TABLE alerts ADD COLUMN verdict_measures TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE nodes ADD COLUMN IF NOT EXISTS cameras TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+// 5: the measures taken about a confirmed alert, a JSON array of strings, on the alert itself.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS verdict_measures TEXT NOT NULL DEFAULT '[]';
 )sql";
 
 }  // namespace
 
 const std::vector<const char*>& postgres_migrations() {
-  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3, kVersion4};
+  static const std::vector<const char*> kMigrations = {kVersion1, kVersion2, kVersion3,
+                                                       kVersion4, kVersion5};
   return kMigrations;
 }
 

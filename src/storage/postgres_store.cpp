@@ -485,13 +485,13 @@ class PgStore final : public Store {
   [[nodiscard]] bool shared() const override { return true; }
 
   Result<LeaseBoard> heartbeat(const std::string& node, const std::string& api,
-                               double lease_s) override {
+                               double lease_s, const NodeCameras& cameras) override {
     if (read_only_) return failed_precondition("this store was opened read-only");
     std::lock_guard lock(lease_mu_);
     VIGIE_ASSIGN_OR_RETURN(pqxx::connection* conn, leaser_.get());
     try {
       pqxx::work w(*conn);
-      LeaseBoard board = pg::heartbeat(w, node, api, lease_s);
+      LeaseBoard board = pg::heartbeat(w, node, api, lease_s, cameras);
       w.commit();
       return board;
     } catch (const std::exception& e) {

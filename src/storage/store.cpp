@@ -14,7 +14,8 @@ Result<std::string> Tx::claim_camera(const CameraId&, const std::string&, double
 }
 Result<bool> Tx::release_camera(const CameraId&, const std::string&) { return no_leases(); }
 Result<bool> Tx::remove_node(const std::string&, bool) { return no_leases(); }
-Result<LeaseBoard> Store::heartbeat(const std::string&, const std::string&, double) {
+Result<LeaseBoard> Store::heartbeat(const std::string&, const std::string&, double,
+                                    const NodeCameras&) {
   return no_leases();
 }
 

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,11 +68,16 @@ class Tx {
   virtual Result<bool> remove_node(const std::string& node, bool only_if_expired);
 };
 
+/// The cameras a node's configuration lists (the enabled ones), with their weights: what it
+/// may run, announced with each heartbeat so the others balance with it.
+using NodeCameras = std::map<CameraId, double>;
+
 /// A node as the lease table shows it.
 struct NodeRow {
   std::string id;
   std::string api;  ///< where its API listens, as the node announced it ("host:port")
   bool live = false;  ///< its heartbeat has not expired
+  NodeCameras cameras;  ///< as of its latest heartbeat
 };
 
 /// A camera's lease.
@@ -145,10 +151,11 @@ class Store {
   /// Whether several nodes may share this store (camera leases, a journal others append to).
   [[nodiscard]] virtual bool shared() const { return false; }
   /// One heartbeat of `node` (PostgreSQL only; Unimplemented on SQLite): marks the node alive
-  /// for `lease_s` and renews every lease it holds for as long, on a connection of its own
-  /// that never waits for writes or reads, and returns every node and lease. Not journaled.
+  /// for `lease_s`, records the cameras its configuration lists, renews every lease it holds
+  /// for as long, on a connection of its own that never waits for writes or reads, and
+  /// returns every node and lease. Not journaled.
   virtual Result<LeaseBoard> heartbeat(const std::string& node, const std::string& api,
-                                       double lease_s);
+                                       double lease_s, const NodeCameras& cameras);
 };
 
 /// Opens (creating if needed) the SQLite database `path`, in WAL mode with full

@@ -2,11 +2,14 @@
 // leases. One is killed with SIGKILL: its cameras resume on the others, no alert stored
 // before the kill is lost, the one journal still verifies, and a surviving node's API lists
 // alerts from several nodes and pushes another node's alerts on its live event stream.
+// Two nodes reloaded with new lists of cameras, for a while different on each node, share
+// the added cameras and stop the removed ones.
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -61,20 +64,29 @@ class NodesPostgresTest : public ::testing::Test {
 
   static PostgresServer& server() { return PostgresServer::shared(); }
 
-  // One small intrusion scene (someone enters the zone at 13.4 s, looped), seen by six
-  // cameras: three nodes' worth of work on a small machine.
-  std::string camera_block() {
-    const auto synth = run_command(vigie("synth --scenario intrusion --seed 1 --duration 20 --out " +
-                                         (dir_ / "scene").string()));
-    EXPECT_EQ(synth.exit_code, 0) << synth.err;
+  // One small intrusion scene (someone enters the zone at 13.4 s, looped), seen by cameras
+  // cam1 .. camN, or those of `ids`: six are three nodes' worth of work on a small machine.
+  // `rule_extra` is added to the intrusion rule's keys.
+  std::string camera_block(std::vector<int> ids = {}, const std::string& rule_extra = "") {
+    if (!std::filesystem::exists(dir_ / "scene" / "camera.yaml")) {
+      const auto synth = run_command(vigie("synth --scenario intrusion --seed 1 --duration 20 "
+                                           "--out " + (dir_ / "scene").string()));
+      EXPECT_EQ(synth.exit_code, 0) << synth.err;
+    }
     std::ifstream in(dir_ / "scene" / "camera.yaml");
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) {
       if (line.rfind("url:", 0) == 0 || line.rfind("id:", 0) == 0) continue;
       lines.push_back(line);
+      if (line.rfind("  - type: intrusion", 0) == 0 && !rule_extra.empty()) {
+        lines.push_back("    " + rule_extra);
+      }
+    }
+    if (ids.empty()) {
+      for (int i = 1; i <= kCameras; ++i) ids.push_back(i);
     }
     std::ostringstream out;
-    for (int i = 1; i <= kCameras; ++i) {
+    for (int i : ids) {
       out << "  - id: cam" << i << "\n    url: scene/video.mp4\n";
       for (const auto& l : lines) out << "    " << l << "\n";
       out << "    input: {realtime: true, loop: true}\n";
@@ -90,8 +102,14 @@ class NodesPostgresTest : public ::testing::Test {
     c << "storage: {backend: postgres, data_dir: data-" << node << ", postgres_url: '"
       << server().url(db_) << "'}\n";
     c << "api: {port: 0}\n";
+    // Every camera of the block, authorised.
     c << "authorizations:\n  - reference: TEST-NODES\n    cameras: [";
-    for (int i = 1; i <= kCameras; ++i) c << (i > 1 ? ", " : "") << "cam" << i;
+    const std::string key = "\n  - id: ";  // a camera's, not a zone's (indented further)
+    const std::string block = "\n" + cameras;
+    for (auto at = block.find(key); at != std::string::npos; at = block.find(key, at + 1)) {
+      const auto from = at + key.size();
+      c << (at > 0 ? ", " : "") << block.substr(from, block.find('\n', from) - from);
+    }
     c << "]\n    event_types: [intrusion]\n"
       << "    start: " << format_iso8601(now - std::chrono::hours(1)) << "\n"
       << "    end: " << format_iso8601(now + std::chrono::hours(1)) << "\n"
@@ -295,6 +313,140 @@ TEST_F(NodesPostgresTest, AKilledNodesCamerasResumeElsewhereAndNoAlertIsLost) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   EXPECT_THAT(verify.out, HasSubstr("journal OK"));
   std::printf("whole test: %.1f s\n", seconds_since(started));
+}
+
+// Polls `done` every 250 ms until it holds or `timeout_s` passes; true when it held.
+template <typename Done>
+bool eventually(double timeout_s, Done&& done) {
+  for (auto t = Clock::now(); seconds_since(t) < timeout_s;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return done();
+}
+
+TEST_F(NodesPostgresTest, AReloadedListOfCamerasIsSharedAndARemovedCameraStopsWhereItRuns) {
+  // clear_s: an intrusion situation stays open across the clip's loops, so a camera removed
+  // has open alerts to end.
+  const std::string keep_open = "clear_s: 600";
+  auto configure = [&](const std::string& node, std::vector<int> ids) {
+    return write_config(node, camera_block(std::move(ids), keep_open));
+  };
+  const std::string config_a = configure("node-a", {1, 2, 3});
+  const std::string config_b = configure("node-b", {1, 2, 3});
+  test::Child a(vigie("run --status-interval 0 --config " + config_a));
+  test::Child b(vigie("run --status-interval 0 --config " + config_b));
+  auto holders_of = [&](const std::string& node) {
+    std::set<std::string> out;
+    for (const auto& [c, n] : leases()) {
+      if (n == node) out.insert(c);
+    }
+    return out;
+  };
+  auto reloaded = [&](const std::string& node) {
+    return count("SELECT count(*) FROM journal WHERE action = 'config.reloaded' AND detail LIKE "
+                 "'%\"node\":\"" + node + "\"%'");
+  };
+  auto reload = [&](test::Child& child, const std::string& node) {
+    const std::int64_t before = reloaded(node);
+    child.signal(SIGHUP);
+    return eventually(60, [&] { return reloaded(node) > before; });
+  };
+  ASSERT_TRUE(eventually(60, [&] {
+    return leases().size() == 3 && !holders_of("node-a").empty() && !holders_of("node-b").empty();
+  })) << a.err() << b.err();
+
+  // A camera added to both files is claimed, and the nodes balance as at start: two each.
+  configure("node-a", {1, 2, 3, 4});
+  configure("node-b", {1, 2, 3, 4});
+  ASSERT_TRUE(reload(a, "node-a")) << a.err();
+  ASSERT_TRUE(reload(b, "node-b")) << b.err();
+  EXPECT_TRUE(eventually(60, [&] {
+    return leases().count("cam4") > 0 && holders_of("node-a").size() == 2 &&
+           holders_of("node-b").size() == 2;
+  })) << "leases: " << leases().size() << "\n" << a.err() << b.err();
+  EXPECT_EQ(count("SELECT count(*) FROM journal WHERE action = 'node.cameras' AND detail LIKE "
+                  "'%\"added\":[\"cam4\"]%'"),
+            2);
+
+  // A camera only node A lists runs on node A, never on node B.
+  configure("node-a", {1, 2, 3, 4, 5});
+  ASSERT_TRUE(reload(a, "node-a")) << a.err();
+  EXPECT_TRUE(eventually(60, [&] { return leases().count("cam5") > 0; })) << a.err();
+  EXPECT_EQ(leases()["cam5"], "node-a");
+
+  // A camera removed from its holder's file only, while its alert is open: stopped there,
+  // its alerts ended with the removal as their reason, its lease given back, and taken by
+  // the node that still lists it.
+  std::string moved;
+  ASSERT_TRUE(eventually(90, [&] {
+    for (const auto& c : holders_of("node-b")) {
+      if (count("SELECT count(*) FROM alerts WHERE ended_ms = 0 AND camera = '" + c + "'") > 0) {
+        moved = c;
+        return true;
+      }
+    }
+    return false;
+  })) << "no open alert on node B's cameras: " << b.err();
+  const std::string open_ids = server().scalar(
+      db_, "SELECT string_agg(id::text, ',') FROM alerts WHERE ended_ms = 0 AND camera = '" +
+               moved + "'");
+  std::vector<int> without;
+  for (int i = 1; i <= 4; ++i) {
+    if ("cam" + std::to_string(i) != moved) without.push_back(i);
+  }
+  configure("node-b", without);
+  ASSERT_FALSE(open_ids.empty());
+  ASSERT_TRUE(reload(b, "node-b")) << b.err();
+  EXPECT_TRUE(eventually(60, [&] {
+    return count("SELECT count(*) FROM journal WHERE action = 'lease.released' AND detail LIKE "
+                 "'%\"camera\":\"" + moved + "\"%' AND detail LIKE "
+                 "'%removed from the configuration of node node-b%'") == 1;
+  })) << b.err();
+  EXPECT_TRUE(eventually(60, [&] {
+    return count("SELECT count(*) FROM alerts WHERE id IN (" + open_ids + ") AND ended_ms = 0") ==
+           0;
+  }));
+  std::istringstream ids(open_ids);
+  for (std::string id; std::getline(ids, id, ',');) {
+    EXPECT_EQ(count("SELECT count(*) FROM journal WHERE action = 'alert.ended' AND detail LIKE "
+                    "'%\"alert\":" + id + ",%' AND detail LIKE "
+                    "'%the camera was removed from the configuration of node node-b%'"),
+              1)
+        << "alert " << id;
+  }
+  EXPECT_TRUE(eventually(60, [&] { return leases()[moved] == "node-a"; }))
+      << moved << " not taken by node A: " << a.err();
+
+  // Removed from node A's file too: stopped and given back, and no node takes it.
+  std::vector<int> a_without = without;
+  a_without.push_back(5);
+  configure("node-a", a_without);
+  ASSERT_TRUE(reload(a, "node-a")) << a.err();
+  EXPECT_TRUE(eventually(60, [&] {
+    return count("SELECT count(*) FROM journal WHERE action = 'lease.released' AND detail LIKE "
+                 "'%\"camera\":\"" + moved + "\"%' AND detail LIKE "
+                 "'%removed from the configuration of node node-a%'") == 1;
+  })) << a.err();
+  EXPECT_EQ(leases().count(moved), 0U);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE ended_ms = 0 AND camera = '" + moved + "'"),
+            0);
+  // The other cameras still run, each on one node: what both list balanced, cam5 on node A.
+  EXPECT_TRUE(eventually(60, [&] {
+    const auto held = leases();
+    return held.size() == 4 && held.count("cam5") > 0 && held.at("cam5") == "node-a";
+  }));
+
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  EXPECT_EQ(a.wait(30), 0) << a.err();
+  EXPECT_EQ(b.wait(30), 0) << b.err();
+  // Node B never held the camera only node A listed, nor the one it removed after removing it.
+  EXPECT_EQ(count("SELECT count(*) FROM journal WHERE action = 'lease.acquired' AND detail LIKE "
+                  "'%\"camera\":\"cam5\"%' AND detail LIKE '%\"node\":\"node-b\"%'"),
+            0);
+  const auto verify = run_command(vigie("journal verify --postgres '" + server().url(db_) + "'"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
 
@@ -69,6 +71,42 @@ TEST(ConfigTest, HwAccelDefaultsToSoftwareAndAcceptsEachDevice) {
     // Shown back as written: the engine compares this form to decide whether to reopen.
     EXPECT_EQ(to_json(c, true)["input"]["hwaccel"], name);
   }
+}
+
+// The config fuzzer's seeds (tests/fuzz/corpus/config) start it from inputs that reach every
+// part of the parser: those named bad-* are refused with errors naming each key, the others
+// parse, so a schema change cannot quietly turn a seed into one that stops at its first key.
+TEST(ConfigTest, FuzzSeedsParseOrFailAsTheirNamesSay) {
+  const auto dir = std::filesystem::path(VIGIE_SOURCE_DIR) / "tests/fuzz/corpus/config";
+  std::set<HwAccel> accels;
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string name = entry.path().filename().string();
+    ++seeds;
+    // As the fuzzer resolves ${NAME}: only SET is set.
+    const LoadResult r = parse_config(text, "/base", env_with({{"SET", "value"}}));
+    if (name.rfind("bad-", 0) == 0) {
+      EXPECT_FALSE(r.ok()) << name;
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error_text(name);
+    for (const auto& c : r.config->cameras) accels.insert(c.input.hwaccel);
+  }
+  EXPECT_GE(seeds, 3);
+  // Every hardware decoder choice is in some seed.
+  EXPECT_EQ(accels, (std::set<HwAccel>{HwAccel::kNone, HwAccel::kAuto, HwAccel::kVaapi,
+                                       HwAccel::kQsv, HwAccel::kCuda}));
+  // Each of the refused values is named with its camera and key; the empty one is the default.
+  std::ifstream in(dir / "bad-hwaccel.yaml");
+  const std::string bad((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string e =
+      parse_config(bad, "/base", env_with({{"SET", "value"}})).error_text("bad-hwaccel.yaml");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(e, HasSubstr("cameras[" + std::to_string(i) + "].input.hwaccel")) << e;
+  }
+  EXPECT_THAT(e, Not(HasSubstr("cameras[3]"))) << e;
 }
 
 TEST(ConfigTest, EmptyDocumentIsAValidNodeWithNoCamera) {
@@ -470,6 +508,39 @@ TEST(RuleConfigTest, SchemaDocumentsEachTypesOwnMeaningAndDefault) {
     dwell.push_back(d.description.substr(0, d.description.find(':')) + "=" + d.default_value);
   }
   EXPECT_THAT(dwell, ::testing::ElementsAre("intrusion=1", "person_on_ground=5", "fire=3"));
+}
+
+// What the schema prints as a rule key's default is what a rule of that type gets without
+// the key: the hygiene keys (inertia_s, clear_s, cooldown_s) included, whose defaults differ
+// between types.
+TEST(RuleConfigTest, SchemaDefaultsAreWhatARuleOfThatTypeGetsWithoutTheKey) {
+  const std::string prefix = "cameras[].rules[].";
+  std::map<std::string, std::set<std::string>> documented;  // type -> its number keys
+  for (const FieldDoc& d : describe_schema()) {
+    if (d.path.rfind(prefix, 0) != 0 || (d.kind != "number" && d.kind != "integer")) continue;
+    const std::string key = d.path.substr(prefix.size());
+    const auto colon = d.description.find(':');
+    ASSERT_NE(colon, std::string::npos) << key << " is not documented per type: " << d.description;
+    const std::string type = d.description.substr(0, colon);
+    ASSERT_TRUE(parse_event_type(type).has_value()) << key << ": " << d.description;
+    EXPECT_TRUE(documented[type].insert(key).second) << type << "." << key << " twice";
+
+    const LoadResult r = parse(kHead + "    rules:\n      - type: " + type + "\n");
+    ASSERT_TRUE(r.ok()) << r.error_text("t");
+    const auto params = rule_parameters(r.config->cameras[0].rules.at(0));
+    auto got = std::find_if(params.begin(), params.end(),
+                            [&](const auto& p) { return p.first == key; });
+    ASSERT_NE(got, params.end()) << type << " has no " << key;
+    EXPECT_DOUBLE_EQ(std::stod(d.default_value), got->second)
+        << type << "." << key << ": the schema prints " << d.default_value;
+  }
+  // Every type's hygiene is documented with its own defaults.
+  ASSERT_EQ(documented.size(), kAllEventTypes.size());
+  for (const auto& [type, keys] : documented) {
+    for (const char* key : {"inertia_s", "clear_s", "cooldown_s"}) {
+      EXPECT_EQ(keys.count(key), 1U) << type << " lacks " << key;
+    }
+  }
 }
 
 }  // namespace

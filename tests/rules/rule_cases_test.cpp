@@ -538,5 +538,16 @@ TEST(RuleFactoryTest, WeaponWithDetectorIsBuilt) {
   EXPECT_TRUE(rule.is_ok()) << rule.status().to_string();
 }
 
+// make_rule picks the factory by the parameters' type: every type's parameters get a rule.
+TEST(RuleFactoryTest, EveryTypeIsBuiltFromItsParameters) {
+  CameraGeometry g;
+  for (EventType type : kAllEventTypes) {
+    const config::RuleConfig r = config::rule_defaults(type);
+    auto rule = make_rule(r, g, {"cam", [](const Alert&, AlertChange) {}, "v", true});
+    ASSERT_TRUE(rule.is_ok()) << to_string(type) << ": " << rule.status().to_string();
+    EXPECT_NE(*rule, nullptr) << to_string(type);
+  }
+}
+
 }  // namespace
 }  // namespace vigie::rules

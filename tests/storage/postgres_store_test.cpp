@@ -350,7 +350,7 @@ TEST_F(PostgresStoreTest, ACameraLeaseIsOneNodesUntilItExpiresThenAnotherTakesIt
     });
     return s.is_ok() ? previous : Result<std::string>(s);
   };
-  ASSERT_TRUE(a->heartbeat("node-a", "127.0.0.1:1", 0.6).is_ok());
+  ASSERT_TRUE(a->heartbeat("node-a", "127.0.0.1:1", 0.6, {{"gate", 1.0}}).is_ok());
   auto first = claim(*a, "node-a", 0.6);
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
   EXPECT_EQ(*first, "");
@@ -361,7 +361,7 @@ TEST_F(PostgresStoreTest, ACameraLeaseIsOneNodesUntilItExpiresThenAnotherTakesIt
   // Renewed by heartbeats, the lease outlives its first term.
   for (int i = 0; i < 4; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    auto board = a->heartbeat("node-a", "127.0.0.1:1", 0.6);
+    auto board = a->heartbeat("node-a", "127.0.0.1:1", 0.6, {{"gate", 1.0}});
     ASSERT_TRUE(board.is_ok()) << board.status().to_string();
     ASSERT_EQ(board->leases.size(), 1U);
     EXPECT_TRUE(board->leases[0].live);
@@ -369,19 +369,23 @@ TEST_F(PostgresStoreTest, ACameraLeaseIsOneNodesUntilItExpiresThenAnotherTakesIt
   }
   EXPECT_FALSE(claim(*b, "node-b", 0.6).is_ok());
   ASSERT_TRUE(b->write([](Tx& tx) { return tx.remove_node("node-a", true).status(); }).is_ok());
-  EXPECT_EQ(a->heartbeat("node-a", "", 0.6)->nodes.size(), 1U) << "a live node is not removed";
+  EXPECT_EQ(a->heartbeat("node-a", "", 0.6, {})->nodes.size(), 1U) << "a live node is not removed";
 
   // Without heartbeats it expires: the next claim takes it over and names the old holder.
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
-  auto board = b->heartbeat("node-b", "127.0.0.1:2", 0.6);
+  auto board = b->heartbeat("node-b", "127.0.0.1:2", 0.6, {{"gate", 2.5}});
   ASSERT_TRUE(board.is_ok());
+  // Each node's cameras, as its latest heartbeat announced them, come back with the board.
+  ASSERT_EQ(board->nodes.size(), 2U);
+  EXPECT_TRUE(board->nodes[0].cameras.empty()) << "node-a's latest heartbeat announced none";
+  EXPECT_EQ(board->nodes[1].cameras, (NodeCameras{{"gate", 2.5}}));
   ASSERT_EQ(board->leases.size(), 1U);
   EXPECT_FALSE(board->leases[0].live);
   auto taken = claim(*b, "node-b", 5);
   ASSERT_TRUE(taken.is_ok()) << taken.status().to_string();
   EXPECT_EQ(*taken, "node-a");
   // The old holder's late heartbeat does not revive its lease.
-  board = a->heartbeat("node-a", "127.0.0.1:1", 0.6);
+  board = a->heartbeat("node-a", "127.0.0.1:1", 0.6, {{"gate", 1.0}});
   ASSERT_TRUE(board.is_ok());
   EXPECT_EQ(board->leases[0].node, "node-b");
   Result<bool> released = false;

@@ -69,6 +69,8 @@ class SqliteBackend final : public Backend {
     exec("PRAGMA user_version = " + std::to_string(version));
   }
 
+  [[nodiscard]] int evidence_node_version() const override { return 4; }
+
   [[nodiscard]] std::string spec() const override { return "sqlite:" + path_.string(); }
 
  private:
@@ -144,6 +146,8 @@ class PostgresBackend final : public Backend {
   void set_schema_version(int version) override {
     exec("UPDATE vigie_schema SET version = " + std::to_string(version));
   }
+
+  [[nodiscard]] int evidence_node_version() const override { return 3; }
 
   [[nodiscard]] std::string spec() const override {
     return "postgres:" + PostgresServer::shared().url(db_);

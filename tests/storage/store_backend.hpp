@@ -32,6 +32,8 @@ class Backend {
   virtual std::string break_journal_inserts(bool broken) = 0;
   /// Sets the schema version the database claims.
   virtual void set_schema_version(int version) = 0;
+  /// The schema version whose migration gave evidence records their node.
+  [[nodiscard]] virtual int evidence_node_version() const = 0;
   /// Where the crash and writer helpers find the database: "sqlite:PATH" or "postgres:URL".
   [[nodiscard]] virtual std::string spec() const = 0;
 };
