@@ -11,6 +11,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "core/status.hpp"
+#include "evidence/yuv420.hpp"
 #include "ingest/libav.hpp"
 
 namespace vigie::evidence {
@@ -24,7 +25,7 @@ struct H264Settings {
   bool faststart = true;  ///< moov in front, so a browser plays the clip before it is all loaded
 };
 
-/// Writes BGR frames of one size to an MP4 file. Not thread-safe; one encoder per file.
+/// Writes YUV 4:2:0 frames of one size to an MP4 file. Not thread-safe; one encoder per file.
 class H264FileEncoder {
  public:
   ~H264FileEncoder();
@@ -35,8 +36,9 @@ class H264FileEncoder {
   /// odd or empty sizes, kUnavailable without libx264, kNotFound if the file cannot be made.
   static Result<std::unique_ptr<H264FileEncoder>> open(const std::filesystem::path& path,
                                                        cv::Size size, const H264Settings& settings);
-  /// Encodes one BGR frame; a pts not above the previous one is moved just after it.
-  Status write(const cv::Mat& bgr, std::int64_t pts);
+  /// Encodes one frame (copied: `image` may be reused at once); a pts not above the
+  /// previous one is moved just after it.
+  Status write(const Yuv420& image, std::int64_t pts);
   /// Flushes and writes the trailer (and moves the index to the front). Idempotent.
   Status close();
   /// Frames written so far.
