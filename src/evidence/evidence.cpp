@@ -219,6 +219,7 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
   settings.frame_rate = rate;
   settings.crf = options.crf;
   settings.preset = options.preset.c_str();
+  settings.x264_params = options.x264_params;
   std::unique_ptr<H264FileEncoder> encoder;
   double first_encoded_s = 0.0;
   cv::Size encoder_size;

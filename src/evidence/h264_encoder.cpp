@@ -93,9 +93,14 @@ Result<std::unique_ptr<H264FileEncoder>> H264FileEncoder::open(const std::filesy
     enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(enc->priv_data, "preset", settings.preset, 0);
   av_opt_set(enc->priv_data, "crf", std::to_string(settings.crf).c_str(), 0);
-  av_opt_set(enc->priv_data, "x264-params", "bframes=0:sliced-threads=0:lookahead-threads=1", 0);
+  std::string params = "bframes=0:sliced-threads=0:lookahead-threads=1";
+  if (!settings.x264_params.empty()) params += ":" + settings.x264_params;
+  av_opt_set(enc->priv_data, "x264-params", params.c_str(), 0);
   int r = avcodec_open2(enc, codec, nullptr);
-  if (r < 0) return internal_error("cannot open libx264: " + ingest::av::error_string(r));
+  if (r < 0) {
+    return internal_error("cannot open libx264 with preset " + std::string(settings.preset) +
+                          " and options " + params + ": " + ingest::av::error_string(r));
+  }
   impl->frame_duration =
       std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), settings.time_base));
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include <opencv2/core/mat.hpp>
 
@@ -22,6 +23,9 @@ struct H264Settings {
   AVRational frame_rate{0, 1};  ///< nominal rate (rate control, last frame's duration); {0,1}: 10
   int crf = 28;
   const char* preset = "veryfast";
+  /// More x264 options (key=value, ':' between) over the preset; empty: none. libavcodec
+  /// logs an option x264 does not know and goes on without it.
+  std::string x264_params;
   bool faststart = true;  ///< moov in front, so a browser plays the clip before it is all loaded
 };
 
