@@ -227,8 +227,8 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
   Yuv420 snapshot;
   cv::Vec2d snapshot_scale{1.0, 1.0};
   double snapshot_gap = std::numeric_limits<double>::infinity();
-  // The privacy masks' pixels at the rendered size, computed again only if the size changes.
-  cv::Mat mask_pixels;
+  // What the privacy masks cover at the rendered size, computed again only if it changes.
+  MaskCover mask;
 
   auto visit = [&](DecodedFrame& frame) -> Status {
     const bool in_window = !targets.clip.empty() && frame.pts_s >= from_s - slack_s &&
@@ -246,10 +246,10 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
           privacy_plan(*scene.persons, alert, frame.pts_s, frame.source_size, {sx, sy}, options),
           options.pixelate);
     }
-    if (mask_pixels.size() != image.size()) {
-      mask_pixels = privacy_mask_pixels(image.size(), scaled_all(*scene.privacy_masks, sx, sy));
+    if (mask.luma.size() != image.size()) {
+      mask = mask_cover(image.size(), scaled_all(*scene.privacy_masks, sx, sy));
     }
-    burn_privacy_masks(image, mask_pixels);
+    burn_privacy_masks(image, mask);
 
     // Kept for the snapshot by swapping buffers with the decoder once it is encoded;
     // annotated at the end, once: a nearer frame may still replace this one.

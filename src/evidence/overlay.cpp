@@ -236,16 +236,23 @@ cv::Mat privacy_mask_pixels(cv::Size size, const std::vector<std::vector<Point>>
   return covered;
 }
 
-void burn_privacy_masks(Yuv420& image, const cv::Mat& covered) {
-  if (covered.empty() || cv::countNonZero(covered) == 0) return;
-  CV_Assert(covered.size() == image.size() && covered.type() == CV_8U);
+MaskCover mask_cover(cv::Size size, const std::vector<std::vector<Point>>& masks) {
+  MaskCover cover;
+  cover.luma = privacy_mask_pixels(size, masks);
+  cover.chroma = chroma_mask(cover.luma);
+  cover.any = cv::countNonZero(cover.luma) > 0;
+  return cover;
+}
+
+void burn_privacy_masks(Yuv420& image, const MaskCover& cover) {
+  if (!cover.any) return;
+  CV_Assert(cover.luma.size() == image.size() && cover.chroma.size() == image.u.size());
   const cv::Scalar colour = yuv_of(kPrivacyMaskColour);
-  image.y.setTo(colour[0], covered);
+  image.y.setTo(colour[0], cover.luma);
   // A chroma sample shared with a covered pixel is filled: no colour of the hidden area leaks
   // into the mask's edge.
-  const cv::Mat chroma = chroma_mask(covered);
-  image.u.setTo(colour[1], chroma);
-  image.v.setTo(colour[2], chroma);
+  image.u.setTo(colour[1], cover.chroma);
+  image.v.setTo(colour[2], cover.chroma);
 }
 
 void draw_alert_annotation(cv::Mat& bgr, const Alert& alert, const std::vector<Point>& zone) {

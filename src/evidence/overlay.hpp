@@ -72,9 +72,17 @@ void burn_privacy_masks(cv::Mat& bgr, const std::vector<std::vector<Point>>& mas
 /// masks are the camera's and do not move: a clip computes this once.
 cv::Mat privacy_mask_pixels(cv::Size size, const std::vector<std::vector<Point>>& masks);
 
-/// Fills the `covered` pixels (privacy_mask_pixels of the image's size) with
-/// kPrivacyMaskColour in YUV, and every chroma sample a covered pixel shares in.
-void burn_privacy_masks(Yuv420& image, const cv::Mat& covered);
+/// What the privacy masks cover in a YUV 4:2:0 picture of one size, computed once per clip.
+struct MaskCover {
+  cv::Mat luma;      ///< privacy_mask_pixels() of the picture's size
+  cv::Mat chroma;    ///< chroma_mask(luma): every chroma sample a covered pixel shares in
+  bool any = false;  ///< whether anything is covered at all
+};
+MaskCover mask_cover(cv::Size size, const std::vector<std::vector<Point>>& masks);
+
+/// Fills what `cover` (mask_cover() of the picture's size) covers with kPrivacyMaskColour in
+/// YUV: the covered pixels and every chroma sample a covered pixel shares in.
+void burn_privacy_masks(Yuv420& image, const MaskCover& cover);
 
 /// Draws the zone outline, the alert's region and polygon, and one text line (event type,
 /// camera, UTC time of the alert's start) on a snapshot.

@@ -224,7 +224,9 @@ TEST(PrivacyMaskYuv, FillsTheSamePixelsGreyAndTheirChroma) {
 
   const Yuv420 before = to_yuv420(textured(121, 121));
   Yuv420 img = before.clone();
-  burn_privacy_masks(img, covered);
+  const MaskCover cover = mask_cover(img.size(), masks);
+  EXPECT_EQ(cv::countNonZero(cover.luma != covered), 0);
+  burn_privacy_masks(img, cover);
   const cv::Scalar grey = yuv_of(kPrivacyMaskColour);
   const cv::Mat chroma = chroma_mask(covered);
   EXPECT_EQ(cv::countNonZero(changed_plane(before.y, img.y) != covered), 0);
@@ -238,7 +240,9 @@ TEST(PrivacyMaskYuv, FillsTheSamePixelsGreyAndTheirChroma) {
   for (int c = 0; c < 3; ++c) EXPECT_NEAR(inside[c], kPrivacyMaskColour[c], 2.0);
   // No masks, nothing to fill.
   Yuv420 untouched = before.clone();
-  burn_privacy_masks(untouched, privacy_mask_pixels(untouched.size(), {}));
+  const MaskCover none = mask_cover(untouched.size(), {});
+  EXPECT_FALSE(none.any);
+  burn_privacy_masks(untouched, none);
   EXPECT_EQ(cv::norm(untouched.y, before.y, cv::NORM_INF), 0);
 }
 
