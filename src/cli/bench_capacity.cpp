@@ -149,6 +149,28 @@ Result<config::CameraConfig> bench_camera(const CapacityOptions& o, const std::s
   config::RuleConfig intrusion;
   intrusion.params = config::IntrusionParams{};
   if (!o.alerts) intrusion.zones = quiet_zones;
+  if (o.alerts && o.alert_zones > 1) {
+    // A rule raises one situation at a time, whatever its zones: one rule per band.
+    const double band = probe.width / static_cast<double>(o.alert_zones);
+    for (int i = 0; i < o.alert_zones; ++i) {
+      const std::string id = "bench-band-" + std::to_string(i + 1);
+      const double x0 = band * i;
+      const double x1 = band * (i + 1);
+      const double h = probe.height;
+      camera.zones.push_back({id,
+                              "Band " + std::to_string(i + 1) + " of the image",
+                              {{x0, 0}, {x1, 0}, {x1, h}, {x0, h}},
+                              std::nullopt,
+                              std::nullopt});
+      if (i + 1 < o.alert_zones) {
+        config::RuleConfig band_rule = intrusion;
+        band_rule.zones = {id};
+        camera.rules.push_back(band_rule);
+      } else {
+        intrusion.zones = {id};
+      }
+    }
+  }
   camera.rules.push_back(intrusion);
 
   if (!has_rule(camera, EventType::kWrongWay)) {
@@ -204,6 +226,16 @@ struct Trial {
   int alerts = 0;
   std::map<std::string, int> alerts_by_type;
   double evidence_cpu_s_per_alert = 0;
+  std::uint64_t evidence_written = 0;  ///< alerts whose evidence was written in the window
+  std::uint64_t evidence_failed = 0;
+  double evidence_cpu_s_per_written = 0;
+  /// When the window's alerts were raised, seconds after the window's start.
+  double first_alert_s = 0;
+  double last_alert_s = 0;
+  /// Alerts raised during the warm-up, and when (seconds after the node's start).
+  int warmup_alerts = 0;
+  double first_warmup_alert_s = 0;
+  double last_warmup_alert_s = 0;
   [[nodiscard]] bool keeps_up() const {
     return slowest_fps >= kRateShare * target_fps && dropped_share < kDropShare;
   }
@@ -220,6 +252,27 @@ std::map<std::string, int> alerts_by_type(engine::Node& node) {
     for (const auto& alert : *a) ++out[std::string(to_string(alert.type))];
   }
   return out;
+}
+
+// Seconds after `since` of the first and last alert raised since then (0, 0 if none).
+std::pair<double, double> raised_between(engine::Node& node,
+                                         std::chrono::system_clock::time_point since) {
+  const auto since_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count();
+  storage::AlertQuery q;
+  q.include_calibration = true;
+  q.from_ms = since_ms;
+  q.limit = 100000;
+  auto a = node.store().alerts(q);
+  if (!a.is_ok() || a->empty()) return {0.0, 0.0};
+  double first = 1e300;
+  double last = 0;
+  for (const auto& alert : *a) {
+    const double s = static_cast<double>(alert.raised_ms - since_ms) / 1000.0;
+    first = std::min(first, s);
+    last = std::max(last, s);
+  }
+  return {first, last};
 }
 
 Result<Trial> run_trial(const config::CameraConfig& base, int streams, const CapacityOptions& o,
@@ -243,17 +296,24 @@ Result<Trial> run_trial(const config::CameraConfig& base, int streams, const Cap
   const double rss_before = static_cast<double>(read_process_usage().resident_bytes);
   VIGIE_ASSIGN_OR_RETURN(auto node, engine::Node::open(config, {}));
   VIGIE_RETURN_IF_ERROR(node->start());
+  const auto node_start = std::chrono::system_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_s));
+  const auto warmup_alerts = alerts_by_type(*node);
+  const auto [first_warmup_s, last_warmup_s] = raised_between(*node, node_start);
 
   const Usage before = Usage::now();
   const auto roles_before = cpu_by_role();
   const auto status_before = node->engine().status();
   const auto alerts_before = alerts_by_type(*node);
+  const engine::NodeCounters counters_before = node->counters();
+  const auto window_start = std::chrono::system_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_s));
   const Usage after = Usage::now();
   const auto roles_after = cpu_by_role();
   const auto status_after = node->engine().status();
   const auto alerts_after = alerts_by_type(*node);
+  const engine::NodeCounters counters_after = node->counters();
+  const auto [first_alert_s, last_alert_s] = raised_between(*node, window_start);
   node->stop();
   node.reset();
   fs::remove_all(data, ec);
@@ -305,9 +365,19 @@ Result<Trial> run_trial(const config::CameraConfig& base, int streams, const Cap
     t.alerts_by_type[type] = raised;
     t.alerts += raised;
   }
-  if (t.alerts > 0) {
-    t.evidence_cpu_s_per_alert =
-        t.role_core_per_stream["evidence"] * t.wall_s * n / static_cast<double>(t.alerts);
+  for (const auto& [type, count] : warmup_alerts) t.warmup_alerts += count;
+  t.first_warmup_alert_s = first_warmup_s;
+  t.last_warmup_alert_s = last_warmup_s;
+  t.first_alert_s = first_alert_s;
+  t.last_alert_s = last_alert_s;
+  const double evidence_cpu_s = t.role_core_per_stream["evidence"] * t.wall_s * n;
+  if (t.alerts > 0) t.evidence_cpu_s_per_alert = evidence_cpu_s / static_cast<double>(t.alerts);
+  // Evidence is rendered after its window closes (10 s after the alert's start), so the
+  // renderings of a window are not all of its alerts': per written evidence is the cost.
+  t.evidence_written = counters_after.evidence_written - counters_before.evidence_written;
+  t.evidence_failed = counters_after.evidence_failed - counters_before.evidence_failed;
+  if (t.evidence_written > 0) {
+    t.evidence_cpu_s_per_written = evidence_cpu_s / static_cast<double>(t.evidence_written);
   }
   return t;
 }
@@ -319,9 +389,11 @@ void print_trial(const Trial& t, const DecodeCost& decode) {
     std::printf("%s%s %.3f", first ? "" : ", ", role.c_str(), core);
     first = false;
   }
-  std::printf("); slowest %s %.2f/%.2f fps; dropped %.2f %%; RSS %.0f MiB (%.1f MiB/stream)",
-              t.slowest_camera.c_str(), t.slowest_fps, t.target_fps, 100.0 * t.dropped_share,
-              t.rss_mib, t.rss_mib_per_stream);
+  std::printf(
+      "); slowest %s %.2f/%.2f fps; dropped %.2f %% (%llu frames); RSS %.0f MiB "
+      "(%.1f MiB/stream)",
+      t.slowest_camera.c_str(), t.slowest_fps, t.target_fps, 100.0 * t.dropped_share,
+      static_cast<unsigned long long>(t.frames_dropped), t.rss_mib, t.rss_mib_per_stream);
   if (decode.core_per_stream() > 0) {
     std::printf("; decode-only %.0f %% of the cost", 100.0 * decode.core_per_stream() /
                                                          std::max(1e-9, t.core_per_stream));
@@ -329,7 +401,17 @@ void print_trial(const Trial& t, const DecodeCost& decode) {
   if (t.alerts > 0) {
     std::printf("; alerts:");
     for (const auto& [type, count] : t.alerts_by_type) std::printf(" %s %d", type.c_str(), count);
-    std::printf(", %.2f s evidence CPU each", t.evidence_cpu_s_per_alert);
+    std::printf(" (raised %.1f to %.1f s into the window), %.2f s evidence CPU each",
+                t.first_alert_s, t.last_alert_s, t.evidence_cpu_s_per_alert);
+  }
+  if (t.warmup_alerts > 0) {
+    std::printf("; %d alerts in the warm-up (%.1f to %.1f s after the start)", t.warmup_alerts,
+                t.first_warmup_alert_s, t.last_warmup_alert_s);
+  }
+  if (t.evidence_written + t.evidence_failed > 0) {
+    std::printf("; evidence written %llu (failed %llu), %.2f s CPU each",
+                static_cast<unsigned long long>(t.evidence_written),
+                static_cast<unsigned long long>(t.evidence_failed), t.evidence_cpu_s_per_written);
   }
   std::printf(" -> %s\n", t.keeps_up() ? "keeps up" : "falls behind");
   std::fflush(stdout);
@@ -350,6 +432,12 @@ Json trial_json(const Trial& t) {
           {"alerts", t.alerts},
           {"alerts_by_type", t.alerts_by_type},
           {"evidence_cpu_s_per_alert", t.evidence_cpu_s_per_alert},
+          {"warmup_alerts", t.warmup_alerts},
+          {"first_alert_s", t.first_alert_s},
+          {"last_alert_s", t.last_alert_s},
+          {"evidence_written", t.evidence_written},
+          {"evidence_failed", t.evidence_failed},
+          {"evidence_cpu_s_per_written", t.evidence_cpu_s_per_written},
           {"keeps_up", t.keeps_up()}};
 }
 
@@ -406,9 +494,17 @@ void add_capacity_options(CLI::App& command, CapacityOptions& o) {
   command.add_option("--duration", o.duration_s, "Seconds measured, per trial")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command.add_flag("--alerts", o.alerts,
-                   "Intrusion over the whole image, so that alerts and their evidence happen "
-                   "(default: a place where nobody walks)");
+  auto* alerts =
+      command.add_flag("--alerts", o.alerts,
+                       "Intrusion over the whole image, so that alerts and their evidence happen "
+                       "(default: a place where nobody walks)");
+  command
+      .add_option("--alert-zones", o.alert_zones,
+                  "With --alerts: cut the image into this many bands, each watched by its own "
+                  "intrusion rule and raising its own alert, for a burst of alerts")
+      ->check(CLI::Range(1, 64))
+      ->needs(alerts)
+      ->capture_default_str();
   command.add_option("--json", o.json, "Also write the figures to this file");
   command.add_option("--dir", o.dir, "Folder for the temporary store")->capture_default_str();
 }
@@ -508,6 +604,7 @@ int bench_capacity(const CapacityOptions& o) {
                 {"warmup_s", o.warmup_s},
                 {"duration_s", o.duration_s},
                 {"alerts", o.alerts},
+                {"alert_zones", o.alert_zones},
                 {"max_streams_kept_up", max_streams},
                 {"trials", Json::array()}};
     for (const auto& t : trials) out["trials"].push_back(trial_json(t));

@@ -20,6 +20,9 @@ struct CapacityOptions {
   double warmup_s = 20;     ///< not measured: models learning the background, caches filling
   double duration_s = 40;   ///< measured, after the warm-up
   bool alerts = false;      ///< intrusion over the whole image: alerts and evidence happen
+  /// With alerts: the image cut into this many bands side by side, each watched by its own
+  /// intrusion rule and so raising its own alert: a burst when people first walk in.
+  int alert_zones = 1;
   std::string json;         ///< write the figures here too
   std::string dir = "var/bench-capacity";
 };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,8 +41,16 @@ void name_this_thread(std::string_view name) {
   ::pthread_setname_np(::pthread_self(), kept.c_str());
 }
 
-void set_this_thread_nice(int nice) {
-  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), nice);
+int make_this_thread_nicer(int steps) {
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  // -1 is also a valid nice value: only errno tells a failure.
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, tid);
+  if (errno != 0) return 0;
+  (void)::setpriority(PRIO_PROCESS, tid, std::min(19, now + steps));
+  errno = 0;
+  const int after = ::getpriority(PRIO_PROCESS, tid);
+  return errno != 0 ? now : after;
 }
 
 std::vector<ThreadGroupUsage> thread_cpu_by_name() {

@@ -22,10 +22,12 @@ ProcessUsage read_process_usage();
 /// library's pool) inherit its name, so their time counts with their creator's.
 void name_this_thread(std::string_view name);
 
-/// Gives the calling thread a nice value (Linux keeps one per thread): a background thread
-/// at 10 yields the CPU to analysis threads whenever both want it, and still runs at full
-/// speed on an idle machine. Best effort: a refusal changes nothing.
-void set_this_thread_nice(int nice);
+/// Raises the calling thread's nice value by `steps` above its own (Linux keeps one per
+/// thread; at most 19): a background thread 10 steps nicer than the analysis threads yields
+/// the CPU to them whenever both want it, and still runs at full speed on an idle machine.
+/// Relative, so that it still yields when the whole process runs niced (`nice -n 10`, a
+/// service's Nice=). Best effort: a refusal changes nothing. Returns the nice value now.
+int make_this_thread_nicer(int steps);
 
 /// CPU time of this process's live threads, summed per thread name.
 struct ThreadGroupUsage {

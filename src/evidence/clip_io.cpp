@@ -46,8 +46,8 @@ Result<ingest::ClipSnapshot> read_clip(const std::filesystem::path& path, double
 }
 
 Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
-                                const std::function<Status(DecodedFrame&)>& visit,
-                                int max_width) {
+                                const std::function<Status(DecodedFrame&)>& visit, int max_width,
+                                PixelLayout layout) {
   if (clip.empty() || !clip.stream) {
     return Status(StatusCode::kFailedPrecondition, "empty clip: nothing to decode");
   }
@@ -58,7 +58,9 @@ Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
   auto opened = ingest::FrameDecoder::open(clip.stream, ingest::DecoderTuning{downscaled, false});
   if (!opened) return opened.status();
   ingest::FrameDecoder& decoder = **opened;
-  ingest::BgrScaler scaler;
+  ingest::BgrScaler bgr_scaler;
+  Yuv420Scaler yuv_scaler;
+  DecodedFrame out;
   DecodeStats stats;
 
   // Pulls every frame the decoder has ready. A corrupt frame is skipped, not fatal: the
@@ -72,11 +74,11 @@ Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
       }
       const AVFrame* frame = *got;
       if (frame == nullptr) return Status::ok();
-      DecodedFrame out;
       out.pts_s = decoder.pts_s(*frame);
       out.source_size = cv::Size(frame->width, frame->height);
       const int width = max_width > 0 ? std::min(max_width, frame->width) : 0;
-      Status s = scaler.scale(*frame, width, out.bgr);
+      Status s = layout == PixelLayout::kYuv420 ? yuv_scaler.scale(*frame, width, out.yuv)
+                                                : bgr_scaler.scale(*frame, width, out.bgr);
       if (!s.is_ok()) return s;
       ++stats.frames;
       s = visit(out);

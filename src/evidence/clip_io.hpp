@@ -1,5 +1,5 @@
 #pragma once
-// Reading stored clips back into packets, and decoding packets to BGR frames at full size.
+// Reading stored clips back into packets, and decoding packets to BGR or YUV 4:2:0 frames.
 // Used by the evidence renderers (on the evidence worker) and by tests.
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "core/status.hpp"
+#include "evidence/yuv420.hpp"
 #include "ingest/packet_ring.hpp"
 
 namespace vigie::evidence {
@@ -17,12 +18,20 @@ namespace vigie::evidence {
 /// kNotFound when the file cannot be opened, kDataLoss when it holds no video packet.
 Result<ingest::ClipSnapshot> read_clip(const std::filesystem::path& path, double first_s = 0.0);
 
-/// One decoded frame.
+/// The form decode_clip() gives pictures in.
+enum class PixelLayout {
+  kBgr,     ///< DecodedFrame::bgr, a fresh image per frame
+  kYuv420,  ///< DecodedFrame::yuv, the decoder's own form, one buffer reused for every frame
+};
+
+/// One decoded frame, at the decode's width (never wider than the source; even sizes).
 struct DecodedFrame {
   double pts_s = 0.0;    ///< clip clock (seconds, as ClipSnapshot::from_s)
   cv::Size source_size;  ///< the coded picture size
-  /// The picture, BGR, at the decode's width (never wider than the source; even sizes).
-  cv::Mat bgr;
+  cv::Mat bgr;           ///< the picture with PixelLayout::kBgr
+  /// The picture with PixelLayout::kYuv420; overwritten by the next frame, so a visitor
+  /// keeps it by cloning it or by swapping it with a picture of its own.
+  Yuv420 yuv;
 };
 
 /// How a decode went.
@@ -33,11 +42,12 @@ struct DecodeStats {
 
 /// Decodes every packet of `clip` in order (full quality: loop filter on) and calls `visit`
 /// for each good frame, in presentation order, scaled to `max_width` when the source is
-/// wider (0: the source's width). A visitor error stops the decode and is returned.
+/// wider (0: the source's width), in `layout`. A visitor error stops the decode and is
+/// returned.
 /// kFailedPrecondition for an empty clip, kUnimplemented for an unknown codec, kDataLoss
 /// when no frame at all could be decoded.
 Result<DecodeStats> decode_clip(const ingest::ClipSnapshot& clip,
                                 const std::function<Status(DecodedFrame&)>& visit,
-                                int max_width = 0);
+                                int max_width = 0, PixelLayout layout = PixelLayout::kBgr);
 
 }  // namespace vigie::evidence

@@ -74,6 +74,14 @@ std::vector<Point> scaled(const std::vector<Point>& points, double sx, double sy
   return out;
 }
 
+std::vector<std::vector<Point>> scaled_all(const std::vector<std::vector<Point>>& polygons,
+                                           double sx, double sy) {
+  std::vector<std::vector<Point>> out;
+  out.reserve(polygons.size());
+  for (const auto& p : polygons) out.push_back(scaled(p, sx, sy));
+  return out;
+}
+
 cv::Rect2d scaled(const cv::Rect2d& r, double sx, double sy) {
   return {r.x * sx, r.y * sy, r.width * sx, r.height * sy};
 }
@@ -183,9 +191,20 @@ PrivacyPlan privacy_plan(const std::vector<TimedBoxes>& history, const Alert& al
 
 namespace {
 
+/// `image` at `size`: one clip has one size, so frames after an in-band resolution change
+/// are scaled to the first one's.
+Yuv420 resized(const Yuv420& image, cv::Size size) {
+  Yuv420 out = Yuv420::make(size);
+  cv::resize(image.y, out.y, out.y.size(), 0, 0, cv::INTER_AREA);
+  cv::resize(image.u, out.u, out.u.size(), 0, 0, cv::INTER_AREA);
+  cv::resize(image.v, out.v, out.v.size(), 0, 0, cv::INTER_AREA);
+  return out;
+}
+
 /// One decode pass over `clip`: every frame is masked (persons, then privacy masks, which
 /// always win); frames inside the window are encoded to targets.clip, and the masked frame
-/// nearest the alert's start, annotated, becomes targets.snapshot.
+/// nearest the alert's start, annotated, becomes targets.snapshot. Frames stay in the
+/// decoder's YUV 4:2:0 from the decoder to x264; only the snapshot is converted to BGR.
 Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
                         const RenderTargets& targets, const EvidenceOptions& options) {
   const Alert& alert = *scene.alert;
@@ -200,13 +219,16 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
   settings.frame_rate = rate;
   settings.crf = options.crf;
   settings.preset = options.preset.c_str();
+  settings.x264_params = options.x264_params;
   std::unique_ptr<H264FileEncoder> encoder;
   double first_encoded_s = 0.0;
   cv::Size encoder_size;
   Rendered rendered;
-  cv::Mat snapshot;
+  Yuv420 snapshot;
   cv::Vec2d snapshot_scale{1.0, 1.0};
   double snapshot_gap = std::numeric_limits<double>::infinity();
+  // What the privacy masks cover at the rendered size, computed again only if it changes.
+  MaskCover mask;
 
   auto visit = [&](DecodedFrame& frame) -> Status {
     const bool in_window = !targets.clip.empty() && frame.pts_s >= from_s - slack_s &&
@@ -215,46 +237,52 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
         !targets.snapshot.empty() && std::abs(frame.pts_s - alert.start_s) < snapshot_gap;
     // Frames before the window are decoded only to reach it: nothing is drawn on them.
     if (!in_window && !nearer_snapshot) return Status::ok();
-    const double sx = static_cast<double>(frame.bgr.cols) / frame.source_size.width;
-    const double sy = static_cast<double>(frame.bgr.rows) / frame.source_size.height;
+    Yuv420& image = frame.yuv;
+    const double sx = static_cast<double>(image.size().width) / frame.source_size.width;
+    const double sy = static_cast<double>(image.size().height) / frame.source_size.height;
     if (scene.persons != nullptr) {
-      apply_privacy(frame.bgr, privacy_plan(*scene.persons, alert, frame.pts_s,
-                                            frame.source_size, {sx, sy}, options),
-                    options.pixelate);
+      apply_privacy(
+          image,
+          privacy_plan(*scene.persons, alert, frame.pts_s, frame.source_size, {sx, sy}, options),
+          options.pixelate);
     }
-    std::vector<std::vector<Point>> masks;
-    for (const auto& m : *scene.privacy_masks) masks.push_back(scaled(m, sx, sy));
-    burn_privacy_masks(frame.bgr, masks);
+    if (mask.luma.size() != image.size()) {
+      mask = mask_cover(image.size(), scaled_all(*scene.privacy_masks, sx, sy));
+    }
+    burn_privacy_masks(image, mask);
 
-    if (nearer_snapshot) {
+    // Kept for the snapshot by swapping buffers with the decoder once it is encoded;
+    // annotated at the end, once: a nearer frame may still replace this one.
+    auto keep_for_snapshot = [&] {
+      if (!nearer_snapshot) return;
       snapshot_gap = std::abs(frame.pts_s - alert.start_s);
       rendered.snapshot_s = frame.pts_s;
-      // Annotated at the end, once: a nearer frame may still replace this one.
-      snapshot = frame.bgr.clone();
       snapshot_scale = {sx, sy};
+      std::swap(snapshot, image);
+    };
+    if (!in_window) {
+      keep_for_snapshot();
+      return Status::ok();
     }
-    if (!in_window) return Status::ok();
     if (!encoder) {
-      auto opened = H264FileEncoder::open(targets.clip, frame.bgr.size(), settings);
+      auto opened = H264FileEncoder::open(targets.clip, image.size(), settings);
       if (!opened) return opened.status();
       encoder = std::move(*opened);
       first_encoded_s = frame.pts_s;
-      encoder_size = frame.bgr.size();
+      encoder_size = image.size();
       rendered.clip_from_s = frame.pts_s;
-    }
-    if (frame.bgr.size() != encoder_size) {
-      // An in-band resolution change: one clip has one size, so later frames are scaled.
-      cv::Mat resized;
-      cv::resize(frame.bgr, resized, encoder_size, 0, 0, cv::INTER_AREA);
-      frame.bgr = resized;
     }
     rendered.clip_to_s = frame.pts_s;
     const auto pts = static_cast<std::int64_t>(
         std::llround((frame.pts_s - first_encoded_s) / av_q2d(settings.time_base)));
-    return encoder->write(frame.bgr, pts);
+    Status written = image.size() != encoder_size
+                         ? encoder->write(resized(image, encoder_size), pts)
+                         : encoder->write(image, pts);
+    keep_for_snapshot();
+    return written;
   };
 
-  Result<DecodeStats> stats = decode_clip(clip, visit, options.render_width);
+  Result<DecodeStats> stats = decode_clip(clip, visit, options.render_width, PixelLayout::kYuv420);
   if (!stats) return stats.status();
   if (!targets.clip.empty()) {
     if (!encoder) {
@@ -271,11 +299,12 @@ Result<Rendered> render(const ingest::ClipSnapshot& clip, const Scene& scene,
     const double sx = snapshot_scale[0], sy = snapshot_scale[1];
     local.region = scaled(alert.region, sx, sy);
     local.polygon = scaled(alert.polygon, sx, sy);
-    if (!snapshot.empty()) draw_alert_annotation(snapshot, local, scaled(*scene.zone, sx, sy));
+    cv::Mat bgr = snapshot.empty() ? cv::Mat() : to_bgr(snapshot);
+    if (!bgr.empty()) draw_alert_annotation(bgr, local, scaled(*scene.zone, sx, sy));
     std::vector<std::uint8_t> jpeg;
     const std::vector<int> params{cv::IMWRITE_JPEG_QUALITY,
                                   std::clamp(options.jpeg_quality, 0, 100)};
-    if (snapshot.empty() || !cv::imencode(".jpg", snapshot, jpeg, params)) {
+    if (bgr.empty() || !cv::imencode(".jpg", bgr, jpeg, params)) {
       return internal_error("cannot encode the snapshot");
     }
     Status s = write_bytes(targets.snapshot, jpeg);

@@ -29,7 +29,7 @@ EvidenceWriter::EvidenceWriter(std::filesystem::path root, EvidenceOptions optio
   worker_ = Worker("vigie-evidence", [this](const std::stop_token& stop) {
     // Rendering evidence can wait a moment; analysis cannot: a burst of alerts must never
     // slow the cameras down.
-    set_this_thread_nice(10);
+    make_this_thread_nicer(10);
     run(stop);
   });
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 }
 
@@ -26,7 +27,6 @@ struct H264FileEncoder::Impl {
   AVStream* stream = nullptr;
   ingest::av::FramePtr frame;
   ingest::av::PacketPtr packet;
-  ingest::av::SwsPtr sws;
   cv::Size size;
   std::int64_t frame_duration = 1;  ///< one nominal frame in the encoder's time base
   std::int64_t last_pts = AV_NOPTS_VALUE;
@@ -93,9 +93,14 @@ Result<std::unique_ptr<H264FileEncoder>> H264FileEncoder::open(const std::filesy
     enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(enc->priv_data, "preset", settings.preset, 0);
   av_opt_set(enc->priv_data, "crf", std::to_string(settings.crf).c_str(), 0);
-  av_opt_set(enc->priv_data, "x264-params", "bframes=0:sliced-threads=0:lookahead-threads=1", 0);
+  std::string params = "bframes=0:sliced-threads=0:lookahead-threads=1";
+  if (!settings.x264_params.empty()) params += ":" + settings.x264_params;
+  av_opt_set(enc->priv_data, "x264-params", params.c_str(), 0);
   int r = avcodec_open2(enc, codec, nullptr);
-  if (r < 0) return internal_error("cannot open libx264: " + ingest::av::error_string(r));
+  if (r < 0) {
+    return internal_error("cannot open libx264 with preset " + std::string(settings.preset) +
+                          " and options " + params + ": " + ingest::av::error_string(r));
+  }
   impl->frame_duration =
       std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), settings.time_base));
 
@@ -119,23 +124,24 @@ Result<std::unique_ptr<H264FileEncoder>> H264FileEncoder::open(const std::filesy
   impl->frame->height = size.height;
   if (av_frame_get_buffer(impl->frame.get(), 0) < 0) return internal_error("out of memory");
   impl->packet = ingest::av::make_packet();
-  impl->sws.reset(sws_getContext(size.width, size.height, AV_PIX_FMT_BGR24, size.width, size.height,
-                                 AV_PIX_FMT_YUV420P, SWS_POINT, nullptr, nullptr, nullptr));
-  if (!impl->sws) return internal_error("cannot create a BGR to YUV converter");
   impl->open = true;
   return std::unique_ptr<H264FileEncoder>(new H264FileEncoder(std::move(impl)));
 }
 
-Status H264FileEncoder::write(const cv::Mat& bgr, std::int64_t pts) {
+Status H264FileEncoder::write(const Yuv420& image, std::int64_t pts) {
   Impl& m = *impl_;
   if (!m.open) return Status(StatusCode::kFailedPrecondition, "encoder is closed");
-  if (bgr.size() != m.size || bgr.type() != CV_8UC3)
-    return invalid_argument("frame size or type differs from the clip's");
+  if (image.size() != m.size || image.y.type() != CV_8UC1 || image.u.type() != CV_8UC1 ||
+      image.v.type() != CV_8UC1 || image.u.size() != image.v.size() ||
+      image.u.size() != cv::Size((m.size.width + 1) / 2, (m.size.height + 1) / 2))
+    return invalid_argument("frame size or planes differ from the clip's");
   // The encoder may still hold a reference to the previous frame's buffers.
   if (av_frame_make_writable(m.frame.get()) < 0) return internal_error("out of memory");
-  const std::uint8_t* src[4] = {bgr.data, nullptr, nullptr, nullptr};
-  const int src_stride[4] = {static_cast<int>(bgr.step[0]), 0, 0, 0};
-  sws_scale(m.sws.get(), src, src_stride, 0, m.size.height, m.frame->data, m.frame->linesize);
+  const cv::Mat* planes[3] = {&image.y, &image.u, &image.v};
+  for (int i = 0; i < 3; ++i) {
+    av_image_copy_plane(m.frame->data[i], m.frame->linesize[i], planes[i]->data,
+                        static_cast<int>(planes[i]->step[0]), planes[i]->cols, planes[i]->rows);
+  }
   // The muxer needs strictly increasing timestamps; live cameras sometimes repeat one.
   if (m.last_pts != AV_NOPTS_VALUE && pts <= m.last_pts) pts = m.last_pts + 1;
   m.last_pts = pts;

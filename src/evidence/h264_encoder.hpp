@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include <opencv2/core/mat.hpp>
 
 #include "core/status.hpp"
+#include "evidence/yuv420.hpp"
 #include "ingest/libav.hpp"
 
 namespace vigie::evidence {
@@ -21,10 +23,13 @@ struct H264Settings {
   AVRational frame_rate{0, 1};  ///< nominal rate (rate control, last frame's duration); {0,1}: 10
   int crf = 28;
   const char* preset = "veryfast";
+  /// More x264 options (key=value, ':' between) over the preset; empty: none. libavcodec
+  /// logs an option x264 does not know and goes on without it.
+  std::string x264_params;
   bool faststart = true;  ///< moov in front, so a browser plays the clip before it is all loaded
 };
 
-/// Writes BGR frames of one size to an MP4 file. Not thread-safe; one encoder per file.
+/// Writes YUV 4:2:0 frames of one size to an MP4 file. Not thread-safe; one encoder per file.
 class H264FileEncoder {
  public:
   ~H264FileEncoder();
@@ -35,8 +40,9 @@ class H264FileEncoder {
   /// odd or empty sizes, kUnavailable without libx264, kNotFound if the file cannot be made.
   static Result<std::unique_ptr<H264FileEncoder>> open(const std::filesystem::path& path,
                                                        cv::Size size, const H264Settings& settings);
-  /// Encodes one BGR frame; a pts not above the previous one is moved just after it.
-  Status write(const cv::Mat& bgr, std::int64_t pts);
+  /// Encodes one frame (copied: `image` may be reused at once); a pts not above the
+  /// previous one is moved just after it.
+  Status write(const Yuv420& image, std::int64_t pts);
   /// Flushes and writes the trailer (and moves the index to the front). Idempotent.
   Status close();
   /// Frames written so far.

@@ -53,7 +53,7 @@ HashPoolStats HashPool::stats() const {
 
 void HashPool::serve(const std::stop_token& stop) {
   // Hashing yields the CPU to analysis threads whenever both want it.
-  set_this_thread_nice(10);
+  make_this_thread_nicer(10);
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!work_ready_.wait(lock, stop, [&] { return !queue_.empty(); })) return;

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -125,6 +128,23 @@ TEST(ProcessUsageTest, CountsCpuTimeAndResidentMemory) {
   EXPECT_GT(after.cpu_s, before.cpu_s);
   EXPECT_GE(after.resident_bytes, before.resident_bytes + (48 << 20));
   EXPECT_GE(after.peak_resident_bytes, after.resident_bytes);
+}
+
+// Nicer than the thread that starts it, whatever that one's nice value: a process run
+// under `nice -n 10` still has its background threads yield to its analysis threads.
+TEST(ProcessUsageTest, ABackgroundThreadIsNicerThanItsStarter) {
+  int starter = 0;
+  int background = 0;
+  int clamped = 0;
+  std::thread worker([&] {
+    errno = 0;
+    starter = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    background = make_this_thread_nicer(10);
+    clamped = make_this_thread_nicer(10);
+  });
+  worker.join();
+  EXPECT_EQ(background, std::min(19, starter + 10));
+  EXPECT_EQ(clamped, 19);  // never beyond the last value
 }
 
 TEST(ProcessUsageTest, ThreadTimeIsCountedUnderTheThreadsName) {

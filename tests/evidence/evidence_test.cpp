@@ -216,6 +216,68 @@ TEST_F(EvidenceTest, MaskedClipHidesPersonsAndMasksAndKeepsTheRest) {
   }
 }
 
+/// Mean standard deviation (grey) of the 8 x 8 tiles of `roi`: the detail a mosaic leaves.
+double tile_detail(const cv::Mat& bgr, const cv::Rect& roi) {
+  cv::Mat grey;
+  cv::cvtColor(bgr(roi), grey, cv::COLOR_BGR2GRAY);
+  double sum = 0;
+  int tiles = 0;
+  for (int y = 0; y + 8 <= grey.rows; y += 8) {
+    for (int x = 0; x + 8 <= grey.cols; x += 8, ++tiles) {
+      cv::Scalar mean, stddev;
+      cv::meanStdDev(grey(cv::Rect(x, y, 8, 8)), mean, stddev);
+      sum += stddev[0];
+    }
+  }
+  return tiles > 0 ? sum / tiles : 0.0;
+}
+
+// The clip is masked in YUV: it must hide as much as the same masking drawn in BGR on the
+// source frame (no more detail left in the person's region), and change nothing outside
+// the hidden regions beyond what the codec blurs.
+TEST_F(EvidenceTest, MaskedClipHidesAsMuchAsBgrMaskingAndNothingElse) {
+  const EvidenceFile& clip = file(EvidenceKind::kClip);
+  const auto frames = decode_frames(clip.path, clip.from_s);
+  ASSERT_EQ(frames.size(), 101u);
+  const EvidenceRequest r = request();
+  const EvidenceOptions o = options();
+  const cv::Rect image(0, 0, kWidth, kHeight);
+  const cv::Mat masks = privacy_mask_pixels(image.size(), r.privacy_masks);
+  double worst_outside = 0;
+  for (const auto& [index, frame] : frames) {
+    SCOPED_TRACE("frame " + std::to_string(index));
+    const double t = index / kFps;
+    const cv::Mat& source = source_frames_->at(index);
+    const PrivacyPlan plan = privacy_plan(r.persons, r.alert, t, image.size(), {1.0, 1.0}, o);
+    cv::Mat reference = source.clone();
+    apply_privacy(reference, plan, o.pixelate);
+    const cv::Mat hidden = hidden_pixels(image.size(), plan, o.pixelate);
+    const cv::Rect person = cv::boundingRect(hidden) & image;
+    ASSERT_GT(person.area(), 40 * 100);
+    EXPECT_GT(tile_detail(source, person), 30.0);
+    EXPECT_LE(tile_detail(frame, person), tile_detail(reference, person) + 2.0);
+    // Outside what is hidden or masked, three pixels away (the codec spreads edges), the
+    // frame is the source's.
+    cv::Mat touched = hidden | masks;
+    cv::dilate(touched, touched, cv::Mat::ones(7, 7, CV_8U));
+    const cv::Mat outside = touched == 0;
+    cv::Mat diff, grey;
+    cv::absdiff(frame, source, diff);
+    cv::cvtColor(diff, grey, cv::COLOR_BGR2GRAY);
+    EXPECT_LT(cv::mean(grey, outside)[0], 3.0);
+    for (int y = 0; y + 16 <= kHeight; y += 16) {
+      for (int x = 0; x + 16 <= kWidth; x += 16) {
+        const cv::Rect tile(x, y, 16, 16);
+        if (cv::countNonZero(outside(tile)) < 128) continue;
+        worst_outside = std::max(worst_outside, cv::mean(grey(tile), outside(tile))[0]);
+      }
+    }
+  }
+  EXPECT_LT(worst_outside, 8.0);
+  std::cout << "[ info ] largest mean difference of a 16 px tile outside the hidden regions: "
+            << worst_outside << "\n";
+}
+
 TEST_F(EvidenceTest, RawClipIsTheRingRemuxedFromAKeyframe) {
   const EvidenceFile& raw = file(EvidenceKind::kRaw);
   EXPECT_NEAR(raw.from_s, 4.0, 1e-6);  // the keyframe before 5 s (one every 2 s)

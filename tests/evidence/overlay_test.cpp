@@ -1,5 +1,9 @@
 #include "evidence/overlay.hpp"
 
+#include <cmath>
+#include <cstdint>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
@@ -115,6 +119,131 @@ TEST(PrivacyMask, FillsThePolygonSolidly) {
   EXPECT_EQ(img.at<cv::Vec3b>(15, 100), cv::Vec3b(64, 64, 64));
   EXPECT_EQ(img.at<cv::Vec3b>(50, 108), cv::Vec3b(64, 64, 64));
   EXPECT_NE(img.at<cv::Vec3b>(100, 20), cv::Vec3b(64, 64, 64));  // outside
+}
+
+/// A picture whose every luma pixel and every chroma sample differs from its neighbours: a
+/// one-pixel luma checkerboard over colours that alternate from one 2 x 2 block to the next.
+/// Flattening any cell changes every pixel and every chroma sample in it.
+cv::Mat textured(int width, int height) {
+  cv::Mat img(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const bool light = (x + y) % 2 == 0;
+      const bool warm = (x / 2 + y / 2) % 2 == 0;
+      const std::uint8_t hi = light ? 200 : 40;
+      const std::uint8_t mid = light ? 100 : 20;
+      const std::uint8_t lo = light ? 66 : 13;
+      img.at<cv::Vec3b>(y, x) = warm ? cv::Vec3b(lo, mid, hi) : cv::Vec3b(hi, mid, lo);
+    }
+  }
+  return img;
+}
+
+/// Samples of `after` that differ from `before`, CV_8U 255.
+cv::Mat changed_plane(const cv::Mat& before, const cv::Mat& after) {
+  cv::Mat diff;
+  cv::absdiff(before, after, diff);
+  return diff > 0;
+}
+
+cv::Scalar stddev_of(const cv::Mat& roi) {
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(roi, mean, stddev);
+  return stddev;
+}
+
+// The mosaic drawn in YUV for clips hides as much as the one drawn in BGR: each block is as
+// flat (no detail left) and of the same colour, on a box placed at odd coordinates, where
+// chroma samples straddle the blocks' edges.
+TEST(PixelateYuv, BlocksAreAsFlatAsInBgrAndOfTheSameColour) {
+  const cv::Mat source = textured(200, 200);
+  cv::Mat bgr = source.clone();
+  Yuv420 yuv = to_yuv420(source);
+  const std::vector<cv::Rect2d> box{cv::Rect2d(51, 47, 40, 80)};
+  pixelate_boxes(bgr, box);
+  pixelate_boxes(yuv, box);
+  // The BGR mosaic in the form x264 is given.
+  Yuv420 from_bgr = to_yuv420(bgr);
+  const Yuv420 original = to_yuv420(source);
+  // Grown by 10 %: x 47..94, y 39..134; blocks of 12 px.
+  const cv::Rect grown(47, 39, 48, 96);
+  int blocks = 0;
+  for (int by = grown.y; by + 12 <= grown.br().y; by += 12) {
+    for (int bx = grown.x; bx + 12 <= grown.br().x; bx += 12, ++blocks) {
+      const cv::Rect block(bx, by, 12, 12);
+      SCOPED_TRACE("block at " + std::to_string(bx) + "," + std::to_string(by));
+      // The pattern had detail there; neither mosaic leaves more than the other.
+      ASSERT_GT(stddev_of(original.y(block))[0], 30.0);
+      EXPECT_LE(stddev_of(yuv.y(block))[0], stddev_of(from_bgr.y(block))[0] + 1e-9);
+      EXPECT_EQ(stddev_of(yuv.y(block))[0], 0.0);
+      EXPECT_NEAR(cv::mean(yuv.y(block))[0], cv::mean(from_bgr.y(block))[0], 1.0);
+      const cv::Rect chroma = Yuv420::chroma_inside(block);
+      for (const Yuv420* planes : {&yuv, &from_bgr}) {
+        EXPECT_EQ(stddev_of(planes->u(chroma))[0], 0.0);
+        EXPECT_EQ(stddev_of(planes->v(chroma))[0], 0.0);
+      }
+      EXPECT_NEAR(cv::mean(yuv.u(chroma))[0], cv::mean(from_bgr.u(chroma))[0], 1.0);
+      EXPECT_NEAR(cv::mean(yuv.v(chroma))[0], cv::mean(from_bgr.v(chroma))[0], 1.0);
+    }
+  }
+  EXPECT_EQ(blocks, 32);
+}
+
+// In YUV the pixels changed are exactly those hidden_pixels() names, and the chroma samples
+// changed exactly those that a hidden pixel shares in: nothing of a person survives at an
+// odd edge, and nothing else in the picture is touched.
+TEST(PrivacyYuv, ChangesExactlyTheHiddenPixelsAndTheChromaTheyShareIn) {
+  const Yuv420 before = to_yuv420(textured(320, 240));
+  PrivacyPlan plan;
+  plan.hide = {cv::Rect2d(11, 9, 50, 80), cv::Rect2d(200, 100, 200, 200)};
+  plan.persons = {cv::Rect2d(151, 41, 20, 50)};
+  plan.subject = cv::Rect2d(141, 31, 60, 80);
+  for (const bool with_subject : {false, true}) {
+    SCOPED_TRACE(with_subject);
+    PrivacyPlan p = plan;
+    if (!with_subject) p.subject = {};
+    Yuv420 img = before.clone();
+    apply_privacy(img, p);
+    const cv::Mat hidden = hidden_pixels(img.size(), p);
+    ASSERT_GT(cv::countNonZero(hidden), 5000);
+    EXPECT_EQ(cv::countNonZero(changed_plane(before.y, img.y) != hidden), 0);
+    const cv::Mat chroma = chroma_mask(hidden);
+    EXPECT_EQ(cv::countNonZero(changed_plane(before.u, img.u) != chroma), 0);
+    EXPECT_EQ(cv::countNonZero(changed_plane(before.v, img.v) != chroma), 0);
+  }
+}
+
+TEST(PrivacyMaskYuv, FillsTheSamePixelsGreyAndTheirChroma) {
+  const std::vector<std::vector<Point>> masks{{{11, 9}, {111, 9}, {111, 61}}, {{0, 0}, {5, 5}}};
+  // privacy_mask_pixels names what the BGR fill changes.
+  cv::Mat bgr = checkerboard(121, 121, 2);
+  const cv::Mat bgr_before = bgr.clone();
+  burn_privacy_masks(bgr, masks);
+  const cv::Mat covered = privacy_mask_pixels(bgr.size(), masks);
+  EXPECT_EQ(cv::countNonZero(changed(bgr_before, bgr) != covered), 0);
+
+  const Yuv420 before = to_yuv420(textured(121, 121));
+  Yuv420 img = before.clone();
+  const MaskCover cover = mask_cover(img.size(), masks);
+  EXPECT_EQ(cv::countNonZero(cover.luma != covered), 0);
+  burn_privacy_masks(img, cover);
+  const cv::Scalar grey = yuv_of(kPrivacyMaskColour);
+  const cv::Mat chroma = chroma_mask(covered);
+  EXPECT_EQ(cv::countNonZero(changed_plane(before.y, img.y) != covered), 0);
+  EXPECT_EQ(cv::countNonZero(changed_plane(before.u, img.u) != chroma), 0);
+  EXPECT_EQ(cv::countNonZero(changed_plane(before.v, img.v) != chroma), 0);
+  EXPECT_EQ(img.y.at<std::uint8_t>(15, 100), static_cast<int>(std::lround(grey[0])));
+  EXPECT_EQ(img.u.at<std::uint8_t>(7, 50), static_cast<int>(std::lround(grey[1])));
+  // Seen in BGR, the mask is the same grey as the BGR fill.
+  const cv::Mat seen = to_bgr(img);
+  const cv::Vec3b inside = seen.at<cv::Vec3b>(15, 100);
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(inside[c], kPrivacyMaskColour[c], 2.0);
+  // No masks, nothing to fill.
+  Yuv420 untouched = before.clone();
+  const MaskCover none = mask_cover(untouched.size(), {});
+  EXPECT_FALSE(none.any);
+  burn_privacy_masks(untouched, none);
+  EXPECT_EQ(cv::norm(untouched.y, before.y, cv::NORM_INF), 0);
 }
 
 TEST(Annotation, DrawsZoneRegionAndText) {
