@@ -147,8 +147,10 @@ FrameObserver Engine::make_observer(AnalysisSlot* s) const {
       analysis->process(f);
     }
     {
+      // An accept that came while this frame was analysed is applied at the next frame; until
+      // then the view stays as the accept left it (healthy), not this frame's stale verdict.
       std::lock_guard lock(s->mutex);
-      s->view = analysis->view();
+      if (!s->accept_view.load()) s->view = analysis->view();
     }
     if (options_.on_persons) options_.on_persons(c.id, analysis->privacy());
     if (options_.on_frame) options_.on_frame(c, f);
