@@ -67,7 +67,8 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
   // A region with fewer pyramid layers than the whole image would follow fast movement
   // less far: each is at least as large as the smallest image with the same layers.
   int layers = 1;
-  while (layers < kLevels && (std::min(size_.width, size_.height) >> layers) >= kSmallestLayerSide) {
+  while (layers < kLevels &&
+         (std::min(size_.width, size_.height) >> layers) >= kSmallestLayerSide) {
     ++layers;
   }
   min_region_side_ = layers == 1 ? 1 : kSmallestLayerSide << (layers - 1);
