@@ -61,7 +61,6 @@ cv::Mat DualBackground::compensate_gain(const cv::Mat& bgr) {
 }
 
 cv::Mat DualBackground::slow_background() const {
-  if (!slow_image_.empty()) return slow_image_;
   cv::Mat image;
   slow_->getBackgroundImage(image);
   return image;
@@ -324,14 +323,7 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   // The slow model is minutes behind the light (clouds, sun, lamps); what differs from it
   // only by light is not foreground.
   if (!warming && cv::countNonZero(slow_raw) > 0) {
-    const double age_s = static_cast<double>(frames_ - slow_image_frame_) / fps_;
-    if (slow_image_.empty() || age_s >= config_.slow_image_refresh_s) {
-      // A new image each time: masks of earlier frames may still hold the last one.
-      slow_image_ = cv::Mat();
-      slow_->getBackgroundImage(slow_image_);
-      slow_image_frame_ = frames_;
-    }
-    out.slow_background = slow_image_;
+    out.slow_background = slow_background();
     // Only the slow model's candidates need an answer.
     const cv::Mat& light = slow_light_.run(frame, out.slow_background, slow_raw);
     slow_fg &= ~light;

@@ -25,10 +25,6 @@ struct BackgroundConfig {
   /// Until the models have seen this, only the moving foreground is reported (from the
   /// third frame: what moved since the start), and no static map or lighting change.
   double warmup_s = 2.0;
-  /// The slow model's background image is read from the model at most this often (it takes
-  /// as long as the model's update): the model changes over `slow_absorb_s`, so an image
-  /// this old differs from a fresh one by a rounding here and there. 0: on every frame.
-  double slow_image_refresh_s = 1.0;
 };
 
 /// What one frame produced. Masks are CV_8U, 255 = set, at analysis size.
@@ -118,8 +114,7 @@ class DualBackground {
   /// Feeds one analysis frame (BGR) and returns the masks for it.
   ForegroundMasks apply(const cv::Mat& bgr);
 
-  /// The slow model's background image (BGR, analysis size): the one apply() last used,
-  /// at most `slow_image_refresh_s` old, else computed.
+  /// The slow model's background image (BGR, analysis size); computed on each call.
   [[nodiscard]] cv::Mat slow_background() const;
   /// The fast model's background image (BGR, analysis size); computed on each call.
   [[nodiscard]] cv::Mat fast_background() const;
@@ -137,9 +132,6 @@ class DualBackground {
   cv::Mat majority_sum_;  ///< majority_5x5's box sums, kept from frame to frame
   LightTest slow_light_;
   LightTest fast_light_;
-  /// The slow background image apply() reads, and the frame it was read at.
-  cv::Mat slow_image_;
-  long slow_image_frame_ = 0;
   long frames_ = 0;
   int relearn_frames_ = 0;  ///< frames left of fast relearning after a lighting change
   double reference_luma_ = -1.0;

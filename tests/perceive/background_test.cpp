@@ -162,39 +162,6 @@ TEST(DualBackgroundTest, LeftObjectStaysStaticWhileACloudsShadowPassesOverIt) {
   EXPECT_LT(least_strict, 0.1) << "the strict map loses it, as the fast model flags it";
 }
 
-TEST(DualBackgroundTest, SlowImageReadOncePerSecondGivesTheMasksOfOneReadEveryFrame) {
-  // A bag left under a cloud's shadow drifting over the view, while someone walks by: the
-  // light test compares with the slow image on every frame, fresh or up to a second old.
-  std::mt19937 rng(8);
-  BackgroundConfig every_frame;
-  every_frame.slow_image_refresh_s = 0;
-  DualBackground fresh(every_frame, kFps);
-  DualBackground kept({}, kFps);
-  const cv::Rect bag(200, 140, 16, 14);
-  long differing = 0, static_pixels = 0;
-  for (int i = 0; i < 240; ++i) {
-    cv::Mat f = street_texture();
-    if (i >= 20) cv::rectangle(f, bag, cv::Scalar(60, 110, 170), cv::FILLED);
-    if (i >= 120) {
-      const cv::Rect shade =
-          cv::Rect(-160 + 4 * (i - 120), 0, 160, f.rows) & cv::Rect({0, 0}, f.size());
-      if (!shade.empty()) f(shade).convertTo(f(shade), -1, 0.7);
-    }
-    person(f, 10 + 3 * (i % 100), 120, 40);
-    const cv::Mat frame = with_noise(rng, f);
-    const ForegroundMasks a = fresh.apply(frame);
-    const ForegroundMasks b = kept.apply(frame);
-    if (a.warming_up) continue;
-    differing += cv::countNonZero(a.static_fg != b.static_fg) +
-                 cv::countNonZero(a.slow_area != b.slow_area);
-    static_pixels += cv::countNonZero(a.static_fg) + cv::countNonZero(a.slow_area);
-  }
-  ASSERT_GT(static_pixels, 0);
-  // A rounding here and there: an image never read again after the first would differ in
-  // about 1 % of them.
-  EXPECT_LT(static_cast<double>(differing), 0.001 * static_cast<double>(static_pixels));
-}
-
 TEST(DualBackgroundTest, ExposureChangeOfAFewPercentIsNotForeground) {
   std::mt19937 rng(6);
   DualBackground bg({}, kFps);
