@@ -267,6 +267,13 @@ bool is_ghost(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& ma
   return to_ground < 8.0 && to_background > 4.0 * to_ground;
 }
 
+void majority_5x5(const cv::Mat& mask, cv::Mat& out, cv::Mat& sum) {
+  // 25 × 255 fits 16 bits; the median of 25 binary values is set when 13 are, so the sum
+  // exceeds 12 × 255. medianBlur replicates the border, so does the box sum.
+  cv::boxFilter(mask, sum, CV_16U, {5, 5}, {-1, -1}, false, cv::BORDER_REPLICATE);
+  cv::compare(sum, 12 * 255, out, cv::CMP_GT);
+}
+
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed) {
   // Light changes everything by about the same factor; a fire, a crowd or smoke in front
   // of the camera changes a large area by very different ones.
@@ -362,12 +369,12 @@ ForegroundMasks DualBackground::apply(const cv::Mat& bgr) {
   // The slow model's foreground keeps a sprinkle of single pixels where compression noise
   // exceeds its tight variances; a median removes them and keeps solid shapes.
   cv::Mat slow_clean;
-  cv::medianBlur(slow_fg, slow_clean, 5);
+  majority_5x5(slow_fg, slow_clean, majority_sum_);
   // MOG2 takes for a shadow whatever is darker by up to half with the same hue: dark grey or
   // black clothes on grey paving. The light test tells them apart (the paving's pattern is
   // gone under them), and the area measures count them; without them, a crowd standing
   // still read as holed wherever dark clothes were, as much as a third fewer people.
-  cv::medianBlur(slow_fg | slow_dark, out.slow_area, 5);
+  majority_5x5(slow_fg | slow_dark, out.slow_area, majority_sum_);
   // Under a passing cloud the fast model flags all the light changed, a parcel or a body
   // lying still included, and would cut them out of the static map just when the light
   // changes over them; where the frame differs from the fast background only by light,

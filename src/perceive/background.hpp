@@ -89,6 +89,11 @@ class LightTest {
   cv::Mat ratio_, ratio_smooth_, detail_, detail_mean_;  // CV_32F
 };
 
+/// The 5 × 5 median of a mask whose pixels are 0 or 255, the same as cv::medianBlur(mask, out,
+/// 5) with its replicated border: a pixel is set when at least 13 of the 25 around it are.
+/// Counted with a box sum, several times faster than a median; `sum` is a buffer for it.
+void majority_5x5(const cv::Mat& mask, cv::Mat& out, cv::Mat& sum);
+
 /// True when the `changed` pixels of `frame` differ from `background` by about one common
 /// brightness factor, as a change of light does (a fire or a crowd does not).
 bool uniform_change(const cv::Mat& frame, const cv::Mat& background, const cv::Mat& changed);
@@ -124,6 +129,7 @@ class DualBackground {
   cv::Ptr<cv::BackgroundSubtractorMOG2> fast_;
   cv::Ptr<cv::BackgroundSubtractorMOG2> slow_;
   cv::Mat kernel_;
+  cv::Mat majority_sum_;  ///< majority_5x5's box sums, kept from frame to frame
   LightTest slow_light_;
   LightTest fast_light_;
   long frames_ = 0;

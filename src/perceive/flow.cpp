@@ -1,11 +1,47 @@
 #include "perceive/flow.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
 namespace vigie::perceive {
+namespace {
+
+// Farneback's parameters. Three pyramid levels follow runners (up to ~8 coarse px per frame
+// at 5 fps); it stops halving before a side falls under 32 px.
+constexpr double kPyramidScale = 0.5;
+constexpr int kLevels = 3;
+constexpr int kSmallestLayerSide = 32;
+constexpr int kWindow = 11;
+constexpr int kIterations = 3;
+constexpr int kPolyN = 5;
+constexpr double kPolySigma = 1.1;
+/// Beyond this share of the image, the regions cost as much as the whole image.
+constexpr double kWholeImageShare = 0.6;
+
+void farneback(const cv::Mat& previous, const cv::Mat& current, cv::Mat& flow) {
+  cv::calcOpticalFlowFarneback(previous, current, flow, kPyramidScale, kLevels, kWindow,
+                               kIterations, kPolyN, kPolySigma, 0);
+}
+
+/// `r` grown to at least `side` each way, moved inside `image` rather than cut by its edge.
+cv::Rect at_least(cv::Rect r, int side, const cv::Rect& image) {
+  if (r.width < side) {
+    r.x -= (side - r.width) / 2;
+    r.width = side;
+  }
+  if (r.height < side) {
+    r.y -= (side - r.height) / 2;
+    r.height = side;
+  }
+  r.x = std::clamp(r.x, 0, std::max(0, image.width - r.width));
+  r.y = std::clamp(r.y, 0, std::max(0, image.height - r.height));
+  return r & image;
+}
+
+}  // namespace
 
 FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to_source,
                      const PersonScale& scale, const std::vector<std::vector<Point>>& zones)
@@ -28,6 +64,14 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
     }
     zone_masks_.push_back(mask);
   }
+  // A region with fewer pyramid layers than the whole image would follow fast movement
+  // less far: each is at least as large as the smallest image with the same layers.
+  int layers = 1;
+  while (layers < kLevels &&
+         (std::min(size_.width, size_.height) >> layers) >= kSmallestLayerSide) {
+    ++layers;
+  }
+  min_region_side_ = layers == 1 ? 1 : kSmallestLayerSide << (layers - 1);
   // Thresholds per pixel are computed once: perspective makes them vary across the image.
   running_px_s_ = cv::Mat(size_, CV_32F, cv::Scalar(1e9));
   still_px_s_ = cv::Mat(size_, CV_32F, cv::Scalar(4.0));
@@ -47,24 +91,72 @@ FlowField::FlowField(const FlowConfig& config, cv::Size analysis_size, double to
   }
 }
 
+void FlowField::find_regions(const cv::Mat& moving_mask) {
+  regions_.clear();
+  const cv::Rect image({0, 0}, size_);
+  if (moving_mask.empty() || config_.motion_margin <= 0) {
+    regions_.push_back(image);
+    return;
+  }
+  // Averaging keeps every coarse pixel that any moving pixel falls in, however small.
+  cv::resize(moving_mask, touched_, size_, 0, 0, cv::INTER_AREA);
+  const int n = cv::connectedComponentsWithStats(touched_, labels_, stats_, centroids_, 8, CV_32S);
+  const int m = config_.motion_margin;
+  for (int i = 1; i < n; ++i) {
+    const int* st = stats_.ptr<int>(i);
+    const cv::Rect grown(st[cv::CC_STAT_LEFT] - m, st[cv::CC_STAT_TOP] - m,
+                         st[cv::CC_STAT_WIDTH] + 2 * m, st[cv::CC_STAT_HEIGHT] + 2 * m);
+    regions_.push_back(at_least(grown & image, min_region_side_, image));
+  }
+  // Overlapping regions become their common box, until none overlap.
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (std::size_t a = 0; a < regions_.size() && !merged; ++a) {
+      for (std::size_t b = a + 1; b < regions_.size(); ++b) {
+        if ((regions_[a] & regions_[b]).empty()) continue;
+        regions_[a] |= regions_[b];
+        regions_.erase(regions_.begin() + static_cast<std::ptrdiff_t>(b));
+        merged = true;
+        break;
+      }
+    }
+  }
+  double area = 0;
+  for (const cv::Rect& r : regions_) area += r.area();
+  if (area > kWholeImageShare * image.area()) regions_.assign(1, image);
+}
+
 std::vector<ZoneFlow> FlowField::update(const cv::Mat& bgr, const cv::Mat& moving_mask,
                                         double dt_s) {
-  cv::Mat small, gray;
-  cv::resize(bgr, small, size_, 0, 0, cv::INTER_AREA);
-  cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+  cv::resize(bgr, small_, size_, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small_, gray_, cv::COLOR_BGR2GRAY);
   std::vector<ZoneFlow> out;
   if (previous_.empty() || dt_s <= 0) {
-    previous_ = gray;
+    cv::swap(previous_, gray_);
     return out;
   }
-  cv::Mat flow;
-  // Three pyramid levels follow runners (up to ~8 coarse px per frame at 5 fps).
-  cv::calcOpticalFlowFarneback(previous_, gray, flow, 0.5, 3, 11, 3, 5, 1.1, 0);
-  previous_ = gray;
-  last_flow_ = flow;
+  // Flow is read only where something moves: elsewhere it stays 0, and a frame in which
+  // nothing moves costs no flow at all.
+  find_regions(moving_mask);
+  cv::Mat& flow = last_flow_;
+  if (regions_.size() == 1 && regions_[0].size() == size_) {
+    farneback(previous_, gray_, flow);
+  } else {
+    flow.create(size_, CV_32FC2);
+    flow.setTo(cv::Scalar::all(0));
+    for (const cv::Rect& r : regions_) {
+      farneback(previous_(r), gray_(r), region_flow_);
+      region_flow_.copyTo(flow(r));
+    }
+  }
+  cv::swap(previous_, gray_);
 
-  cv::Mat fg;
-  if (!moving_mask.empty()) cv::resize(moving_mask, fg, size_, 0, 0, cv::INTER_NEAREST);
+  cv::Mat& fg = fg_;
+  if (moving_mask.empty()) {
+    fg.release();
+  } else {
+    cv::resize(moving_mask, fg, size_, 0, 0, cv::INTER_NEAREST);
+  }
   const double px_s = flow_to_source_ / dt_s;  // coarse px/frame -> source px/s
 
   for (const cv::Mat& zone : zone_masks_) {

@@ -20,6 +20,10 @@ struct FlowConfig {
   double still_speed_mps = 0.3;  ///< slower than this is taken as still (flow noise)
   /// Without calibration: still is slower than this many standing heights per second.
   double still_heights_per_s = 0.18;
+  /// Flow is computed only around what moves, this many coarse pixels beyond it: the
+  /// statistics and the smoke test read it only on moving pixels, and Farneback's windows
+  /// reach about this far. 0 computes it over the whole image on every frame.
+  int motion_margin = 16;
 };
 
 /// Flow statistics of one zone over the last frame interval.
@@ -47,7 +51,10 @@ class FlowField {
   /// Width of the coarse image flow runs on.
   [[nodiscard]] int flow_width() const { return size_.width; }
   /// The last flow field (CV_32FC2, coarse pixels per frame); empty before the second frame.
+  /// Computed around the moving pixels only (see FlowConfig::motion_margin): 0 elsewhere.
   [[nodiscard]] const cv::Mat& last_flow() const { return last_flow_; }
+  /// Where the last update computed flow (coarse pixels): none when nothing moved.
+  [[nodiscard]] const std::vector<cv::Rect>& last_regions() const { return regions_; }
 
  private:
   FlowConfig config_;
@@ -57,7 +64,16 @@ class FlowField {
   cv::Mat metres_per_px_;  ///< CV_32F per coarse pixel; empty when uncalibrated
   cv::Mat running_px_s_;   ///< CV_32F per coarse pixel: running threshold in source px/s
   cv::Mat still_px_s_;     ///< CV_32F per coarse pixel: still threshold in source px/s
+  /// The parts of the coarse image around `moving_mask`'s set pixels (whole when it is
+  /// empty: no mask given), fitted to Farneback's pyramid and merged where they overlap.
+  void find_regions(const cv::Mat& moving_mask);
+
+  int min_region_side_ = 1;  ///< keeps the whole image's pyramid layers in a region
+  std::vector<cv::Rect> regions_;
   cv::Mat previous_;
+  cv::Mat gray_, small_, touched_, fg_;  // per-frame buffers, kept to spare allocations
+  cv::Mat labels_, stats_, centroids_;
+  cv::Mat region_flow_;
   cv::Mat last_flow_;
 };
 

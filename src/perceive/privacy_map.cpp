@@ -104,13 +104,6 @@ void PrivacyMap::follow(const std::vector<FollowedPerson>& followed, double t_s,
 
 void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s) {
   if (cv::countNonZero(held_) == 0) return;
-  cv::Mat diff;
-  cv::absdiff(frame, clear_, diff);
-  cv::Mat channels[3];
-  cv::split(diff, channels);
-  cv::Mat largest = cv::max(channels[0], channels[1]);
-  largest = cv::max(largest, channels[2]);
-
   // Judged per region, not per pixel: a person whose clothes match the floor in places
   // would otherwise be shown through the holes. Regions are what is held outside this
   // frame's change, so the trail a walker leaves is judged apart from where they are now.
@@ -126,13 +119,18 @@ void PrivacyMap::release(const cv::Mat& frame, const cv::Mat& cover, double t_s)
   std::vector<Tally> tally(static_cast<std::size_t>(n));
   for (int y = 0; y < held_.rows; ++y) {
     const int* label = labels.ptr<int>(y);
-    const std::uint8_t* d = largest.ptr<std::uint8_t>(y);
+    const cv::Vec3b* now = frame.ptr<cv::Vec3b>(y);
+    const cv::Vec3b* before = clear_.ptr<cv::Vec3b>(y);
     const float* s = seen_.ptr<float>(y);
     for (int x = 0; x < held_.cols; ++x) {
       if (label[x] == 0) continue;
       Tally& t = tally[static_cast<std::size_t>(label[x])];
       ++t.pixels;
-      if (d[x] <= config_.release_tolerance) ++t.back;
+      // How far the pixel is from what it showed before: its largest channel difference,
+      // computed only where a region is judged.
+      int differs = 0;
+      for (int c = 0; c < 3; ++c) differs = std::max(differs, std::abs(now[x][c] - before[x][c]));
+      if (differs <= config_.release_tolerance) ++t.back;
       t.last_seen = std::max(t.last_seen, s[x]);
       t.x0 = std::min(t.x0, x);
       t.x1 = std::max(t.x1, x);

@@ -399,6 +399,32 @@ TEST(LightingTest, PixelByPixelTestDecidesAsTheWholeImageFormulas) {
             0);
 }
 
+TEST(MajorityTest, SameAsTheMedianOfABinaryMask) {
+  // Masks of every texture: speckle, solid shapes with ragged edges, shapes on the border,
+  // and the all-set and all-clear images; the buffers are reused between sizes.
+  cv::RNG rng(5);
+  cv::Mat out, sum, expected;
+  for (int i = 0; i < 24; ++i) {
+    const cv::Size size = i % 3 == 0 ? cv::Size(37, 23) : cv::Size(320, 180);
+    cv::Mat noise(size, CV_8U);
+    rng.fill(noise, cv::RNG::UNIFORM, 0, 256);
+    if (i % 4 != 0) cv::GaussianBlur(noise, noise, {0, 0}, 0.5 + i % 4);
+    const cv::Mat mask = i == 22 ? cv::Mat(size, CV_8U, cv::Scalar(255))
+                         : i == 23 ? cv::Mat::zeros(size, CV_8U)
+                                   : cv::Mat(noise > cv::mean(noise)[0] + i % 5 - 2);
+    cv::medianBlur(mask, expected, 5);
+    majority_5x5(mask, out, sum);
+    ASSERT_EQ(out.size(), mask.size());
+    ASSERT_EQ(out.type(), CV_8U);
+    EXPECT_EQ(cv::countNonZero(out != expected), 0) << "mask " << i;
+    if (i < 22) {
+      // Neither answer is trivial: the median both removes and keeps pixels.
+      EXPECT_GT(cv::countNonZero(mask & ~expected), 0) << "mask " << i;
+      EXPECT_GT(cv::countNonZero(expected), 0) << "mask " << i;
+    }
+  }
+}
+
 TEST(DualBackgroundTest, SuddenGlobalLightingChangeIsNotForeground) {
   std::mt19937 rng(3);
   DualBackground bg({}, kFps);

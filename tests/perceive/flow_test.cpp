@@ -64,5 +64,82 @@ TEST(FlowFieldTest, SpreadingOutHasPositiveDivergence) {
   EXPECT_GE(sectors, 6);
 }
 
+/// One textured square walking right by `step` analysis px per frame over textured ground.
+cv::Mat walker(int frame, cv::Point start, int step, cv::Mat& moving) {
+  cv::Mat img = textured({320, 180}, 3);
+  const cv::Rect r(start.x + frame * step, start.y, 20, 40);
+  textured(r.size(), 9).copyTo(img(r));
+  moving = cv::Mat::zeros(img.size(), CV_8U);
+  moving(r).setTo(255);
+  return img;
+}
+
+TEST(FlowFieldTest, FlowAroundWhatMovesIsTheWholeImagesFlowThere) {
+  const PersonScale scale(std::nullopt, {});
+  FlowConfig whole_config;
+  whole_config.motion_margin = 0;
+  FlowField whole(whole_config, {320, 180}, 2.0, scale, {{}});
+  FlowField around({}, {320, 180}, 2.0, scale, {{}});
+  cv::Mat moving;
+  std::vector<ZoneFlow> a, b;
+  for (int i = 0; i < 5; ++i) {
+    const cv::Mat img = walker(i, {20, 110}, 5, moving);
+    a = whole.update(img, moving, 0.2);
+    b = around.update(img, moving, 0.2);
+  }
+  // The walker is a corner of the image: the flow was computed there only.
+  ASSERT_EQ(around.last_regions().size(), 1u);
+  const cv::Rect region = around.last_regions()[0];
+  EXPECT_LT(region.area(), 160 * 90 / 2);
+  EXPECT_EQ(whole.last_regions(), std::vector<cv::Rect>{cv::Rect(0, 0, 160, 90)});
+  // Where it moves, the vectors are the whole image's, to a hundredth of a coarse pixel.
+  cv::Mat fg;
+  cv::resize(moving, fg, whole.last_flow().size(), 0, 0, cv::INTER_NEAREST);
+  double largest = 0, length = 0;
+  int n = 0;
+  for (int y = 0; y < fg.rows; ++y) {
+    for (int x = 0; x < fg.cols; ++x) {
+      if (!fg.at<uchar>(y, x)) continue;
+      ASSERT_TRUE(region.contains({x, y}));
+      const cv::Vec2f p = whole.last_flow().at<cv::Vec2f>(y, x);
+      const cv::Vec2f q = around.last_flow().at<cv::Vec2f>(y, x);
+      largest = std::max(largest, cv::norm(p - q));
+      length += cv::norm(p);
+      ++n;
+    }
+  }
+  ASSERT_GT(n, 0);
+  EXPECT_GT(length / n, 1.5) << "the walker moves 2.5 coarse px per frame";
+  EXPECT_LT(largest, 0.01);
+  // And so are the zone's statistics.
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NEAR(b[0].mean_speed, a[0].mean_speed, 0.02 * a[0].mean_speed);
+  EXPECT_NEAR(b[0].mean_direction.x, a[0].mean_direction.x, 0.01);
+  EXPECT_DOUBLE_EQ(b[0].moving_fraction, a[0].moving_fraction);
+  // Outside the region nothing was computed.
+  EXPECT_EQ(cv::countNonZero(around.last_flow().reshape(1) != 0) > 0, true);
+  cv::Mat outside = around.last_flow().clone();
+  outside(region).setTo(cv::Scalar::all(0));
+  EXPECT_EQ(cv::countNonZero(outside.reshape(1)), 0);
+}
+
+TEST(FlowFieldTest, NothingMovingCostsNoFlowAndReadsStill) {
+  const PersonScale scale(std::nullopt, {});
+  FlowField flow({}, {320, 180}, 2.0, scale, {{}});
+  const cv::Mat still = cv::Mat::zeros(180, 320, CV_8U);
+  std::vector<ZoneFlow> z;
+  // The scene changes (a walker the mask does not show): nothing is computed all the same.
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat ignored;
+    z = flow.update(walker(i, {100, 60}, 5, ignored), still, 0.2);
+  }
+  EXPECT_TRUE(flow.last_regions().empty());
+  ASSERT_EQ(z.size(), 1u);
+  EXPECT_EQ(z[0].mean_speed, 0);
+  EXPECT_EQ(z[0].moving_fraction, 0);
+  EXPECT_EQ(cv::countNonZero(flow.last_flow().reshape(1)), 0);
+}
+
 }  // namespace
 }  // namespace vigie::perceive
