@@ -46,6 +46,27 @@ double check_image(const TruthPersons& persons, const evidence::PrivacyPlan& pla
   return cv::countNonZero(hidden) / static_cast<double>(hidden.total());
 }
 
+/// What the clips hide in all: the wall as the mean of the clips' means (each clip is a
+/// camera an operator looks at), the evidence as the mean over every evidence frame.
+struct HiddenShares {
+  double wall = 0.0;
+  double evidence = 0.0;
+};
+
+HiddenShares hidden_shares(const std::vector<PrivacyCheck>& checks) {
+  double wall = 0.0, evidence = 0.0;
+  int clips = 0, frames = 0;
+  for (const PrivacyCheck& c : checks) {
+    if (c.wall_frames > 0) {
+      wall += c.wall_hidden_share;
+      ++clips;
+    }
+    evidence += c.evidence_hidden_share * c.evidence_frames;
+    frames += c.evidence_frames;
+  }
+  return {clips > 0 ? wall / clips : 0.0, frames > 0 ? evidence / frames : 0.0};
+}
+
 }  // namespace
 
 PrivacyCheck check_privacy(const PrivacyCheckInput& in) {
@@ -76,6 +97,7 @@ PrivacyCheck check_privacy(const PrivacyCheckInput& in) {
   if (out.wall_frames > 0) out.wall_hidden_share = hidden_sum / out.wall_frames;
 
   // Every frame of each alert's clip, rendered as the evidence writer renders it.
+  double evidence_hidden_sum = 0.0;
   for (const Alert& alert : in.alerts) {
     const double from = alert.start_s - in.evidence.clip_before_s;
     const double to = alert.start_s + in.evidence.clip_after_s;
@@ -85,9 +107,10 @@ PrivacyCheck check_privacy(const PrivacyCheckInput& in) {
       ++out.evidence_frames;
       const evidence::PrivacyPlan plan =
           evidence::privacy_plan(history, alert, persons.t_s, size, {1.0, 1.0}, in.evidence);
-      check_image(persons, plan, size, image, in.max_clear_share, out);
+      evidence_hidden_sum += check_image(persons, plan, size, image, in.max_clear_share, out);
     }
   }
+  if (out.evidence_frames > 0) out.evidence_hidden_share = evidence_hidden_sum / out.evidence_frames;
   return out;
 }
 
@@ -96,6 +119,7 @@ nlohmann::ordered_json privacy_to_json(const std::vector<PrivacyCheck>& checks) 
   ordered_json clips = ordered_json::array();
   int boxes = 0;
   std::size_t leaks = 0;
+  const HiddenShares shares = hidden_shares(checks);
   for (const PrivacyCheck& c : checks) {
     if (c.person_boxes == 0) continue;
     ordered_json list = ordered_json::array();
@@ -110,12 +134,17 @@ nlohmann::ordered_json privacy_to_json(const std::vector<PrivacyCheck>& checks) 
                      {"evidence_frames", c.evidence_frames},
                      {"person_boxes", c.person_boxes},
                      {"wall_hidden_share", c.wall_hidden_share},
+                     {"evidence_hidden_share", c.evidence_hidden_share},
                      {"leaking_boxes", c.leaks.size()},
                      {"leaks", list}});
     boxes += c.person_boxes;
     leaks += c.leaks.size();
   }
-  return {{"person_boxes", boxes}, {"leaking_boxes", leaks}, {"clips", clips}};
+  return {{"person_boxes", boxes},
+          {"leaking_boxes", leaks},
+          {"wall_hidden_share", shares.wall},
+          {"evidence_hidden_share", shares.evidence},
+          {"clips", clips}};
 }
 
 std::string format_privacy(const std::vector<PrivacyCheck>& checks, std::size_t max_leaks) {
@@ -126,16 +155,22 @@ std::string format_privacy(const std::vector<PrivacyCheck>& checks, std::size_t 
     if (c.person_boxes == 0) continue;
     out += fmt::format(
         "  {}: {} person boxes in {} wall and {} evidence frames, {} leaking; {:.0f} % of the "
-        "wall hidden\n",
+        "wall hidden",
         c.clip, c.person_boxes, c.wall_frames, c.evidence_frames, c.leaks.size(),
         100.0 * c.wall_hidden_share);
+    if (c.evidence_frames > 0) {
+      out += fmt::format(", {:.0f} % of the evidence", 100.0 * c.evidence_hidden_share);
+    }
+    out += "\n";
     boxes += c.person_boxes;
     leaks += c.leaks.size();
   }
   if (boxes == 0) return out;
+  const HiddenShares shares = hidden_shares(checks);
   std::string head = fmt::format(
-      "privacy: {} person boxes checked, {} leaking (more than a tenth of them clear)\n", boxes,
-      leaks);
+      "privacy: {} person boxes checked, {} leaking (more than a tenth of them clear); hidden: "
+      "{:.1f} % of the wall (mean over clips), {:.1f} % of the evidence (mean over frames)\n",
+      boxes, leaks, 100.0 * shares.wall, 100.0 * shares.evidence);
   std::size_t shown = 0;
   for (const PrivacyCheck& c : checks) {
     for (const PrivacyLeak& l : c.leaks) {

@@ -34,6 +34,8 @@ struct PrivacyCheck {
   int person_boxes = 0;     ///< person boxes checked in all of them
   /// Mean share of the wall images' pixels hidden: what fail-safe masking costs the operator.
   double wall_hidden_share = 0.0;
+  /// The same over every evidence frame checked (0 when none).
+  double evidence_hidden_share = 0.0;
   std::vector<PrivacyLeak> leaks;
 };
 

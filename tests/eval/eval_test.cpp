@@ -633,6 +633,28 @@ TEST(PrivacyLeaksTest, NothingLeaksWhenEveryPersonIsHidden) {
   EXPECT_TRUE(c.leaks.empty()) << c.leaks.front().image << " " << c.leaks.front().t_s;
 }
 
+TEST(PrivacyLeaksTest, MeasuresTheShareOfTheWallAndOfTheEvidenceHidden) {
+  const TruthClip truth = walking_truth();
+  const auto history = history_of(truth);
+  Alert a;
+  a.id = "7";
+  a.type = EventType::kWrongWay;
+  a.start_s = 5.0;
+  const PrivacyCheck c = check_privacy({"walk", &truth, &history, {a}, {}, 0.10});
+  // The wall hides the walker's grown box: (20 + 24) x (50 + 24) pixels, 10 % more on each
+  // side, out of 640 x 360.
+  const double one_box = std::ceil(44 * 1.2) * std::ceil(74 * 1.2) / (640.0 * 360.0);
+  EXPECT_NEAR(c.wall_hidden_share, one_box, 0.01);
+  // Evidence frames join the analysed frames around them, and the last one, after the last
+  // analysed frame, is hidden whole: more is hidden there than on the wall.
+  EXPECT_GT(c.evidence_hidden_share, c.wall_hidden_share);
+  EXPECT_LT(c.evidence_hidden_share, 0.2);
+  const auto j = privacy_to_json({c});
+  EXPECT_DOUBLE_EQ(j["wall_hidden_share"].get<double>(), c.wall_hidden_share);
+  EXPECT_DOUBLE_EQ(j["evidence_hidden_share"].get<double>(), c.evidence_hidden_share);
+  EXPECT_NE(format_privacy({c}).find("% of the evidence"), std::string::npos);
+}
+
 TEST(PrivacyLeaksTest, ListsEachLeakWithItsImageAndTime) {
   const TruthClip truth = walking_truth();
   const auto history = history_of(truth, 8.0);  // the analysis stops seeing them at 8 s
