@@ -129,12 +129,9 @@ cv::Mat to_bgr(const Yuv420& image) {
 
 Status Yuv420Scaler::scale(const AVFrame& frame, int width, Yuv420& out) {
   const cv::Size size = ingest::BgrScaler::target_size(frame.width, frame.height, width);
-  const bool same = size.width == frame.width && size.height == frame.height;
-  sws_.reset(sws_getCachedContext(sws_.release(), frame.width, frame.height,
-                                  static_cast<AVPixelFormat>(frame.format), size.width, size.height,
-                                  AV_PIX_FMT_YUV420P, same ? SWS_POINT : SWS_AREA, nullptr, nullptr,
-                                  nullptr));
-  if (!sws_) return internal_error("cannot create a YUV 4:2:0 scaler for this frame format");
+  if (!ingest::prepare_scaler(sws_, frame, size, AV_PIX_FMT_YUV420P)) {
+    return internal_error("cannot create a YUV 4:2:0 scaler for this frame format");
+  }
   if (out.size() != size) out = Yuv420::make(size);
   std::uint8_t* dst[4] = {out.y.data, out.u.data, out.v.data, nullptr};
   const int dst_stride[4] = {static_cast<int>(out.y.step[0]), static_cast<int>(out.u.step[0]),

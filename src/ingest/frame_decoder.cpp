@@ -109,14 +109,19 @@ cv::Size BgrScaler::target_size(int source_width, int source_height, int width) 
   return {width, height};
 }
 
+bool prepare_scaler(av::SwsPtr& sws, const AVFrame& frame, cv::Size size, AVPixelFormat format) {
+  const bool same = size.width == frame.width && size.height == frame.height;
+  sws.reset(sws_getCachedContext(sws.release(), frame.width, frame.height,
+                                 static_cast<AVPixelFormat>(frame.format), size.width, size.height,
+                                 format, same ? SWS_POINT : SWS_AREA, nullptr, nullptr, nullptr));
+  return sws != nullptr;
+}
+
 Status BgrScaler::scale(const AVFrame& frame, int width, cv::Mat& out) {
   const cv::Size size = target_size(frame.width, frame.height, width);
-  const bool same = size.width == frame.width && size.height == frame.height;
-  sws_.reset(sws_getCachedContext(sws_.release(), frame.width, frame.height,
-                                  static_cast<AVPixelFormat>(frame.format), size.width, size.height,
-                                  AV_PIX_FMT_BGR24, same ? SWS_POINT : SWS_AREA, nullptr, nullptr,
-                                  nullptr));
-  if (!sws_) return internal_error("cannot create a scaler for this frame format");
+  if (!prepare_scaler(sws_, frame, size, AV_PIX_FMT_BGR24)) {
+    return internal_error("cannot create a scaler for this frame format");
+  }
   // A fresh Mat each frame: analysis may keep the previous one.
   out = to_bgr(*sws_, frame, size);
   return Status::ok();

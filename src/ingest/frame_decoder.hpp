@@ -56,6 +56,11 @@ class FrameDecoder {
   av::FramePtr staging_;  // a device frame copied to system memory
 };
 
+/// Makes `sws` (kept across frames, rebuilt only when the frame's size or format changes)
+/// convert `frame` to `size` in `format`: area averaging when scaling, plain copy when not.
+/// False when libswscale cannot convert that frame's format.
+bool prepare_scaler(av::SwsPtr& sws, const AVFrame& frame, cv::Size size, AVPixelFormat format);
+
 /// Converts decoded frames to BGR at a target width, keeping the aspect ratio (even height).
 class BgrScaler {
  public:
