@@ -619,14 +619,19 @@ std::vector<evidence::TimedBoxes> history_of(const TruthClip& t, double blind_fr
   return h;
 }
 
-TEST(PrivacyLeaksTest, NothingLeaksWhenEveryPersonIsHidden) {
+/// The walking clip, seen by the analysis throughout, with one alert at 5 s, checked.
+PrivacyCheck check_walker_with_an_alert() {
   const TruthClip truth = walking_truth();
   const auto history = history_of(truth);
   Alert a;
   a.id = "7";
   a.type = EventType::kWrongWay;
   a.start_s = 5.0;
-  const PrivacyCheck c = check_privacy({"walk", &truth, &history, {a}, {}, 0.10});
+  return check_privacy({"walk", &truth, &history, {a}, {}, 0.10});
+}
+
+TEST(PrivacyLeaksTest, NothingLeaksWhenEveryPersonIsHidden) {
+  const PrivacyCheck c = check_walker_with_an_alert();
   EXPECT_EQ(c.wall_frames, 10);           // seconds 0..9
   EXPECT_EQ(c.evidence_frames, 100);      // from 5 s before to the clip's end
   EXPECT_EQ(c.person_boxes, 110);
@@ -634,13 +639,7 @@ TEST(PrivacyLeaksTest, NothingLeaksWhenEveryPersonIsHidden) {
 }
 
 TEST(PrivacyLeaksTest, MeasuresTheShareOfTheWallAndOfTheEvidenceHidden) {
-  const TruthClip truth = walking_truth();
-  const auto history = history_of(truth);
-  Alert a;
-  a.id = "7";
-  a.type = EventType::kWrongWay;
-  a.start_s = 5.0;
-  const PrivacyCheck c = check_privacy({"walk", &truth, &history, {a}, {}, 0.10});
+  const PrivacyCheck c = check_walker_with_an_alert();
   // The wall hides the walker's grown box: (20 + 24) x (50 + 24) pixels, 10 % more on each
   // side, out of 640 x 360.
   const double one_box = std::ceil(44 * 1.2) * std::ceil(74 * 1.2) / (640.0 * 360.0);
