@@ -473,20 +473,18 @@ INSTANTIATE_TEST_SUITE_P(Cases, RuleCaseTest, ::testing::ValuesIn(case_files()),
 TEST(RuleCaseFileTest, MisspelledKeyIsAnErrorNamingKeyFileAndLine) {
   test::TempDir dir;
   const fs::path file = dir / "misspelled.yaml";
-  {
-    std::ofstream out(file);
-    out << "rule: {type: intrusion}\n"
-           "duration_s: 4\n"
-           "tracks:\n"
-           "  - {id: 1, from: 0, to: 4, box: [10, 10, 20, 60]}\n"
-           "  - {id: 2, from: 0, to: 4, box: [90, 10, 20, 60], to_bx: [300, 10, 20, 60]}\n"
-           "expect: []\n"
-           "picture:\n"
-           "  noise: 0\n"
-           "  shapes:\n"
-           "    - {box: [0, 0, 10, 10], color: [0, 0, 255]}\n"
-           "durration_s: 5\n";
-  }
+  test::write_file(file, R"(rule: {type: intrusion}
+duration_s: 4
+tracks:
+  - {id: 1, from: 0, to: 4, box: [10, 10, 20, 60]}
+  - {id: 2, from: 0, to: 4, box: [90, 10, 20, 60], to_bx: [300, 10, 20, 60]}
+expect: []
+picture:
+  noise: 0
+  shapes:
+    - {box: [0, 0, 10, 10], color: [0, 0, 255]}
+durration_s: 5
+)");
   const std::string errors = case_key_errors(file);
   EXPECT_NE(errors.find("misspelled.yaml: tracks[1].to_bx: unknown key"), std::string::npos)
       << errors;
@@ -502,23 +500,25 @@ TEST(RuleCaseFileTest, MisspelledKeyIsAnErrorNamingKeyFileAndLine) {
 TEST(RuleCaseFileTest, EveryKeyOfTheFormatIsAccepted) {
   test::TempDir dir;
   const fs::path file = dir / "full.yaml";
-  {
-    std::ofstream out(file);
-    out << "rule: {type: fire}\ncamera: {zones: []}\nwidth: 640\nheight: 360\nfps: 5\n"
-           "duration_s: 1\nexpect: [{type: fire, from: 0, to: 1, zone: z, confirmed: false}]\n"
-           "tracks: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1], "
-           "measured: true, blob: [0, 0, 1, 1], to_blob: [0, 0, 1, 1]}]\n"
-           "static: [{from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1]}]\n"
-           "fire: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], flame_like: true, on_s: 1, "
-           "off_s: 1}]\n"
-           "picture: {background: [0, 0, 0], noise: 1, shapes: [{box: [0, 0, 1, 1], "
-           "colour: [0, 0, 0], flicker: 0.1, flame: false, on_s: 1, off_s: 1}]}\n"
-           "flow: [{zone: z, fast_fraction: 0, divergence: 0, mean_speed: 0, "
-           "moving_fraction: 0, direction: [1, 0], metric: true}]\n"
-           "foreground: [{from: 0, to: 1, box: [0, 0, 1, 1], held: true}]\n"
-           "detector: {answer: true, confirm_timeout_s: 1, recheck_s: 1, scan_hz: 1, scale: 1}\n"
-           "detections: [{box: [0, 0, 1, 1], role: weapon, score: 0.5, turned: clockwise}]\n";
-  }
+  test::write_file(file, R"(rule: {type: fire}
+camera: {zones: []}
+width: 640
+height: 360
+fps: 5
+duration_s: 1
+expect: [{type: fire, from: 0, to: 1, zone: z, confirmed: false}]
+tracks: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1], measured: true,
+    blob: [0, 0, 1, 1], to_blob: [0, 0, 1, 1]}]
+static: [{from: 0, to: 1, box: [0, 0, 1, 1], to_box: [0, 0, 1, 1]}]
+fire: [{id: 1, from: 0, to: 1, box: [0, 0, 1, 1], flame_like: true, on_s: 1, off_s: 1}]
+picture: {background: [0, 0, 0], noise: 1, shapes: [{box: [0, 0, 1, 1], colour: [0, 0, 0],
+    flicker: 0.1, flame: false, on_s: 1, off_s: 1}]}
+flow: [{zone: z, fast_fraction: 0, divergence: 0, mean_speed: 0, moving_fraction: 0,
+    direction: [1, 0], metric: true}]
+foreground: [{from: 0, to: 1, box: [0, 0, 1, 1], held: true}]
+detector: {answer: true, confirm_timeout_s: 1, recheck_s: 1, scan_hz: 1, scale: 1}
+detections: [{box: [0, 0, 1, 1], role: weapon, score: 0.5, turned: clockwise}]
+)");
   EXPECT_EQ(case_key_errors(file), "");
 }
 
