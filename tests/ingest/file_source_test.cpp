@@ -33,6 +33,14 @@ SourceOptions file_options(const std::string& path) {
   return o;
 }
 
+/// A 2 s clip played in a loop, every frame analysed: a source that stays live.
+SourceOptions looping_options() {
+  SourceOptions o = file_options(clip("f320_2s.mp4", 320, 240, 25, 2, 25));
+  o.loop = true;
+  o.analysis_fps = 0;
+  return o;
+}
+
 bool is(const CameraHealth& h, CameraState s) {
   return h.state == s;
 }
@@ -151,10 +159,7 @@ TEST(FileSourceTest, RealtimePacingPlaysAtStreamSpeed) {
 }
 
 TEST(FileSourceTest, LoopRestartsWithIncreasingTimestamps) {
-  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
-  SourceOptions o = file_options(path);
-  o.loop = true;
-  o.analysis_fps = 0;
+  SourceOptions o = looping_options();
   Driver d(o);
   d.start();
   ASSERT_TRUE(testing::poll_until([&] { return d.frame_count() >= 130; }, 60s));
@@ -205,12 +210,9 @@ TEST_P(HwFallbackTest, DecodesInSoftwareWhenTheDeviceIsMissingAndSaysWhy) {
   if (std::filesystem::exists("/dev/dri") || std::filesystem::exists("/dev/nvidiactl")) {
     GTEST_SKIP() << "a GPU device is present: the software fallback is not what would run";
   }
-  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
-  SourceOptions o = file_options(path);
+  SourceOptions o = looping_options();  // live long enough to read its live reason
   o.camera = "hwcam";
   o.hwaccel = GetParam().accel;
-  o.loop = true;  // live long enough to read its live reason
-  o.analysis_fps = 0;
   CapturedLog log;
   Driver d(o);
   d.start();
@@ -237,10 +239,7 @@ INSTANTIATE_TEST_SUITE_P(Devices, HwFallbackTest,
                          [](const auto& test) { return std::string(test.param.name); });
 
 TEST(FileSourceTest, SoftwareDecodingIsTheDefaultAndMentionsNoDevice) {
-  const std::string path = clip("f320_2s.mp4", 320, 240, 25, 2, 25);
-  SourceOptions o = file_options(path);
-  o.loop = true;
-  o.analysis_fps = 0;
+  SourceOptions o = looping_options();
   Driver d(o);
   d.start();
   ASSERT_TRUE(testing::poll_until([&] { return d.frame_count() >= 10; }, 60s));
