@@ -140,6 +140,38 @@ class NodesPostgresTest : public ::testing::Test {
     return v.empty() ? -1 : std::stoll(v);
   }
 
+  // The ids of the stored alerts, in order, comma-separated; with `up_to`, those up to it.
+  std::string alert_ids(std::int64_t up_to = -1) {
+    return server().scalar(db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts" +
+                                    (up_to >= 0 ? " WHERE id <= " + std::to_string(up_to)
+                                                : std::string()));
+  }
+  static std::int64_t last_id(const std::string& ids) {
+    return ids.empty() ? 0 : std::stoll(ids.substr(ids.rfind(',') + 1));
+  }
+  static std::int64_t id_count(const std::string& ids) {
+    return ids.empty() ? 0 : 1 + std::count(ids.begin(), ids.end(), ',');
+  }
+
+  // Kills `node` (id `name`) with SIGKILL, then waits until every one of `victims` is leased
+  // to another node: the seconds that took, or -1 when not within 60 s.
+  double kill_and_time_takeover(test::Child& node, const std::string& name,
+                                const std::vector<std::string>& victims) {
+    node.signal(SIGKILL);
+    EXPECT_EQ(node.wait(10), 128 + SIGKILL);
+    const auto killed = Clock::now();
+    while (seconds_since(killed) < 60) {
+      auto held = leases();
+      if (std::all_of(victims.begin(), victims.end(), [&](const std::string& v) {
+            return held.count(v) > 0 && held[v] != name;
+          })) {
+        return seconds_since(killed);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return -1;
+  }
+
   TempDir dir_{"vigie-nodes"};
   std::string db_ = "nodes_" + std::to_string(::getpid());
 };
@@ -228,25 +260,11 @@ TEST_F(NodesPostgresTest, AKilledNodesCamerasResumeElsewhereAndNoAlertIsLost) {
     if (count("SELECT count(*) FROM alerts WHERE camera IN (" + victim_list + ")") > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  const std::string before_ids = server().scalar(
-      db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts");
+  const std::string before_ids = alert_ids();
   ASSERT_GT(count("SELECT count(*) FROM alerts WHERE camera IN (" + victim_list + ")"), 0)
       << "node C raised no alert on its cameras: " << nodes[2]->out();
 
-  nodes[2]->signal(SIGKILL);
-  EXPECT_EQ(nodes[2]->wait(10), 128 + SIGKILL);
-  const auto killed = Clock::now();
-  double takeover_s = -1;
-  for (; seconds_since(killed) < 45;) {
-    held = leases();
-    bool moved = true;
-    for (const auto& v : victims) moved = moved && held.count(v) > 0 && held[v] != "node-c";
-    if (moved) {
-      takeover_s = seconds_since(killed);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  const double takeover_s = kill_and_time_takeover(*nodes[2], "node-c", victims);
   std::printf("takeover of %zu camera(s) after kill -9: %.1f s\n", victims.size(), takeover_s);
   ASSERT_GE(takeover_s, 0) << "node C's cameras were not taken over";
   EXPECT_LT(takeover_s, 30);
@@ -263,11 +281,7 @@ TEST_F(NodesPostgresTest, AKilledNodesCamerasResumeElsewhereAndNoAlertIsLost) {
             1);
 
   // Every alert stored before the kill is still there.
-  const std::string after_ids = server().scalar(
-      db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts WHERE id <= " +
-               (before_ids.empty() ? std::string("0")
-                                   : before_ids.substr(before_ids.rfind(',') + 1)));
-  EXPECT_EQ(after_ids, before_ids);
+  EXPECT_EQ(alert_ids(last_id(before_ids)), before_ids);
 
   // Node A lists alerts of cameras other nodes ran, and pushed some live.
   auto r = client.Get("/api/v1/alerts?limit=500", {{"Authorization", "Bearer " + token}});
@@ -496,27 +510,14 @@ TEST_F(NodesPostgresTest, KillTrialsLoseNoAlertAndTakeOverWithinTheLease) {
       return count("SELECT count(*) FROM alerts WHERE id > " + std::to_string(newest) +
                    " AND camera IN (" + list + ")") > 0;
     })) << "trial " << trial << ": " << names[k] << " raised no alert";
-    const std::string before =
-        server().scalar(db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts");
-    // Counted from the same read: an alert committed after it is not "stored before".
-    const std::int64_t before_count =
-        before.empty() ? 0 : 1 + std::count(before.begin(), before.end(), ',');
-
-    nodes[k]->signal(SIGKILL);
-    EXPECT_EQ(nodes[k]->wait(10), 128 + SIGKILL);
-    const auto killed = Clock::now();
-    const bool moved = eventually(60, [&] {
-      auto held = leases();
-      return std::all_of(victims.begin(), victims.end(), [&](const std::string& v) {
-        return held.count(v) > 0 && held[v] != names[k];
-      });
-    });
-    const double takeover_s = moved ? seconds_since(killed) : -1;
+    // Counted from this one read: an alert committed after it is not "stored before".
+    const std::string before = alert_ids();
+    const std::int64_t before_count = id_count(before);
+    const double takeover_s = kill_and_time_takeover(*nodes[k], names[k], victims);
+    const bool moved = takeover_s >= 0;
     takeovers.push_back(takeover_s);
-    const std::string last = before.empty() ? "0" : before.substr(before.rfind(',') + 1);
-    const std::string after = server().scalar(
-        db_, "SELECT string_agg(id::text, ',' ORDER BY id) FROM alerts WHERE id <= " + last);
-    const std::int64_t kept = count("SELECT count(*) FROM alerts WHERE id <= " + last);
+    const std::string after = alert_ids(last_id(before));
+    const std::int64_t kept = id_count(after);
     lost += before_count - kept;
     alerts_checked += before_count;
     EXPECT_EQ(after, before) << "trial " << trial;
