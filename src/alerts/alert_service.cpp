@@ -263,8 +263,7 @@ Result<storage::AlertRecord> AlertService::judge(std::int64_t id, const std::str
                   r.verdict_ms = now;
                   r.reason = verdict.confirmed ? "" : verdict.reason;
                   r.verdict_comment = verdict.comment;
-                  r.verdict_measures = verdict.confirmed ? verdict.measures
-                                                         : std::vector<std::string>{};
+                  r.verdict_measures = verdict.measures;  // none with a dismissal (above)
                   return Status::ok();
                 });
 }
